@@ -1,0 +1,223 @@
+"""The ``zhagen`` command: argument handling around one library call per command.
+
+A :class:`~zhagen.errors.UserError` becomes one line on standard error and exit
+code 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from zhagen import __version__
+from zhagen.errors import UserError
+from zhagen.project import Project
+
+app = typer.Typer(
+    help="扎根 zhagen: computer-assisted, multi-case grounded theory.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ProjectDir = Annotated[Path, typer.Argument(help="The project folder.", show_default=False)]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def user_errors(func: F) -> F:
+    """Turn a UserError into one line on stderr and exit code 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            err.print(f"[bold red]error:[/] {exc.one_line()}", markup=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, UTF-8, keys in a stable order."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def progress_bar(description: str, total: int) -> Progress:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=total < 20 or not err.is_terminal,
+    )
+    progress.add_task(description, total=total)
+    return progress
+
+
+@app.command()
+@user_errors
+def init(root: ProjectDir, name: Annotated[str | None, typer.Option(help="Project name.")] = None) -> None:
+    """Create a project folder (settings, store, output folder)."""
+    with Project.init(root, name=name) as project:
+        out.print(f"initialised {project.root} ({project.settings.name})")
+
+
+@app.command("import")
+@user_errors
+def import_(
+    root: ProjectDir,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to import.", show_default=False)] = None,
+    manifest: Annotated[Path | None, typer.Option(help="CSV or YAML: file -> case and attributes.")] = None,
+    text_column: Annotated[str, typer.Option(help="CSV column holding the text.")] = "text",
+    as_json: JsonFlag = False,
+) -> None:
+    """Import sources (.txt .md .docx .pdf .html .csv, folders recursively)."""
+    from zhagen.corpus.importer import count_source_files, import_sources
+    from zhagen.corpus.manifest import load_manifest
+
+    paths = paths or []
+    loaded = load_manifest(manifest) if manifest else None
+    if not paths and loaded is None:
+        raise UserError("nothing to import", hint="give files or folders, or --manifest")
+    with Project.open(root) as project:
+        total = count_source_files(paths, loaded)
+        with progress_bar("importing", total) as bar:
+            report = import_sources(
+                project,
+                paths,
+                manifest=loaded,
+                csv_text_column=text_column,
+                progress=lambda _p: bar.advance(bar.task_ids[0]),
+            )
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        print_import_report(report.to_dict())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def print_import_report(data: dict[str, Any]) -> None:
+    for failure in data["failed"]:
+        err.print(f"[red]failed:[/] {failure['reason']}", markup=True)
+    summary = (
+        f"imported {data['imported']} document(s) into {len(data['cases'])} case(s), "
+        f"{data['units']} meaning units; {data['unchanged']} already stored"
+    )
+    if data["failed"]:
+        summary += f"; {len(data['failed'])} file(s) failed and were not imported"
+    out.print(summary)
+
+
+@app.command()
+@user_errors
+def status(root: ProjectDir, as_json: JsonFlag = False) -> None:
+    """Counts of documents, cases and meaning units."""
+    with Project.open(root) as project:
+        data = project.status()
+    if as_json:
+        print_json(data)
+        return
+    table = Table(show_header=False)
+    for key, value in data.items():
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+@app.command()
+@user_errors
+def units(
+    root: ProjectDir,
+    doc: Annotated[int | None, typer.Option(help="Only this document id.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List meaning units with their [start, end) offsets."""
+    from zhagen.store.corpus import document_text, list_units
+
+    with Project.open(root) as project, project.read() as session:
+        if doc is not None and document_text(session, doc) is None:
+            raise UserError(f"no document with id {doc}", hint="see: zhagen status, or zhagen units without --doc")
+        rows = list_units(session, document_id=doc)
+    if as_json:
+        print_json([r.__dict__ for r in rows])
+        return
+    table = Table("unit", "doc", "start", "end", "text")
+    for r in rows:
+        table.add_row(str(r.id), str(r.document_id), str(r.start), str(r.end), r.text)
+    out.print(table)
+
+
+def _step(message: str) -> None:
+    err.print(f"[dim]… {message}[/]", markup=True)
+
+
+@app.command()
+@user_errors
+def run(
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (becomes a zhagen project).")] = Path("zhagen-out"),
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the built-in study end to end: import, code, model, results."""
+    from zhagen.study import run_builtin
+
+    results = run_builtin(out_dir, step=_step)
+    if as_json:
+        print_json(results["study_check"])
+        return
+    print_run_summary(results, out_dir)
+
+
+def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
+    """The cases table and the headline figures of a run."""
+    table = Table("case", "city", "label", "pattern", "market", "labor_division", "institutional", title="cases")
+    for case in results["cases"]:
+        forces = case.get("forces", {})
+        mark = " (reserved)" if case["reserved"] else ""
+        table.add_row(
+            case["id"] + mark, str(case.get("city") or ""), str(case.get("label") or ""), str(case.get("pattern")),
+            *(f"{forces.get(f, 0):.2f}" for f in ("market", "labor_division", "institutional")),
+        )
+    out.print(table)
+    selective = results["selective_coding"]
+    check = results["study_check"]
+    out.print(
+        f"concepts {len(results['open_coding']['concepts'])}, categories {len(results['axial_coding']['categories'])}, "
+        f"main categories {len(results['axial_coding']['main_categories'])}, "
+        f"path-model edges {len(selective['path_model']['edges'])}"
+    )
+    out.print(f"core category: {selective['core_category']['name_zh']} / {selective['core_category']['name_en']}")
+    out.print(f"pattern agreement with the team's labels: {check['pattern_agreement']} ({check['agreeing']}/{check['cases']})")
+    out.print(f"story line: {selective['story_line']['zh']}")
+    out.print(f"results: {out_dir / 'results.json'}")
+
+
+@app.command()
+@user_errors
+def version() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

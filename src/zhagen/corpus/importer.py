@@ -1,0 +1,155 @@
+"""Importing sources into a project: read, segment into meaning units, store.
+
+Each file is imported in its own transaction: a file that cannot be read leaves
+nothing behind, and the good files of a folder are still imported.  Content is
+identified by the SHA-256 of its extracted text, so importing the same content
+again (even re-encoded or re-saved as another format with the same text) is a
+no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zhagen.corpus.language import detect_language
+from zhagen.corpus.manifest import Manifest
+from zhagen.corpus.readers import ExtractedDocument, iter_source_files, read_source
+from zhagen.errors import UserError
+from zhagen.project import Project
+from zhagen.store import corpus as store_corpus
+from zhagen.units.segment import segment
+
+ProgressCallback = Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class ImportFailure:
+    """A file that was not imported, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did, file by file."""
+
+    imported: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[ImportFailure] = field(default_factory=list)
+
+    @property
+    def cases(self) -> list[str]:
+        return sorted({d["case"] for d in self.imported if d["case"]})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "imported": len(self.imported),
+            "unchanged": len(self.unchanged),
+            "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
+            "cases": self.cases,
+            "units": sum(d["units"] for d in self.imported),
+            "documents": self.imported,
+        }
+
+
+def content_hash(text: str) -> str:
+    """The identity of a document's content."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _case_for(path: Path, manifest: Manifest | None) -> tuple[str, str | None]:
+    """The case id of a file, and its language if the manifest gives one."""
+    entry = manifest.lookup(path) if manifest else None
+    if entry is not None:
+        return entry.case_id, entry.language
+    return path.resolve().parent.name, None
+
+
+def _store_file(
+    project: Project, path: Path, docs: Sequence[ExtractedDocument], manifest: Manifest | None
+) -> tuple[list[dict[str, Any]], int]:
+    """Store the documents extracted from one file in one transaction."""
+    case_id, language = _case_for(path, manifest)
+    info = manifest.cases.get(case_id) if manifest else None
+    stored: list[dict[str, Any]] = []
+    unchanged = 0
+    settings = project.settings
+    with project.write() as session:
+        for doc in docs:
+            digest = content_hash(doc.text)
+            if store_corpus.has_content(session, digest):
+                unchanged += 1
+                continue
+            if info is not None:
+                store_corpus.upsert_case(
+                    session, case_id, title=info.title, reserved=info.reserved, attributes=info.attributes
+                )
+            else:
+                store_corpus.upsert_case(session, case_id)
+            spans = segment(doc.text, min_chars=settings.min_unit_chars, max_chars=settings.max_unit_chars)
+            doc_id = store_corpus.add_document(
+                session,
+                text=doc.text,
+                content_hash=digest,
+                source=_display(Path(doc.source)) if doc.row is None else f"{_display(path)}#row={doc.row}",
+                kind=doc.kind,
+                encoding=doc.encoding,
+                title=doc.title,
+                language=language or detect_language(doc.text),
+                case_id=case_id,
+                spans=((s.start, s.end, s.text) for s in spans),
+            )
+            stored.append({"id": doc_id, "source": _display(path), "case": case_id, "units": len(spans)})
+    return stored, unchanged
+
+
+def import_sources(
+    project: Project,
+    paths: Iterable[Path],
+    *,
+    manifest: Manifest | None = None,
+    csv_text_column: str = "text",
+    csv_title_column: str | None = "title",
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import files and folders (recursively) into the project.
+
+    Without a manifest, a file's case is the name of its parent folder.  With
+    one, the files it names get its case and case attributes; when ``paths``
+    is empty, the manifest's files are imported.
+    """
+    path_list = list(paths)
+    files = list(iter_source_files(path_list)) if path_list else (manifest.files() if manifest else [])
+    report = ImportReport()
+    for path in files:
+        try:
+            docs = read_source(path, csv_text_column=csv_text_column, csv_title_column=csv_title_column)
+            stored, unchanged = _store_file(project, path, docs, manifest)
+        except UserError as exc:
+            report.failed.append(ImportFailure(_display(path), exc.one_line()))
+        else:
+            report.imported.extend(stored)
+            report.unchanged.extend([_display(path)] * unchanged)
+        if progress is not None:
+            progress(path)
+    return report
+
+
+def count_source_files(paths: Iterable[Path], manifest: Manifest | None = None) -> int:
+    """How many files an import of ``paths`` will read (for a progress bar)."""
+    path_list = list(paths)
+    if not path_list:
+        return len(manifest.files()) if manifest else 0
+    return sum(1 for _ in iter_source_files(path_list))

@@ -1,0 +1,145 @@
+"""A zhagen project: a folder a researcher can put under version control.
+
+``zhagen.yaml`` holds the settings, ``codebook.yaml`` the human-readable
+codebook (optional), ``zhagen.db`` the SQLite store and ``output/`` what runs
+write.  :class:`Project` is the one object that the CLI, the web app,
+notebooks and tests hold.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from zhagen.errors import UserError
+from zhagen.store import corpus as store_corpus
+from zhagen.store.db import make_engine, migrate, transaction
+
+SETTINGS_FILE = "zhagen.yaml"
+DB_FILE = "zhagen.db"
+CODEBOOK_FILE = "codebook.yaml"
+OUTPUT_DIR = "output"
+
+
+class Settings(BaseModel):
+    """Project settings, validated once when the project is opened."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "zhagen project"
+    language: str = Field("zh", pattern="^(zh|en)$")
+    coder: str = Field("researcher", min_length=1)
+    min_unit_chars: int = Field(8, ge=1, le=200)
+    max_unit_chars: int = Field(300, ge=20, le=5000)
+    seed: int = 0
+    database: str | None = None  # an SQLAlchemy URL; default: zhagen.db in the project folder
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_settings(path: Path) -> Settings:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise UserError(f"cannot read the settings ({exc})", where=str(path)) from exc
+    if not isinstance(data, dict):
+        raise UserError("the settings must be a mapping of names to values", where=str(path))
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise UserError(f"field {field!r}: {first['msg']}", where=str(path)) from exc
+
+
+class Project:
+    """An open project: settings, store and paths."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = root
+        self.settings = settings
+        self.engine = make_engine(settings.database or root / DB_FILE)
+        migrate(self.engine, where=str(root / DB_FILE))
+        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def init(cls, root: str | os.PathLike[str], *, name: str | None = None) -> Project:
+        """Create a project folder (or reuse an existing project) and open it."""
+        root = Path(root)
+        settings_path = root / SETTINGS_FILE
+        if root.exists() and not root.is_dir():
+            raise UserError("exists and is not a folder", where=str(root))
+        if not settings_path.exists():
+            settings = Settings(name=name or root.resolve().name)
+            data = settings.model_dump(exclude_none=True)
+            write_text_atomic(settings_path, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        (root / OUTPUT_DIR).mkdir(exist_ok=True)
+        return cls.open(root)
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str]) -> Project:
+        """Open an existing project folder."""
+        root = Path(root)
+        settings_path = root / SETTINGS_FILE
+        if not settings_path.is_file():
+            raise UserError(
+                "not a zhagen project (no zhagen.yaml)", where=str(root), hint=f"run: zhagen init {root}"
+            )
+        return cls(root, _load_settings(settings_path))
+
+    @property
+    def codebook_path(self) -> Path:
+        return self.root / CODEBOOK_FILE
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / OUTPUT_DIR
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """The one way to write: a transaction that is all or nothing."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading."""
+        with self.sessions() as session:
+            yield session
+
+    def status(self) -> dict[str, Any]:
+        """Counts and paths, for ``zhagen status``."""
+        with self.read() as session:
+            result: dict[str, Any] = {"project": self.settings.name, "root": str(self.root)}
+            result.update(store_corpus.counts(session))
+        return result
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

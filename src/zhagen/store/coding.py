@@ -1,0 +1,162 @@
+"""Reading and writing codes, codings, memos, decisions and runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from zhagen.store.corpus import now
+from zhagen.store.models import Code, Coding, Decision, Memo, Run
+
+
+@dataclass(frozen=True)
+class CodeRecord:
+    id: str
+    parent_id: str | None
+    name_zh: str
+    name_en: str
+    level: str
+    family: str | None
+    paradigm_role: str | None
+    definition: str
+    origin: str
+    status: str
+    color: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class CodingRecord:
+    id: int
+    code_id: str
+    document_id: int
+    unit_id: int | None
+    start: int
+    end: int
+    coder: str
+    origin: str
+    status: str
+    confidence: float | None
+    run_id: int | None
+
+
+@dataclass(frozen=True)
+class MemoRecord:
+    id: int
+    target_type: str
+    target_id: str | None
+    author: str
+    title: str
+    text: str
+
+
+def upsert_code(session: Session, **fields: Any) -> None:
+    """Create a code or update its fields (the id must be given)."""
+    code = session.get(Code, fields["id"])
+    if code is None:
+        session.add(Code(**fields))
+    else:
+        for name, value in fields.items():
+            setattr(code, name, value)
+    session.flush()
+
+
+def list_codes(session: Session) -> list[CodeRecord]:
+    """All codes, parents before children where the ids allow, in id order otherwise."""
+    rows = session.scalars(select(Code).order_by(Code.level, Code.id)).all()
+    return [
+        CodeRecord(c.id, c.parent_id, c.name_zh, c.name_en, c.level, c.family, c.paradigm_role, c.definition,
+                   c.origin, c.status, c.color, c.version)
+        for c in rows
+    ]
+
+
+def delete_machine_concepts(session: Session) -> None:
+    """Remove codes created by a previous machine run (concepts and emergent categories)."""
+    session.execute(delete(Code).where(Code.origin == "machine"))
+
+
+def add_codings(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk insert codings (dicts with the Coding columns except id and created_at)."""
+    if rows:
+        stamp = now()
+        session.execute(insert(Coding), [{**row, "created_at": stamp} for row in rows])
+
+
+def delete_machine_codings(session: Session) -> None:
+    """Remove the suggestions of a previous run; human codings stay."""
+    session.execute(delete(Coding).where(Coding.origin == "machine"))
+
+
+def list_codings(
+    session: Session,
+    *,
+    document_id: int | None = None,
+    code_id: str | None = None,
+    origin: str | None = None,
+    coder: str | None = None,
+) -> list[CodingRecord]:
+    query = select(Coding).order_by(Coding.document_id, Coding.start, Coding.code_id, Coding.id)
+    if document_id is not None:
+        query = query.where(Coding.document_id == document_id)
+    if code_id is not None:
+        query = query.where(Coding.code_id == code_id)
+    if origin is not None:
+        query = query.where(Coding.origin == origin)
+    if coder is not None:
+        query = query.where(Coding.coder == coder)
+    return [
+        CodingRecord(c.id, c.code_id, c.document_id, c.unit_id, c.start, c.end, c.coder, c.origin, c.status,
+                     c.confidence, c.run_id)
+        for c in session.scalars(query)
+    ]
+
+
+def set_coding_status(session: Session, coding_id: int, status: str) -> None:
+    session.execute(update(Coding).where(Coding.id == coding_id).values(status=status, version=Coding.version + 1))
+
+
+def add_memo(session: Session, *, target_type: str, target_id: str | None, author: str, text: str, title: str = "") -> int:
+    stamp = now()
+    memo = Memo(target_type=target_type, target_id=target_id, author=author, title=title, text=text,
+                created_at=stamp, updated_at=stamp)
+    session.add(memo)
+    session.flush()
+    return memo.id
+
+
+def list_memos(session: Session) -> list[MemoRecord]:
+    return [
+        MemoRecord(m.id, m.target_type, m.target_id, m.author, m.title, m.text)
+        for m in session.scalars(select(Memo).order_by(Memo.id))
+    ]
+
+
+def record_decision(session: Session, *, coder: str, action: str, payload: dict[str, Any]) -> int:
+    decision = Decision(at=now(), coder=coder, action=action, payload=payload, undone=False)
+    session.add(decision)
+    session.flush()
+    return decision.id
+
+
+def list_decisions(session: Session, *, include_undone: bool = False) -> list[tuple[int, str, str, dict[str, Any]]]:
+    """(id, coder, action, payload) in the order they were made."""
+    query = select(Decision).order_by(Decision.id)
+    if not include_undone:
+        query = query.where(Decision.undone.is_(False))
+    return [(d.id, d.coder, d.action, dict(d.payload)) for d in session.scalars(query)]
+
+
+def start_run(session: Session, *, kind: str, settings: dict[str, Any], versions: dict[str, Any], input_hash: str) -> int:
+    run = Run(kind=kind, started_at=now(), settings=settings, versions=versions, input_hash=input_hash)
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, summary: dict[str, Any]) -> None:
+    session.execute(update(Run).where(Run.id == run_id).values(finished_at=now(), summary=summary))

@@ -1,0 +1,203 @@
+"""Reading and writing documents, cases and meaning units.
+
+Functions here take an open :class:`~sqlalchemy.orm.Session` (inside
+:func:`zhagen.store.db.transaction` for writes) and plain values, and return
+plain records, so that the core library never handles ORM objects by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhagen.store.models import Case, CaseAttribute, Document, MeaningUnit
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A stored document without its text."""
+
+    id: int
+    source: str
+    kind: str
+    encoding: str | None
+    title: str | None
+    language: str | None
+    case_id: str | None
+    content_hash: str
+    n_chars: int
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """A stored meaning unit."""
+
+    id: int
+    document_id: int
+    position: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A stored case with its attributes."""
+
+    id: str
+    title: str | None
+    reserved: bool
+    attributes: dict[str, str]
+    document_ids: tuple[int, ...]
+
+
+def now() -> datetime:
+    """The current UTC time without tzinfo (portable across SQLite and PostgreSQL)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def has_content(session: Session, content_hash: str) -> bool:
+    """Whether a document with this content is already stored."""
+    found = session.execute(select(Document.id).where(Document.content_hash == content_hash))
+    return found.first() is not None
+
+
+def upsert_case(
+    session: Session,
+    case_id: str,
+    *,
+    title: str | None = None,
+    reserved: bool | None = None,
+    attributes: Mapping[str, str] | None = None,
+) -> None:
+    """Create a case or update its title, reserved flag and attributes."""
+    case = session.get(Case, case_id)
+    if case is None:
+        case = Case(id=case_id, title=title, reserved=bool(reserved))
+        session.add(case)
+    else:
+        if title is not None:
+            case.title = title
+        if reserved is not None:
+            case.reserved = reserved
+    for name, value in sorted((attributes or {}).items()):
+        existing = session.get(CaseAttribute, (case_id, name))
+        if existing is None:
+            session.add(CaseAttribute(case_id=case_id, name=name, value=str(value)))
+        else:
+            existing.value = str(value)
+    session.flush()
+
+
+def add_document(
+    session: Session,
+    *,
+    text: str,
+    content_hash: str,
+    source: str,
+    kind: str,
+    encoding: str | None,
+    title: str | None,
+    language: str | None,
+    case_id: str | None,
+    spans: Iterable[tuple[int, int, str]],
+) -> int:
+    """Store a document with its meaning units; return the new document id."""
+    document = Document(
+        content_hash=content_hash,
+        source=source,
+        kind=kind,
+        encoding=encoding,
+        title=title,
+        language=language,
+        text=text,
+        case_id=case_id,
+        imported_at=now(),
+    )
+    session.add(document)
+    session.flush()
+    session.add_all(
+        MeaningUnit(document_id=document.id, position=i, start=s, end=e, text=t)
+        for i, (s, e, t) in enumerate(spans)
+    )
+    session.flush()
+    return document.id
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Numbers of documents, cases, reserved cases and meaning units."""
+    return {
+        "documents": session.scalar(select(func.count(Document.id))) or 0,
+        "cases": session.scalar(select(func.count(Case.id))) or 0,
+        "reserved_cases": session.scalar(select(func.count(Case.id)).where(Case.reserved)) or 0,
+        "units": session.scalar(select(func.count(MeaningUnit.id))) or 0,
+        "characters": session.scalar(select(func.coalesce(func.sum(func.length(Document.text)), 0))) or 0,
+    }
+
+
+def _document_record(doc: Document, n_chars: int) -> DocumentRecord:
+    return DocumentRecord(
+        id=doc.id,
+        source=doc.source,
+        kind=doc.kind,
+        encoding=doc.encoding,
+        title=doc.title,
+        language=doc.language,
+        case_id=doc.case_id,
+        content_hash=doc.content_hash,
+        n_chars=n_chars,
+    )
+
+
+def list_documents(session: Session, *, case_id: str | None = None) -> list[DocumentRecord]:
+    """Documents in id order, optionally those of one case."""
+    query = select(Document, func.length(Document.text)).order_by(Document.id)
+    if case_id is not None:
+        query = query.where(Document.case_id == case_id)
+    return [_document_record(doc, n) for doc, n in session.execute(query)]
+
+
+def document_text(session: Session, document_id: int) -> str | None:
+    """The text of one document, or None if there is no such document."""
+    return session.scalar(select(Document.text).where(Document.id == document_id))
+
+
+def list_units(session: Session, *, document_id: int | None = None) -> list[UnitRecord]:
+    """Meaning units in document and position order."""
+    query = select(MeaningUnit).order_by(MeaningUnit.document_id, MeaningUnit.position)
+    if document_id is not None:
+        query = query.where(MeaningUnit.document_id == document_id)
+    return [
+        UnitRecord(u.id, u.document_id, u.position, u.start, u.end, u.text)
+        for u in session.scalars(query)
+    ]
+
+
+def list_cases(session: Session) -> list[CaseRecord]:
+    """Cases in id order with their attributes and documents."""
+    cases = session.scalars(select(Case).order_by(Case.id)).all()
+    return [
+        CaseRecord(
+            id=c.id,
+            title=c.title,
+            reserved=c.reserved,
+            attributes={a.name: a.value for a in c.attributes},
+            document_ids=tuple(d.id for d in c.documents),
+        )
+        for c in cases
+    ]
+
+
+def case_document_ids(session: Session, case_ids: Sequence[str]) -> dict[str, list[int]]:
+    """Document ids per case, for the cases asked for."""
+    rows = session.execute(
+        select(Document.case_id, Document.id).where(Document.case_id.in_(case_ids)).order_by(Document.id)
+    )
+    result: dict[str, list[int]] = {c: [] for c in case_ids}
+    for case_id, doc_id in rows:
+        result[case_id].append(doc_id)
+    return result

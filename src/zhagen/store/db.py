@@ -1,0 +1,82 @@
+"""Opening a store, migrating its schema and the one way to write to it.
+
+SQLite is the embedded default (WAL mode, foreign keys on); any SQLAlchemy URL
+such as ``postgresql+psycopg://...`` runs the same code.  Every write goes
+through :func:`transaction`, so that a failure leaves the store exactly as it
+was before the write began.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from zhagen.errors import UserError
+from zhagen.store.models import Base, Meta
+
+SCHEMA_VERSION = 1
+
+
+def _migrate_0_to_1(session: Session) -> None:
+    """Version 1: the initial tables."""
+    Base.metadata.create_all(session.connection())
+
+
+#: Ordered steps; step ``i`` takes the schema from version ``i`` to ``i + 1``.
+MIGRATIONS: list[Callable[[Session], None]] = [_migrate_0_to_1]
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url_or_path: str | Path) -> Engine:
+    """Create an engine for a SQLite file path or any SQLAlchemy URL."""
+    url = str(url_or_path)
+    if "://" not in url:
+        url = f"sqlite:///{Path(url_or_path)}"
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def schema_version(session: Session) -> int:
+    """The schema version recorded in the store (0 for an empty database)."""
+    if not inspect(session.connection()).has_table("meta"):
+        return 0
+    row = session.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar()
+    return int(row) if row is not None else 0
+
+
+def migrate(engine: Engine, where: str) -> int:
+    """Bring the store up to :data:`SCHEMA_VERSION`, each step in one transaction."""
+    factory = sessionmaker(engine)
+    with factory.begin() as session:
+        current = schema_version(session)
+    if current > SCHEMA_VERSION:
+        raise UserError(
+            f"the store has schema version {current}, newer than this zhagen ({SCHEMA_VERSION})",
+            where=where,
+            hint="upgrade zhagen",
+        )
+    for version in range(current, SCHEMA_VERSION):
+        with factory.begin() as session:
+            MIGRATIONS[version](session)
+            session.merge(Meta(key="schema_version", value=str(version + 1)))
+    return SCHEMA_VERSION
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error."""
+    with factory.begin() as session:
+        yield session
