@@ -1,0 +1,34 @@
+"""The built-in study: trans-regional transformation of S&T achievements and industrial transfer.
+
+Its data ship inside the package: one folder per case under ``cases/`` (the
+documents and a ``case.yaml`` with the case's attributes and public sources),
+the study's ``codebook.yaml`` and the hand-coded ``gold.csv``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from zhagen.corpus.manifest import Manifest, manifest_from_case_files
+
+PATTERNS = ("incremental_capacity", "computing_data", "extended_chain", "achievement_incubation")
+FORCES = ("market", "labor_division", "institutional")
+
+
+def study_dir() -> Path:
+    """The folder of the built-in study's data inside the installed package."""
+    return Path(str(resources.files(__name__)))
+
+
+def cases_dir() -> Path:
+    return study_dir() / "cases"
+
+
+def codebook_path() -> Path:
+    return study_dir() / "codebook.yaml"
+
+
+def manifest() -> Manifest:
+    """The manifest of the built-in corpus, assembled from the per-case files."""
+    return manifest_from_case_files(cases_dir().glob("*/case.yaml"), source="built-in study")
