@@ -209,6 +209,63 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
 
 @app.command()
 @user_errors
+def code(root: ProjectDir, as_json: JsonFlag = False) -> None:
+    """Open coding of a project with its codebook.yaml (human decisions kept)."""
+    from zhagen.pipeline import code_project
+
+    with Project.open(root) as project:
+        outcome = code_project(project)
+    suggested = sum(len(s) for s in outcome.codings)
+    data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id}
+    if as_json:
+        print_json(data)
+    else:
+        out.print(f"coded {data['units']} units: {suggested} codebook codings, {data['concepts']} initial concepts "
+                  f"(run {outcome.run_id})")
+
+
+@app.command()
+@user_errors
+def model(root: ProjectDir, as_json: JsonFlag = False) -> None:
+    """Open, axial and selective coding and the typology; writes DIR/output/results.json."""
+    from zhagen.study import analyse, write_results
+
+    with Project.open(root) as project:
+        results = analyse(project, step=_step)
+        path = write_results(project.output_dir, results)
+    if as_json:
+        print_json(results)
+    else:
+        print_run_summary(results, path.parent)
+
+
+@app.command()
+@user_errors
+def assess(
+    files: Annotated[list[Path], typer.Argument(help="Texts to assess (.txt .md .docx .pdf .html .csv).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Apply the built-in study's model to new texts: pattern, forces, evidence, suggestions."""
+    from zhagen.assess import assess_files
+
+    results = assess_files(files)
+    if as_json:
+        print_json(results)
+        return
+    for item in results:
+        table = Table(title=item["file"], show_header=False)
+        table.add_row("pattern", str(item["pattern"]))
+        table.add_row("scores", ", ".join(f"{k} {v:.2f}" for k, v in item["pattern_scores"].items()))
+        table.add_row("forces", ", ".join(f"{k} {v:.2f}{' ✓' if v >= 0.5 else ''}" for k, v in item["forces"].items()))
+        for evidence in item["evidence"][:6]:
+            table.add_row(evidence["code"], evidence["text"])
+        for suggestion in item["suggestions"]:
+            table.add_row("suggestion", f"{suggestion['zh']}\n{suggestion['en']}")
+        out.print(table)
+
+
+@app.command()
+@user_errors
 def version() -> None:
     """Print the version."""
     out.print(__version__)

@@ -1,0 +1,75 @@
+"""Quality of pattern and force scoring, measured without tuning on the test data.
+
+1. Built-in corpus, leave one case out: the deductive coder never sees labels;
+   the document classifier is trained on the other cases only.
+2. Held-out texts (tests/data/heldout, written in other styles about other
+   projects): trained on the whole built-in corpus.
+
+Usage: python bench/quality.py [--weights 0,0.3,0.5,0.7,1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+from zhagen.assess import StudyModel, corpus_documents
+from zhagen.studies.transfer import FORCES, PATTERNS
+
+HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "heldout"
+
+
+def loco(model: StudyModel, weights: list[float]) -> None:
+    docs = corpus_documents()
+    cases = sorted({d.case_id for d in docs})
+    hits = {w: 0 for w in weights}
+    for case in cases:
+        train = [d for d in docs if d.case_id != case]
+        test = [d for d in docs if d.case_id == case]
+        classifier = model.document_classifier([d.text for d in train], [d.pattern for d in train])
+        for w in weights:
+            result = model.assess_case([d.text for d in test], classifier=classifier, weight=w)
+            hits[w] += result["pattern"] == test[0].pattern
+    for w in weights:
+        print(f"corpus leave-one-case-out  weight={w:.1f}  agreement={hits[w] / len(cases):.3f} ({hits[w]}/{len(cases)})")
+
+
+def heldout(model: StudyModel, weights: list[float]) -> None:
+    labels = list(csv.DictReader((HELDOUT / "labels.csv").open(encoding="utf-8")))
+    texts = [(HELDOUT / row["file"]).read_text(encoding="utf-8") for row in labels]
+    for w in weights:
+        results = [model.assess_text(t, weight=w) for t in texts]
+        correct = sum(r["pattern"] == row["pattern"] for r, row in zip(results, labels))
+        balanced = []
+        for force in FORCES:
+            truth = [row[force] == "1" for row in labels]
+            said = [r["forces"][force] >= 0.5 for r in results]
+            tp = sum(t and s for t, s in zip(truth, said)); fn = sum(t and not s for t, s in zip(truth, said))
+            tn = sum(not t and not s for t, s in zip(truth, said)); fp = sum(not t and s for t, s in zip(truth, said))
+            balanced.append(((tp / (tp + fn) if tp + fn else 0) + (tn / (tn + fp) if tn + fp else 0)) / 2)
+        print(f"held-out  weight={w:.1f}  pattern accuracy={correct / len(labels):.3f} ({correct}/{len(labels)})  "
+              f"force balanced accuracy={sum(balanced) / 3:.3f} " + " ".join(f"{f}={b:.2f}" for f, b in zip(FORCES, balanced)))
+        if w == weights[-1]:
+            for r, row in zip(results, labels):
+                if r["pattern"] != row["pattern"]:
+                    print("   miss", row["file"], row["pattern"], "->", r["pattern"], r["pattern_scores"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--weights", default="0,0.3,0.5,0.7,1")
+    args = parser.parse_args()
+    weights = [float(w) for w in args.weights.split(",")]
+    start = time.perf_counter()
+    model = StudyModel.fit_builtin()
+    print(f"fitted in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    loco(model, weights)
+    if (HELDOUT / "labels.csv").exists():
+        heldout(model, weights)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""Axial coding: initial concepts grouped into categories and main categories.
+
+A concept is mapped onto the codebook category that most of its members were
+deductively coded with, when that share reaches ``match_share``; the share and
+the runner-up are kept so that a reviewer can see how clear the match was.
+Concepts that match no category are *emergent*: they are grouped with each
+other by the similarity of their members (cosine of the LSA centroids) and by
+co-occurrence within cases (Jaccard of their case sets), and flagged for the
+researcher to name, merge into the codebook or reject.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+
+from zhagen.coding.codebook import Codebook
+from zhagen.coding.deductive import CodeScore
+from zhagen.coding.inductive import Concept
+
+
+@dataclass(frozen=True)
+class AxialSettings:
+    """Settings of axial coding (reported with every run)."""
+
+    match_share: float = 0.3
+    emergent_similarity: float = 0.35
+    min_category_units: int = 3
+
+
+@dataclass(frozen=True)
+class ConceptMapping:
+    """Where a concept went, and how clearly."""
+
+    concept: int
+    category: str | None
+    share: float
+    runner_up: str | None
+    runner_up_share: float
+
+
+@dataclass(frozen=True)
+class Category:
+    """A category (sub-category in Chinese GT papers) with its concepts."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    main_category: str
+    paradigm_role: str | None
+    emergent: bool
+    concepts: tuple[int, ...]
+    units: tuple[int, ...]
+    cases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MainCategory:
+    id: str
+    name_zh: str
+    name_en: str
+    family: str | None
+    paradigm_role: str | None
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AxialResult:
+    mappings: tuple[ConceptMapping, ...]
+    categories: tuple[Category, ...]
+    main_categories: tuple[MainCategory, ...]
+
+
+EMERGENT_MAIN = "emergent"
+
+
+def category_of(codebook: Codebook, code_id: str) -> str:
+    """The category-level code for a code (itself for categories and main categories)."""
+    code = codebook.get(code_id)
+    while code.level == "concept" and code.parent:
+        code = codebook.get(code.parent)
+    return code.id
+
+
+def map_concepts(
+    concepts: Sequence[Concept], codings: Sequence[Sequence[CodeScore]], codebook: Codebook, share: float
+) -> list[ConceptMapping]:
+    """Each concept's best-matching codebook category by the share of its members coded with it."""
+    mappings = []
+    for concept in concepts:
+        votes: Counter[str] = Counter()
+        for unit in concept.members:
+            for code in {category_of(codebook, s.code_id) for s in codings[unit]}:
+                if codebook.get(code).level == "category":
+                    votes[code] += 1
+        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        size = len(concept.members)
+        best, best_n = ranked[0] if ranked else (None, 0)
+        second, second_n = ranked[1] if len(ranked) > 1 else (None, 0)
+        matched = best if best is not None and best_n / size >= share else None
+        mappings.append(ConceptMapping(concept.index, matched, round(best_n / size, 4), second, round(second_n / size, 4)))
+    return mappings
+
+
+def group_emergent(
+    concepts: Sequence[Concept], unit_cases: Sequence[str], similarity: float
+) -> list[list[int]]:
+    """Groups of emergent concepts (indices into ``concepts``), by member and case similarity."""
+    if not concepts:
+        return []
+    if len(concepts) == 1:
+        return [[0]]
+    centroids = np.array([c.centroid / (np.linalg.norm(c.centroid) or 1.0) for c in concepts])
+    cosine = np.clip(centroids @ centroids.T, -1.0, 1.0)
+    case_sets = [{unit_cases[u] for u in c.members} for c in concepts]
+    jaccard = np.array(
+        [[len(a & b) / len(a | b) if a | b else 0.0 for b in case_sets] for a in case_sets]
+    )
+    distance = 1.0 - (0.5 * cosine + 0.5 * jaccard)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(np.clip(distance, 0.0, None), checks=False), method="average")
+    labels = fcluster(tree, t=1.0 - similarity, criterion="distance")
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index, label in enumerate(labels):
+        groups[int(label)].append(index)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+def axial_coding(
+    concepts: Sequence[Concept],
+    codings: Sequence[Sequence[CodeScore]],
+    unit_cases: Sequence[str],
+    codebook: Codebook,
+    settings: AxialSettings | None = None,
+    concept_names: Mapping[int, str] | None = None,
+) -> AxialResult:
+    """Categories and main categories from concepts and deductive codings."""
+    settings = settings or AxialSettings()
+    codebook = codebook.active()
+    mappings = map_concepts(concepts, codings, codebook, settings.match_share)
+    by_category: dict[str, list[int]] = defaultdict(list)
+    for mapping in mappings:
+        if mapping.category is not None:
+            by_category[mapping.category].append(mapping.concept)
+    units_by_category: dict[str, set[int]] = defaultdict(set)
+    for unit, scores in enumerate(codings):
+        for score in scores:
+            units_by_category[category_of(codebook, score.code_id)].add(unit)
+
+    categories: list[Category] = []
+    for code in codebook.by_level("category"):
+        units = units_by_category.get(code.id, set())
+        if len(units) < settings.min_category_units and not by_category.get(code.id):
+            continue
+        main = codebook.main_category_of(code.id)
+        categories.append(
+            Category(
+                code.id,
+                code.name_zh,
+                code.name_en,
+                main.id if main else EMERGENT_MAIN,
+                code.paradigm_role,
+                False,
+                tuple(by_category.get(code.id, ())),
+                tuple(sorted(units)),
+                tuple(sorted({unit_cases[u] for u in units})),
+            )
+        )
+    emergent = [c for c, m in zip(concepts, mappings) if m.category is None]
+    for number, group in enumerate(group_emergent(emergent, unit_cases, settings.emergent_similarity), start=1):
+        members = [emergent[i] for i in group]
+        units = sorted({u for c in members for u in c.members})
+        names = concept_names or {}
+        label = " / ".join(names.get(c.index, c.label) for c in members[:2])
+        categories.append(
+            Category(
+                f"emergent_{number}",
+                label,
+                label,
+                EMERGENT_MAIN,
+                None,
+                True,
+                tuple(c.index for c in members),
+                tuple(units),
+                tuple(sorted({unit_cases[u] for u in units})),
+            )
+        )
+    main_categories = _main_categories(codebook, categories)
+    return AxialResult(tuple(mappings), tuple(categories), main_categories)
+
+
+def _main_categories(codebook: Codebook, categories: Sequence[Category]) -> tuple[MainCategory, ...]:
+    members: dict[str, list[str]] = defaultdict(list)
+    for category in categories:
+        members[category.main_category].append(category.id)
+    result = [
+        MainCategory(m.id, m.name_zh, m.name_en, m.family, m.paradigm_role, tuple(members.get(m.id, ())))
+        for m in codebook.by_level("main_category")
+    ]
+    if members.get(EMERGENT_MAIN):
+        result.append(
+            MainCategory(EMERGENT_MAIN, "待归类的涌现范畴", "emergent categories (to review)", None, None,
+                         tuple(members[EMERGENT_MAIN]))
+        )
+    return tuple(result)

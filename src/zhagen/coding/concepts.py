@@ -1,0 +1,92 @@
+"""Stable concept ids and the researchers' decisions on concepts.
+
+Clustering renumbers its clusters on every run; papers, memos and exports cite
+``a17``.  So a new run's concepts are matched to the previous run's by the
+overlap of their members (Jaccard, optimal one-to-one assignment): a concept
+that keeps at least half of its members keeps its id, the others get fresh
+numbers after the highest ever used.  Renames, merges, splits and rejections
+that researchers made are then replayed by id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from zhagen.coding.inductive import Concept
+
+_ID = re.compile(r"a(\d+)$")
+
+
+@dataclass(frozen=True)
+class ConceptDecisions:
+    renamed: Mapping[str, str] = field(default_factory=dict)  # id -> new name
+    merged: Mapping[str, str] = field(default_factory=dict)  # source id -> target id
+    rejected: frozenset[str] = frozenset()
+    split: Mapping[str, tuple[str, frozenset[int]]] = field(default_factory=dict)  # new id -> (from id, unit ids)
+
+
+def _jaccard(a: set[int], b: set[int]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def assign_ids(
+    concepts: Sequence[Concept], unit_ids: Sequence[int], previous: Mapping[str, set[int]], min_overlap: float = 0.5
+) -> list[str]:
+    """Ids for this run's concepts, keeping those of the previous run where members overlap."""
+    members = [{unit_ids[u] for u in c.members} for c in concepts]
+    old_ids = sorted(previous, key=lambda i: int(_ID.match(i).group(1)) if _ID.match(i) else 0)
+    ids: list[str | None] = [None] * len(concepts)
+    if old_ids and concepts:
+        score = np.array([[_jaccard(m, previous[o]) for o in old_ids] for m in members])
+        rows, cols = linear_sum_assignment(-score)
+        for r, c in zip(rows, cols):
+            if score[r, c] >= min_overlap:
+                ids[r] = old_ids[c]
+    used = [int(m.group(1)) for i in old_ids if (m := _ID.match(i))]
+    next_number = max(used, default=0) + 1
+    for index, value in enumerate(ids):
+        if value is None:
+            ids[index] = f"a{next_number}"
+            next_number += 1
+    return [str(i) for i in ids]
+
+
+def apply_concept_decisions(
+    concepts: Sequence[Concept], ids: Sequence[str], unit_ids: Sequence[int], decisions: ConceptDecisions
+) -> tuple[list[Concept], list[str], dict[int, str]]:
+    """Concepts after merges, splits and rejections; their ids; names chosen by people."""
+    position = {u: i for i, u in enumerate(unit_ids)}
+    by_id = {cid: set(c.members) for cid, c in zip(ids, concepts)}
+    template = {cid: c for cid, c in zip(ids, concepts)}
+    for new_id, (source, units) in sorted(decisions.split.items()):
+        if source in by_id:
+            moved = {position[u] for u in units if u in position} & by_id[source]
+            if moved:
+                by_id[source] -= moved
+                by_id[new_id] = moved
+                template[new_id] = template[source]
+    for source, target in sorted(decisions.merged.items()):
+        if source in by_id and target in by_id and source != target:
+            by_id[target] |= by_id.pop(source)
+    for rejected in decisions.rejected:
+        by_id.pop(rejected, None)
+    result: list[Concept] = []
+    result_ids: list[str] = []
+    names: dict[int, str] = {}
+    ordered = sorted((cid for cid in by_id if by_id[cid]), key=lambda c: min(by_id[c]))
+    for index, cid in enumerate(ordered):
+        base = template[cid]
+        members = tuple(sorted(by_id[cid]))
+        typical = tuple(u for u in base.typical if u in by_id[cid]) + tuple(
+            u for u in members if u not in set(base.typical)
+        )
+        result.append(Concept(index, base.terms, members, typical, base.centroid))
+        result_ids.append(cid)
+        if cid in decisions.renamed:
+            names[index] = decisions.renamed[cid]
+    return result, result_ids, names

@@ -1,0 +1,139 @@
+"""The three coding stages over plain data, with human decisions applied.
+
+``open -> axial -> selective`` as functions of units, a codebook, settings and
+the researchers' decisions.  No storage here: :mod:`zhagen.pipeline` loads and
+saves around these calls, and notebooks can call them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from zhagen.analysis.typology import Profile, case_category_matrix, profile
+from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, category_of
+from zhagen.coding.codebook import Codebook
+from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings
+from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
+from zhagen.coding.selective import Link, SelectiveSettings, centrality, path_model, relation_structure
+
+
+@dataclass(frozen=True)
+class UnitInput:
+    """A meaning unit as coding sees it."""
+
+    id: int
+    document_id: int
+    case_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    deductive: DeductiveSettings = field(default_factory=DeductiveSettings)
+    inductive: InductiveSettings = field(default_factory=InductiveSettings)
+    axial: AxialSettings = field(default_factory=AxialSettings)
+    selective: SelectiveSettings = field(default_factory=SelectiveSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CodingDecisions:
+    """Human decisions that override machine output (see :mod:`zhagen.decisions`)."""
+
+    rejected: frozenset[tuple[int, str]] = frozenset()  # (unit id, code id)
+    accepted: Mapping[tuple[int, str], float] = field(default_factory=dict)  # (unit id, code id) -> 1.0
+
+
+def apply_decisions(
+    units: Sequence[UnitInput], codings: list[list[CodeScore]], decisions: CodingDecisions, codebook: Codebook
+) -> list[list[CodeScore]]:
+    """Drop rejected codings and add accepted or human ones at full confidence."""
+    index = {u.id: i for i, u in enumerate(units)}
+    result = [[s for s in scores if (units[i].id, s.code_id) not in decisions.rejected] for i, scores in enumerate(codings)]
+    for (unit_id, code_id), confidence in sorted(decisions.accepted.items()):
+        if unit_id not in index or code_id not in codebook:
+            continue
+        row = result[index[unit_id]]
+        kept = [s for s in row if s.code_id != code_id]
+        kept.append(CodeScore(code_id, confidence, ("human",), 0.0, 0.0))
+        kept.sort(key=lambda s: (-s.confidence, s.code_id))
+        result[index[unit_id]] = kept
+    return result
+
+
+def open_coding(
+    units: Sequence[UnitInput],
+    codebook: Codebook,
+    settings: EngineSettings,
+    labelled: Sequence[tuple[str, str]] = (),
+) -> tuple[DeductiveCoder, list[list[CodeScore]], list[Concept]]:
+    """Deductive codings per unit and inductive concepts over all units."""
+    texts = [u.text for u in units]
+    coder = DeductiveCoder(codebook, settings.deductive).fit(texts, labelled)
+    codings = coder.predict(texts)
+    concepts = ConceptClusterer(replace(settings.inductive)).fit(texts)
+    return coder, codings, concepts
+
+
+def level_maps(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """Per unit, the strongest confidence per main category and per category."""
+    mains: list[dict[str, float]] = []
+    cats: list[dict[str, float]] = []
+    for scores in codings:
+        main_row: dict[str, float] = {}
+        cat_row: dict[str, float] = {}
+        for score in scores:
+            category = category_of(codebook, score.code_id)
+            cat_row[category] = max(cat_row.get(category, 0.0), score.confidence)
+            main = codebook.main_category_of(score.code_id)
+            if main is not None:
+                main_row[main.id] = max(main_row.get(main.id, 0.0), score.confidence)
+        mains.append(main_row)
+        cats.append(cat_row)
+    return mains, cats
+
+
+@dataclass(frozen=True)
+class Model:
+    """Axial and selective coding and the typology of a set of coded units."""
+
+    axial: AxialResult
+    centrality: list[dict[str, object]]
+    relations: list[Link]
+    nodes: dict[str, str]
+    edges: list[Link]
+    profiles: dict[str, Profile]
+    matrix: dict[str, dict[str, int]]
+
+
+def build_model(
+    units: Sequence[UnitInput],
+    codings: Sequence[Sequence[CodeScore]],
+    concepts: Sequence[Concept],
+    codebook: Codebook,
+    settings: EngineSettings,
+    concept_names: Mapping[int, str] | None = None,
+) -> Model:
+    """Everything after open coding, over the units given."""
+    codebook = codebook.active()
+    cases = [u.case_id for u in units]
+    docs = [u.document_id for u in units]
+    texts = [u.text for u in units]
+    axial = axial_coding(concepts, codings, cases, codebook, settings.axial, concept_names)
+    mains, cats = level_maps(codings, codebook)
+    node_codes = [{**m, **c} for m, c in zip(mains, cats)]
+    nodes, edges = path_model(node_codes, docs, cases, texts, codebook, settings.selective)
+    relations = relation_structure(mains, docs, cases, texts, codebook, settings.selective)
+    table = centrality(mains, docs, cases, codebook, settings.selective)
+    patterns = [m.id for m in codebook.by_family("pattern") if m.level == "main_category"]
+    forces = [m.id for m in codebook.by_family("force") if m.level == "main_category"]
+    by_case: dict[str, list[int]] = {}
+    for i, case in enumerate(cases):
+        by_case.setdefault(case, []).append(i)
+    profiles = {case: profile(mains, idx, patterns, forces) for case, idx in sorted(by_case.items())}
+    matrix = case_category_matrix(cats, cases, [c.id for c in axial.categories])
+    return Model(axial, table, relations, nodes, edges, profiles, matrix)

@@ -1,0 +1,132 @@
+"""Inductive open coding: meaning units clustered into candidate initial concepts.
+
+Grounded theory asks the analyst to let concepts emerge from the data, not
+only to apply a codebook.  Units are represented by TF-IDF over character
+n-grams of their normalised text (works for Chinese without segmentation and
+for English), reduced by truncated SVD (latent semantic analysis) and grouped
+by k-means with a fixed seed.  Each cluster is a candidate initial concept
+``a1..an``, named after the words (jieba for Chinese) that distinguish its most
+typical members from the rest of the corpus, and carrying its quotes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from zhagen.coding.text import normalise
+from zhagen.coding.tokens import content_words
+
+
+@dataclass(frozen=True)
+class InductiveSettings:
+    """Settings of concept clustering (reported with every run)."""
+
+    n_concepts: int | None = None  # None: about sqrt(units / 2), within [8, 150]
+    min_size: int = 3
+    svd_components: int = 100
+    label_terms: int = 3
+    typical_members: int = 40
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A candidate initial concept: its members (unit indices) and the words that name it."""
+
+    index: int
+    terms: tuple[str, ...]
+    members: tuple[int, ...]
+    typical: tuple[int, ...]  # members nearest the centre, most typical first
+    centroid: np.ndarray = field(repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return "·".join(self.terms)
+
+
+def auto_concept_count(n_units: int) -> int:
+    return max(8, min(150, round(math.sqrt(n_units / 2))))
+
+
+@lru_cache(maxsize=1)
+def _latin_word() -> re.Pattern[str]:
+    return re.compile(r"[a-z][a-z\-]{2,}")
+
+
+class ConceptClusterer:
+    """Clusters meaning units into initial concepts."""
+
+    def __init__(self, settings: InductiveSettings | None = None) -> None:
+        self.settings = settings or InductiveSettings()
+
+    def embed(self, unit_texts: Sequence[str]) -> np.ndarray:
+        """LSA vectors (rows L2-normalised) of the units."""
+        normalised = [normalise(t) for t in unit_texts]
+        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=2, sublinear_tf=True)
+        matrix = self.vectorizer_.fit_transform(normalised)
+        components = min(self.settings.svd_components, max(1, min(matrix.shape) - 1))
+        svd = TruncatedSVD(n_components=components, random_state=self.settings.seed)
+        return normalize(svd.fit_transform(matrix))
+
+    def fit(self, unit_texts: Sequence[str]) -> list[Concept]:
+        """Concepts ordered by their first member, so that ids follow the corpus."""
+        if len(unit_texts) < 2 * self.settings.min_size:
+            return []
+        vectors = self.embed(unit_texts)
+        k = min(self.settings.n_concepts or auto_concept_count(len(unit_texts)), len(unit_texts) // 2)
+        kmeans = KMeans(n_clusters=k, n_init=4, random_state=self.settings.seed)
+        assignment = kmeans.fit_predict(vectors)
+        clusters: list[tuple[tuple[int, ...], np.ndarray]] = []
+        for label in range(k):
+            members = tuple(int(i) for i in np.flatnonzero(assignment == label))
+            if len(members) >= self.settings.min_size:
+                clusters.append((members, kmeans.cluster_centers_[label]))
+        clusters.sort(key=lambda c: c[0][0])
+        background = Counter(w for text in unit_texts for w in set(content_words(text)))
+        return [
+            self._concept(i, members, centre, vectors, unit_texts, background, len(unit_texts))
+            for i, (members, centre) in enumerate(clusters)
+        ]
+
+    def _concept(
+        self,
+        index: int,
+        members: tuple[int, ...],
+        centre: np.ndarray,
+        vectors: np.ndarray,
+        unit_texts: Sequence[str],
+        background: Counter[str],
+        n_units: int,
+    ) -> Concept:
+        similarity = vectors[list(members)] @ centre
+        order = np.argsort(-similarity, kind="stable")
+        typical = tuple(members[i] for i in order)
+        terms = self._name(typical[: self.settings.typical_members], unit_texts, background, n_units)
+        return Concept(index, terms, members, typical, centre)
+
+    def _name(
+        self, typical: Sequence[int], unit_texts: Sequence[str], background: Counter[str], n_units: int
+    ) -> tuple[str, ...]:
+        """The words most over-represented among the typical members (document frequency lift)."""
+        local = Counter(w for i in typical for w in set(content_words(unit_texts[i])))
+        size = len(typical)
+        scored = []
+        for word, count in local.items():
+            if count < 2 and size > 3:
+                continue
+            share = count / size
+            lift = share / (background[word] / n_units)
+            scored.append((-(share * math.log(1 + lift)), word))
+        scored.sort()
+        return tuple(w for _, w in scored[: self.settings.label_terms]) or ("未命名",)

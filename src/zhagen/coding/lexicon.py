@@ -1,0 +1,83 @@
+"""Finding a codebook's indicator terms in text.
+
+The codebook is the researchers' domain knowledge, written as indicator terms,
+weaker context terms and regular expressions.  All literal terms go into one
+Aho-Corasick automaton, so matching costs one pass over the text whatever the
+size of the codebook.  Latin terms match whole words only ("rack" is not found
+in "track"); Chinese terms match anywhere, as Chinese has no spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from zhagen.coding.codebook import Codebook
+from zhagen.coding.text import normalise
+
+INDICATOR = "indicator"
+CONTEXT = "context"
+PATTERN = "pattern"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One occurrence of a code's term in a (normalised) text."""
+
+    code_id: str
+    term: str
+    kind: str
+    start: int
+    end: int
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char == "_")
+
+
+class Lexicon:
+    """All the indicator terms and patterns of a codebook's active codes."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, str]], patterns: Iterable[tuple[str, str]] = ()) -> None:
+        """``entries`` are (term, code id, kind); ``patterns`` are (regex, code id)."""
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for term, code_id, kind in entries:
+            key = normalise(term.strip())
+            if key:
+                grouped.setdefault(key, []).append((code_id, kind))
+        self.terms = {key: tuple(sorted(set(v))) for key, v in sorted(grouped.items())}
+        self.automaton = ahocorasick.Automaton()
+        for key, targets in self.terms.items():
+            self.automaton.add_word(key, (key, targets))
+        if self.terms:
+            self.automaton.make_automaton()
+        self.patterns = [(re.compile(p, re.IGNORECASE), code_id) for p, code_id in patterns]
+
+    @classmethod
+    def from_codebook(cls, codebook: Codebook) -> Lexicon:
+        entries: list[tuple[str, str, str]] = []
+        patterns: list[tuple[str, str]] = []
+        for code in codebook.active().codes:
+            entries.extend((t, code.id, INDICATOR) for t in code.indicators)
+            entries.extend((t, code.id, CONTEXT) for t in code.context_terms)
+            patterns.extend((p, code.id) for p in code.patterns)
+        return cls(entries, patterns)
+
+    def find(self, normalised_text: str) -> list[Hit]:
+        """Every hit in a text already passed through :func:`~zhagen.coding.text.normalise`."""
+        hits: list[Hit] = []
+        text = normalised_text
+        if self.terms:
+            for end_index, (term, targets) in self.automaton.iter(text):
+                start, end = end_index - len(term) + 1, end_index + 1
+                if _is_word_char(term[0]) and start > 0 and _is_word_char(text[start - 1]):
+                    continue
+                if _is_word_char(term[-1]) and end < len(text) and _is_word_char(text[end]):
+                    continue
+                hits.extend(Hit(code_id, term, kind, start, end) for code_id, kind in targets)
+        for regex, code_id in self.patterns:
+            hits.extend(Hit(code_id, m.group(0), PATTERN, m.start(), m.end()) for m in regex.finditer(text))
+        return sorted(hits, key=lambda h: (h.start, h.end, h.code_id, h.kind))

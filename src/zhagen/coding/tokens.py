@@ -1,0 +1,47 @@
+"""Words of a text: jieba for Chinese, letters for English, stop words removed.
+
+jieba runs with its own bundled dictionary and never in paddle mode (which
+would try to install packages at run time).  Its English stop words are not
+enough for Chinese, so zhagen ships its own list (``stopwords_zh.txt``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from importlib import resources
+
+import jieba
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from zhagen.coding.text import normalise
+
+_WORD = re.compile(r"[\u3400-\u9fff]{2,}|[a-z][a-z\-]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+@lru_cache(maxsize=1)
+def chinese_stop_words() -> frozenset[str]:
+    text = resources.files(__package__).joinpath("stopwords_zh.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def words(text: str) -> list[str]:
+    """jieba's segmentation of the normalised text (all tokens, in order)."""
+    return _tokenizer().lcut(normalise(text))
+
+
+def content_words(text: str) -> list[str]:
+    """Words that can name a concept: two or more Han characters or three or more letters, no stop words."""
+    stop = chinese_stop_words()
+    return [
+        w for w in words(text) if _WORD.fullmatch(w) and w not in stop and w not in ENGLISH_STOP_WORDS
+    ]

@@ -1,0 +1,316 @@
+"""Coding and modelling a project: the engine between the store and the results.
+
+``code_project`` runs open coding on the stored meaning units, keeps every
+human decision and saves the machine suggestions; ``model_project`` runs axial
+and selective coding and the typology and returns the results as plain data
+(the content of ``results.json``).  Both record a run with its settings,
+versions and input hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from collections import Counter
+from dataclasses import dataclass, replace
+from importlib import metadata
+from typing import Any
+
+from sqlalchemy import select
+
+from zhagen import __version__
+from zhagen.analysis.typology import profile
+from zhagen.coding.codebook import Codebook, load_codebook
+from zhagen.coding.concepts import ConceptDecisions, apply_concept_decisions, assign_ids
+from zhagen.coding.deductive import CodeScore
+from zhagen.coding.engine import (
+    CodingDecisions,
+    EngineSettings,
+    Model,
+    UnitInput,
+    apply_decisions,
+    build_model,
+    level_maps,
+    open_coding,
+)
+from zhagen.coding.inductive import Concept
+from zhagen.errors import UserError
+from zhagen.project import Project
+from zhagen.store import coding as store_coding
+from zhagen.store.models import Case, Coding, Document, MeaningUnit
+
+MACHINE = "zhagen"
+
+
+@dataclass
+class OpenCodingOutcome:
+    """Open coding of a project's units, decisions applied."""
+
+    units: list[UnitInput]
+    reserved: frozenset[str]
+    codings: list[list[CodeScore]]
+    concepts: list[Concept]
+    concept_ids: list[str]
+    concept_names: dict[int, str]
+    codebook: Codebook
+    settings: EngineSettings
+    run_id: int
+
+
+def versions() -> dict[str, str]:
+    """Versions of zhagen and the libraries whose behaviour shapes the results."""
+    found = {"zhagen": __version__, "python": platform.python_version()}
+    for name in ("scikit-learn", "numpy", "scipy", "jieba", "networkx", "opencc"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def project_codebook(project: Project) -> Codebook:
+    if not project.codebook_path.is_file():
+        raise UserError(
+            "the project has no codebook.yaml",
+            where=str(project.root),
+            hint="write one (see docs/codebook.md) or copy the built-in study's: zhagen codebook --builtin > codebook.yaml",
+        )
+    return load_codebook(project.codebook_path)
+
+
+def load_units(project: Project) -> tuple[list[UnitInput], frozenset[str]]:
+    """All meaning units in document and position order, and the reserved case ids."""
+    with project.read() as session:
+        rows = session.execute(
+            select(MeaningUnit.id, MeaningUnit.document_id, Document.case_id, MeaningUnit.text)
+            .join(Document, Document.id == MeaningUnit.document_id)
+            .order_by(MeaningUnit.document_id, MeaningUnit.position)
+        ).all()
+        reserved = frozenset(session.scalars(select(Case.id).where(Case.reserved)).all())
+    return [UnitInput(r[0], r[1], r[2] or "", r[3]) for r in rows], reserved
+
+
+def input_hash(units: list[UnitInput], codebook: Codebook, settings: EngineSettings) -> str:
+    digest = hashlib.sha256()
+    for unit in units:
+        digest.update(f"{unit.id}\t{unit.document_id}\t{unit.case_id}\t{unit.text}\n".encode())
+    digest.update(repr(codebook).encode())
+    digest.update(repr(settings.to_dict()).encode())
+    return digest.hexdigest()
+
+
+def sync_codebook(project: Project, codebook: Codebook) -> None:
+    """Mirror the codebook's codes into the store (parents first)."""
+    depth = {"core": 0, "main_category": 1, "category": 2, "concept": 3}
+    with project.write() as session:
+        for code in sorted(codebook.codes, key=lambda c: (depth.get(c.level, 9), c.id)):
+            store_coding.upsert_code(
+                session,
+                id=code.id,
+                parent_id=code.parent,
+                name_zh=code.name_zh,
+                name_en=code.name_en,
+                level=code.level,
+                family=code.family,
+                paradigm_role=code.paradigm_role,
+                definition=code.definition,
+                origin="codebook",
+                status=code.status,
+            )
+
+
+def decision_log(project: Project) -> list[tuple[int, str, str, dict[str, Any]]]:
+    with project.read() as session:
+        return store_coding.list_decisions(session)
+
+
+def apply_code_decisions(codebook: Codebook, log: list[tuple[int, str, str, dict[str, Any]]]) -> Codebook:
+    """The codebook as people changed it through decisions (renames, moves, rejections, merges)."""
+    codes = {c.id: c for c in codebook.codes}
+    order = [c.id for c in codebook.codes]
+    for _id, _coder, action, p in log:
+        code_id = p.get("code_id") or p.get("source")
+        if code_id not in codes:
+            continue
+        code = codes[code_id]
+        if action == "rename_code":
+            codes[code_id] = replace(code, name_zh=p["name_zh"], name_en=p.get("name_en") or code.name_en)
+        elif action == "reject_code":
+            codes[code_id] = replace(code, status="rejected")
+        elif action == "move_code" and (p["parent_id"] is None or p["parent_id"] in codes):
+            codes[code_id] = replace(code, parent=p["parent_id"])
+        elif action == "merge_codes" and p["target"] in codes:
+            target = codes[p["target"]]
+            codes[p["target"]] = replace(
+                target,
+                aliases=tuple(sorted({*target.aliases, code.id, *code.aliases})),
+                indicators=tuple(dict.fromkeys(target.indicators + code.indicators)),
+                context_terms=tuple(dict.fromkeys(target.context_terms + code.context_terms)),
+                patterns=tuple(dict.fromkeys(target.patterns + code.patterns)),
+                examples=tuple(dict.fromkeys(target.examples + code.examples)),
+            )
+            for other_id, other in list(codes.items()):
+                if other.parent == code.id:
+                    codes[other_id] = replace(other, parent=p["target"])
+            del codes[code_id]
+            order.remove(code_id)
+    return replace(codebook, codes=tuple(codes[i] for i in order))
+
+
+def load_decisions(project: Project) -> tuple[CodingDecisions, ConceptDecisions]:
+    """Replay the decision log: the last decision on a thing wins."""
+    rejected: set[tuple[int, str]] = set()
+    accepted: dict[tuple[int, str], float] = {}
+    renamed: dict[str, str] = {}
+    merged: dict[str, str] = {}
+    rejected_codes: set[str] = set()
+    split: dict[str, tuple[str, frozenset[int]]] = {}
+    for _id, _coder, action, p in decision_log(project):
+        key = (int(p.get("unit_id", -1)), str(p.get("code_id", "")))
+        if action == "accept_coding":
+            accepted[key] = 1.0
+            rejected.discard(key)
+        elif action == "reject_coding":
+            rejected.add(key)
+            accepted.pop(key, None)
+        elif action == "rename_code":
+            renamed[p["code_id"]] = p["name"]
+        elif action == "merge_codes":
+            merged[p["source"]] = p["target"]
+        elif action == "reject_code":
+            rejected_codes.add(p["code_id"])
+        elif action == "split_code":
+            split[p["new_id"]] = (p["code_id"], frozenset(int(u) for u in p["unit_ids"]))
+            if p.get("name"):
+                renamed[p["new_id"]] = p["name"]
+    return (
+        CodingDecisions(frozenset(rejected), accepted),
+        ConceptDecisions(renamed, merged, frozenset(rejected_codes), split),
+    )
+
+
+def previous_concepts(project: Project) -> dict[str, set[int]]:
+    """Members (unit ids) of the concepts of the previous run."""
+    with project.read() as session:
+        rows = session.execute(
+            select(Coding.code_id, Coding.unit_id).where(Coding.origin == "machine", Coding.code_id.like("a%"))
+        ).all()
+    result: dict[str, set[int]] = {}
+    for code_id, unit_id in rows:
+        if unit_id is not None and code_id[1:].isdigit():
+            result.setdefault(code_id, set()).add(unit_id)
+    return result
+
+
+def code_project(project: Project, settings: EngineSettings | None = None) -> OpenCodingOutcome:
+    """Open coding of every unit; the model is learned from the non-reserved cases."""
+    settings = settings or EngineSettings()
+    decided = apply_code_decisions(project_codebook(project), decision_log(project))
+    units, reserved = load_units(project)
+    if not units:
+        raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")
+    sync_codebook(project, decided)
+    codebook = decided.active()
+    coding_decisions, concept_decisions = load_decisions(project)
+    with project.read() as session:
+        human = store_coding.list_codings(session, origin="human")
+    unit_text = {u.id: u.text for u in units}
+    labelled = [(unit_text[c.unit_id], c.code_id) for c in human if c.unit_id in unit_text and c.status != "rejected"]
+    labelled += [(unit_text[u], code) for (u, code) in coding_decisions.accepted if u in unit_text]
+    accepted = {(c.unit_id, c.code_id): 1.0 for c in human if c.unit_id is not None and c.status != "rejected"}
+    accepted.update(coding_decisions.accepted)
+    coding_decisions = CodingDecisions(coding_decisions.rejected, accepted)
+
+    model_units = [u for u in units if u.case_id not in reserved]
+    coder, _, concepts = open_coding(model_units, codebook, settings, sorted(labelled))
+    codings = apply_decisions(units, coder.predict([u.text for u in units]), coding_decisions, codebook)
+    index_of = {u.id: i for i, u in enumerate(units)}
+    model_index = [index_of[u.id] for u in model_units]
+    concepts = [
+        Concept(c.index, c.terms, tuple(model_index[m] for m in c.members), tuple(model_index[m] for m in c.typical), c.centroid)
+        for c in concepts
+    ]
+    unit_ids = [u.id for u in units]
+    ids = assign_ids(concepts, unit_ids, previous_concepts(project))
+    concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
+    run_id = _save_open_coding(project, units, codings, concepts, ids, names, codebook, settings)
+    return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id)
+
+
+def _save_open_coding(
+    project: Project,
+    units: list[UnitInput],
+    codings: list[list[CodeScore]],
+    concepts: list[Concept],
+    ids: list[str],
+    names: dict[int, str],
+    codebook: Codebook,
+    settings: EngineSettings,
+) -> int:
+    """Replace the previous machine output by this run's, in one transaction."""
+    with project.read() as session:
+        spans = dict(session.execute(select(MeaningUnit.id, MeaningUnit.start)).all())
+        ends = dict(session.execute(select(MeaningUnit.id, MeaningUnit.end)).all())
+    with project.write() as session:
+        run_id = store_coding.start_run(
+            session, kind="code", settings=settings.to_dict(), versions=versions(),
+            input_hash=input_hash(units, codebook, settings),
+        )
+        store_coding.delete_machine_codings(session)
+        store_coding.delete_machine_concepts(session)
+        for concept, cid in zip(concepts, ids):
+            store_coding.upsert_code(
+                session, id=cid, parent_id=None, name_zh=names.get(concept.index, concept.label),
+                name_en=names.get(concept.index, concept.label), level="concept", family=None,
+                paradigm_role=None, definition="", origin="machine", status="suggested",
+            )
+        rows: list[dict[str, Any]] = []
+        for unit, scores in zip(units, codings):
+            for score in scores:
+                if score.terms == ("human",):
+                    continue
+                rows.append(_coding_row(unit, score.code_id, score.confidence, spans, ends, run_id))
+        for concept, cid in zip(concepts, ids):
+            for member in concept.members:
+                rows.append(_coding_row(units[member], cid, None, spans, ends, run_id))
+        store_coding.add_codings(session, rows)
+        store_coding.finish_run(session, run_id, {"codings": len(rows), "concepts": len(concepts)})
+    return run_id
+
+
+def _coding_row(unit: UnitInput, code_id: str, confidence: float | None, spans: dict[int, int], ends: dict[int, int], run_id: int) -> dict[str, Any]:
+    return {
+        "code_id": code_id, "document_id": unit.document_id, "unit_id": unit.id, "start": spans[unit.id],
+        "end": ends[unit.id], "coder": MACHINE, "origin": "machine", "status": "suggested",
+        "confidence": confidence, "run_id": run_id, "version": 1,
+    }
+
+
+def model_outcome(outcome: OpenCodingOutcome) -> tuple[Model, list[int]]:
+    """Axial and selective coding over the non-reserved cases, and the indices of the units used."""
+    keep = [i for i, u in enumerate(outcome.units) if u.case_id not in outcome.reserved]
+    remap = {old: new for new, old in enumerate(keep)}
+    concepts = [
+        Concept(c.index, c.terms, tuple(remap[m] for m in c.members if m in remap),
+                tuple(remap[m] for m in c.typical if m in remap), c.centroid)
+        for c in outcome.concepts
+    ]
+    return build_model(
+        [outcome.units[i] for i in keep], [outcome.codings[i] for i in keep], concepts,
+        outcome.codebook, outcome.settings, outcome.concept_names,
+    ), keep
+
+
+def all_profiles(outcome: OpenCodingOutcome) -> dict[str, Any]:
+    """The typology profile of every case, reserved ones included."""
+    mains, _ = level_maps(outcome.codings, outcome.codebook)
+    patterns = [m.id for m in outcome.codebook.by_level("main_category") if m.family == "pattern"]
+    forces = [m.id for m in outcome.codebook.by_level("main_category") if m.family == "force"]
+    by_case: dict[str, list[int]] = {}
+    for i, unit in enumerate(outcome.units):
+        by_case.setdefault(unit.case_id, []).append(i)
+    return {case: profile(mains, idx, patterns, forces) for case, idx in sorted(by_case.items())}
+
+
+def dominant_counts(profiles: dict[str, Any], reserved: frozenset[str]) -> Counter[str]:
+    return Counter(p.pattern for case, p in profiles.items() if p.pattern and case not in reserved)
