@@ -1,0 +1,118 @@
+"""Reports, figures and table exports of a run, from the plain results document (``results.json``).
+
+:func:`write_outputs` writes everything a paper needs into one folder::
+
+    report.html            one self-contained page (zh with an English switch), evidence behind every number
+    results.xlsx           one formatted sheet per table (开放式编码, 主范畴, 典型关系结构, ...)
+    tables/*.csv           the same tables as UTF-8-with-BOM CSV
+    figures/*.png|svg      path model, coding tree, discovery curve, force heatmap, co-occurrence network
+    path_model.graphml     the path model for Gephi / yEd / Cytoscape
+    path_model.mmd         the path model as a Mermaid flowchart
+
+It never fails for a missing CJK font or a missing Graphviz: it falls back and
+says so under ``"notes"`` in the returned dict.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from zhagen.errors import UserError
+from zhagen.exchange.graph import write_graphs
+from zhagen.exchange.tables import build_sheets, check_results, definitions_from_codebook, section, write_csv
+from zhagen.report.excel import write_workbook
+from zhagen.report.figures import render_figures, write_figures
+from zhagen.report.fonts import find_cjk_font
+from zhagen.report.html import write_html
+
+__all__ = ["LANGUAGES", "resolve_definitions", "write_outputs"]
+
+LANGUAGES = ("zh", "en")
+
+
+def _load_codebook(path: Path) -> Any:
+    from zhagen.coding.codebook import load_codebook
+
+    return load_codebook(path)
+
+
+def resolve_definitions(results: Mapping[str, Any], out_dir: Path,
+                        codebook: Any = None) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """The codebook's definitions (for the "meaning" columns) and notes on where they came from.
+
+    ``codebook`` may be a loaded codebook or a path; without one, ``codebook.yaml`` in the output
+    folder or its parent is used when its id matches the results' codebook (``zhagen run`` writes
+    into a project folder that holds it).
+    """
+    if codebook is not None:
+        loaded = _load_codebook(Path(codebook)) if isinstance(codebook, (str, os.PathLike)) else codebook
+        return definitions_from_codebook(loaded), []
+    expected = (results.get("study") or {}).get("codebook")
+    for candidate in (out_dir / "codebook.yaml", out_dir.parent / "codebook.yaml"):
+        if not candidate.is_file():
+            continue
+        try:
+            loaded = _load_codebook(candidate)
+        except UserError as exc:
+            return {}, [f"codebook not read ({exc.one_line()}): meanings show typical quotes instead"]
+        if expected and loaded.id != expected:
+            continue
+        return definitions_from_codebook(loaded), []
+    return {}, ["no codebook.yaml next to the output: meaning columns show each category's typical quote "
+                "(pass codebook= to use its definitions)"]
+
+
+def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
+                  codebook: Any = None) -> dict[str, list[str]]:
+    """Write the HTML report, the workbook, CSV tables, figures and graph exports into ``out_dir``.
+
+    Returns the written paths by kind (``html``, ``xlsx``, ``tables``, ``figures``, ``graph``) and
+    ``notes``: one line per fallback (no CJK font, no Graphviz, a section not computed, ...).
+    ``lang`` is the language of the figure files and the report's initial language ("zh" or "en").
+    """
+    if lang not in LANGUAGES:
+        raise UserError(f"unknown report language {lang!r}", where="lang", hint="use 'zh' or 'en'")
+    results = check_results(results)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError("the output path is a file, not a folder", where=str(out_dir),
+                        hint="give a folder (it is created if missing)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    definitions, notes = resolve_definitions(results, out_dir, codebook)
+
+    sheets = build_sheets(results, definitions)
+    tables = [write_csv(table, out_dir / "tables" / f"{table.key}.csv") for sheet in sheets for table in sheet.tables]
+    workbook = write_workbook(results, out_dir / "results.xlsx", definitions, sheets)
+
+    font = find_cjk_font()
+    figure_paths, rendered = write_figures(results, out_dir / "figures", lang, font=font)
+    other = "en" if lang == "zh" else "zh"
+    translated = render_figures(results, other, formats=("svg",), font=font)
+    svgs = {name: {lang: formats["svg"]} for name, formats in rendered.figures.items() if "svg" in formats}
+    for name, formats in translated.figures.items():
+        svgs.setdefault(name, {})[other] = formats["svg"]
+    notes += [note for note in rendered.notes if note not in notes]
+    if section(results, "saturation") is None:
+        notes.append("saturation not computed (no 'saturation' section in the results): no discovery curve; "
+                     "the report and the 饱和度检验 table say 未计算 / not computed")
+    if section(results, "reliability") is None:
+        notes.append("reliability not computed (no 'reliability' section in the results): "
+                     "the report and the 信度检验 table say 未计算 / not computed")
+
+    graphs = write_graphs(results, out_dir, lang)
+    written: dict[str, list[str]] = {
+        "html": [],
+        "xlsx": [str(workbook)],
+        "tables": [str(p) for p in tables],
+        "figures": [str(p) for p in figure_paths],
+        "graph": [str(p) for p in graphs],
+    }
+    listing = {kind: [os.path.relpath(p, out_dir) for p in paths] for kind, paths in written.items()}
+    html = write_html(results, out_dir / "report.html", lang=lang, figures=svgs, notes=notes,
+                      definitions=definitions, outputs=listing)
+    written["html"] = [str(html)]
+    written["notes"] = list(notes)
+    return written

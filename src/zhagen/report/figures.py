@@ -1,0 +1,619 @@
+"""Figures for the paper: path model, coding tree, discovery curve, force heatmap, co-occurrence network.
+
+Each figure is rendered as PNG (200 dpi) and SVG.  SVG text stays text
+(``svg.fonttype = 'none'``) so labels can be edited and searched; the SVG lists
+common Chinese fonts after ours so it still reads on another machine.  The path
+model is laid out by Graphviz ``dot`` (left to right: forces -> mechanisms ->
+patterns -> outcomes, moderators dashed); without Graphviz, or when ``dot``
+fails, it is drawn with matplotlib in the same layered order and a note says
+so.  Output is deterministic: fixed hash salt, no dates, seeded layouts.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import subprocess
+import textwrap
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zhagen.exchange.tables import (
+    LAYER_NAMES,
+    LAYER_ORDER,
+    Names,
+    _write_bytes_atomic,
+    category_order,
+    check_results,
+    force_ids,
+    main_of,
+    ordered_ids,
+    pair,
+    pattern_ids,
+    section,
+)
+from zhagen.report.fonts import FontChoice, find_cjk_font, portable_svg_fonts
+
+DPI = 200
+FORMATS = ("png", "svg")
+LAYER_COLORS = {
+    "force": "#f6d5c3",
+    "mechanism": "#d4e4f4",
+    "pattern": "#d5ead0",
+    "outcome": "#fdf0c4",
+    "moderator": "#e6dcf0",
+}
+EDGE_COLORS = {"drives": "#b5651d", "shapes": "#2f6aa3", "produces": "#3d8b37", "moderates": "#7a4f9a"}
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+           "#9c755f", "#bab0ac", "#1b9e77", "#7570b3", "#d95f02", "#66a61e")
+FIGURES = ("path_model", "coding_tree", "discovery_curve", "force_heatmap", "cooccurrence_network")
+
+
+@dataclass
+class Rendered:
+    """Rendered figures: name -> format -> bytes, and notes on fallbacks."""
+
+    figures: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    engines: dict[str, str] = field(default_factory=dict)
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrap a label: CJK text by characters, other text by words."""
+    text = " ".join(str(text).split())
+    if not text:
+        return text
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+    return "\n".join(textwrap.wrap(text, max(width * 2, 12))) or text
+
+
+@contextmanager
+def _style(font: FontChoice) -> Iterator[None]:
+    """Our font and SVG settings for the duration of one figure; missing-glyph warnings muted without CJK."""
+    import matplotlib
+
+    with matplotlib.rc_context(font.rc()), warnings.catch_warnings():
+        if not font.cjk:
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+            warnings.filterwarnings("ignore", message=r".*missing from font")
+        yield
+
+
+def _save(fig: Any, formats: Sequence[str]) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    if "svg" in formats:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        out["svg"] = portable_svg_fonts(buffer.getvalue().decode("utf-8")).encode("utf-8")
+    if "png" in formats:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+        out["png"] = buffer.getvalue()
+    return out
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), facecolor="white")
+
+
+# --------------------------------------------------------------------------
+# Path model
+# --------------------------------------------------------------------------
+
+
+def _layers(results: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    model = results["selective_coding"].get("path_model", {}) or {}
+    return list(model.get("nodes", [])), list(model.get("edges", []))
+
+
+def _edge_width(support: float, top: float, low: float = 0.8, high: float = 6.0) -> float:
+    return round(low + (high - low) * math.sqrt(max(support, 0) / top), 2) if top > 0 else low
+
+
+def _ordered_layers(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Node ids per layer, ordered by the barycentre of their neighbours to cut crossings."""
+    layers: dict[str, list[str]] = {}
+    for node in nodes:
+        layers.setdefault(node.get("layer") or "other", []).append(node["id"])
+    position = {n: i for ids in layers.values() for i, n in enumerate(ids)}
+    neighbours: dict[str, list[str]] = {}
+    for edge in edges:
+        neighbours.setdefault(edge["source"], []).append(edge["target"])
+        neighbours.setdefault(edge["target"], []).append(edge["source"])
+
+    def sort(layer: str, anchor: str) -> None:
+        anchored = set(layers.get(anchor, []))
+
+        def key(node: str) -> tuple[float, int]:
+            near = [position[n] for n in neighbours.get(node, []) if n in anchored]
+            return (sum(near) / len(near) if near else math.inf, position[node])
+
+        layers[layer] = sorted(layers.get(layer, []), key=key)
+        for i, n in enumerate(layers[layer]):
+            position[n] = i
+
+    sort("mechanism", "pattern")
+    sort("force", "mechanism")
+    sort("outcome", "pattern")
+    return layers
+
+
+def path_model_dot(results: Mapping[str, Any], lang: str = "zh", fontname: str = "sans-serif") -> str:
+    """The path model in the DOT language (Graphviz), layers as ranks from left to right."""
+    nodes, edges = _layers(results)
+    names = Names(results)
+    layers = _ordered_layers(nodes, edges)
+    linked = {e["source"] for e in edges} | {e["target"] for e in edges}
+    top = max((e.get("support") or 0 for e in edges), default=1) or 1
+
+    def q(text: Any) -> str:
+        return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+    font = q(fontname)
+    out = [
+        "digraph path_model {",
+        f"  graph [rankdir=LR, newrank=true, nodesep=0.18, ranksep=1.0, pad=0.25, fontname={font}, bgcolor=white];",
+        f"  node [shape=box, style=\"rounded,filled\", fontname={font}, fontsize=13, margin=\"0.16,0.07\", "
+        "color=\"#555555\", penwidth=1.0];",
+        f"  edge [fontname={font}, fontsize=9, arrowsize=0.7, fontcolor=\"#555555\"];",
+    ]
+    ranked = [layer for layer in LAYER_ORDER if layer != "moderator" and layer in layers]
+    clusters = ranked + (["moderator"] if "moderator" in layers else []) + [
+        layer for layer in layers if layer not in LAYER_ORDER]
+    for layer in clusters:
+        title = pair(LAYER_NAMES, layer)
+        out.append(f"  subgraph {q('cluster_' + layer)} {{")
+        out.append(f"    label={q(_t(lang, title[0], title[1]))}; labelloc=t; fontsize=15; fontcolor=\"#333333\"; "
+                   f"style=\"rounded,filled\"; fillcolor=\"#fafafa\"; color=\"#dddddd\";")
+        out.append("    { rank=same;")
+        for node in layers[layer]:
+            node_layer = names.layers.get(node, layer)
+            label = _wrap(names.name(node, lang), 9 if lang != "en" else 12)
+            dashed = node_layer == "moderator" or node not in linked
+            style = "rounded,filled,dashed" if dashed else "rounded,filled"
+            color = LAYER_COLORS.get(node_layer, "#eeeeee") if node in linked else "#f2f2f2"
+            fontcolor = "#222222" if node in linked else "#888888"
+            tooltip = f"{names.zh(node)} / {names.en(node)} ({node})"
+            out.append(f"      {q(node)} [label={q(label)}, fillcolor={q(color)}, style={q(style)}, "
+                       f"fontcolor={q(fontcolor)}, tooltip={q(tooltip)}];")
+        out.append("    }")
+        out.append("  }")
+    if "moderator" in layers and layers.get("mechanism"):
+        # moderators sit in the mechanisms' column, their dashed edges pointing at the patterns they moderate
+        out.append("  { rank=same; " + "; ".join(q(n) for n in [layers["mechanism"][0], *layers["moderator"]]) + "; }")
+    for edge in edges:
+        kind = edge.get("kind", "")
+        width = _edge_width(edge.get("support") or 0, top)
+        tip = (f"{names.zh(edge['source'])} → {names.zh(edge['target'])}: {edge.get('kind_zh', '')} "
+               f"support={edge.get('support')} cases={edge.get('cases')} lift={edge.get('lift')}")
+        color = EDGE_COLORS.get(kind, "#666666")
+        attrs = [f"penwidth={width}", f"color={q(color + 'b0')}", f"label={q(str(edge.get('support', '')))}",
+                 f"tooltip={q(tip)}"]
+        if kind == "moderates":
+            attrs += ["style=dashed"]
+        out.append(f"  {q(edge['source'])} -> {q(edge['target'])} [{', '.join(attrs)}];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _graphviz_font_svg(svg: str, family: str) -> str:
+    from zhagen.report.fonts import PORTABLE_FAMILIES
+
+    families = ",".join([family, *PORTABLE_FAMILIES, "sans-serif"])
+    return svg.replace(f'font-family="{family}"', f'font-family="{families}"')
+
+
+def _run_dot(dot: str, source: str, fmt: str, dpi: int | None = None) -> bytes:
+    command = [dot, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if dpi else [])
+    done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=120, check=False)
+    if done.returncode != 0 or not done.stdout:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(message[-1] if message else f"dot exited with {done.returncode}")
+    return done.stdout
+
+
+def path_model_graphviz(results: Mapping[str, Any], lang: str, font: FontChoice,
+                        formats: Sequence[str]) -> dict[str, bytes]:
+    """Render with Graphviz ``dot``; raises ``FileNotFoundError`` when it is not installed."""
+    dot = shutil.which("dot")
+    if not dot:
+        raise FileNotFoundError("dot")
+    source = path_model_dot(results, lang, font.graphviz_name())
+    out: dict[str, bytes] = {}
+    if "svg" in formats:
+        svg = _run_dot(dot, source, "svg").decode("utf-8")
+        out["svg"] = _graphviz_font_svg(svg, font.graphviz_name()).encode("utf-8")
+    if "png" in formats:
+        out["png"] = _run_dot(dot, source, "png", DPI)
+    return out
+
+
+def path_model_matplotlib(results: Mapping[str, Any], lang: str, font: FontChoice,
+                          formats: Sequence[str]) -> dict[str, bytes]:
+    """The layered path model drawn with matplotlib (the fallback without Graphviz)."""
+    from matplotlib.patches import FancyArrowPatch
+
+    nodes, edges = _layers(results)
+    names = Names(results)
+    layers = _ordered_layers(nodes, edges)
+    columns = [layer for layer in LAYER_ORDER if layer != "moderator" and layer in layers]
+    columns += [layer for layer in layers if layer not in LAYER_ORDER]
+    x_of = {layer: i * 3.2 for i, layer in enumerate(columns)}
+    if "moderator" in layers:  # below, between mechanisms and patterns: its dashed arrows reach up to the patterns
+        x_of["moderator"] = x_of.get("mechanism", 0.0) + (1.6 if "pattern" in x_of else 0.0)
+    tallest = max([len(layers[c]) + (len(layers.get("moderator", [])) + 1 if c == "mechanism" else 0)
+                   for c in columns] or [1])
+    pos: dict[str, tuple[float, float]] = {}
+    for layer in columns:
+        ids = layers[layer]
+        for i, node in enumerate(ids):
+            pos[node] = (x_of[layer], (tallest - 1) / 2 - i + (len(ids) - 1) / 2 - (tallest - 1) / 2)
+    if "moderator" in layers:
+        bottom = min((y for _x, y in pos.values()), default=0) - 1.3
+        for i, node in enumerate(layers["moderator"]):
+            pos[node] = (x_of["moderator"], bottom - i)
+    linked = {e["source"] for e in edges} | {e["target"] for e in edges}
+    top = max((e.get("support") or 0 for e in edges), default=1) or 1
+    ys = [y for _x, y in pos.values()] or [0]
+    ys.append(min(ys) - 0.6)
+    with _style(font):
+        fig = _figure(max(9.0, 3.0 * len(columns)), max(4.0, 0.62 * (max(ys) - min(ys) + 2)))
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_axis_off()
+        ax.set_xlim(-1.6, x_of[columns[-1]] + 1.6 if columns else 2)
+        ax.set_ylim(min(ys) - 0.8, max(ys) + 1.3)
+        for layer in columns:
+            title = pair(LAYER_NAMES, layer)
+            ax.text(x_of[layer], max(ys) + 0.9, _t(lang, title[0], title[1]), ha="center", va="center",
+                    fontsize=13, color="#333333")
+        boxes = {}
+
+        def label(node: str, zorder: float) -> Any:
+            layer = names.layers.get(node, "")
+            return ax.text(*pos[node], _wrap(names.name(node, lang), 9 if lang != "en" else 14), ha="center",
+                           va="center", fontsize=10, color="#222222" if node in linked else "#888888", zorder=zorder,
+                           bbox={"boxstyle": "round,pad=0.35", "facecolor": LAYER_COLORS.get(layer, "#f2f2f2")
+                                 if node in linked else "#f2f2f2", "edgecolor": "#555555",
+                                 "linestyle": "--" if layer == "moderator" or node not in linked else "-"})
+
+        for node in pos:
+            boxes[node] = label(node, 3)
+        for node in layers.get("moderator", [])[:1]:
+            title = pair(LAYER_NAMES, "moderator")
+            ax.text(pos[node][0], pos[node][1] - 0.55, _t(lang, title[0], title[1]), ha="center", va="center",
+                    fontsize=11, color="#555555")
+        fig.draw_without_rendering()  # lays out the label boxes, which clip the arrows below
+        for edge in edges:
+            if edge["source"] not in pos or edge["target"] not in pos:
+                continue
+            kind = edge.get("kind", "")
+            # drawn after the labels (higher zorder) so that each arrow is clipped by the boxes of this very draw
+            ax.add_patch(FancyArrowPatch(
+                pos[edge["source"]], pos[edge["target"]], arrowstyle="-|>", mutation_scale=12,
+                patchA=boxes[edge["source"]].get_bbox_patch(), patchB=boxes[edge["target"]].get_bbox_patch(),
+                shrinkA=1, shrinkB=1, linewidth=_edge_width(edge.get("support") or 0, top, 0.6, 4.5),
+                color=EDGE_COLORS.get(kind, "#666666"), alpha=0.65, zorder=4,
+                linestyle="--" if kind == "moderates" else "-",
+                connectionstyle="arc3,rad=0.15" if kind == "moderates" else "arc3,rad=0.0"))
+        for node in pos:  # the same labels again on top, so arrows passing a box go under it
+            label(node, 5)
+        return _save(fig, formats)
+
+
+# --------------------------------------------------------------------------
+# Coding tree, discovery curve, heatmap, network
+# --------------------------------------------------------------------------
+
+
+def coding_tree(results: Mapping[str, Any], lang: str, font: FontChoice, formats: Sequence[str]) -> dict[str, bytes]:
+    """Core category -> main categories -> categories, each category's bar its number of units."""
+    names = Names(results)
+    axial = results["axial_coding"]
+    by_id = {c["id"]: c for c in axial.get("categories", [])}
+    groups = [(m, [c for c in m.get("categories", []) if c in by_id]) for m in axial.get("main_categories", [])]
+    groups = [(m, cats) for m, cats in groups if cats]
+    placed = {c for _m, cats in groups for c in cats}
+    orphans = [c["id"] for c in axial.get("categories", []) if c["id"] not in placed]
+    if orphans:
+        groups.append(({"id": "", "name_zh": "其他", "name_en": "other", "label": ""}, orphans))
+    rows: list[tuple[float, str, int]] = []
+    centers: list[tuple[float, dict[str, Any], list[float]]] = []
+    y = 0.0
+    for index, (main, cats) in enumerate(groups):
+        ys = []
+        for category in cats:
+            rows.append((y, category, index))
+            ys.append(y)
+            y -= 1.0
+        centers.append((sum(ys) / len(ys), main, ys))
+        y -= 0.7
+    core = results["selective_coding"].get("core_category") or {}
+    core_name = names.name(core.get("id"), lang) if core.get("id") else _t(lang, "核心范畴", "core category")
+    height = max(3.0, 0.24 * (abs(y) + 2))
+    with _style(font):
+        fig = _figure(12.5, height)
+        grid = fig.add_gridspec(1, 2, width_ratios=(3.3, 1.7), wspace=0.02, left=0.02, right=0.98,
+                                top=1 - 0.45 / height, bottom=0.55 / height)
+        tree = fig.add_subplot(grid[0, 0])
+        bars = fig.add_subplot(grid[0, 1], sharey=tree)
+        tree.set_axis_off()
+        tree.set_xlim(-0.15, 3.3)
+        low, high = y + 0.2, 1.5
+        tree.set_ylim(low, high)
+        root_y = sum(c[0] for c in centers) / len(centers) if centers else 0
+        tree.text(0.0, root_y, _wrap(core_name, 6 if lang != "en" else 10), ha="left", va="center", fontsize=10,
+                  bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fbe3d6", "edgecolor": "#b5651d"})
+        units = [int(by_id[c].get("units") or 0) for _y, c, _i in rows]
+        top = max(units, default=1) or 1
+        for index, (cy, main, ys) in enumerate(centers):
+            color = PALETTE[index % len(PALETTE)]
+            tree.plot([0.62, 0.82, 0.82, 0.95], [root_y, root_y, cy, cy], color="#999999", linewidth=0.8)
+            label = f"{main.get('label', '')} {names.name(main['id'], lang) if main.get('id') else main['name_zh']}"
+            tree.text(0.97, cy, _wrap(label.strip(), 12 if lang != "en" else 18), ha="left", va="center", fontsize=9,
+                      color="#222222",
+                      bbox={"boxstyle": "round,pad=0.3", "facecolor": color + "33", "edgecolor": color})
+            for row_y in ys:
+                tree.plot([1.9, 2.0, 2.0, 2.08], [cy, cy, row_y, row_y], color=color, linewidth=0.8)
+        for (row_y, category, index), n in zip(rows, units):
+            color = PALETTE[index % len(PALETTE)]
+            tree.scatter([2.1], [row_y], s=8 + 90 * n / top, color=color, zorder=3)
+            text = f"{names.label(category)} {names.name(category, lang)}".strip()
+            if len(text) > (22 if lang != "en" else 40):
+                text = text[: (21 if lang != "en" else 39)] + "…"
+            tree.text(2.2, row_y, text, ha="left", va="center", fontsize=8)
+        bars.barh([r[0] for r in rows], units, height=0.7, color=[PALETTE[r[2] % len(PALETTE)] for r in rows])
+        for (row_y, _c, _i), n in zip(rows, units):
+            bars.text(n + top * 0.01, row_y, str(n), va="center", fontsize=7, color="#333333")
+        bars.set_xlim(0, top * 1.15)
+        bars.tick_params(left=False, labelleft=False, labelsize=8)
+        for side in ("top", "right", "left"):
+            bars.spines[side].set_visible(False)
+        bars.set_xlabel(_t(lang, "意义单元数", "meaning units"), fontsize=9)
+        fig.suptitle(_t(lang, "编码树：核心范畴—主范畴—范畴", "Coding tree: core — main categories — categories"),
+                     fontsize=12, y=1 - 0.12 / height)
+        return _save(fig, formats)
+
+
+def _curve(spread: Mapping[str, Any], *keys: str) -> list[float] | None:
+    for key in keys:
+        if spread.get(key):
+            return [float(v) for v in spread[key]]
+    return None
+
+
+def discovery_curve(results: Mapping[str, Any], lang: str, font: FontChoice,
+                    formats: Sequence[str]) -> dict[str, bytes] | None:
+    """Cumulative unique codes per case with the 5-95 % band over random orders; ``None`` without saturation."""
+    saturation = section(results, "saturation")
+    guest = (saturation or {}).get("guest") or {}
+    curve = [float(v) for v in guest.get("discovery_curve") or []]
+    if not curve:
+        return None
+    spread = guest.get("spread") or {}
+    mean = _curve(spread, "mean_curve", "mean")
+    low, high = _curve(spread, "p05_curve", "p5", "p05"), _curve(spread, "p95_curve", "p95")
+    xs = list(range(1, len(curve) + 1))
+    with _style(font):
+        fig = _figure(7.5, 4.4)
+        ax = fig.add_subplot(1, 1, 1)
+        if low and high and len(low) == len(high):
+            band_x = list(range(1, len(low) + 1))
+            ax.fill_between(band_x, low, high, color="#4e79a7", alpha=0.18, linewidth=0,
+                            label=_t(lang, "随机顺序 5%–95% 区间", "random orders, 5–95 %"))
+        if mean:
+            ax.plot(range(1, len(mean) + 1), mean, color="#4e79a7", linestyle="--", linewidth=1.2,
+                    label=_t(lang, "随机顺序均值", "random orders, mean"))
+        ax.plot(xs, curve, color="#e15759", marker="o", markersize=4, linewidth=1.8,
+                label=_t(lang, "实际顺序累计代码数", "given order, cumulative codes"))
+        base = guest.get("base_size")
+        if base:
+            ax.axvspan(0.5, base + 0.5, color="#999999", alpha=0.08, linewidth=0)
+            ax.text(0.7, ax.get_ylim()[1] * 0.97, _t(lang, f"基准 {base}", f"base {base}"), va="top", fontsize=8,
+                    color="#555555")
+        point = guest.get("saturation_point")
+        if point:
+            ax.axvline(point, color="#59a14f", linestyle=":", linewidth=1.5,
+                       label=_t(lang, f"饱和点：第 {point} 个案例", f"saturation point: case {point}"))
+        threshold = guest.get("threshold")
+        note = _t(lang, f"Guest 等 (2020)：运行长度 {guest.get('run_length', '')}，阈值 ≤{threshold}",
+                  f"Guest et al. (2020): run length {guest.get('run_length', '')}, threshold ≤{threshold}")
+        ax.set_title(_t(lang, "新代码发现曲线", "Discovery curve") + "\n" + note, fontsize=11)
+        ax.set_xlabel(_t(lang, "案例数（按收集顺序）", "cases (in order of collection)"))
+        ax.set_ylabel(_t(lang, "累计不重复代码数", "cumulative unique codes"))
+        ax.set_xlim(0.5, max(len(curve), len(high or [])) + 0.5)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+        return _save(fig, formats)
+
+
+def force_heatmap(results: Mapping[str, Any], lang: str, font: FontChoice,
+                  formats: Sequence[str]) -> dict[str, bytes] | None:
+    """Mean force intensity (columns) of the cases of each dominant pattern (rows)."""
+    profile = results.get("typology", {}).get("force_profile_by_pattern") or {}
+    if not profile:
+        return None
+    names = Names(results)
+    patterns = ordered_ids(pattern_ids(results), profile)
+    forces = [f for f in force_ids(results) if any(f in row for row in profile.values())]
+    values = [[float(profile[p].get(f) or 0.0) for f in forces] for p in patterns]
+    counts: dict[str, int] = {}
+    for case in results.get("cases", []):
+        if case.get("pattern") and not case.get("reserved"):
+            counts[case["pattern"]] = counts.get(case["pattern"], 0) + 1
+    with _style(font):
+        fig = _figure(1.7 * len(forces) + 3.2, 0.75 * len(patterns) + 1.6)
+        ax = fig.add_subplot(1, 1, 1)
+        image = ax.imshow(values, cmap="YlOrRd", vmin=0.0, vmax=1.0, aspect="auto")
+        ax.set_xticks(range(len(forces)), [_wrap(names.name(f, lang), 6 if lang != "en" else 12) for f in forces])
+        ax.set_yticks(range(len(patterns)), [
+            f"{names.name(p, lang)}（n={counts.get(p, 0)}）" if lang != "en" else f"{names.name(p, lang)} (n={counts.get(p, 0)})"
+            for p in patterns])
+        ax.tick_params(length=0)
+        for i, row in enumerate(values):
+            for j, value in enumerate(row):
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=10,
+                        color="white" if value > 0.65 else "#222222")
+        colorbar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
+        colorbar.set_label(_t(lang, "平均动力强度", "mean force intensity"))
+        ax.set_title(_t(lang, "各转移模式的驱动力画像", "Force profile by transfer pattern"), fontsize=12)
+        return _save(fig, formats)
+
+
+def cooccurrence(results: Mapping[str, Any], min_shared: int = 2, min_jaccard: float = 0.5) -> Any:
+    """Category co-occurrence over cases: every category coded in some case is a node; an edge joins two
+    categories that share at least ``min_shared`` cases with a Jaccard index of at least ``min_jaccard``."""
+    import networkx as nx
+
+    matrix = results.get("typology", {}).get("case_category_matrix") or {}
+    present: dict[str, set[str]] = {}
+    units: dict[str, int] = {}
+    for case, row in matrix.items():
+        for category, count in row.items():
+            if count:
+                present.setdefault(category, set()).add(case)
+                units[category] = units.get(category, 0) + int(count)
+    mains = main_of(results)
+    graph = nx.Graph()
+    order = ordered_ids(category_order(results), present)
+    for category in order:
+        graph.add_node(category, units=units[category], cases=len(present[category]), main=mains.get(category, ""))
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            shared = len(present[a] & present[b])
+            jaccard = shared / len(present[a] | present[b])
+            if shared >= min_shared and jaccard >= min_jaccard:
+                graph.add_edge(a, b, weight=shared, jaccard=round(jaccard, 4))
+    return graph
+
+
+def cooccurrence_network(results: Mapping[str, Any], lang: str, font: FontChoice,
+                         formats: Sequence[str]) -> dict[str, bytes] | None:
+    """The co-occurrence network on a circle, categories grouped and coloured by main category."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    graph = cooccurrence(results)
+    if graph.number_of_nodes() == 0:
+        return None
+    names = Names(results)
+    mains = [m["id"] for m in results["axial_coding"].get("main_categories", [])]
+    colors = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(mains)}
+    nodes = list(graph.nodes)
+    groups = len({graph.nodes[n]["main"] for n in nodes})
+    slots = len(nodes) + 1.5 * groups
+    pos: dict[str, tuple[float, float]] = {}
+    angles: dict[str, float] = {}
+    slot, previous = 0.0, None
+    for node in nodes:
+        main = graph.nodes[node]["main"]
+        if previous is not None and main != previous:
+            slot += 1.5
+        previous = main
+        angle = math.pi / 2 - 2 * math.pi * slot / slots
+        angles[node] = angle
+        pos[node] = (math.cos(angle), math.sin(angle))
+        slot += 1
+    top_units = max(d["units"] for _n, d in graph.nodes(data=True)) or 1
+    top_weight = max((d["weight"] for _a, _b, d in graph.edges(data=True)), default=1)
+    with _style(font):
+        fig = _figure(11.5, 10)
+        ax = fig.add_axes((0.0, 0.0, 0.8, 0.93))
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        ax.set_xlim(-1.62, 1.62)
+        ax.set_ylim(-1.55, 1.55)
+        for a, b, data in sorted(graph.edges(data=True), key=lambda e: e[2]["weight"]):
+            (x1, y1), (x2, y2) = pos[a], pos[b]
+            control = ((x1 + x2) * 0.25, (y1 + y2) * 0.25)
+            path = MplPath([(x1, y1), control, (x2, y2)], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
+            strength = data["weight"] / top_weight
+            ax.add_patch(PathPatch(path, facecolor="none", edgecolor=colors.get(graph.nodes[a]["main"], "#888888"),
+                                   alpha=0.12 + 0.45 * data["jaccard"] ** 2, linewidth=0.3 + 2.4 * strength ** 2,
+                                   zorder=1))
+        for node, data in graph.nodes(data=True):
+            x, y = pos[node]
+            ax.scatter([x], [y], s=25 + 380 * math.sqrt(data["units"] / top_units),
+                       color=colors.get(data["main"], "#bab0ac"), edgecolor="white", linewidth=0.8, zorder=2)
+            degrees = math.degrees(angles[node])
+            right = math.cos(angles[node]) >= 0
+            label = f"{names.label(node)} {names.name(node, lang)}".strip()
+            if len(label) > (14 if lang != "en" else 30):
+                label = label[: (13 if lang != "en" else 29)] + "…"
+            ax.text(1.08 * x, 1.08 * y, label, ha="left" if right else "right", va="center",
+                    rotation=degrees if right else degrees + 180, rotation_mode="anchor", fontsize=8,
+                    color="#222222", zorder=3)
+        used = [m for m in mains if any(d["main"] == m for _n, d in graph.nodes(data=True))]
+        handles = [Line2D([], [], marker="o", linestyle="", markersize=8, color=colors[m],
+                          label=f"{names.label(m)} {names.name(m, lang)}".strip()) for m in used]
+        fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.8, 0.5), fontsize=8, frameon=False,
+                   title=_t(lang, "主范畴（点大小 = 意义单元数）", "main category (dot size = units)"), title_fontsize=9)
+        fig.suptitle(_t(lang, "范畴共现网络：共同案例 ≥ 2 且 Jaccard ≥ 0.5（线宽 = 共同案例数）",
+                        "Category co-occurrence across cases: ≥ 2 shared cases, Jaccard ≥ 0.5 (width = shared cases)"),
+                     fontsize=12)
+        return _save(fig, formats)
+
+
+# --------------------------------------------------------------------------
+# All figures
+# --------------------------------------------------------------------------
+
+Renderer = Callable[[Mapping[str, Any], str, FontChoice, Sequence[str]], "dict[str, bytes] | None"]
+
+
+def render_figures(results: Mapping[str, Any], lang: str = "zh", *, formats: Sequence[str] = FORMATS,
+                   font: FontChoice | None = None, only: Sequence[str] | None = None) -> Rendered:
+    """Render every figure the results allow, in memory; never fails for a missing font or Graphviz."""
+    results = check_results(results)
+    font = font or find_cjk_font()
+    rendered = Rendered(notes=list(font.notes))
+    wanted = list(only) if only is not None else list(FIGURES)
+    if "path_model" in wanted:
+        try:
+            rendered.figures["path_model"] = path_model_graphviz(results, lang, font, formats)
+            rendered.engines["path_model"] = "graphviz"
+        except (FileNotFoundError, OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            reason = "Graphviz (dot) not found" if isinstance(exc, FileNotFoundError) else f"Graphviz failed: {exc}"
+            rendered.notes.append(f"{reason}: the path model is drawn with matplotlib in the same layered order "
+                                  "(install the graphviz system package for the dot layout)")
+            rendered.figures["path_model"] = path_model_matplotlib(results, lang, font, formats)
+            rendered.engines["path_model"] = "matplotlib"
+    others: dict[str, Renderer] = {
+        "coding_tree": coding_tree, "discovery_curve": discovery_curve, "force_heatmap": force_heatmap,
+        "cooccurrence_network": cooccurrence_network,
+    }
+    for name, render in others.items():
+        if name not in wanted:
+            continue
+        output = render(results, lang, font, formats)
+        if output:
+            rendered.figures[name] = output
+            rendered.engines[name] = "matplotlib"
+    return rendered
+
+
+def write_figures(results: Mapping[str, Any], out_dir: Path, lang: str = "zh", *,
+                  font: FontChoice | None = None) -> tuple[list[Path], Rendered]:
+    """Render every figure and write ``<name>.png`` and ``<name>.svg`` into ``out_dir``."""
+    rendered = render_figures(results, lang, font=font)
+    out_dir = Path(out_dir)
+    paths = []
+    for name, formats in rendered.figures.items():
+        for fmt in FORMATS:
+            if fmt in formats:
+                path = out_dir / f"{name}.{fmt}"
+                _write_bytes_atomic(path, formats[fmt])
+                paths.append(path)
+    return paths, rendered

@@ -1,0 +1,163 @@
+"""Figures: PNG (200 dpi) and SVG with Chinese labels kept as text; Graphviz when present, matplotlib without."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from zhagen.report import fonts
+from zhagen.report.figures import FIGURES, cooccurrence, path_model_dot, render_figures, write_figures
+from zhagen.report.fonts import FontChoice, find_cjk_font
+
+PNG = b"\x89PNG\r\n\x1a\n"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+CJK = find_cjk_font()
+needs_cjk = pytest.mark.skipif(not CJK.cjk, reason="no CJK font on this machine (scripts/install-system-packages.sh)")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
+
+
+def svg_text(data: bytes) -> str:
+    """All text of an SVG (matplotlib with svg.fonttype='none' and Graphviz both write <text> elements)."""
+    root = ET.fromstring(data)
+    return " ".join("".join(t.itertext()) for t in root.iter(f"{SVG_NS}text"))
+
+
+def test_every_figure_as_png_and_svg(tmp_path: Path, results):
+    paths, rendered = write_figures(results, tmp_path, "zh")
+    names = {p.stem for p in paths}
+    assert names == set(FIGURES)
+    for path in paths:
+        data = path.read_bytes()
+        if path.suffix == ".png":
+            assert data.startswith(PNG)
+        else:
+            assert path.suffix == ".svg" and ET.fromstring(data).tag == f"{SVG_NS}svg"
+            assert b"<dc:date>" not in data  # no date: deterministic output
+
+
+def test_png_is_200_dpi(results):
+    from PIL import Image
+
+    rendered = render_figures(results, "zh", formats=("png",), only=["force_heatmap"])
+    image = Image.open(io.BytesIO(rendered.figures["force_heatmap"]["png"]))
+    assert [round(v) for v in image.info["dpi"]] == [200, 200]
+
+
+@needs_cjk
+def test_font_is_registered_from_a_file():
+    from matplotlib import font_manager
+
+    assert CJK.path and Path(CJK.path).is_file()
+    assert any(f.fname == CJK.path for f in font_manager.fontManager.ttflist)
+    assert CJK.rc()["svg.fonttype"] == "none" and CJK.rc()["font.sans-serif"][0] == CJK.family
+
+
+@needs_cjk
+def test_svg_keeps_chinese_labels_as_text(results):
+    rendered = render_figures(results, "zh", formats=("svg",))
+    assert "增量产能转移" in svg_text(rendered.figures["coding_tree"]["svg"])
+    assert "新建生产基地" in svg_text(rendered.figures["coding_tree"]["svg"])
+    assert "市场驱动力" in svg_text(rendered.figures["force_heatmap"]["svg"])
+    assert "新代码发现曲线" in svg_text(rendered.figures["discovery_curve"]["svg"])
+    assert "高校院所" in svg_text(rendered.figures["cooccurrence_network"]["svg"])
+    assert "成果孵化转移" in svg_text(rendered.figures["path_model"]["svg"])
+    assert CJK.family in rendered.figures["coding_tree"]["svg"].decode("utf-8")
+
+
+def test_english_labels(results):
+    rendered = render_figures(results, "en", formats=("svg",), only=["force_heatmap", "path_model"])
+    assert "market driving force" in svg_text(rendered.figures["force_heatmap"]["svg"])
+    assert "jobs and tax" in svg_text(rendered.figures["path_model"]["svg"])
+
+
+@needs_dot
+def test_path_model_uses_graphviz_when_present(results):
+    rendered = render_figures(results, "zh", only=["path_model"])
+    assert rendered.engines["path_model"] == "graphviz"
+    assert rendered.figures["path_model"]["png"].startswith(PNG)
+    text = svg_text(rendered.figures["path_model"]["svg"])
+    assert "驱动力" in text and "转化机制" in text and "转移模式" in text and "转移成效" in text
+    assert not any("Graphviz" in note for note in rendered.notes)
+
+
+def test_dot_source_layers_left_to_right_and_widths_by_support(results):
+    dot = path_model_dot(results, "zh", "WenQuanYi Micro Hei")
+    assert "rankdir=LR" in dot and '"cluster_force"' in dot and '"cluster_moderator"' in dot
+    assert dot.index('"cluster_force"') < dot.index('"cluster_mechanism"') < dot.index('"cluster_pattern"') \
+        < dot.index('"cluster_outcome"')
+    assert '"research" -> "incubation" [penwidth=6.0' in dot  # the strongest edge is the widest
+    assert '"absorptive" -> "incubation" [' in dot and "style=dashed" in dot
+    assert 'label="市场驱动力"' in dot
+
+
+def test_fallback_without_graphviz(monkeypatch, results):
+    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
+    rendered = render_figures(results, "zh", only=["path_model"])
+    assert rendered.engines["path_model"] == "matplotlib"
+    assert any("Graphviz (dot) not found" in note for note in rendered.notes)
+    assert rendered.figures["path_model"]["png"].startswith(PNG)
+    if CJK.cjk:
+        text = svg_text(rendered.figures["path_model"]["svg"])
+        assert "市场驱动力" in text and "就业与税收" in text and "转移模式" in text
+
+
+def test_fallback_when_dot_fails(monkeypatch, tmp_path: Path, results):
+    broken = tmp_path / "dot"
+    broken.write_text("#!/bin/sh\necho 'Error: broken dot' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: str(broken) if name == "dot" else None)
+    rendered = render_figures(results, "zh", only=["path_model"])
+    assert rendered.engines["path_model"] == "matplotlib"
+    assert any("Graphviz failed: Error: broken dot" in note for note in rendered.notes)
+
+
+def test_without_a_cjk_font_figures_fall_back_to_dejavu(results):
+    font = find_cjk_font(candidates=[])
+    assert not font.cjk and font.family == "DejaVu Sans"
+    assert len(font.notes) == 1 and "no CJK font" in font.notes[0] and "\n" not in font.notes[0]
+    rendered = render_figures(results, "zh", font=font, formats=("png",), only=["force_heatmap", "coding_tree"])
+    assert rendered.figures["coding_tree"]["png"].startswith(PNG)  # no crash, no warning escapes
+    assert rendered.notes == list(font.notes)
+
+
+def test_env_var_font_is_tried_first(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv(fonts.ENV_VAR, str(tmp_path / "missing.ttf"))
+    assert fonts.candidate_files()[0] == str(tmp_path / "missing.ttf")
+    choice = find_cjk_font(candidates=[str(tmp_path / "missing.ttf")])
+    assert not choice.cjk and any(fonts.ENV_VAR in note for note in choice.notes)
+
+
+def test_discovery_curve_only_with_saturation(results, bare_results):
+    assert "discovery_curve" in render_figures(results, "zh", formats=("svg",), only=["discovery_curve"]).figures
+    assert "discovery_curve" not in render_figures(bare_results, "zh", formats=("svg",)).figures
+
+
+def test_svg_output_is_deterministic(results):
+    first = render_figures(results, "zh", formats=("svg",))
+    second = render_figures(results, "zh", formats=("svg",))
+    for name in first.figures:
+        assert first.figures[name]["svg"] == second.figures[name]["svg"], name
+
+
+def test_cooccurrence_from_the_case_category_matrix(results):
+    graph = cooccurrence(results)
+    assert set(graph.nodes) == {"new_base", "cost", "research", "pilot", "policy", "jobs-tax"}
+    # new_base and research share both cases (Jaccard 1); cost is only in cd-alpha
+    assert graph.has_edge("new_base", "research") and graph["new_base"]["research"]["weight"] == 2
+    assert not graph.has_edge("cost", "pilot")
+
+
+def test_empty_path_model_still_renders(monkeypatch, results):
+    results["selective_coding"]["path_model"] = {"nodes": [], "edges": []}
+    assert render_figures(results, "zh", formats=("png",), only=["path_model"]).figures["path_model"]["png"]
+    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
+    assert render_figures(results, "zh", formats=("png",), only=["path_model"]).figures["path_model"]["png"]
+
+
+def test_font_choice_fallback_family_list():
+    assert FontChoice("DejaVu Sans", None, False).families() == ["DejaVu Sans"]
+    assert FontChoice("WenQuanYi Micro Hei", "/x.ttc", True).families() == ["WenQuanYi Micro Hei", "DejaVu Sans"]
