@@ -2,8 +2,10 @@
 
 1. Built-in corpus, leave one case out: the deductive coder never sees labels;
    the document classifier is trained on the other cases only.
-2. Held-out texts (tests/data/heldout, written in other styles about other
-   projects): trained on the whole built-in corpus.
+2. Held-out texts written in other styles about other projects, scored by a
+   model trained on the whole built-in corpus: tests/data/heldout (used as the
+   development set while the codebook was refined) and tests/data/heldout2
+   (written afterwards and never used for development: the honest figure).
 
 Usage: python bench/quality.py [--weights 0,0.3,0.5,0.7,1]
 """
@@ -19,7 +21,8 @@ from pathlib import Path
 from zhagen.assess import StudyModel, corpus_documents
 from zhagen.studies.transfer import FORCES, PATTERNS
 
-HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "heldout"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+HELDOUT = DATA / "heldout"
 
 
 def loco(model: StudyModel, weights: list[float]) -> None:
@@ -37,9 +40,9 @@ def loco(model: StudyModel, weights: list[float]) -> None:
         print(f"corpus leave-one-case-out  weight={w:.1f}  agreement={hits[w] / len(cases):.3f} ({hits[w]}/{len(cases)})")
 
 
-def heldout(model: StudyModel, weights: list[float]) -> None:
-    labels = list(csv.DictReader((HELDOUT / "labels.csv").open(encoding="utf-8")))
-    texts = [(HELDOUT / row["file"]).read_text(encoding="utf-8") for row in labels]
+def heldout(model: StudyModel, weights: list[float], folder: Path) -> None:
+    labels = list(csv.DictReader((folder / "labels.csv").open(encoding="utf-8")))
+    texts = [(folder / row["file"]).read_text(encoding="utf-8") for row in labels]
     for w in weights:
         results = [model.assess_text(t, weight=w) for t in texts]
         correct = sum(r["pattern"] == row["pattern"] for r, row in zip(results, labels))
@@ -50,7 +53,7 @@ def heldout(model: StudyModel, weights: list[float]) -> None:
             tp = sum(t and s for t, s in zip(truth, said)); fn = sum(t and not s for t, s in zip(truth, said))
             tn = sum(not t and not s for t, s in zip(truth, said)); fp = sum(not t and s for t, s in zip(truth, said))
             balanced.append(((tp / (tp + fn) if tp + fn else 0) + (tn / (tn + fp) if tn + fp else 0)) / 2)
-        print(f"held-out  weight={w:.1f}  pattern accuracy={correct / len(labels):.3f} ({correct}/{len(labels)})  "
+        print(f"{folder.name}  weight={w:.1f}  pattern accuracy={correct / len(labels):.3f} ({correct}/{len(labels)})  "
               f"force balanced accuracy={sum(balanced) / 3:.3f} " + " ".join(f"{f}={b:.2f}" for f, b in zip(FORCES, balanced)))
         if w == weights[-1]:
             for r, row in zip(results, labels):
@@ -67,8 +70,9 @@ def main() -> None:
     model = StudyModel.fit_builtin()
     print(f"fitted in {time.perf_counter() - start:.1f}s", file=sys.stderr)
     loco(model, weights)
-    if (HELDOUT / "labels.csv").exists():
-        heldout(model, weights)
+    for folder in (DATA / "heldout", DATA / "heldout2"):
+        if (folder / "labels.csv").exists():
+            heldout(model, weights, folder)
 
 
 if __name__ == "__main__":

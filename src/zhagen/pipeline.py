@@ -33,7 +33,7 @@ from zhagen.coding.engine import (
     level_maps,
     open_coding,
 )
-from zhagen.coding.inductive import Concept
+from zhagen.coding.inductive import Concept, ConceptClusterer
 from zhagen.errors import UserError
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
@@ -55,6 +55,7 @@ class OpenCodingOutcome:
     codebook: Codebook
     settings: EngineSettings
     run_id: int
+    clusterer: ConceptClusterer
 
 
 def versions() -> dict[str, str]:
@@ -222,7 +223,7 @@ def code_project(project: Project, settings: EngineSettings | None = None) -> Op
     coding_decisions = CodingDecisions(coding_decisions.rejected, accepted)
 
     model_units = [u for u in units if u.case_id not in reserved]
-    coder, _, concepts = open_coding(model_units, codebook, settings, sorted(labelled))
+    coder, clusterer, _, concepts = open_coding(model_units, codebook, settings, sorted(labelled))
     codings = apply_decisions(units, coder.predict([u.text for u in units]), coding_decisions, codebook)
     index_of = {u.id: i for i, u in enumerate(units)}
     model_index = [index_of[u.id] for u in model_units]
@@ -234,7 +235,7 @@ def code_project(project: Project, settings: EngineSettings | None = None) -> Op
     ids = assign_ids(concepts, unit_ids, previous_concepts(project))
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
     run_id = _save_open_coding(project, units, codings, concepts, ids, names, codebook, settings)
-    return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id)
+    return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer)
 
 
 def _save_open_coding(

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zhagen.coding.codebook import load_codebook
+from zhagen.analysis.typology import Profile
+from zhagen.coding.codebook import Codebook, load_codebook
+from zhagen.coding.documents import DocumentSettings, combine, leave_one_case_out
 from zhagen.corpus.importer import import_sources
-from zhagen.pipeline import all_profiles, code_project, model_outcome
+from zhagen.analysis.reliability import machine_vs_gold, read_gold
+from zhagen.analysis.saturation import SaturationSettings, case_code_sets, guest_test, reserved_case_test
+from zhagen.coding.engine import Model
+from zhagen.pipeline import OpenCodingOutcome, all_profiles, code_project, model_outcome
 from zhagen.project import Project, write_text_atomic
 from zhagen.results import build_results
+from zhagen.store.corpus import document_text, list_cases, unit_locations
 from zhagen.studies import transfer
 
 Step = Callable[[str], None]
@@ -58,18 +65,80 @@ def pattern_agreement(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def analyse(project: Project, step: Step = lambda _s: None) -> dict[str, Any]:
+def with_case_classifier(project: Project, profiles: dict[str, Profile], codebook: Codebook,
+                         reserved: frozenset[str]) -> dict[str, Profile]:
+    """Mix a leave-one-case-out document classifier into the pattern scores of labelled cases.
+
+    Only when cases carry a ``pattern`` attribute with the codebook's pattern ids
+    (the team's labels, as in the built-in study); otherwise unit evidence alone."""
+    patterns = [m.id for m in codebook.by_level("main_category") if m.family == "pattern"]
+    with project.read() as session:
+        cases = list_cases(session)
+        texts = {c.id: [document_text(session, d) or "" for d in c.document_ids] for c in cases}
+    labels = {c.id: c.attributes["pattern"] for c in cases if c.attributes.get("pattern") in patterns}
+    if len(set(labels.values())) < 2:
+        return profiles
+    settings = DocumentSettings()
+    training = [c for c in labels if c not in reserved]
+    probabilities = leave_one_case_out(texts, labels, training, codebook, patterns, settings)
+    mixed = {}
+    for case, prof in profiles.items():
+        if case not in probabilities or prof.pattern is None:
+            mixed[case] = prof
+            continue
+        scores = combine(prof.pattern_scores, probabilities[case], settings.classifier_weight)
+        pattern = max(patterns, key=lambda p: (scores[p], -patterns.index(p)))
+        mixed[case] = replace(prof, pattern=pattern, pattern_scores=scores)
+    return mixed
+
+
+def collection_order(project: Project) -> list[str]:
+    """Cases in their order of collection: by year when every case has one, else by first document."""
+    with project.read() as session:
+        cases = [c for c in list_cases(session) if c.document_ids]
+    def key(case: Any) -> tuple[Any, ...]:
+        year = str(case.attributes.get("year", ""))
+        return (int(year) if year.isdigit() else 10**6, min(case.document_ids), case.id)
+    return [c.id for c in sorted(cases, key=key)]
+
+
+def saturation_section(project: Project, outcome: OpenCodingOutcome, model: Model) -> dict[str, Any]:
+    settings = SaturationSettings()
+    result = reserved_case_test(outcome, model, settings) if outcome.reserved else {"reserved_cases": []}
+    order = collection_order(project)
+    items = case_code_sets(outcome, order)
+    if len(items) >= settings.base_size + settings.run_length:
+        result["guest"] = guest_test(items, order, settings)
+    return result
+
+
+def reliability_section(project: Project, outcome: OpenCodingOutcome, gold: Path) -> dict[str, Any]:
+    with project.read() as session:
+        locations = unit_locations(session)
+    index = {u.id: i for i, u in enumerate(outcome.units)}
+    locate = {(case or "", Path(source).name, start, end): index[uid]
+              for uid, (case, source, start, end) in locations.items() if uid in index}
+    codings = dict(enumerate(outcome.codings))
+    return machine_vs_gold(read_gold(gold), locate, codings, outcome.codebook)
+
+
+def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None = None) -> dict[str, Any]:
     """Code and model a project; return the results document."""
     step("open coding")
     outcome = code_project(project)
     step("axial and selective coding")
     model, keep = model_outcome(outcome)
-    profiles = all_profiles(outcome)
+    profiles = with_case_classifier(project, all_profiles(outcome), outcome.codebook, outcome.reserved)
     codebook = load_codebook(project.codebook_path)
     study = {"name": project.settings.name, "codebook": codebook.id, "codebook_version": codebook.version,
              "title": codebook.title, "title_en": codebook.title_en}
     results = build_results(project, outcome, model, keep, profiles, study)
     results["study_check"] = pattern_agreement(results)
+    step("saturation and reliability")
+    results["saturation"] = saturation_section(project, outcome, model)
+    gold = gold or (project.root / "gold.csv" if (project.root / "gold.csv").is_file() else None)
+    if gold is not None:
+        results["reliability"] = reliability_section(project, outcome, gold)
     return results
 
 
@@ -83,6 +152,6 @@ def run_builtin(out: Path, step: Step = lambda _s: None) -> dict[str, Any]:
     """The built-in study end to end into ``out``."""
     step("importing the built-in corpus")
     with prepare_builtin(out) as project:
-        results = analyse(project, step)
+        results = analyse(project, step, gold=transfer.gold_path())
     write_results(out, results)
     return results

@@ -31,6 +31,8 @@ from zhagen.coding.lexicon import CONTEXT, INDICATOR, PATTERN, Lexicon
 from zhagen.coding.text import normalise
 
 _WEIGHTS = {INDICATOR: 1.0, PATTERN: 1.0, CONTEXT: 0.35}
+#: Label of a unit that a researcher judged to carry none of the codes: a negative example for every code.
+NEGATIVE = "__none__"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class DeductiveCoder:
                     texts.append(normalise(example))
                     labels.append(code.id)
         for text, code_id in labelled:
-            if code_id in self.code_ids:
+            if code_id in self.code_ids or code_id == NEGATIVE:
                 texts.append(normalise(text))
                 labels.append(code_id)
         per_code: dict[str, list[tuple[float, int]]] = defaultdict(list)
@@ -120,7 +122,7 @@ class DeductiveCoder:
             analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=100_000
         )
         matrix = self.vectorizer_.fit_transform(texts)
-        self.classes_ = sorted(set(labels))
+        self.classes_ = sorted(set(labels) - {NEGATIVE})
         targets = np.array(labels)
         self.models_: dict[str, LogisticRegression] = {}
         for code_id in self.classes_:

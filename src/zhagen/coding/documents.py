@@ -74,3 +74,34 @@ def combine(unit_scores: Mapping[str, float], classifier: Mapping[str, float] | 
     mixed = np.array([(1 - weight) * unit_scores[k] + weight * classifier.get(k, 0.0) for k in keys])
     mixed = mixed / mixed.sum() if mixed.sum() > 0 else mixed
     return {k: round(float(v), 4) for k, v in zip(keys, mixed)}
+
+
+def leave_one_case_out(
+    case_texts: Mapping[str, Sequence[str]],
+    labels: Mapping[str, str],
+    training_cases: Sequence[str],
+    codebook: Codebook,
+    patterns: Sequence[str],
+    settings: DocumentSettings | None = None,
+) -> dict[str, dict[str, float]]:
+    """Classifier probabilities for every case from a model that never saw that case.
+
+    ``training_cases`` are the labelled cases a model may learn from (the
+    reserved cases of a saturation test are left out by the caller); each case's
+    own documents are always excluded from its model, so the agreement with the
+    labels measures generalisation, not memory."""
+    examples = pattern_examples(codebook, patterns)
+    result: dict[str, dict[str, float]] = {}
+    for case, texts in sorted(case_texts.items()):
+        if not texts:
+            continue
+        train = [c for c in training_cases if c != case and c in labels]
+        docs = [(t, labels[c]) for c in train for t in case_texts.get(c, ())]
+        if len({label for _, label in docs}) < 2:
+            continue
+        classifier = DocumentClassifier(patterns, settings).fit(
+            [*(t for t, _ in docs), *(t for t, _ in examples)], [*(p for _, p in docs), *(p for _, p in examples)]
+        )
+        rows = classifier.predict_proba(list(texts))
+        result[case] = {p: sum(r[p] for r in rows) / len(rows) for p in patterns}
+    return result

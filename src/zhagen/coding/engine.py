@@ -70,13 +70,14 @@ def open_coding(
     codebook: Codebook,
     settings: EngineSettings,
     labelled: Sequence[tuple[str, str]] = (),
-) -> tuple[DeductiveCoder, list[list[CodeScore]], list[Concept]]:
+) -> tuple[DeductiveCoder, ConceptClusterer, list[list[CodeScore]], list[Concept]]:
     """Deductive codings per unit and inductive concepts over all units."""
     texts = [u.text for u in units]
     coder = DeductiveCoder(codebook, settings.deductive).fit(texts, labelled)
     codings = coder.predict(texts)
-    concepts = ConceptClusterer(replace(settings.inductive)).fit(texts)
-    return coder, codings, concepts
+    clusterer = ConceptClusterer(replace(settings.inductive))
+    concepts = clusterer.fit(texts)
+    return coder, clusterer, codings, concepts
 
 
 def level_maps(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> tuple[list[dict[str, float]], list[dict[str, float]]]:

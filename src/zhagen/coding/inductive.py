@@ -76,8 +76,13 @@ class ConceptClusterer:
         self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=2, sublinear_tf=True)
         matrix = self.vectorizer_.fit_transform(normalised)
         components = min(self.settings.svd_components, max(1, min(matrix.shape) - 1))
-        svd = TruncatedSVD(n_components=components, random_state=self.settings.seed)
-        return normalize(svd.fit_transform(matrix))
+        self.svd_ = TruncatedSVD(n_components=components, random_state=self.settings.seed)
+        return normalize(self.svd_.fit_transform(matrix))
+
+    def transform(self, unit_texts: Sequence[str]) -> np.ndarray:
+        """LSA vectors of new units in the space learned by :meth:`fit` (e.g. reserved cases)."""
+        matrix = self.vectorizer_.transform([normalise(t) for t in unit_texts])
+        return normalize(self.svd_.transform(matrix))
 
     def fit(self, unit_texts: Sequence[str]) -> list[Concept]:
         """Concepts ordered by their first member, so that ids follow the corpus."""
@@ -112,10 +117,10 @@ class ConceptClusterer:
         similarity = vectors[list(members)] @ centre
         order = np.argsort(-similarity, kind="stable")
         typical = tuple(members[i] for i in order)
-        terms = self._name(typical[: self.settings.typical_members], unit_texts, background, n_units)
+        terms = self.name_units(typical[: self.settings.typical_members], unit_texts, background, n_units)
         return Concept(index, terms, members, typical, centre)
 
-    def _name(
+    def name_units(
         self, typical: Sequence[int], unit_texts: Sequence[str], background: Counter[str], n_units: int
     ) -> tuple[str, ...]:
         """The words most over-represented among the typical members (document frequency lift)."""

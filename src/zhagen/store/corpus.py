@@ -201,3 +201,12 @@ def case_document_ids(session: Session, case_ids: Sequence[str]) -> dict[str, li
     for case_id, doc_id in rows:
         result[case_id].append(doc_id)
     return result
+
+
+def unit_locations(session: Session) -> dict[int, tuple[str | None, str, int, int]]:
+    """Per unit id: its case, its document's source, and its offsets."""
+    rows = session.execute(
+        select(MeaningUnit.id, Document.case_id, Document.source, MeaningUnit.start, MeaningUnit.end)
+        .join(Document, Document.id == MeaningUnit.document_id)
+    )
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}

@@ -29,6 +29,11 @@ def codebook_path() -> Path:
     return study_dir() / "codebook.yaml"
 
 
+def gold_path() -> Path:
+    """The hand-coded subset: three rows (pattern, force, mechanism) per meaning unit."""
+    return study_dir() / "gold.csv"
+
+
 def manifest() -> Manifest:
     """The manifest of the built-in corpus, assembled from the per-case files."""
     return manifest_from_case_files(cases_dir().glob("*/case.yaml"), source="built-in study")
