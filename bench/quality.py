@@ -37,7 +37,7 @@ def loco(model: StudyModel, weights: list[float]) -> None:
             result = model.assess_case([d.text for d in test], classifier=classifier, weight=w)
             hits[w] += result["pattern"] == test[0].pattern
     for w in weights:
-        print(f"corpus leave-one-case-out  weight={w:.1f}  agreement={hits[w] / len(cases):.3f} ({hits[w]}/{len(cases)})")
+        print(f"corpus leave-one-case-out  weight={w:.2f}  agreement={hits[w] / len(cases):.3f} ({hits[w]}/{len(cases)})")
 
 
 def heldout(model: StudyModel, weights: list[float], folder: Path) -> None:
@@ -53,7 +53,7 @@ def heldout(model: StudyModel, weights: list[float], folder: Path) -> None:
             tp = sum(t and s for t, s in zip(truth, said)); fn = sum(t and not s for t, s in zip(truth, said))
             tn = sum(not t and not s for t, s in zip(truth, said)); fp = sum(not t and s for t, s in zip(truth, said))
             balanced.append(((tp / (tp + fn) if tp + fn else 0) + (tn / (tn + fp) if tn + fp else 0)) / 2)
-        print(f"{folder.name}  weight={w:.1f}  pattern accuracy={correct / len(labels):.3f} ({correct}/{len(labels)})  "
+        print(f"{folder.name}  weight={w:.2f}  pattern accuracy={correct / len(labels):.3f} ({correct}/{len(labels)})  "
               f"force balanced accuracy={sum(balanced) / 3:.3f} " + " ".join(f"{f}={b:.2f}" for f, b in zip(FORCES, balanced)))
         if w == weights[-1]:
             for r, row in zip(results, labels):

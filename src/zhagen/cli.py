@@ -176,11 +176,19 @@ def run(
     """Run the built-in study end to end: import, code, model, results."""
     from zhagen.study import run_builtin
 
-    results = run_builtin(out_dir, step=_step)
+    results, written = run_builtin(out_dir, step=_step)
     if as_json:
-        print_json(results["study_check"])
+        print_json({"study_check": results["study_check"], "written": written})
         return
     print_run_summary(results, out_dir)
+    print_written(written)
+
+
+def print_written(written: dict[str, Any]) -> None:
+    for note in written.get("notes", []):
+        err.print(f"[yellow]note:[/] {note}", markup=True)
+    kinds = [k for k in ("html", "xlsx", "figures", "tables", "graph", "qdpx") if written.get(k)]
+    out.print("written: " + ", ".join(f"{k} ({len(written[k])})" for k in kinds))
 
 
 def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
@@ -228,15 +236,29 @@ def code(root: ProjectDir, as_json: JsonFlag = False) -> None:
 @user_errors
 def model(root: ProjectDir, as_json: JsonFlag = False) -> None:
     """Open, axial and selective coding and the typology; writes DIR/output/results.json."""
-    from zhagen.study import analyse, write_results
+    from zhagen.study import analyse, write_all
 
     with Project.open(root) as project:
         results = analyse(project, step=_step)
-        path = write_results(project.output_dir, results)
+        written = write_all(project, project.output_dir, results, step=_step)
     if as_json:
         print_json(results)
     else:
-        print_run_summary(results, path.parent)
+        print_run_summary(results, project.output_dir)
+        print_written(written)
+
+
+@app.command()
+@user_errors
+def report(root: ProjectDir) -> None:
+    """Re-write the report, workbook, tables and figures from the project's latest results."""
+    from zhagen.report import write_outputs
+    from zhagen.study import load_results
+
+    with Project.open(root) as project:
+        base = project.root if (project.root / "results.json").is_file() else project.output_dir
+        written = write_outputs(load_results(base / "results.json"), base, codebook=project.codebook_path)
+    print_written(written)
 
 
 @app.command()

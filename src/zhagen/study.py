@@ -23,6 +23,7 @@ from zhagen.corpus.importer import import_sources
 from zhagen.analysis.reliability import machine_vs_gold, read_gold
 from zhagen.analysis.saturation import SaturationSettings, case_code_sets, guest_test, reserved_case_test
 from zhagen.coding.engine import Model
+from zhagen.errors import UserError
 from zhagen.pipeline import OpenCodingOutcome, all_profiles, code_project, model_outcome
 from zhagen.project import Project, write_text_atomic
 from zhagen.results import build_results
@@ -148,10 +149,34 @@ def write_results(out: Path, results: dict[str, Any]) -> Path:
     return path
 
 
-def run_builtin(out: Path, step: Step = lambda _s: None) -> dict[str, Any]:
-    """The built-in study end to end into ``out``."""
+def write_all(project: Project, out: Path, results: dict[str, Any], step: Step = lambda _s: None) -> dict[str, Any]:
+    """results.json, the report, workbook, tables, figures, graphs and the REFI-QDA project."""
+    from zhagen.exchange.refiqda import export_qdpx
+    from zhagen.report import write_outputs
+
+    write_results(out, results)
+    step("report, workbook, figures")
+    written = write_outputs(results, out, codebook=project.codebook_path)
+    step("REFI-QDA export")
+    export_qdpx(project, out / "study.qdpx")
+    written["qdpx"] = [str(out / "study.qdpx")]
+    return written
+
+
+def run_builtin(out: Path, step: Step = lambda _s: None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The built-in study end to end into ``out``; returns the results and the files written."""
     step("importing the built-in corpus")
     with prepare_builtin(out) as project:
         results = analyse(project, step, gold=transfer.gold_path())
-    write_results(out, results)
-    return results
+        written = write_all(project, out, results, step)
+    return results, written
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    """A results.json written by a previous run."""
+    if not path.is_file():
+        raise UserError("no results yet", where=str(path), hint="run: zhagen model DIR (or zhagen run)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"not a readable results file ({exc})", where=str(path)) from exc

@@ -11,7 +11,8 @@ then coded with it and we count what is new:
 * a *new category* is a codebook category coded in at least
   ``new_category_min_units`` reserved units but absent from the model's categories;
 * a *new relation* is a path-model link supported within the reserved cases
-  (at least ``relation_min_support`` windows) that the model does not have.
+  (at least ``relation_min_support`` windows) whose two codes the model's data
+  show together in fewer windows than the model requires of any edge.
 
 The verdict is "saturated" when nothing is new.
 
@@ -33,7 +34,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from zhagen.analysis.guest import discovery_curve, guest_saturation, order_spread
 from zhagen.coding.axial import category_of
 from zhagen.coding.engine import Model, level_maps
-from zhagen.coding.selective import SelectiveSettings, path_model
+from zhagen.coding.selective import SelectiveSettings, pair_support, path_model
 from zhagen.pipeline import OpenCodingOutcome
 
 
@@ -41,8 +42,8 @@ from zhagen.pipeline import OpenCodingOutcome
 class SaturationSettings:
     concept_similarity: float = 0.35
     new_concept_min_size: int = 3
-    new_category_min_units: int = 2
-    relation_min_support: int = 2
+    new_category_min_units: int = 3  # the same bar the model sets for a category (AxialSettings)
+    relation_min_support: int = 3  # the same bar the model sets for an edge (SelectiveSettings)
     base_size: int = 4
     run_length: int = 2
     threshold: float = 0.05
@@ -123,16 +124,7 @@ def reserved_case_test(outcome: OpenCodingOutcome, model: Model, settings: Satur
                 found[category] += 1
     new_categories = sorted(c for c, n in found.items() if n >= settings.new_category_min_units and c not in known)
 
-    mains, cats = level_maps([outcome.codings[i] for i in reserved_units], codebook)
-    node_codes = [{**m, **c} for m, c in zip(mains, cats)]
-    relaxed = SelectiveSettings(min_support=settings.relation_min_support, min_cases=1, min_lift=1.0)
-    _nodes, edges = path_model(
-        node_codes, [outcome.units[i].document_id for i in reserved_units],
-        [outcome.units[i].case_id for i in reserved_units], [outcome.units[i].text for i in reserved_units],
-        codebook, relaxed,
-    )
-    model_edges = {(e.source, e.target) for e in model.edges}
-    new_relations = sorted(f"{e.source} -> {e.target}" for e in edges if (e.source, e.target) not in model_edges)
+    new_relations = _new_relations(outcome, reserved_units, settings)
     return {
         "settings": asdict(settings),
         "reserved_cases": [per_case[c] for c in sorted(per_case)],
@@ -149,6 +141,32 @@ def reserved_case_test(outcome: OpenCodingOutcome, model: Model, settings: Satur
                 "relation: path-model link with >= relation_min_support windows in the reserved cases and absent "
                 "from the model",
     }
+
+
+def _node_codes(outcome: OpenCodingOutcome, units: list[int]) -> list[dict[str, float]]:
+    mains, cats = level_maps([outcome.codings[i] for i in units], outcome.codebook)
+    return [{**m, **c} for m, c in zip(mains, cats)]
+
+
+def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settings: SaturationSettings) -> list[str]:
+    """Links established in the reserved cases whose pair the model's data hardly ever show together.
+
+    "Hardly ever" means fewer windows than the model itself requires of an edge
+    (``min_support``), so a link is not called new merely because the model's
+    stricter case and lift rules left it out."""
+    units = outcome.units
+    relaxed = SelectiveSettings(min_support=settings.relation_min_support, min_cases=1, min_lift=1.0)
+    _nodes, edges = path_model(
+        _node_codes(outcome, reserved_units), [units[i].document_id for i in reserved_units],
+        [units[i].case_id for i in reserved_units], [units[i].text for i in reserved_units], outcome.codebook, relaxed,
+    )
+    training = [i for i, u in enumerate(units) if u.case_id not in outcome.reserved]
+    window = outcome.settings.selective.window
+    support = pair_support(_node_codes(outcome, training), [units[i].document_id for i in training],
+                           [units[i].case_id for i in training], window)
+    required = outcome.settings.selective.min_support
+    return sorted(f"{e.source} -> {e.target}" for e in edges
+                  if support.get(tuple(sorted((e.source, e.target))), 0) < required)  # type: ignore[arg-type]
 
 
 def case_code_sets(outcome: OpenCodingOutcome, order: list[str]) -> list[set[str]]:

@@ -26,7 +26,7 @@ from zhagen.coding.text import normalise
 class DocumentSettings:
     """How document-classifier and unit evidence are combined."""
 
-    classifier_weight: float = 0.5
+    classifier_weight: float = 0.4  # chosen by leave-one-case-out agreement on the built-in corpus
     C: float = 10.0
     seed: int = 0
 

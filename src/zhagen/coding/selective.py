@@ -134,6 +134,19 @@ def link(
     return Link(a, b, kind[0], kind[1], len(hits), len(cases), round(lift, 4), tuple(ranked[: settings.max_evidence]))
 
 
+def pair_support(
+    unit_codes: Sequence[Mapping[str, float]], unit_docs: Sequence[int], unit_cases: Sequence[str], window: int
+) -> dict[tuple[str, str], int]:
+    """Number of windows in which each (unordered, sorted) pair of codes occurs together."""
+    support: dict[tuple[str, str], int] = defaultdict(int)
+    for codes in build_windows(unit_codes, unit_docs, unit_cases, window).codes:
+        ordered = sorted(codes)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                support[(a, b)] += 1
+    return support
+
+
 def _counts(windows: Windows) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for codes in windows.codes:
