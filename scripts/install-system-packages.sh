@@ -3,7 +3,7 @@
 # Installed with apt-get when this machine has it and we may use it (root, or sudo without a password);
 # otherwise we say what is missing and go on: zhagen falls back and the tests that need them are skipped.
 set -u
-packages=(fonts-wqy-microhei graphviz)
+packages=(fonts-wqy-microhei graphviz chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -288,6 +288,19 @@ def assess(
 
 @app.command()
 @user_errors
+def serve(
+    root: ProjectDir,
+    host: Annotated[str, typer.Option(help="Address to bind; other than 127.0.0.1 needs the printed token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """The local web workbench: read, code and review in the browser."""
+    from zhagen.web.app import serve as serve_app
+
+    serve_app(root, host=host, port=port)
+
+
+@app.command()
+@user_errors
 def version() -> None:
     """Print the version."""
     out.print(__version__)

@@ -25,6 +25,7 @@ from zhagen.project import Project
 from zhagen.store import coding as store_coding
 from zhagen.store.corpus import now
 from zhagen.store.models import Code, Coding, Decision, Document, MeaningUnit
+from zhagen.store.views import MEMO_ACTIONS, revert_memo
 
 CODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 
@@ -247,7 +248,9 @@ def undo_last(project: Project, *, coder: str) -> str | None:
 
 
 def _revert(session: Session, action: str, p: dict[str, Any]) -> None:
-    if action in {"accept_coding", "reject_coding"}:
+    if action in MEMO_ACTIONS:
+        revert_memo(session, action, p)
+    elif action in {"accept_coding", "reject_coding"}:
         coding = session.get(Coding, p["coding_id"])
         if coding is not None:
             coding.status = p["previous"]
