@@ -181,7 +181,8 @@ def _core(codebook: Codebook, model: Model) -> dict[str, Any]:
         "id": core_codes[0].id if core_codes else anchor,
         "name_zh": name[0], "name_en": name[1], "anchored_on": anchor,
         "criterion": "main category with the highest eigenvector centrality in the co-occurrence network of main "
-                     "categories (windows of two adjacent meaning units, weighted by support); ties broken by case coverage",
+                     "categories (windows of adjacent meaning units, see settings.selective.window; weighted by support); "
+                     "ties broken by case coverage",
         "centrality": model.centrality,
     }
 

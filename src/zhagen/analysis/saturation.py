@@ -25,7 +25,7 @@ and the spread over random orders shows how much the point depends on order.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from zhagen.analysis.guest import discovery_curve, guest_saturation, order_spread
 from zhagen.coding.axial import category_of
 from zhagen.coding.engine import Model, level_maps
-from zhagen.coding.selective import SelectiveSettings, pair_support, path_model
+from zhagen.coding.selective import pair_support, path_model
 from zhagen.pipeline import OpenCodingOutcome
 
 
@@ -155,7 +155,7 @@ def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settin
     (``min_support``), so a link is not called new merely because the model's
     stricter case and lift rules left it out."""
     units = outcome.units
-    relaxed = SelectiveSettings(min_support=settings.relation_min_support, min_cases=1, min_lift=1.0)
+    relaxed = replace(outcome.settings.selective, min_support=settings.relation_min_support, min_cases=1)
     _nodes, edges = path_model(
         _node_codes(outcome, reserved_units), [units[i].document_id for i in reserved_units],
         [units[i].case_id for i in reserved_units], [units[i].text for i in reserved_units], outcome.codebook, relaxed,

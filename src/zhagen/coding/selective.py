@@ -1,13 +1,15 @@
 """Selective coding: core category, relation structure, story line and path model.
 
 Relations are read off the data, never drawn by hand.  Two codes are linked
-where they are coded in the same meaning unit or in adjacent units of the same
-document (a window of two units, because a report often states a condition in
-one sentence and its consequence in the next).  For a pair (A, B):
+where they are coded in the same meaning unit or within the next ``window``
+units of the same document (default 2: a report often states a condition in
+one sentence and the action or consequence in the next ones).  For a pair (A, B):
 
 * support = number of windows containing both; cases = distinct cases of those;
-* lift = support * windows / (windows with A * windows with B): above 1 the two
-  appear together more often than chance would have them;
+* lift = support * windows / (windows with A * windows with B): 1 is what
+  chance would give; sentences tend to state one thing each, so conditions and
+  actions are rarely *more* frequent together than chance at this scale, and
+  the rule asks only that a pair is not clearly avoided (``min_lift`` 0.75);
 * evidence = the windows' units, those with a causal cue (因为, 推动, led to...)
   first, then by confidence.
 
@@ -57,10 +59,10 @@ ROLE_RELATIONS = {
 class SelectiveSettings:
     """Settings of selective coding (reported with every run)."""
 
-    window: int = 1
+    window: int = 2
     min_support: int = 3
     min_cases: int = 2
-    min_lift: float = 1.0
+    min_lift: float = 0.75
     max_evidence: int = 12
 
 
