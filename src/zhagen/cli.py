@@ -92,9 +92,15 @@ def import_(
     from zhagen.corpus.manifest import load_manifest
 
     paths = paths or []
+    archives = [p for p in paths if p.suffix.lower() == ".qdpx"]
+    paths = [p for p in paths if p.suffix.lower() != ".qdpx"]
     loaded = load_manifest(manifest) if manifest else None
-    if not paths and loaded is None:
+    if not paths and not archives and loaded is None:
         raise UserError("nothing to import", hint="give files or folders, or --manifest")
+    if archives:
+        _import_archives(root, archives, as_json)
+        if not paths and loaded is None:
+            return
     with Project.open(root) as project:
         total = count_source_files(paths, loaded)
         with progress_bar("importing", total) as bar:
@@ -111,6 +117,21 @@ def import_(
         print_import_report(report.to_dict())
     if report.failed:
         raise typer.Exit(1)
+
+
+def _import_archives(root: Path, archives: list[Path], as_json: bool) -> None:
+    """REFI-QDA projects from other tools: each archive in one transaction."""
+    from zhagen.exchange.refiqda import import_qdpx
+
+    with Project.open(root) as project:
+        for archive in archives:
+            counts = import_qdpx(project, archive)
+            if as_json:
+                print_json({"archive": str(archive), **counts})
+                continue
+            out.print(f"imported {archive}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
+            for warning in counts.get("warnings", []):
+                err.print(f"[yellow]warning:[/] {warning}", markup=True)
 
 
 def print_import_report(data: dict[str, Any]) -> None:
@@ -288,6 +309,129 @@ def assess(
 
 @app.command()
 @user_errors
+def agreement(
+    file: Annotated[Path, typer.Argument(help="CSV with the columns unit,coder,code (a missing row is a missing value).")],
+    level: Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")] = "nominal",
+    as_json: JsonFlag = False,
+) -> None:
+    """Agreement statistics for a CSV of codings: percent, Cohen, Fleiss, Krippendorff, Holsti."""
+    from zhagen.analysis.agreement import agreement_report, read_codings_csv, validate_level
+
+    validate_level(level)
+    data = agreement_report(read_codings_csv(file, level), level).to_dict()
+    if as_json:
+        print_json(data)
+        return
+    table = Table("statistic", "value", title=f"{file} ({level}; coders: {', '.join(data['coders'])})")
+    for key in ("units", "pairable_units", "percent_agreement", "cohen_kappa", "holsti", "fleiss_kappa",
+                "krippendorff_alpha"):
+        value = data[key]
+        table.add_row(key, "—" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value)))
+    out.print(table)
+    for note in data["notes"]:
+        out.print(f"note: {note}")
+
+
+@app.command()
+@user_errors
+def saturation(root: ProjectDir, as_json: JsonFlag = False) -> None:
+    """Theoretical saturation: reserved cases and Guest et al. (2020)."""
+    from zhagen.study import saturation_of
+
+    with Project.open(root) as project:
+        data = saturation_of(project, step=_step)
+    if as_json:
+        print_json(data)
+        return
+    if data.get("reserved_cases"):
+        out.print(f"reserved cases: {', '.join(c['case'] for c in data['reserved_cases'])}")
+        out.print(f"new concepts {data['new_concepts']}, new categories {data['new_categories']} "
+                  f"{data['new_category_ids']}, new relations {data['new_relations']} {data['new_relation_ids']}")
+        out.print(f"saturated: {data['saturated']}")
+    guest = data.get("guest")
+    if guest:
+        out.print(f"Guest et al.: base {guest['base_size']}, run {guest['run_length']}, threshold {guest['threshold']}: "
+                  f"saturation at {guest['saturation_point']} cases (median over random orders "
+                  f"{guest['spread']['median']}, share saturating {guest['spread']['share_saturated']:.2f})")
+
+
+@app.command()
+@user_errors
+def reliability(
+    root: ProjectDir,
+    coder: Annotated[list[str], typer.Option("--coder", help="Give exactly two, e.g. --coder alice --coder zhagen.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Agreement of two coders of a project, per code family and per code."""
+    from zhagen.coders import compare_coders
+    from zhagen.pipeline import project_codebook
+
+    if len(coder) != 2:
+        raise UserError(f"give exactly two coders, got {len(coder)}", hint="--coder A --coder B")
+    with Project.open(root) as project:
+        codebook = project_codebook(project) if project.codebook_path.is_file() else None
+        data = compare_coders(project, coder[0], coder[1], codebook)
+    if as_json:
+        print_json(data)
+        return
+    table = Table("family / code", "units", "agreement", "Cohen κ", "Krippendorff α", "Holsti",
+                  title=f"{coder[0]} vs {coder[1]}: {data['documents']} documents, {data['units']} units")
+    rows = [(f, v) for f, v in data.get("per_family", {}).items()]
+    rows += [(c, {**v, "units": v["n_units"]}) for c, v in data["per_code"].items()]
+    for name, v in rows:
+        table.add_row(name, str(v.get("units", "")), *(_fmt(v.get(k)) for k in
+                      ("percent_agreement", "cohen_kappa", "krippendorff_alpha", "holsti")))
+    out.print(table)
+
+
+def _fmt(value: Any) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+@app.command()
+@user_errors
+def export(
+    root: ProjectDir,
+    target: Annotated[Path, typer.Argument(help="OUT.qdpx (whole project) or OUT.qdc (codebook), REFI-QDA.")],
+) -> None:
+    """Export to REFI-QDA for NVivo, ATLAS.ti, MAXQDA, QualCoder."""
+    from zhagen.exchange.refiqda import export_qdc, export_qdpx
+
+    suffix = target.suffix.lower()
+    if suffix not in {".qdpx", ".qdc"}:
+        raise UserError(f"unknown export format {suffix or '(none)'}", where=str(target), hint="use .qdpx or .qdc")
+    with Project.open(root) as project:
+        counts = export_qdpx(project, target) if suffix == ".qdpx" else export_qdc(project, target)
+    out.print(f"wrote {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
+    for warning in counts.get("warnings", []):
+        err.print(f"[yellow]warning:[/] {warning}", markup=True)
+
+
+@app.command()
+@user_errors
+def codes(root: ProjectDir, as_json: JsonFlag = False) -> None:
+    """The code tree with the number of codings per code."""
+    from zhagen.store.coding import list_codes, list_codings
+
+    with Project.open(root) as project, project.read() as session:
+        tree = list_codes(session)
+        counts: dict[str, int] = {}
+        for coding in list_codings(session):
+            if coding.status != "rejected":
+                counts[coding.code_id] = counts.get(coding.code_id, 0) + 1
+    rows = [{**c.__dict__, "codings": counts.get(c.id, 0)} for c in tree]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "name", "level", "parent", "origin", "status", "codings")
+    for row in rows:
+        table.add_row(row["id"], f"{row['name_zh']} / {row['name_en']}", row["level"], str(row["parent_id"] or ""),
+                      row["origin"], row["status"], str(row["codings"]))
+    out.print(table)
+
+
+@app.command()
+@user_errors
 def serve(
     root: ProjectDir,
     host: Annotated[str, typer.Option(help="Address to bind; other than 127.0.0.1 needs the printed token.")] = "127.0.0.1",
@@ -304,6 +448,104 @@ def serve(
 def version() -> None:
     """Print the version."""
     out.print(__version__)
+
+
+decide = typer.Typer(help="Human decisions on codes and codings (kept across re-runs; undo with 'undo').",
+                     no_args_is_help=True)
+app.add_typer(decide, name="decide")
+CoderOption = Annotated[str | None, typer.Option(help="Who decides (default: the project's coder setting).")]
+
+
+def _decide(root: Path, coder: str | None, action: Callable[[Project, str], Any], message: str) -> None:
+    """Open the project, make one decision as ``coder``, print ``message`` (``{result}`` is the action's return)."""
+    with Project.open(root) as project:
+        result = action(project, coder or project.settings.coder)
+    out.print(message.format(result=result))
+
+
+@decide.command("accept")
+@user_errors
+def decide_accept(root: ProjectDir, coding_id: int, coder: CoderOption = None) -> None:
+    """Accept a suggested coding."""
+    from zhagen import decisions
+
+    _decide(root, coder, lambda p, c: decisions.set_coding_status(p, coding_id, "accepted", coder=c),
+            f"accepted coding {coding_id}")
+
+
+@decide.command("reject")
+@user_errors
+def decide_reject(root: ProjectDir, coding_id: int, coder: CoderOption = None) -> None:
+    """Reject a suggested coding."""
+    from zhagen import decisions
+
+    _decide(root, coder, lambda p, c: decisions.set_coding_status(p, coding_id, "rejected", coder=c),
+            f"rejected coding {coding_id}")
+
+
+@decide.command("code")
+@user_errors
+def decide_code(root: ProjectDir, document_id: int, start: int, end: int, code_id: str,
+                coder: CoderOption = None) -> None:
+    """Code the span [START, END) of a document by hand."""
+    from zhagen import decisions
+
+    _decide(root, coder, lambda p, c: decisions.add_coding(p, document_id=document_id, start=start, end=end,
+                                                           code_id=code_id, coder=c), "new coding {result}")
+
+
+@decide.command("rename")
+@user_errors
+def decide_rename(root: ProjectDir, code_id: str, name_zh: Annotated[str, typer.Option("--name-zh")],
+                  name_en: Annotated[str | None, typer.Option("--name-en")] = None, coder: CoderOption = None) -> None:
+    """Rename a code (concepts a1..an, categories, any code)."""
+    from zhagen import decisions
+
+    _decide(root, coder, lambda p, c: decisions.rename_code(p, code_id, name_zh=name_zh, name_en=name_en, coder=c),
+            f"renamed {code_id}")
+
+
+@decide.command("merge")
+@user_errors
+def decide_merge(root: ProjectDir, source: str, target: str, coder: CoderOption = None) -> None:
+    """Merge code SOURCE into TARGET."""
+    from zhagen import decisions
+
+    _decide(root, coder, lambda p, c: decisions.merge_codes(p, source, target, coder=c),
+            f"merged {source} into {target}: {{result}} codings moved")
+
+
+@decide.command("split")
+@user_errors
+def decide_split(root: ProjectDir, code_id: str, units: Annotated[str, typer.Option(help="Unit ids, comma-separated.")],
+                 name_zh: Annotated[str, typer.Option("--name-zh")], coder: CoderOption = None) -> None:
+    """Move the codings of some units to a new sibling code."""
+    from zhagen import decisions
+
+    try:
+        unit_ids = [int(u) for u in units.split(",") if u.strip()]
+    except ValueError:
+        raise UserError(f"--units must be whole numbers separated by commas, not {units!r}") from None
+    _decide(root, coder, lambda p, c: decisions.split_code(p, code_id, unit_ids=unit_ids, name_zh=name_zh, coder=c),
+            "new code {result}")
+
+
+@decide.command("reject-code")
+@user_errors
+def decide_reject_code(root: ProjectDir, code_id: str, coder: CoderOption = None) -> None:
+    """Reject (delete) a code; it stays in the store for the audit."""
+    from zhagen import decisions
+
+    _decide(root, coder, lambda p, c: decisions.reject_code(p, code_id, coder=c), f"rejected code {code_id}")
+
+
+@decide.command("undo")
+@user_errors
+def decide_undo(root: ProjectDir, coder: CoderOption = None) -> None:
+    """Undo your last decision."""
+    from zhagen import decisions
+
+    _decide(root, coder, lambda p, c: decisions.undo_last(p, coder=c) or "nothing to undo", "undone: {result}")
 
 
 def main() -> None:

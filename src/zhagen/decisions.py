@@ -188,7 +188,9 @@ def merge_codes(project: Project, source: str, target: str, *, coder: str) -> in
         src, dst = _code(session, source), _code(session, target)
         if dst.status == "rejected":
             raise UserError(f"code {target!r} is rejected", hint="merge into an active code")
-        moved = [c for c in session.scalars(select(Coding.id).where(Coding.code_id == source))]
+        rows = session.execute(select(Coding.id, Coding.unit_id).where(Coding.code_id == source)).all()
+        moved = [r[0] for r in rows]
+        units = sorted({r[1] for r in rows if r[1] is not None})
         children = [c for c in session.scalars(select(Code.id).where(Code.parent_id == source))]
         session.execute(update(Coding).where(Coding.code_id == source).values(code_id=target))
         session.execute(update(Code).where(Code.parent_id == source).values(parent_id=target))
@@ -196,7 +198,7 @@ def merge_codes(project: Project, source: str, target: str, *, coder: str) -> in
         src.status = "merged"
         src.version += 1
         dst.version += 1
-        _log(session, coder, "merge_codes", {"source": source, "target": target, "codings": moved,
+        _log(session, coder, "merge_codes", {"source": source, "target": target, "codings": moved, "units": units,
                                             "children": children, "previous": previous_status})
         return len(moved)
 

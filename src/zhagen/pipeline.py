@@ -191,7 +191,11 @@ def load_decisions(project: Project) -> tuple[CodingDecisions, ConceptDecisions]
 
 
 def previous_concepts(project: Project) -> dict[str, set[int]]:
-    """Members (unit ids) of the concepts of the previous run."""
+    """Members (unit ids) of the previous run's concepts as clustering made them.
+
+    The store holds them after people merged and split them; walking the
+    decision log backwards takes those decisions out again, so that this run's
+    clusters are matched to clusters, and the decisions are then replayed."""
     with project.read() as session:
         rows = session.execute(
             select(Coding.code_id, Coding.unit_id).where(Coding.origin == "machine", Coding.code_id.like("a%"))
@@ -200,7 +204,14 @@ def previous_concepts(project: Project) -> dict[str, set[int]]:
     for code_id, unit_id in rows:
         if unit_id is not None and code_id[1:].isdigit():
             result.setdefault(code_id, set()).add(unit_id)
-    return result
+    for _id, _coder, action, p in reversed(decision_log(project)):
+        if action == "merge_codes" and p["target"] in result:
+            units = {int(u) for u in p.get("units", [])}
+            result[p["target"]] = result.get(p["target"], set()) - units
+            result[p["source"]] = units
+        elif action == "split_code" and p["new_id"] in result:
+            result.setdefault(p["code_id"], set()).update(result.pop(p["new_id"]))
+    return {k: v for k, v in result.items() if v}
 
 
 def code_project(project: Project, settings: EngineSettings | None = None) -> OpenCodingOutcome:

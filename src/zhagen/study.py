@@ -123,6 +123,15 @@ def reliability_section(project: Project, outcome: OpenCodingOutcome, gold: Path
     return machine_vs_gold(read_gold(gold), locate, codings, outcome.codebook)
 
 
+def saturation_of(project: Project, step: Step = lambda _s: None) -> dict[str, Any]:
+    """Open coding and the model, then only the saturation tests (for ``zhagen saturation``)."""
+    step("open coding")
+    outcome = code_project(project)
+    step("model and saturation")
+    model, _keep = model_outcome(outcome)
+    return saturation_section(project, outcome, model)
+
+
 def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None = None) -> dict[str, Any]:
     """Code and model a project; return the results document."""
     step("open coding")
