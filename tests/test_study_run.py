@@ -1,0 +1,113 @@
+"""`zhagen run`: the built-in study end to end, once per test session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zhagen.cli import app
+from zhagen.project import Project
+from zhagen.store.coding import list_codes, list_codings
+from zhagen.store.corpus import counts, document_text
+from zhagen.studies.transfer import FORCES, PATTERNS
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="session")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("study") / "zhagen-out"
+    result = runner.invoke(app, ["run", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def results(study: Path) -> dict:
+    return json.loads((study / "results.json").read_text(encoding="utf-8"))
+
+
+def test_cases_have_patterns_forces_and_the_team_labels(results: dict) -> None:
+    cases = results["cases"]
+    assert len(cases) >= 28 and sum(c["reserved"] for c in cases) >= 4
+    for case in cases:
+        assert {"id", "title", "city", "reserved", "pattern", "pattern_scores", "forces"} <= set(case)
+        assert set(case["pattern_scores"]) == set(PATTERNS)
+        assert abs(sum(case["pattern_scores"].values()) - 1) < 0.01
+        assert set(case["forces"]) == set(FORCES) and all(0 <= v <= 1 for v in case["forces"].values())
+        assert case["pattern"] in PATTERNS
+    assert results["study_check"]["pattern_agreement"] >= 0.9
+
+
+def test_every_quote_points_into_its_document(results: dict, study: Path) -> None:
+    edges = results["selective_coding"]["path_model"]["edges"]
+    quotes = [q for e in edges for q in e["evidence"]]
+    quotes += [q for c in results["open_coding"]["concepts"] for q in c["quotes"]]
+    assert edges and quotes
+    with Project.open(study) as project, project.read() as session:
+        texts = {}
+        for quote in quotes:
+            doc = quote["document"]
+            texts.setdefault(doc, document_text(session, doc))
+            assert texts[doc][quote["start"]:quote["end"]] == quote["text"]
+
+
+def test_three_coding_stages_are_reported(results: dict) -> None:
+    concepts = results["open_coding"]["concepts"]
+    assert len(concepts) >= 10 and all(c["id"].startswith("a") and c["label"] and c["quotes"] for c in concepts)
+    axial = results["axial_coding"]
+    assert len(axial["categories"]) >= 20
+    mains = {m["id"]: m for m in axial["main_categories"]}
+    assert set(PATTERNS) | set(FORCES) <= set(mains)
+    assert all(c["main_category"] in mains for c in axial["categories"])
+    selective = results["selective_coding"]
+    assert selective["core_category"]["name_zh"] and selective["core_category"]["criterion"]
+    assert selective["story_line"]["zh"] and selective["story_line"]["en"]
+    nodes = {n["id"]: n["layer"] for n in selective["path_model"]["nodes"]}
+    layers = {(nodes[e["source"]], nodes[e["target"]]) for e in selective["path_model"]["edges"]}
+    assert {("force", "mechanism"), ("mechanism", "pattern"), ("pattern", "outcome")} <= layers
+    sources = {e["source"] for e in selective["path_model"]["edges"]}
+    assert set(FORCES) <= sources  # every driving force is linked to the mechanisms by evidence
+
+
+def test_saturation_and_reliability_are_reported(results: dict) -> None:
+    saturation = results["saturation"]
+    assert len(saturation["reserved_cases"]) >= 4
+    assert {"new_concepts", "new_categories", "new_relations", "saturated"} <= set(saturation)
+    guest = saturation["guest"]
+    assert (guest["base_size"], guest["run_length"], guest["threshold"]) == (4, 2, 0.05)
+    assert guest["runs"] and guest["discovery_curve"] == sorted(guest["discovery_curve"])
+    reliability = results["reliability"]
+    assert {"pattern", "force", "mechanism"} <= set(reliability["per_family"])
+    for family in reliability["per_family"].values():
+        assert family["units"] >= 300 and -1 <= family["cohen_kappa"] <= 1
+        assert sum(map(sum, family["confusion"]["counts"])) == family["units"]
+
+
+def test_outputs_and_refi_qda_export(study: Path) -> None:
+    pyrefiqda = pytest.importorskip("pyrefiqda")
+    assert (study / "report.html").stat().st_size > 10_000
+    assert (study / "results.xlsx").is_file()
+    assert len(list((study / "figures").glob("*.png"))) >= 4
+    project = pyrefiqda.RefiProject.load(study / "study.qdpx", extract_dir=str(study.parent / "qdpx"))
+    with Project.open(study) as opened, opened.read() as session:
+        stored = counts(session)
+        codes = [c for c in list_codes(session)]
+        codings = list_codings(session)
+
+    def walk(nodes: list) -> int:
+        return sum(1 + walk(n.code or []) for n in nodes)
+
+    assert walk(project.code_book.codes.code) == len(codes)
+    assert len(project.sources.text_source) == stored["documents"]
+    selections = sum(len(s.plain_text_selection or []) for s in project.sources.text_source)
+    assert selections == len(codings)
+
+
+def test_a_second_run_gives_identical_results(study: Path, results: dict) -> None:
+    again = runner.invoke(app, ["run", "--out", str(study)])
+    assert again.exit_code == 0, again.output
+    assert json.loads((study / "results.json").read_text(encoding="utf-8")) == results
