@@ -1,0 +1,64 @@
+"""Shared fixtures for the foundation tests: a CLI runner, a fresh project, a store snapshot."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from zhagen.cli import app
+
+#: Every table an import writes, with the columns that make its rows comparable.
+STORE_TABLES = {
+    "documents": "id, content_hash, source, kind, encoding, title, language, text, case_id, imported_at",
+    "units": "id, document_id, position, start, \"end\", text",
+    "cases": "id, title, reserved",
+    "case_attributes": "case_id, name, value",
+}
+
+
+@pytest.fixture
+def cli() -> Callable[..., Any]:
+    """Run ``zhagen ARGS`` in-process; stdout and stderr are kept apart."""
+    runner = CliRunner()
+
+    def invoke(*args: object) -> Any:
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
+
+    return invoke
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, cli: Callable[..., Any]) -> Path:
+    """A freshly initialised, empty project folder."""
+    root = tmp_path / "project"
+    result = cli("init", root)
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def dump_store(root: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the corpus tables, read with plain sqlite3 (not through zhagen)."""
+    with closing(sqlite3.connect(root / "zhagen.db")) as connection:
+        return {
+            table: connection.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()
+            for table, columns in STORE_TABLES.items()
+        }
+
+
+@pytest.fixture
+def snapshot(cli: Callable[..., Any]) -> Callable[[Path], tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]]]]:
+    """``status --json`` and a dump of all corpus rows of a project, for before/after comparisons."""
+
+    def take(root: Path) -> tuple[dict[str, Any], dict[str, list[tuple[Any, ...]]]]:
+        result = cli("status", root, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout), dump_store(root)
+
+    return take
