@@ -479,6 +479,7 @@ def _html_text(data: bytes, where: str) -> tuple[str, str | None, str]:
     for tag in _outermost(hidden):
         tag.decompose()
     _drop_forms(soup)
+    _drop_furniture(soup)
     roots = _outermost(soup.find_all("article")) or _outermost(soup.find_all("main"))
     if not roots:
         roots = [soup.body] if soup.body is not None else [soup]
@@ -514,6 +515,37 @@ def _drop_forms(soup: object) -> None:
         if form.find(["article", "main"]) is not None or (total and _text_length(form) * 2 >= total):
             continue
         form.decompose()
+
+
+_FURNITURE = re.compile(
+    r"^(header|head|top|topbar|nav|navbar|navigation|menu|mainmenu|crumb|crumbs|breadcrumb|breadcrumbs|position|"
+    r"location|footer|foot|bottom|copyright|banner|logo|side|sidebar|aside|share|tools|toolbar|related|links|"
+    r"friendlinks|search|login)$"
+)
+
+
+def _is_furniture(tag: object) -> bool:
+    names = [str(tag.get("id") or ""), *(tag.get("class") or [])]  # type: ignore[attr-defined]
+    tokens = {t for name in names for t in re.split(r"[-_\s]+", name.lower()) if t}
+    return any(_FURNITURE.match(t) for t in tokens) or any(_FURNITURE.match(n.lower()) for n in names if n)
+
+
+def _drop_furniture(soup: object) -> None:
+    """Drop site headers, menus, breadcrumbs and footers written as ``<div id="footer">`` and the like.
+
+    Many government and news sites do not use ``<header>``/``<nav>``/``<footer>``.
+    An element is furniture by its id or class, unless it holds the article
+    (an ``<article>``/``<main>``, or half the page's text) or sits inside one.
+    """
+    body = soup.body or soup  # type: ignore[attr-defined]
+    total = _text_length(body)
+    candidates = soup.find_all(lambda tag: tag.name not in {"html", "body", "article", "main"} and _is_furniture(tag))  # type: ignore[attr-defined]
+    for tag in _outermost(candidates):
+        if tag.decomposed or tag.find_parent(["article", "main"]) is not None:
+            continue
+        if tag.find(["article", "main"]) is not None or (total and _text_length(tag) * 2 >= total):
+            continue
+        tag.decompose()
 
 
 def _visible_text(root: object) -> str:
