@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhagen.errors import UserError
@@ -41,6 +41,12 @@ class Settings(BaseModel):
     max_unit_chars: int = Field(300, ge=20, le=5000)
     seed: int = 0
     database: str | None = None  # an SQLAlchemy URL; default: zhagen.db in the project folder
+
+    @model_validator(mode="after")
+    def _unit_bounds(self) -> Settings:
+        if self.min_unit_chars > self.max_unit_chars:
+            raise ValueError("min_unit_chars must not exceed max_unit_chars")
+        return self
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -69,7 +75,7 @@ def _load_settings(path: Path) -> Settings:
         return Settings(**data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
+        field = ".".join(str(p) for p in first["loc"]) or "min_unit_chars/max_unit_chars"
         raise UserError(f"field {field!r}: {first['msg']}", where=str(path)) from exc
 
 

@@ -100,6 +100,13 @@ class _Builder:
         if old is None:
             self.cases[info.id] = info
             return
+        for name, before, now in (("reserved", old.reserved, info.reserved), ("title", old.title, info.title)):
+            if before is not None and now is not None and before != now:
+                raise UserError(
+                    f"case {info.id!r} has two values for {name!r}: {before!r} and {now!r}",
+                    where=where,
+                    hint="give each case attribute one value",
+                )
         merged = dict(old.attributes)
         for name, value in info.attributes.items():
             if name in merged and merged[name] != value:
@@ -174,7 +181,8 @@ def _add_case_mapping(builder: _Builder, case: Mapping[str, Any], where: str) ->
         ),
         where,
     )
-    documents = case.get("documents") or [{"file": f} for f in case.get("files") or []]
+    files = case.get("files") or []
+    documents = case.get("documents") or [{"file": f} for f in ([files] if isinstance(files, str) else files)]
     if not isinstance(documents, list) or not documents:
         raise UserError("the case lists no files", where=where, hint="add 'files:' or 'documents:'")
     for doc in documents:
