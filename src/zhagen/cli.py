@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from zhagen import __version__
 from zhagen.errors import UserError
@@ -28,8 +29,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Markup off: document text, file names and code names are the user's and may contain "[...]".
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +47,7 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            err.print(f"[bold red]error:[/] {exc.one_line()}", markup=True)
+            err.print(Text("error: ", style="bold red") + Text(exc.one_line()))
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -131,12 +133,12 @@ def _import_archives(root: Path, archives: list[Path], as_json: bool) -> None:
                 continue
             out.print(f"imported {archive}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
             for warning in counts.get("warnings", []):
-                err.print(f"[yellow]warning:[/] {warning}", markup=True)
+                err.print(Text("warning: ", style="yellow") + Text(warning))
 
 
 def print_import_report(data: dict[str, Any]) -> None:
     for failure in data["failed"]:
-        err.print(f"[red]failed:[/] {failure['reason']}", markup=True)
+        err.print(Text("failed: ", style="red") + Text(failure["reason"]))
     summary = (
         f"imported {data['imported']} document(s) into {len(data['cases'])} case(s), "
         f"{data['units']} meaning units; {data['unchanged']} already stored"
@@ -185,7 +187,7 @@ def units(
 
 
 def _step(message: str) -> None:
-    err.print(f"[dim]… {message}[/]", markup=True)
+    err.print(Text(f"… {message}", style="dim"))
 
 
 @app.command()
@@ -207,7 +209,7 @@ def run(
 
 def print_written(written: dict[str, Any]) -> None:
     for note in written.get("notes", []):
-        err.print(f"[yellow]note:[/] {note}", markup=True)
+        err.print(Text("note: ", style="yellow") + Text(note))
     kinds = [k for k in ("html", "xlsx", "figures", "tables", "graph", "qdpx") if written.get(k)]
     out.print("written: " + ", ".join(f"{k} ({len(written[k])})" for k in kinds))
 
@@ -404,7 +406,7 @@ def export(
         counts = export_qdpx(project, target) if suffix == ".qdpx" else export_qdc(project, target)
     out.print(f"wrote {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
     for warning in counts.get("warnings", []):
-        err.print(f"[yellow]warning:[/] {warning}", markup=True)
+        err.print(Text("warning: ", style="yellow") + Text(warning))
 
 
 @app.command()
