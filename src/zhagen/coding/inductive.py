@@ -131,7 +131,7 @@ class ConceptClusterer:
             if count < 2 and size > 3:
                 continue
             share = count / size
-            lift = share / (background[word] / n_units)
+            lift = share / (max(background[word], count) / n_units)
             scored.append((-(share * math.log(1 + lift)), word))
         scored.sort()
         return tuple(w for _, w in scored[: self.settings.label_terms]) or ("未命名",)
