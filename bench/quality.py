@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from zhagen.assess import StudyModel, corpus_documents
-from zhagen.studies.transfer import FORCES, PATTERNS
+from zhagen.studies.transfer import FORCES
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 HELDOUT = DATA / "heldout"

@@ -16,8 +16,6 @@ from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import Any
 
-from sqlalchemy import select
-
 from zhagen import __version__
 from zhagen.analysis.typology import profile
 from zhagen.coding.codebook import Codebook, load_codebook
@@ -37,7 +35,7 @@ from zhagen.coding.inductive import Concept, ConceptClusterer
 from zhagen.errors import UserError
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
-from zhagen.store.models import Case, Coding, Document, MeaningUnit
+from zhagen.store import corpus as store_corpus
 
 MACHINE = "zhagen"
 
@@ -82,12 +80,7 @@ def project_codebook(project: Project) -> Codebook:
 def load_units(project: Project) -> tuple[list[UnitInput], frozenset[str]]:
     """All meaning units in document and position order, and the reserved case ids."""
     with project.read() as session:
-        rows = session.execute(
-            select(MeaningUnit.id, MeaningUnit.document_id, Document.case_id, MeaningUnit.text)
-            .join(Document, Document.id == MeaningUnit.document_id)
-            .order_by(MeaningUnit.document_id, MeaningUnit.position)
-        ).all()
-        reserved = frozenset(session.scalars(select(Case.id).where(Case.reserved)).all())
+        rows, reserved = store_corpus.units_for_coding(session)
     return [UnitInput(r[0], r[1], r[2] or "", r[3]) for r in rows], reserved
 
 
@@ -197,13 +190,7 @@ def previous_concepts(project: Project) -> dict[str, set[int]]:
     decision log backwards takes those decisions out again, so that this run's
     clusters are matched to clusters, and the decisions are then replayed."""
     with project.read() as session:
-        rows = session.execute(
-            select(Coding.code_id, Coding.unit_id).where(Coding.origin == "machine", Coding.code_id.like("a%"))
-        ).all()
-    result: dict[str, set[int]] = {}
-    for code_id, unit_id in rows:
-        if unit_id is not None and code_id[1:].isdigit():
-            result.setdefault(code_id, set()).add(unit_id)
+        result = store_coding.machine_concept_members(session)
     for _id, _coder, action, p in reversed(decision_log(project)):
         if action == "merge_codes" and p["target"] in result:
             units = {int(u) for u in p.get("units", [])}
@@ -261,8 +248,7 @@ def _save_open_coding(
 ) -> int:
     """Replace the previous machine output by this run's, in one transaction."""
     with project.read() as session:
-        spans = dict(session.execute(select(MeaningUnit.id, MeaningUnit.start)).all())
-        ends = dict(session.execute(select(MeaningUnit.id, MeaningUnit.end)).all())
+        offsets = store_corpus.unit_offsets(session)
     with project.write() as session:
         run_id = store_coding.start_run(
             session, kind="code", settings=settings.to_dict(), versions=versions(),
@@ -281,19 +267,20 @@ def _save_open_coding(
             for score in scores:
                 if score.terms == ("human",):
                     continue
-                rows.append(_coding_row(unit, score.code_id, score.confidence, spans, ends, run_id))
+                rows.append(_coding_row(unit, score.code_id, score.confidence, offsets, run_id))
         for concept, cid in zip(concepts, ids):
             for member in concept.members:
-                rows.append(_coding_row(units[member], cid, None, spans, ends, run_id))
+                rows.append(_coding_row(units[member], cid, None, offsets, run_id))
         store_coding.add_codings(session, rows)
         store_coding.finish_run(session, run_id, {"codings": len(rows), "concepts": len(concepts)})
     return run_id
 
 
-def _coding_row(unit: UnitInput, code_id: str, confidence: float | None, spans: dict[int, int], ends: dict[int, int], run_id: int) -> dict[str, Any]:
+def _coding_row(unit: UnitInput, code_id: str, confidence: float | None, offsets: dict[int, tuple[int, int]],
+                run_id: int) -> dict[str, Any]:
     return {
-        "code_id": code_id, "document_id": unit.document_id, "unit_id": unit.id, "start": spans[unit.id],
-        "end": ends[unit.id], "coder": MACHINE, "origin": "machine", "status": "suggested",
+        "code_id": code_id, "document_id": unit.document_id, "unit_id": unit.id, "start": offsets[unit.id][0],
+        "end": offsets[unit.id][1], "coder": MACHINE, "origin": "machine", "status": "suggested",
         "confidence": confidence, "run_id": run_id, "version": 1,
     }
 

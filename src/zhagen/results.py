@@ -12,8 +12,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from zhagen.analysis.typology import Profile
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.engine import Model, UnitInput
@@ -21,8 +19,7 @@ from zhagen.coding.selective import ALLOWED, Link
 from zhagen.coding.storyline import story_line
 from zhagen.pipeline import OpenCodingOutcome, dominant_counts, versions
 from zhagen.project import Project
-from zhagen.store.corpus import list_cases
-from zhagen.store.models import MeaningUnit
+from zhagen.store.corpus import list_cases, unit_offsets
 
 MAX_QUOTES = 8
 
@@ -33,8 +30,7 @@ class Quotes:
     def __init__(self, project: Project, units: Sequence[UnitInput]) -> None:
         self.units = units
         with project.read() as session:
-            rows = session.execute(select(MeaningUnit.id, MeaningUnit.start, MeaningUnit.end)).all()
-        self.offsets = {r[0]: (r[1], r[2]) for r in rows}
+            self.offsets = unit_offsets(session)
 
     def __call__(self, indices: Sequence[int], limit: int = MAX_QUOTES) -> list[dict[str, Any]]:
         quotes = []

@@ -160,3 +160,15 @@ def start_run(session: Session, *, kind: str, settings: dict[str, Any], versions
 
 def finish_run(session: Session, run_id: int, summary: dict[str, Any]) -> None:
     session.execute(update(Run).where(Run.id == run_id).values(finished_at=now(), summary=summary))
+
+
+def machine_concept_members(session: Session) -> dict[str, set[int]]:
+    """Unit ids per machine concept (codes a1, a2, ...) as the store holds them now."""
+    rows = session.execute(
+        select(Coding.code_id, Coding.unit_id).where(Coding.origin == "machine", Coding.code_id.like("a%"))
+    ).all()
+    result: dict[str, set[int]] = {}
+    for code_id, unit_id in rows:
+        if unit_id is not None and code_id[1:].isdigit():
+            result.setdefault(code_id, set()).add(unit_id)
+    return result

@@ -210,3 +210,19 @@ def unit_locations(session: Session) -> dict[int, tuple[str | None, str, int, in
         .join(Document, Document.id == MeaningUnit.document_id)
     )
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def units_for_coding(session: Session) -> tuple[list[tuple[int, int, str | None, str]], frozenset[str]]:
+    """(unit id, document id, case id, text) in document and position order, and the reserved case ids."""
+    rows = session.execute(
+        select(MeaningUnit.id, MeaningUnit.document_id, Document.case_id, MeaningUnit.text)
+        .join(Document, Document.id == MeaningUnit.document_id)
+        .order_by(MeaningUnit.document_id, MeaningUnit.position)
+    ).all()
+    reserved = frozenset(session.scalars(select(Case.id).where(Case.reserved)).all())
+    return [(r[0], r[1], r[2], r[3]) for r in rows], reserved
+
+
+def unit_offsets(session: Session) -> dict[int, tuple[int, int]]:
+    """Per unit id: its [start, end) offsets."""
+    return {r[0]: (r[1], r[2]) for r in session.execute(select(MeaningUnit.id, MeaningUnit.start, MeaningUnit.end))}
