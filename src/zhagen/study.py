@@ -119,8 +119,10 @@ def reliability_section(project: Project, outcome: OpenCodingOutcome, gold: Path
     index = {u.id: i for i, u in enumerate(outcome.units)}
     locate = {(case or "", Path(source).name, start, end): index[uid]
               for uid, (case, source, start, end) in locations.items() if uid in index}
+    by_text = {(case or "", Path(source).name, outcome.units[index[uid]].text): index[uid]
+               for uid, (case, source, _start, _end) in locations.items() if uid in index}
     codings = dict(enumerate(outcome.codings))
-    return machine_vs_gold(read_gold(gold), locate, codings, outcome.codebook)
+    return machine_vs_gold(read_gold(gold), locate, codings, outcome.codebook, by_text)
 
 
 def saturation_of(project: Project, step: Step = lambda _s: None) -> dict[str, Any]:

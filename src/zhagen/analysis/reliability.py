@@ -23,7 +23,7 @@ NONE = "none"
 
 
 def read_gold(path: Path) -> list[dict[str, str]]:
-    """Rows of a gold file: case, file, start, end, family, code, coder."""
+    """Rows of a gold file: case, file, start, end, family, code, coder (and the unit text)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     required = {"case", "file", "start", "end", "family", "code"}
@@ -77,19 +77,24 @@ def machine_vs_gold(
     locate: Mapping[tuple[str, str, int, int], int],
     codings: Mapping[int, Sequence[CodeScore]],
     codebook: Codebook,
+    locate_text: Mapping[tuple[str, str, str], int] | None = None,
 ) -> dict[str, Any]:
     """Agreement of the machine's strongest code per family with the gold codes.
 
-    ``locate`` maps (case, file name, start, end) to a unit index in ``codings``."""
+    ``locate`` maps (case, file name, start, end) to a unit index in ``codings``;
+    when a gold row's offsets no longer match (the source was re-extracted),
+    ``locate_text`` finds its unit by (case, file name, unit text)."""
     by_family: dict[str, list[tuple[str, str, str]]] = {}
     by_family_category: dict[str, list[tuple[str, str, str]]] = {}
     missing = 0
     for row in gold:
         key = (row["case"], row["file"], int(row["start"]), int(row["end"]))
-        if key not in locate:
+        unit = locate.get(key)
+        if unit is None and locate_text is not None and row.get("text"):
+            unit = locate_text.get((row["case"], row["file"], row["text"]))
+        if unit is None:
             missing += 1
             continue
-        unit = locate[key]
         family = row["family"]
         machine = strongest_in_family(codings[unit], codebook, family)
         unit_id = f"{key[0]}/{key[1]}:{key[2]}-{key[3]}"
