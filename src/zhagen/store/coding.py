@@ -65,14 +65,16 @@ def upsert_code(session: Session, **fields: Any) -> None:
     session.flush()
 
 
+def code_record(code: Code) -> CodeRecord:
+    """The plain record of a stored code."""
+    return CodeRecord(code.id, code.parent_id, code.name_zh, code.name_en, code.level, code.family,
+                      code.paradigm_role, code.definition, code.origin, code.status, code.color, code.version)
+
+
 def list_codes(session: Session) -> list[CodeRecord]:
     """All codes, parents before children where the ids allow, in id order otherwise."""
     rows = session.scalars(select(Code).order_by(Code.level, Code.id)).all()
-    return [
-        CodeRecord(c.id, c.parent_id, c.name_zh, c.name_en, c.level, c.family, c.paradigm_role, c.definition,
-                   c.origin, c.status, c.color, c.version)
-        for c in rows
-    ]
+    return [code_record(c) for c in rows]
 
 
 def delete_machine_concepts(session: Session) -> None:

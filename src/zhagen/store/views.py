@@ -107,21 +107,9 @@ class CodingView:
 
 
 @dataclass(frozen=True)
-class CodeRow:
+class CodeRow(store_coding.CodeRecord):
     """A code with the number of its codings by status (its own, not its descendants')."""
 
-    id: str
-    parent_id: str | None
-    name_zh: str
-    name_en: str
-    level: str
-    family: str | None
-    paradigm_role: str | None
-    definition: str
-    origin: str
-    status: str
-    color: str | None
-    version: int
     accepted: int
     suggested: int
     rejected: int
@@ -387,10 +375,13 @@ def code_rows(session: Session) -> list[CodeRow]:
     rows = []
     for c in session.scalars(select(Code).order_by(Code.id)):
         n = counts.get(c.id, {})
-        rows.append(CodeRow(c.id, c.parent_id, c.name_zh, c.name_en, c.level, c.family, c.paradigm_role,
-                            c.definition, c.origin, c.status, c.color, c.version, n.get("accepted", 0),
-                            n.get("suggested", 0), n.get("rejected", 0)))
+        rows.append(_code_row(c, n))
     return rows
+
+
+def _code_row(code: Code, counts: Mapping[str, int]) -> CodeRow:
+    return CodeRow(**store_coding.code_record(code).__dict__, accepted=counts.get("accepted", 0),
+                   suggested=counts.get("suggested", 0), rejected=counts.get("rejected", 0))
 
 
 def code_row(session: Session, code_id: str) -> CodeRow | None:
@@ -401,9 +392,7 @@ def code_row(session: Session, code_id: str) -> CodeRow | None:
     n = dict(session.execute(
         select(Coding.status, func.count(Coding.id)).where(Coding.code_id == code_id).group_by(Coding.status)
     ).all())
-    return CodeRow(c.id, c.parent_id, c.name_zh, c.name_en, c.level, c.family, c.paradigm_role, c.definition,
-                   c.origin, c.status, c.color, c.version, n.get("accepted", 0), n.get("suggested", 0),
-                   n.get("rejected", 0))
+    return _code_row(c, n)
 
 
 def code_quotes(
