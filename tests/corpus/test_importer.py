@@ -15,6 +15,7 @@ from zhagen.corpus.importer import content_hash, count_source_files, import_sour
 from zhagen.corpus.manifest import load_manifest
 from zhagen.errors import UserError
 from zhagen.project import Project
+from zhagen.store.corpus import list_documents
 from zhagen.store import corpus as store_corpus
 from zhagen.studies import transfer
 from zhagen.units.segment import segment
@@ -374,6 +375,14 @@ def test_builtin_corpus_imports_completely(builtin: tuple[Project, Any]) -> None
     case_files = _case_files()
     named = sum(len(c["documents"]) for c in case_files.values())
     assert len(report.imported) == named == project.status()["documents"]
+
+
+def test_builtin_sources_are_named_relative_to_the_study(builtin: tuple[Project, Any]) -> None:
+    """No machine's folder layout ends up in the store, the report or an export."""
+    project, _ = builtin
+    with project.read() as session:
+        sources = [d.source for d in list_documents(session)]
+    assert sources and all(s.startswith("cases/") and not Path(s).is_absolute() for s in sources)
 
 
 def test_builtin_cases(builtin: tuple[Project, Any]) -> None:

@@ -62,7 +62,12 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, manifest: Manifest | None = None) -> str:
+    """How a source is named in the store and in messages: relative to the manifest's
+    folder or the working folder when possible, so no machine's layout is recorded."""
+    relative = manifest.relative(path) if manifest is not None else None
+    if relative is not None:
+        return relative
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -103,7 +108,7 @@ def _store_file(
                 session,
                 text=doc.text,
                 content_hash=digest,
-                source=_display(Path(doc.source)) if doc.row is None else f"{_display(path)}#row={doc.row}",
+                source=_display(path, manifest) if doc.row is None else f"{_display(path, manifest)}#row={doc.row}",
                 kind=doc.kind,
                 encoding=doc.encoding,
                 title=doc.title,
@@ -111,7 +116,7 @@ def _store_file(
                 case_id=case_id,
                 spans=((s.start, s.end, s.text) for s in spans),
             )
-            stored.append({"id": doc_id, "source": _display(path), "case": case_id, "units": len(spans)})
+            stored.append({"id": doc_id, "source": _display(path, manifest), "case": case_id, "units": len(spans)})
     return stored, unchanged
 
 

@@ -59,6 +59,16 @@ class Manifest:
     source: str
     entries: dict[Path, ManifestEntry]
     cases: dict[str, CaseInfo]
+    base: Path | None = None  # the folder its file paths are relative to
+
+    def relative(self, path: Path) -> str | None:
+        """A file's path relative to the manifest's folder, if it lies below it."""
+        if self.base is None:
+            return None
+        try:
+            return path.resolve().relative_to(self.base.resolve()).as_posix()
+        except ValueError:
+            return None
 
     def lookup(self, path: Path) -> ManifestEntry | None:
         """The entry for a file, matched by its resolved path."""
@@ -140,7 +150,8 @@ class _Builder:
     def build(self) -> Manifest:
         if not self.entries:
             raise UserError("the manifest names no files", where=str(self.source))
-        return Manifest(str(self.source), dict(sorted(self.entries.items())), dict(sorted(self.cases.items())))
+        return Manifest(str(self.source), dict(sorted(self.entries.items())), dict(sorted(self.cases.items())),
+                        self.base)
 
 
 def _add_row(builder: _Builder, row: Mapping[str, Any], where: str) -> None:
@@ -254,8 +265,8 @@ def load_manifest(path: Path) -> Manifest:
     return builder.build()
 
 
-def manifest_from_case_files(case_files: Iterable[Path], source: str) -> Manifest:
-    """One manifest from several per-case YAML files (each beside its documents)."""
+def manifest_from_case_files(case_files: Iterable[Path], source: str, base: Path | None = None) -> Manifest:
+    """One manifest from several per-case YAML files (each beside its documents); paths shown relative to ``base``."""
     entries: dict[Path, ManifestEntry] = {}
     cases: dict[str, CaseInfo] = {}
     for case_file in sorted(case_files):
@@ -263,4 +274,4 @@ def manifest_from_case_files(case_files: Iterable[Path], source: str) -> Manifes
         add_cases(builder, _parse_yaml(case_file, case_file.read_text(encoding="utf-8")))
         entries.update(builder.entries)
         cases.update(builder.cases)
-    return Manifest(source, dict(sorted(entries.items())), dict(sorted(cases.items())))
+    return Manifest(source, dict(sorted(entries.items())), dict(sorted(cases.items())), base)

@@ -36,4 +36,4 @@ def gold_path() -> Path:
 
 def manifest() -> Manifest:
     """The manifest of the built-in corpus, assembled from the per-case files."""
-    return manifest_from_case_files(cases_dir().glob("*/case.yaml"), source="built-in study")
+    return manifest_from_case_files(cases_dir().glob("*/case.yaml"), source="built-in study", base=study_dir())
