@@ -139,8 +139,8 @@ def reserved_case_test(outcome: OpenCodingOutcome, model: Model, settings: Satur
         "rule": "concept match: cosine >= concept_similarity in the concepts' LSA space; new concept: unmatched "
                 "units grouping (average linkage, same threshold) with >= new_concept_min_size members; new "
                 "category: coded in >= new_category_min_units reserved units and absent from the model; new "
-                "relation: path-model link with >= relation_min_support windows in the reserved cases and absent "
-                "from the model",
+                "relation: path-model link with >= relation_min_support windows in the reserved cases whose pair has "
+                "fewer than the model's min_support windows in the model's cases",
     }
 
 
