@@ -53,7 +53,9 @@ class DocumentClassifier:
         self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
                                            max_features=100_000)
         matrix = self.vectorizer_.fit_transform([normalise(t) for t in texts])
-        self.model_ = LogisticRegression(C=self.settings.C, max_iter=3000, random_state=self.settings.seed)
+        # newton-cg solves the same multinomial problem as lbfgs, several times faster on these sparse matrices
+        self.model_ = LogisticRegression(C=self.settings.C, solver="newton-cg", max_iter=3000,
+                                         random_state=self.settings.seed)
         self.model_.fit(matrix, list(labels))
         return self
 
