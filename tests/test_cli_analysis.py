@@ -143,3 +143,27 @@ def test_saturation_and_codes_and_export(project_dir: Path, tmp_path: Path) -> N
     status = json.loads(invoke("status", fresh, "--json").stdout)
     original = json.loads(invoke("status", project_dir, "--json").stdout)
     assert status["documents"] == original["documents"] and status["cases"] == original["cases"]
+
+
+def test_code_model_and_report_on_a_researchers_project(project_dir: Path) -> None:
+    coded = invoke("code", project_dir, "--json")
+    assert coded.exit_code == 0, coded.output
+    assert json.loads(coded.stdout)["codings"] > 0
+    modelled = invoke("model", project_dir)
+    assert modelled.exit_code == 0, modelled.output
+    results = json.loads((project_dir / "output" / "results.json").read_text(encoding="utf-8"))
+    assert results["cases"] and results["selective_coding"]["path_model"]["nodes"]
+    assert "reliability" not in results  # no gold.csv in this project
+    (project_dir / "output" / "report.html").unlink()
+    assert invoke("report", project_dir).exit_code == 0
+    assert (project_dir / "output" / "report.html").is_file()
+
+
+def test_model_without_a_codebook_says_what_to_do(tmp_path: Path) -> None:
+    root = tmp_path / "empty"
+    assert invoke("init", root).exit_code == 0
+    (tmp_path / "src" / "c1").mkdir(parents=True)
+    (tmp_path / "src" / "c1" / "a.txt").write_text("这是一个测试文档，内容足够长，可以切分成意义单元。", encoding="utf-8")
+    assert invoke("import", root, tmp_path / "src").exit_code == 0
+    assert_one_line_error(invoke("code", root), "codebook.yaml")
+    assert_one_line_error(invoke("report", root), "results.json", "zhagen model")
