@@ -35,7 +35,6 @@ from zhagen.analysis.guest import discovery_curve, guest_saturation, order_sprea
 from zhagen.coding.axial import category_of
 from zhagen.coding.engine import Model, level_maps
 from zhagen.coding.selective import pair_support, path_model
-from zhagen.coding.tokens import content_words
 from zhagen.pipeline import OpenCodingOutcome
 
 
@@ -86,10 +85,10 @@ def _new_concepts(outcome: OpenCodingOutcome, unmatched: list[int], settings: Sa
         groups[int(label)].append(unit)
     texts = [u.text for u in outcome.units]
     kept = [g for g in sorted(groups.values(), key=lambda g: g[0]) if len(g) >= settings.new_concept_min_size]
-    background = Counter(w for text in texts for w in set(content_words(text))) if kept else Counter()
+    background, size = outcome.clusterer.background(texts) if kept else (Counter(), 1)
     result = []
     for members in kept:
-        terms = outcome.clusterer.name_units(members, texts, background, len(texts))
+        terms = outcome.clusterer.name_units(members, texts, background, size)
         result.append({"terms": list(terms), "size": len(members),
                        "cases": sorted({outcome.units[u].case_id for u in members}),
                        "units": [outcome.units[u].id for u in members]})

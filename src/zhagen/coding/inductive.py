@@ -37,6 +37,7 @@ class InductiveSettings:
     svd_components: int = 100
     label_terms: int = 3
     typical_members: int = 40
+    background_sample: int = 5000
     seed: int = 0
 
 
@@ -98,11 +99,19 @@ class ConceptClusterer:
             if len(members) >= self.settings.min_size:
                 clusters.append((members, kmeans.cluster_centers_[label]))
         clusters.sort(key=lambda c: c[0][0])
-        background = Counter(w for text in unit_texts for w in set(content_words(text)))
+        background, size = self.background(unit_texts)
         return [
-            self._concept(i, members, centre, vectors, unit_texts, background, len(unit_texts))
+            self._concept(i, members, centre, vectors, unit_texts, background, size)
             for i, (members, centre) in enumerate(clusters)
         ]
+
+    def background(self, unit_texts: Sequence[str]) -> tuple[Counter[str], int]:
+        """Document frequencies of words over an evenly spaced sample of at most
+        ``background_sample`` units: enough to tell distinctive words from common
+        ones, and it keeps word segmentation off the whole of a large corpus."""
+        step = max(1, math.ceil(len(unit_texts) / self.settings.background_sample))
+        sample = unit_texts[::step]
+        return Counter(w for text in sample for w in set(content_words(text))), len(sample)
 
     def _concept(
         self,
