@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -53,7 +54,7 @@ class DeductiveSettings:
     min_confidence: float = 0.45
     classifier_weight: float = 0.6
     self_training_threshold: float = 0.6
-    max_self_training_per_code: int = 400
+    max_self_training_per_code: int = 200
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -77,10 +78,18 @@ class DeductiveCoder:
         self.settings = settings or DeductiveSettings()
         self.lexicon = Lexicon.from_codebook(self.codebook)
         self.code_ids = [c.id for c in self.codebook.codes if c.level in {"category", "main_category"}]
+        self._lexical: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {}
 
     # -- lexicon ---------------------------------------------------------------
     def lexicon_scores(self, normalised: str) -> dict[str, tuple[float, tuple[str, ...]]]:
-        """Per code: the lexicon strength and the distinct terms that fired."""
+        """Per code: the lexicon strength and the distinct terms that fired (remembered: fit and
+        predict read the same units)."""
+        found = self._lexical.get(normalised)
+        if found is None:
+            found = self._lexical[normalised] = self._match(normalised)
+        return found
+
+    def _match(self, normalised: str) -> dict[str, tuple[float, tuple[str, ...]]]:
         terms: dict[str, dict[str, str]] = defaultdict(dict)
         for hit in self.lexicon.find(normalised):
             previous = terms[hit.code_id].get(hit.term)
@@ -137,31 +146,44 @@ class DeductiveCoder:
         return self
 
     def classifier_scores(self, normalised_units: Sequence[str]) -> tuple[list[str], np.ndarray]:
-        """Probability per unit and code, codes in sorted order."""
+        """Probability per unit and code, codes in sorted order.
+
+        All the binary models at once: the logistic of X·W + b is what each
+        model's ``predict_proba`` computes for its positive class."""
         matrix: sparse.csr_matrix = self.vectorizer_.transform(normalised_units)
         codes = sorted(self.models_)
         if not codes:
             return codes, np.zeros((len(normalised_units), 0))
-        columns = [self.models_[c].predict_proba(matrix)[:, 1] for c in codes]
-        return codes, np.column_stack(columns)
+        weights = np.column_stack([self.models_[c].coef_[0] for c in codes])
+        bias = np.array([self.models_[c].intercept_[0] for c in codes])
+        return codes, expit(matrix @ weights + bias)
 
     # -- both ------------------------------------------------------------------
     def predict(self, unit_texts: Sequence[str]) -> list[list[CodeScore]]:
         """Codes per unit with confidence >= ``min_confidence``, by descending confidence."""
         normalised_units = [normalise(t) for t in unit_texts]
         codes, probabilities = self.classifier_scores(normalised_units)
-        weight = self.settings.classifier_weight
+        column = {code: i for i, code in enumerate(codes)}
+        lexicals = [self.lexicon_scores(text) for text in normalised_units]
+        strengths = np.zeros_like(probabilities)
+        for row, lexical in enumerate(lexicals):
+            for code_id, (strength, _terms) in lexical.items():
+                if code_id in column:
+                    strengths[row, column[code_id]] = strength
+        # The classifier alone may suggest a code only when it is quite sure.
+        confidence = 1.0 - (1.0 - strengths) * (1.0 - self.settings.classifier_weight * probabilities)
+        rows, cols = np.nonzero(confidence >= self.settings.min_confidence)
+        by_row: dict[int, list[int]] = defaultdict(list)
+        for row, col in zip(rows.tolist(), cols.tolist()):
+            by_row[row].append(col)
         result: list[list[CodeScore]] = []
-        for row, text in enumerate(normalised_units):
-            lexical = self.lexicon_scores(text)
+        for row, lexical in enumerate(lexicals):
             scores: list[CodeScore] = []
-            for col, code_id in enumerate(codes):
-                strength, terms = lexical.get(code_id, (0.0, ()))
-                probability = float(probabilities[row, col])
-                # The classifier alone may suggest a code only when it is quite sure.
-                confidence = 1.0 - (1.0 - strength) * (1.0 - weight * probability)
-                if confidence >= self.settings.min_confidence:
-                    scores.append(CodeScore(code_id, round(confidence, 6), terms, round(strength, 6), round(probability, 6)))
+            for col in by_row.get(row, ()):
+                code_id = codes[col]
+                terms = lexical.get(code_id, (0.0, ()))[1]
+                scores.append(CodeScore(code_id, round(float(confidence[row, col]), 6), terms,
+                                        round(float(strengths[row, col]), 6), round(float(probabilities[row, col]), 6)))
             for code_id, (strength, terms) in lexical.items():
                 if code_id not in self.models_ and code_id in self.code_ids and strength >= self.settings.min_confidence:
                     scores.append(CodeScore(code_id, round(strength, 6), terms, round(strength, 6), 0.0))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
@@ -38,6 +38,7 @@ class InductiveSettings:
     label_terms: int = 3
     typical_members: int = 40
     background_sample: int = 5000
+    minibatch_above: int = 20_000
     seed: int = 0
 
 
@@ -91,7 +92,10 @@ class ConceptClusterer:
             return []
         vectors = self.embed(unit_texts)
         k = min(self.settings.n_concepts or auto_concept_count(len(unit_texts)), len(unit_texts) // 2)
-        kmeans = KMeans(n_clusters=k, n_init=4, random_state=self.settings.seed)
+        if len(unit_texts) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
+            kmeans = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=self.settings.seed)
+        else:
+            kmeans = KMeans(n_clusters=k, n_init=4, random_state=self.settings.seed)
         assignment = kmeans.fit_predict(vectors)
         clusters: list[tuple[tuple[int, ...], np.ndarray]] = []
         for label in range(k):
