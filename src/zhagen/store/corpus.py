@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from zhagen.store.models import Case, CaseAttribute, Document, MeaningUnit
@@ -120,11 +120,12 @@ def add_document(
     )
     session.add(document)
     session.flush()
-    session.add_all(
-        MeaningUnit(document_id=document.id, position=i, start=s, end=e, text=t)
+    rows = [
+        {"document_id": document.id, "position": i, "start": s, "end": e, "text": t}
         for i, (s, e, t) in enumerate(spans)
-    )
-    session.flush()
+    ]
+    if rows:
+        session.execute(insert(MeaningUnit), rows)  # one executemany, not one object per unit
     return document.id
 
 
