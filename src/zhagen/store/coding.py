@@ -42,6 +42,7 @@ class CodingRecord:
     status: str
     confidence: float | None
     run_id: int | None
+    version: int = 1  # for conflict detection between editors
 
 
 @dataclass(frozen=True)
@@ -111,11 +112,13 @@ def list_codings(
         query = query.where(Coding.origin == origin)
     if coder is not None:
         query = query.where(Coding.coder == coder)
-    return [
-        CodingRecord(c.id, c.code_id, c.document_id, c.unit_id, c.start, c.end, c.coder, c.origin, c.status,
-                     c.confidence, c.run_id)
-        for c in session.scalars(query)
-    ]
+    return [coding_record(c) for c in session.scalars(query)]
+
+
+def coding_record(c: Coding) -> CodingRecord:
+    """The plain record of a stored coding."""
+    return CodingRecord(c.id, c.code_id, c.document_id, c.unit_id, c.start, c.end, c.coder, c.origin, c.status,
+                        c.confidence, c.run_id, c.version)
 
 
 def set_coding_status(session: Session, coding_id: int, status: str) -> None:

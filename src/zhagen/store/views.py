@@ -89,21 +89,8 @@ class CaseRow:
     n_documents: int
 
 
-@dataclass(frozen=True)
-class CodingView:
-    """A coding as the reader shows it (with its version for conflict detection)."""
-
-    id: int
-    code_id: str
-    document_id: int
-    unit_id: int | None
-    start: int
-    end: int
-    coder: str
-    origin: str
-    status: str
-    confidence: float | None
-    version: int
+#: A coding as the reader shows it (the record carries its version for conflict detection).
+CodingView = store_coding.CodingRecord
 
 
 @dataclass(frozen=True)
@@ -329,19 +316,14 @@ def document_codings(session: Session, document_id: int) -> list[CodingView]:
         .where(Coding.document_id == document_id)
         .order_by(Coding.start, Coding.end.desc(), Coding.code_id, Coding.id)
     )
-    return [
-        CodingView(c.id, c.code_id, c.document_id, c.unit_id, c.start, c.end, c.coder, c.origin, c.status,
-                   c.confidence, c.version)
-        for c in session.scalars(query)
-    ]
+    return [store_coding.coding_record(c) for c in session.scalars(query)]
 
 
 def coding_view(session: Session, coding_id: int) -> CodingView | None:
     c = session.get(Coding, coding_id)
     if c is None:
         return None
-    return CodingView(c.id, c.code_id, c.document_id, c.unit_id, c.start, c.end, c.coder, c.origin, c.status,
-                      c.confidence, c.version)
+    return store_coding.coding_record(c)
 
 
 def document_label(title: str | None, source: str) -> str:
