@@ -221,8 +221,12 @@ def code_project(project: Project, settings: EngineSettings | None = None) -> Op
     coding_decisions = CodingDecisions(coding_decisions.rejected, accepted)
 
     model_units = [u for u in units if u.case_id not in reserved]
-    coder, clusterer, _, concepts = open_coding(model_units, codebook, settings, sorted(labelled))
-    codings = apply_decisions(units, coder.predict([u.text for u in units]), coding_decisions, codebook)
+    coder, clusterer, model_codings, concepts = open_coding(model_units, codebook, settings, sorted(labelled))
+    reserved_units = [u for u in units if u.case_id in reserved]
+    predicted = iter(model_codings)
+    reserved_codings = iter(coder.predict([u.text for u in reserved_units]))
+    machine = [next(reserved_codings) if u.case_id in reserved else next(predicted) for u in units]
+    codings = apply_decisions(units, machine, coding_decisions, codebook)
     index_of = {u.id: i for i, u in enumerate(units)}
     model_index = [index_of[u.id] for u in model_units]
     concepts = [

@@ -82,9 +82,8 @@ def apply_concept_decisions(
     for index, cid in enumerate(ordered):
         base = template[cid]
         members = tuple(sorted(by_id[cid]))
-        typical = tuple(u for u in base.typical if u in by_id[cid]) + tuple(
-            u for u in members if u not in set(base.typical)
-        )
+        known = set(base.typical)
+        typical = tuple(u for u in base.typical if u in by_id[cid]) + tuple(u for u in members if u not in known)
         result.append(Concept(index, base.terms, members, typical, base.centroid))
         result_ids.append(cid)
         if cid in decisions.renamed:
