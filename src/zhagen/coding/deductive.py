@@ -161,6 +161,8 @@ class DeductiveCoder:
     # -- both ------------------------------------------------------------------
     def predict(self, unit_texts: Sequence[str]) -> list[list[CodeScore]]:
         """Codes per unit with confidence >= ``min_confidence``, by descending confidence."""
+        if not unit_texts:
+            return []
         normalised_units = [normalise(t) for t in unit_texts]
         codes, probabilities = self.classifier_scores(normalised_units)
         column = {code: i for i, code in enumerate(codes)}
