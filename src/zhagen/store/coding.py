@@ -87,7 +87,8 @@ def add_codings(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Bulk insert codings (dicts with the Coding columns except id and created_at)."""
     if rows:
         stamp = now()
-        session.execute(insert(Coding), [{**row, "created_at": stamp} for row in rows])
+        # Core insert on the session's connection: one executemany without the ORM's per-row bookkeeping
+        session.connection().execute(insert(Coding.__table__), [{**row, "created_at": stamp} for row in rows])
 
 
 def delete_machine_codings(session: Session) -> None:

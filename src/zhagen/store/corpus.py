@@ -125,7 +125,7 @@ def add_document(
         for i, (s, e, t) in enumerate(spans)
     ]
     if rows:
-        session.execute(insert(MeaningUnit), rows)  # one executemany, not one object per unit
+        session.connection().execute(insert(MeaningUnit.__table__), rows)  # one executemany, no per-row ORM work
     return document.id
 
 
