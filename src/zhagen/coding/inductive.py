@@ -39,6 +39,7 @@ class InductiveSettings:
     typical_members: int = 40
     background_sample: int = 5000
     minibatch_above: int = 20_000
+    fit_sample: int = 50_000
     seed: int = 0
 
 
@@ -73,13 +74,25 @@ class ConceptClusterer:
         self.settings = settings or InductiveSettings()
 
     def embed(self, unit_texts: Sequence[str]) -> np.ndarray:
-        """LSA vectors (rows L2-normalised) of the units."""
+        """LSA vectors (rows L2-normalised) of the units.
+
+        On a large corpus the vocabulary and the SVD are learned from an evenly
+        spaced sample of ``fit_sample`` units and every unit is then projected:
+        the space is as good, the cost no longer grows with the corpus squared."""
         normalised = [normalise(t) for t in unit_texts]
         self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=2, sublinear_tf=True)
-        matrix = self.vectorizer_.fit_transform(normalised)
+        step = max(1, math.ceil(len(normalised) / self.settings.fit_sample))
+        if step == 1:
+            matrix = self.vectorizer_.fit_transform(normalised)
+        else:
+            self.vectorizer_.fit(normalised[::step])
+            matrix = self.vectorizer_.transform(normalised)
         components = min(self.settings.svd_components, max(1, min(matrix.shape) - 1))
         self.svd_ = TruncatedSVD(n_components=components, random_state=self.settings.seed)
-        return normalize(self.svd_.fit_transform(matrix))
+        if step == 1:
+            return normalize(self.svd_.fit_transform(matrix))
+        self.svd_.fit(matrix[::step])
+        return normalize(self.svd_.transform(matrix))
 
     def transform(self, unit_texts: Sequence[str]) -> np.ndarray:
         """LSA vectors of new units in the space learned by :meth:`fit` (e.g. reserved cases)."""
