@@ -211,17 +211,10 @@ def code_project(project: Project, settings: EngineSettings | None = None) -> Op
     sync_codebook(project, decided)
     codebook = decided.active()
     coding_decisions, concept_decisions = load_decisions(project)
-    with project.read() as session:
-        human = store_coding.list_codings(session, origin="human")
-    unit_text = {u.id: u.text for u in units}
-    labelled = [(unit_text[c.unit_id], c.code_id) for c in human if c.unit_id in unit_text and c.status != "rejected"]
-    labelled += [(unit_text[u], code) for (u, code) in coding_decisions.accepted if u in unit_text]
-    accepted = {(c.unit_id, c.code_id): 1.0 for c in human if c.unit_id is not None and c.status != "rejected"}
-    accepted.update(coding_decisions.accepted)
-    coding_decisions = CodingDecisions(coding_decisions.rejected, accepted)
+    labelled, coding_decisions = _human_evidence(project, units, coding_decisions)
 
     model_units = [u for u in units if u.case_id not in reserved]
-    coder, clusterer, model_codings, concepts = open_coding(model_units, codebook, settings, sorted(labelled))
+    coder, clusterer, model_codings, concepts = open_coding(model_units, codebook, settings, labelled)
     reserved_units = [u for u in units if u.case_id in reserved]
     predicted = iter(model_codings)
     reserved_codings = iter(coder.predict([u.text for u in reserved_units]))
@@ -238,6 +231,20 @@ def code_project(project: Project, settings: EngineSettings | None = None) -> Op
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
     run_id = _save_open_coding(project, units, codings, concepts, ids, names, codebook, settings)
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer)
+
+
+def _human_evidence(
+    project: Project, units: list[UnitInput], decisions: CodingDecisions
+) -> tuple[list[tuple[str, str]], CodingDecisions]:
+    """What people coded or accepted: training examples for the classifier, and codings that stay at full weight."""
+    with project.read() as session:
+        human = [c for c in store_coding.list_codings(session, origin="human") if c.status != "rejected"]
+    unit_text = {u.id: u.text for u in units}
+    labelled = [(unit_text[c.unit_id], c.code_id) for c in human if c.unit_id in unit_text]
+    labelled += [(unit_text[u], code) for (u, code) in decisions.accepted if u in unit_text]
+    accepted = {(c.unit_id, c.code_id): 1.0 for c in human if c.unit_id is not None}
+    accepted.update(decisions.accepted)
+    return sorted(labelled), CodingDecisions(decisions.rejected, accepted)
 
 
 def _save_open_coding(
