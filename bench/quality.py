@@ -70,7 +70,7 @@ def main() -> None:
     model = StudyModel.fit_builtin()
     print(f"fitted in {time.perf_counter() - start:.1f}s", file=sys.stderr)
     loco(model, weights)
-    for folder in (DATA / "heldout", DATA / "heldout2", DATA / "heldout3"):
+    for folder in (DATA / "heldout", DATA / "heldout2", DATA / "heldout3", DATA / "heldout4"):
         if (folder / "labels.csv").exists():
             heldout(model, weights, folder)
 
