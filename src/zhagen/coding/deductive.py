@@ -27,6 +27,7 @@ from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from zhagen.coding import parallel
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.lexicon import CONTEXT, INDICATOR, PATTERN, Lexicon
 from zhagen.coding.text import normalise
@@ -150,7 +151,7 @@ class DeductiveCoder:
 
         All the binary models at once: the logistic of X·W + b is what each
         model's ``predict_proba`` computes for its positive class."""
-        matrix: sparse.csr_matrix = self.vectorizer_.transform(normalised_units)
+        matrix: sparse.csr_matrix = parallel.transform(self.vectorizer_, normalised_units)
         codes = sorted(self.models_)
         if not codes:
             return codes, np.zeros((len(normalised_units), 0))

@@ -24,6 +24,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from zhagen.coding import parallel
 from zhagen.coding.text import normalise
 from zhagen.coding.tokens import content_words
 
@@ -86,7 +87,7 @@ class ConceptClusterer:
             matrix = self.vectorizer_.fit_transform(normalised)
         else:
             self.vectorizer_.fit(normalised[::step])
-            matrix = self.vectorizer_.transform(normalised)
+            matrix = parallel.transform(self.vectorizer_, normalised)
         components = min(self.settings.svd_components, max(1, min(matrix.shape) - 1))
         self.svd_ = TruncatedSVD(n_components=components, random_state=self.settings.seed)
         if step == 1:
