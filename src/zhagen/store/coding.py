@@ -83,12 +83,29 @@ def delete_machine_concepts(session: Session) -> None:
     session.execute(delete(Code).where(Code.origin == "machine"))
 
 
+_CODING_COLUMNS = ("code_id", "document_id", "unit_id", "start", "end", "coder", "origin", "status", "confidence",
+                   "run_id", "version", "created_at")
+
+
 def add_codings(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert codings (dicts with the Coding columns except id and created_at)."""
-    if rows:
-        stamp = now()
-        # Core insert on the session's connection: one executemany without the ORM's per-row bookkeeping
-        session.connection().execute(insert(Coding.__table__), [{**row, "created_at": stamp} for row in rows])
+    """Bulk insert codings (dicts with the Coding columns except id and created_at).
+
+    A run stores hundreds of thousands of codings: on SQLite they go straight to
+    the driver's ``executemany`` as tuples (the timestamp in SQLAlchemy's own
+    text format); other databases get a Core insert.  Both inside the session's
+    transaction."""
+    if not rows:
+        return
+    stamp = now()
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(Coding.__table__), [{**row, "created_at": stamp} for row in rows])
+        return
+    text_stamp = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
+    names = ", ".join(f'"{c}"' for c in _CODING_COLUMNS)
+    marks = ", ".join("?" for _ in _CODING_COLUMNS)
+    values = [tuple(row[c] for c in _CODING_COLUMNS[:-1]) + (text_stamp,) for row in rows]
+    connection.exec_driver_sql(f"INSERT INTO codings ({names}) VALUES ({marks})", values)
 
 
 def delete_machine_codings(session: Session) -> None:
