@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pdf_builder import chinese_pdf
 
 from zhagen.errors import UserError
 from zhagen.project import Project
@@ -70,38 +71,6 @@ def write_docx(path: Path, paragraphs: list[str], title: str | None = None) -> N
         document.core_properties.title = title
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
-
-
-def chinese_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with a non-embedded Adobe-GB1 font (STSong-Light, UniGB-UCS2-H)."""
-    content = b"BT /F2 12 Tf 72 770 Td 16 TL "
-    for line in lines:
-        content += b"<" + line.encode("utf-16-be").hex().upper().encode() + b"> Tj T* "
-    content += b"ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F2 5 0 R >> >>"
-        b" /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H"
-        b" /DescendantFonts [6 0 R] >>",
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo"
-        b" << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /FontDescriptor 7 0 R /DW 1000 >>",
-        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880]"
-        b" /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def html_page(title: str, paragraphs: list[str], charset: str = "utf-8") -> str:
@@ -167,7 +136,7 @@ def make_corpus(base: Path) -> dict[str, str]:
     write(corpus / "访谈" / "a.txt", INTERVIEW + "\n")
     write(corpus / "访谈" / "b.md", MARKDOWN)
     write_docx(corpus / "政策" / "2021" / "c.docx", DOCX_PARAGRAPHS, title="实施意见")
-    write(corpus / "政策" / "d.pdf", chinese_pdf(PDF_LINES))
+    write(corpus / "政策" / "d.pdf", chinese_pdf([PDF_LINES]))
     write(corpus / "新闻" / "e.html", html_page("西部科学城_新闻网", HTML_BODY))
     write(corpus / "新闻" / "f.htm", html_page("庆阳", HTM_BODY, charset="gbk").encode("gbk"))
     write_csv(corpus / "问卷" / "g.csv", CSV_ROWS)
@@ -343,7 +312,7 @@ BAD_FILES: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "docx-old-doc": ("old.docx", lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64), ".doc"),
     "docx-no-body": ("empty-zip.docx", _zip_without_document, "cannot read as .docx"),
     "pdf-corrupt": ("扫描.pdf", lambda p: p.write_bytes(b"%PDF-1.4\n this is not really a pdf"), "cannot read as PDF"),
-    "pdf-truncated": ("cut.pdf", lambda p: p.write_bytes(chinese_pdf(PDF_LINES)[:80]), "PDF"),
+    "pdf-truncated": ("cut.pdf", lambda p: p.write_bytes(chinese_pdf([PDF_LINES])[:80]), "PDF"),
     "undecodable": ("乱码.txt", lambda p: p.write_bytes(UNDECODABLE), "cannot detect the text encoding"),
     "empty": ("空.txt", lambda p: p.write_bytes(b""), "empty file"),
     "whitespace": ("blank.md", lambda p: p.write_text(" \n\u3000\n", encoding="utf-8"), "no text"),
