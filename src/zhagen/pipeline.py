@@ -273,7 +273,7 @@ def _save_open_coding(
                 name_en=names.get(concept.index, concept.label), level="concept", family=None,
                 paradigm_role=None, definition="", origin="machine", status="suggested",
             )
-        rows: list[dict[str, Any]] = []
+        rows: list[store_coding.NewCoding] = []
         for unit, scores in zip(units, codings):
             for score in scores:
                 if score.terms == ("human",):
@@ -288,12 +288,10 @@ def _save_open_coding(
 
 
 def _coding_row(unit: UnitInput, code_id: str, confidence: float | None, offsets: dict[int, tuple[int, int]],
-                run_id: int) -> dict[str, Any]:
-    return {
-        "code_id": code_id, "document_id": unit.document_id, "unit_id": unit.id, "start": offsets[unit.id][0],
-        "end": offsets[unit.id][1], "coder": MACHINE, "origin": "machine", "status": "suggested",
-        "confidence": confidence, "run_id": run_id, "version": 1,
-    }
+                run_id: int) -> store_coding.NewCoding:
+    start, end = offsets[unit.id]
+    return store_coding.NewCoding(code_id, unit.document_id, unit.id, start, end, MACHINE, "machine", "suggested",
+                                  confidence, run_id)
 
 
 def model_outcome(outcome: OpenCodingOutcome) -> tuple[Model, list[int]]:

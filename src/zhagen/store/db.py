@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhagen.errors import UserError
@@ -30,7 +30,15 @@ def _migrate_0_to_1(session: Session) -> None:
 MIGRATIONS: list[Callable[[Session], None]] = [_migrate_0_to_1]
 
 
+#: Execution option of a connection that will write: its transaction takes the write lock at once.
+WRITE = "zhagen_write"
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Python's sqlite3 would open transactions itself, and only before INSERT, UPDATE and
+    # DELETE: reads and DDL (CREATE, DROP) would run outside them.  SQLAlchemy's "begin"
+    # event below opens every transaction instead, so that a transaction is all or nothing.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -46,7 +54,16 @@ def make_engine(url_or_path: str | Path) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """A reader's transaction takes a snapshot; a writer's takes the write lock when it begins,
+    so that two writers wait for each other (up to the driver's timeout) instead of failing
+    when a read turns into a write."""
+    immediate = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def schema_version(session: Session) -> int:
@@ -69,7 +86,7 @@ def migrate(engine: Engine, where: str) -> int:
             hint="upgrade zhagen",
         )
     for version in range(current, SCHEMA_VERSION):
-        with factory.begin() as session:
+        with transaction(factory) as session:
             MIGRATIONS[version](session)
             session.merge(Meta(key="schema_version", value=str(version + 1)))
     return SCHEMA_VERSION
@@ -79,4 +96,5 @@ def migrate(engine: Engine, where: str) -> int:
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any error."""
     with factory.begin() as session:
+        session.connection(execution_options={WRITE: True})
         yield session
