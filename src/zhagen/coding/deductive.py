@@ -20,19 +20,17 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
-from scipy import sparse
-from scipy.special import expit
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
-from zhagen.coding import parallel
+from zhagen.coding import ngrams, parallel
 from zhagen.coding.codebook import Codebook
-from zhagen.coding.lexicon import CONTEXT, INDICATOR, PATTERN, Lexicon
+from zhagen.coding.lexicon import KIND_WEIGHTS, Lexicon
 from zhagen.coding.text import normalise
 
-_WEIGHTS = {INDICATOR: 1.0, PATTERN: 1.0, CONTEXT: 0.35}
 #: Label of a unit that a researcher judged to carry none of the codes: a negative example for every code.
 NEGATIVE = "__none__"
 
@@ -67,8 +65,18 @@ class DeductiveSettings:
 
 def lexicon_strength(kinds_by_term: dict[str, str]) -> float:
     """1 - exp(-weighted count of distinct terms): one indicator gives 0.63, one context term 0.30."""
-    total = sum(_WEIGHTS[kind] for kind in kinds_by_term.values())
+    total = sum(KIND_WEIGHTS[kind] for kind in kinds_by_term.values())
     return 1.0 - math.exp(-total)
+
+
+def lexicon_scores(lexicon: Lexicon, normalised: str) -> dict[str, tuple[float, tuple[str, ...]]]:
+    """Per code found in a normalised text: the lexicon strength and the distinct terms, codes sorted."""
+    found = lexicon.terms_by_code(normalised)
+    return {code: (lexicon_strength(terms), tuple(sorted(terms))) for code, terms in sorted(found.items())}
+
+
+def _lexicon_chunk(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[float, tuple[str, ...]]]]:
+    return [lexicon_scores(lexicon, text) for text in texts]
 
 
 class DeductiveCoder:
@@ -87,21 +95,19 @@ class DeductiveCoder:
         predict read the same units)."""
         found = self._lexical.get(normalised)
         if found is None:
-            found = self._lexical[normalised] = self._match(normalised)
+            found = self._lexical[normalised] = lexicon_scores(self.lexicon, normalised)
         return found
 
-    def _match(self, normalised: str) -> dict[str, tuple[float, tuple[str, ...]]]:
-        terms: dict[str, dict[str, str]] = defaultdict(dict)
-        for hit in self.lexicon.find(normalised):
-            previous = terms[hit.code_id].get(hit.term)
-            if previous is None or _WEIGHTS[hit.kind] > _WEIGHTS[previous]:
-                terms[hit.code_id][hit.term] = hit.kind
-        return {code: (lexicon_strength(found), tuple(sorted(found))) for code, found in sorted(terms.items())}
+    def _remember_lexicon(self, normalised_units: Sequence[str]) -> None:
+        """Match the lexicon on every unit not seen yet, in chunks over the available cores."""
+        missing = [text for text in dict.fromkeys(normalised_units) if text not in self._lexical]
+        self._lexical.update(zip(missing, parallel.map_rows(partial(_lexicon_chunk, self.lexicon), missing)))
 
     # -- classifier ------------------------------------------------------------
     def _training_set(
         self, normalised_units: Sequence[str], labelled: Sequence[tuple[str, str]]
     ) -> tuple[list[str], list[str]]:
+        self._remember_lexicon(normalised_units)
         texts: list[str] = []
         labels: list[str] = []
         for code in self.codebook.codes:
@@ -126,12 +132,14 @@ class DeductiveCoder:
 
     def fit(self, unit_texts: Sequence[str], labelled: Sequence[tuple[str, str]] = ()) -> DeductiveCoder:
         """Learn the classifier from examples, accepted codings and confident lexicon codings."""
-        normalised_units = [normalise(t) for t in unit_texts]
+        return self.fit_normalised([normalise(t) for t in unit_texts], labelled)
+
+    def fit_normalised(self, normalised_units: Sequence[str], labelled: Sequence[tuple[str, str]] = ()) -> DeductiveCoder:
+        """:meth:`fit` on units already passed through :func:`normalise`."""
         texts, labels = self._training_set(normalised_units, labelled)
-        self.vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=100_000
-        )
-        matrix = self.vectorizer_.fit_transform(texts)
+        self.counter_ = ngrams.char_counter((1, 3), min_df=2, max_features=100_000)
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True)
+        matrix = self.tfidf_.fit_transform(self.counter_.fit_transform(texts))
         self.classes_ = sorted(set(labels) - {NEGATIVE})
         targets = np.array(labels)
         self.models_: dict[str, LogisticRegression] = {}
@@ -146,26 +154,35 @@ class DeductiveCoder:
             self.models_[code_id] = model
         return self
 
-    def classifier_scores(self, normalised_units: Sequence[str]) -> tuple[list[str], np.ndarray]:
-        """Probability per unit and code, codes in sorted order.
-
-        All the binary models at once: the logistic of X·W + b is what each
-        model's ``predict_proba`` computes for its positive class."""
-        matrix: sparse.csr_matrix = parallel.transform(self.vectorizer_, normalised_units)
+    def scorer(self) -> ngrams.LinearScores:
+        """All the binary models as one row model: the logistic of X·W + b is what each
+        model's ``predict_proba`` computes for its positive class.  Columns: codes in sorted order."""
         codes = sorted(self.models_)
-        if not codes:
-            return codes, np.zeros((len(normalised_units), 0))
-        weights = np.column_stack([self.models_[c].coef_[0] for c in codes])
+        width = len(self.counter_.vocabulary_)
+        weights = np.column_stack([self.models_[c].coef_[0] for c in codes]) if codes else np.zeros((width, 0))
         bias = np.array([self.models_[c].intercept_[0] for c in codes])
-        return codes, expit(matrix @ weights + bias)
+        return ngrams.LinearScores(self.counter_, self.tfidf_, weights, bias)
+
+    def classifier_scores(self, normalised_units: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Probability per unit and code, codes in sorted order."""
+        return sorted(self.models_), ngrams.apply([self.scorer()], normalised_units)[0]
 
     # -- both ------------------------------------------------------------------
     def predict(self, unit_texts: Sequence[str]) -> list[list[CodeScore]]:
         """Codes per unit with confidence >= ``min_confidence``, by descending confidence."""
-        if not unit_texts:
+        return self.predict_normalised([normalise(t) for t in unit_texts])
+
+    def predict_normalised(
+        self, normalised_units: Sequence[str], probabilities: np.ndarray | None = None
+    ) -> list[list[CodeScore]]:
+        """:meth:`predict` on normalised units; ``probabilities``: the output of :meth:`scorer`
+        on them when already computed (see :func:`zhagen.coding.ngrams.apply`)."""
+        if not normalised_units:
             return []
-        normalised_units = [normalise(t) for t in unit_texts]
-        codes, probabilities = self.classifier_scores(normalised_units)
+        codes = sorted(self.models_)
+        if probabilities is None:
+            probabilities = self.classifier_scores(normalised_units)[1]
+        self._remember_lexicon(normalised_units)
         column = {code: i for i, code in enumerate(codes)}
         lexicals = [self.lexicon_scores(text) for text in normalised_units]
         strengths = np.zeros_like(probabilities)

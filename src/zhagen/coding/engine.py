@@ -13,10 +13,12 @@ from typing import Any
 
 from zhagen.analysis.typology import Profile, case_category_matrix, profile
 from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, category_of
+from zhagen.coding import ngrams
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
 from zhagen.coding.selective import Link, SelectiveSettings, centrality, path_model, relation_structure
+from zhagen.coding.text import normalise
 
 
 @dataclass(frozen=True)
@@ -71,13 +73,19 @@ def open_coding(
     settings: EngineSettings,
     labelled: Sequence[tuple[str, str]] = (),
 ) -> tuple[DeductiveCoder, ConceptClusterer, list[list[CodeScore]], list[Concept]]:
-    """Deductive codings per unit and inductive concepts over all units."""
+    """Deductive codings per unit and inductive concepts over all units.
+
+    Each unit is normalised once and cut into n-grams once for both the
+    classifier and the concept space (:func:`zhagen.coding.ngrams.apply`)."""
     texts = [u.text for u in units]
-    coder = DeductiveCoder(codebook, settings.deductive).fit(texts, labelled)
-    codings = coder.predict(texts)
+    normalised = [normalise(t) for t in texts]
+    coder = DeductiveCoder(codebook, settings.deductive).fit_normalised(normalised, labelled)
     clusterer = ConceptClusterer(replace(settings.inductive))
-    concepts = clusterer.fit(texts)
-    return coder, clusterer, codings, concepts
+    if not clusterer.enough(len(texts)):
+        return coder, clusterer, coder.predict_normalised(normalised), []
+    probabilities, vectors = ngrams.apply([coder.scorer(), clusterer.learn_space(normalised)], normalised)
+    codings = coder.predict_normalised(normalised, probabilities)
+    return coder, clusterer, codings, clusterer.cluster(texts, vectors)
 
 
 def level_maps(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> tuple[list[dict[str, float]], list[dict[str, float]]]:

@@ -21,10 +21,9 @@ from functools import lru_cache
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
+from sklearn.feature_extraction.text import TfidfTransformer
 
-from zhagen.coding import parallel
+from zhagen.coding import ngrams
 from zhagen.coding.text import normalise
 from zhagen.coding.tokens import content_words
 
@@ -74,37 +73,42 @@ class ConceptClusterer:
     def __init__(self, settings: InductiveSettings | None = None) -> None:
         self.settings = settings or InductiveSettings()
 
-    def embed(self, unit_texts: Sequence[str]) -> np.ndarray:
-        """LSA vectors (rows L2-normalised) of the units.
+    def learn_space(self, normalised: Sequence[str]) -> ngrams.LsaVectors:
+        """The LSA space of the units: n-gram vocabulary, TF-IDF weights and SVD.
 
-        On a large corpus the vocabulary and the SVD are learned from an evenly
-        spaced sample of ``fit_sample`` units and every unit is then projected:
-        the space is as good, the cost no longer grows with the corpus squared."""
-        normalised = [normalise(t) for t in unit_texts]
-        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=2, sublinear_tf=True)
+        On a large corpus the space is learned from an evenly spaced sample of
+        ``fit_sample`` units (every unit is projected into it afterwards): the
+        space is as good, the cost no longer grows with the corpus squared."""
         step = max(1, math.ceil(len(normalised) / self.settings.fit_sample))
-        if step == 1:
-            matrix = self.vectorizer_.fit_transform(normalised)
-        else:
-            self.vectorizer_.fit(normalised[::step])
-            matrix = parallel.transform(self.vectorizer_, normalised)
-        components = min(self.settings.svd_components, max(1, min(matrix.shape) - 1))
-        self.svd_ = TruncatedSVD(n_components=components, random_state=self.settings.seed)
-        if step == 1:
-            return normalize(self.svd_.fit_transform(matrix))
-        self.svd_.fit(matrix[::step])
-        return normalize(self.svd_.transform(matrix))
+        counter = ngrams.char_counter((2, 3), min_df=2)
+        tfidf = TfidfTransformer(sublinear_tf=True)
+        sample = tfidf.fit_transform(counter.fit_transform(normalised[::step]))
+        components = min(self.settings.svd_components, max(1, min(len(normalised), sample.shape[1]) - 1))
+        svd = TruncatedSVD(n_components=components, random_state=self.settings.seed).fit(sample)
+        self.space_ = ngrams.LsaVectors(counter, tfidf, svd)
+        return self.space_
+
+    def embed(self, unit_texts: Sequence[str]) -> np.ndarray:
+        """LSA vectors (rows L2-normalised) of the units, in a space learned from them."""
+        normalised = [normalise(t) for t in unit_texts]
+        return ngrams.apply([self.learn_space(normalised)], normalised)[0]
 
     def transform(self, unit_texts: Sequence[str]) -> np.ndarray:
         """LSA vectors of new units in the space learned by :meth:`fit` (e.g. reserved cases)."""
-        matrix = self.vectorizer_.transform([normalise(t) for t in unit_texts])
-        return normalize(self.svd_.transform(matrix))
+        return ngrams.apply([self.space_], [normalise(t) for t in unit_texts])[0]
+
+    def enough(self, n_units: int) -> bool:
+        """Whether there are units enough to cluster (two concepts of ``min_size``)."""
+        return n_units >= 2 * self.settings.min_size
 
     def fit(self, unit_texts: Sequence[str]) -> list[Concept]:
         """Concepts ordered by their first member, so that ids follow the corpus."""
-        if len(unit_texts) < 2 * self.settings.min_size:
+        if not self.enough(len(unit_texts)):
             return []
-        vectors = self.embed(unit_texts)
+        return self.cluster(unit_texts, self.embed(unit_texts))
+
+    def cluster(self, unit_texts: Sequence[str], vectors: np.ndarray) -> list[Concept]:
+        """:meth:`fit` given the units' LSA vectors (from :meth:`embed` or :func:`ngrams.apply`)."""
         k = min(self.settings.n_concepts or auto_concept_count(len(unit_texts)), len(unit_texts) // 2)
         if len(unit_texts) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
             kmeans = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=self.settings.seed)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import ahocorasick
 
@@ -23,15 +22,9 @@ CONTEXT = "context"
 PATTERN = "pattern"
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One occurrence of a code's term in a (normalised) text."""
-
-    code_id: str
-    term: str
-    kind: str
-    start: int
-    end: int
+#: How much one distinct term of each kind says about its code; of the kinds by which a term
+#: belongs to a code, the heaviest counts.
+KIND_WEIGHTS = {INDICATOR: 1.0, PATTERN: 1.0, CONTEXT: 0.35}
 
 
 def _is_word_char(char: str) -> bool:
@@ -66,9 +59,10 @@ class Lexicon:
             patterns.extend((p, code.id) for p in code.patterns)
         return cls(entries, patterns)
 
-    def find(self, normalised_text: str) -> list[Hit]:
-        """Every hit in a text already passed through :func:`~zhagen.coding.text.normalise`."""
-        hits: list[Hit] = []
+    def terms_by_code(self, normalised_text: str) -> dict[str, dict[str, str]]:
+        """Per code, the distinct terms found in a text already passed through
+        :func:`~zhagen.coding.text.normalise`, each with its heaviest kind."""
+        found: dict[str, dict[str, str]] = {}
         text = normalised_text
         if self.terms:
             for end_index, (term, targets) in self.automaton.iter(text):
@@ -77,7 +71,12 @@ class Lexicon:
                     continue
                 if _is_word_char(term[-1]) and end < len(text) and _is_word_char(text[end]):
                     continue
-                hits.extend(Hit(code_id, term, kind, start, end) for code_id, kind in targets)
+                for code_id, kind in targets:
+                    terms = found.setdefault(code_id, {})
+                    previous = terms.get(term)
+                    if previous is None or KIND_WEIGHTS[kind] > KIND_WEIGHTS[previous]:
+                        terms[term] = kind
         for regex, code_id in self.patterns:
-            hits.extend(Hit(code_id, m.group(0), PATTERN, m.start(), m.end()) for m in regex.finditer(text))
-        return sorted(hits, key=lambda h: (h.start, h.end, h.code_id, h.kind))
+            for match in regex.finditer(text):
+                found.setdefault(code_id, {})[match.group(0)] = PATTERN
+        return found

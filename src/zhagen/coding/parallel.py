@@ -2,21 +2,22 @@
 
 Turning texts into n-gram vectors is pure Python in scikit-learn and the
 largest cost of coding a big corpus.  Each row depends only on its own text
-and the fitted vocabulary, so the rows can be computed in chunks on several
-cores and stacked: the result is identical to a single call.
+and the fitted models, so the rows can be computed in chunks on several cores
+and stacked: the result is identical to a single call.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from joblib import Parallel, delayed
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 #: Below this many texts a second process costs more than it saves.
 MIN_PARALLEL = 20_000
+
+Result = TypeVar("Result")
 
 
 def workers() -> int:
@@ -28,12 +29,17 @@ def workers() -> int:
     return max(1, min(4, available))
 
 
-def transform(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> sparse.csr_matrix:
-    """``vectorizer.transform(texts)``, over several processes for large inputs."""
+def map_chunks(func: Callable[[list[str]], Result], texts: Sequence[str]) -> list[Result]:
+    """``[func(chunk) for chunk in chunks]``: one chunk per worker process for large
+    inputs, the whole input in this process otherwise.  ``func`` must be picklable."""
     jobs = workers()
     if jobs == 1 or len(texts) < MIN_PARALLEL:
-        return vectorizer.transform(texts)
+        return [func(list(texts))]
     size = -(-len(texts) // jobs)
     chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
-    parts = Parallel(n_jobs=jobs, backend="loky")(delayed(vectorizer.transform)(chunk) for chunk in chunks)
-    return sparse.vstack(parts, format="csr")
+    return list(Parallel(n_jobs=jobs, backend="loky")(delayed(func)(chunk) for chunk in chunks))
+
+
+def map_rows(func: Callable[[list[str]], list[Result]], texts: Sequence[str]) -> list[Result]:
+    """:func:`map_chunks` for a ``func`` that returns one result per text: the results in order."""
+    return [row for chunk in map_chunks(func, texts) for row in chunk]

@@ -1,0 +1,129 @@
+"""Character n-gram features of the units, cut once for every model that reads them.
+
+Both halves of open coding read a unit as character n-grams: the deductive
+classifier as TF-IDF over 1-3-grams of its vocabulary, the inductive
+clustering as LSA vectors of 2-3-grams of another.  Cutting every unit into
+n-grams is the largest cost of coding a big corpus (pure Python in
+scikit-learn), so :func:`apply` cuts each unit once, against the union of the
+vocabularies, gives every model its own columns and keeps only what the models
+return (a few numbers per unit), chunk by chunk and over the available cores.
+
+Every model's columns hold exactly what its own ``CountVectorizer.transform``
+would count (an n-gram is counted the same whichever vocabulary asks for it)
+and every step after the counts works row by row, so the result does not
+depend on the sharing, the chunks or the number of processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.preprocessing import normalize
+
+from zhagen.coding import parallel
+
+#: Units cut at a time inside one process: bounds the memory of the count matrices.
+BLOCK = 8192
+#: Settings that decide how a text is cut into n-grams: the counters shared must agree on them.
+_CUTTING = ("analyzer", "lowercase", "strip_accents", "preprocessor", "tokenizer", "token_pattern", "dtype")
+
+
+def char_counter(ngram_range: tuple[int, int], min_df: int = 2, max_features: int | None = None) -> CountVectorizer:
+    """The n-gram counter of every coding model: characters inside word boundaries
+    (Chinese needs no segmentation, English n-grams do not run across words)."""
+    return CountVectorizer(analyzer="char_wb", ngram_range=ngram_range, min_df=min_df, max_features=max_features)
+
+
+class RowModel(Protocol):
+    """A fitted model that maps each unit's n-gram counts to a row of numbers."""
+
+    counter: CountVectorizer
+
+    @property
+    def width(self) -> int:
+        """Numbers per unit."""
+        ...
+
+    def __call__(self, counts: sparse.csr_matrix) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class LinearScores:
+    """Probabilities of binary logistic models over TF-IDF: logistic(X·W + b), one column per model."""
+
+    counter: CountVectorizer
+    tfidf: TfidfTransformer
+    weights: np.ndarray  # features x models
+    bias: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return int(self.weights.shape[1])
+
+    def __call__(self, counts: sparse.csr_matrix) -> np.ndarray:
+        return expit(self.tfidf.transform(counts) @ self.weights + self.bias)
+
+
+@dataclass(frozen=True)
+class LsaVectors:
+    """Latent semantic vectors: TF-IDF reduced by truncated SVD, rows of unit length."""
+
+    counter: CountVectorizer
+    tfidf: TfidfTransformer
+    svd: TruncatedSVD
+
+    @property
+    def width(self) -> int:
+        return int(self.svd.components_.shape[0])
+
+    def __call__(self, counts: sparse.csr_matrix) -> np.ndarray:
+        return normalize(self.svd.transform(self.tfidf.transform(counts)))
+
+
+def _combined(models: Sequence[RowModel]) -> tuple[CountVectorizer, list[np.ndarray]]:
+    """One counter over the union of the vocabularies, and each model's columns in it."""
+    params = models[0].counter.get_params()
+    for model in models[1:]:
+        other = model.counter.get_params()
+        different = [name for name in _CUTTING if other[name] != params[name]]
+        if different:
+            raise ValueError(f"the n-gram counters cut text differently ({', '.join(different)})")
+    names = [model.counter.get_feature_names_out() for model in models]
+    union = np.unique(np.concatenate(names))
+    low = min(m.counter.ngram_range[0] for m in models)
+    high = max(m.counter.ngram_range[1] for m in models)
+    combined = CountVectorizer(**{**params, "ngram_range": (low, high), "vocabulary": union.tolist()})
+    combined.fit([])  # a fixed vocabulary: nothing is learned, the vocabulary is checked once here
+    return combined, [np.searchsorted(union, n) for n in names]
+
+
+def _apply_chunk(
+    combined: CountVectorizer, columns: Sequence[np.ndarray], models: Sequence[RowModel], texts: list[str]
+) -> list[np.ndarray]:
+    outputs: list[list[np.ndarray]] = [[] for _ in models]
+    for start in range(0, len(texts), BLOCK):
+        counts = combined.transform(texts[start : start + BLOCK])
+        for output, model, cols in zip(outputs, models, columns):
+            own = counts[:, cols].tocsr()
+            own.sort_indices()
+            output.append(model(own))
+    return [np.vstack(parts) for parts in outputs]
+
+
+def apply(models: Sequence[RowModel], texts: Sequence[str]) -> list[np.ndarray]:
+    """``[model(model.counter.transform(texts)) for model in models]``, each text cut into n-grams once."""
+    if not models:
+        return []
+    if not texts:
+        return [np.zeros((0, model.width)) for model in models]
+    combined, columns = _combined(models)
+    chunks = parallel.map_chunks(partial(_apply_chunk, combined, columns, models), texts)
+    return [np.vstack([chunk[i] for chunk in chunks]) for i in range(len(models))]
