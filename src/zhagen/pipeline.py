@@ -22,6 +22,7 @@ from zhagen.coding.codebook import Codebook, load_codebook
 from zhagen.coding.concepts import ConceptDecisions, apply_concept_decisions, assign_ids
 from zhagen.coding.deductive import CodeScore
 from zhagen.coding.engine import (
+    HUMAN,
     CodingDecisions,
     EngineSettings,
     Model,
@@ -273,25 +274,23 @@ def _save_open_coding(
                 name_en=names.get(concept.index, concept.label), level="concept", family=None,
                 paradigm_role=None, definition="", origin="machine", status="suggested",
             )
-        rows: list[store_coding.NewCoding] = []
+        # Plain tuples in NewCoding's field order: a large run stores over a million.
+        rows: list[tuple[Any, ...]] = []
         for unit, scores in zip(units, codings):
+            start, end = offsets[unit.id]
             for score in scores:
-                if score.terms == ("human",):
-                    continue
-                rows.append(_coding_row(unit, score.code_id, score.confidence, offsets, run_id))
+                if score.terms != HUMAN:
+                    rows.append((score.code_id, unit.document_id, unit.id, start, end, MACHINE, "machine",
+                                 "suggested", score.confidence, run_id, 1))
         for concept, cid in zip(concepts, ids):
             for member in concept.members:
-                rows.append(_coding_row(units[member], cid, None, offsets, run_id))
+                unit = units[member]
+                start, end = offsets[unit.id]
+                rows.append((cid, unit.document_id, unit.id, start, end, MACHINE, "machine", "suggested", None,
+                             run_id, 1))
         store_coding.add_codings(session, rows)
         store_coding.finish_run(session, run_id, {"codings": len(rows), "concepts": len(concepts)})
     return run_id
-
-
-def _coding_row(unit: UnitInput, code_id: str, confidence: float | None, offsets: dict[int, tuple[int, int]],
-                run_id: int) -> store_coding.NewCoding:
-    start, end = offsets[unit.id]
-    return store_coding.NewCoding(code_id, unit.document_id, unit.id, start, end, MACHINE, "machine", "suggested",
-                                  confidence, run_id)
 
 
 def model_outcome(outcome: OpenCodingOutcome) -> tuple[Model, list[int]]:

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -35,9 +36,8 @@ from zhagen.coding.text import normalise
 NEGATIVE = "__none__"
 
 
-@dataclass(frozen=True)
-class CodeScore:
-    """A code suggested for one unit, with what suggested it."""
+class CodeScore(NamedTuple):
+    """A code suggested for one unit, with what suggested it (a tuple: a run makes a million)."""
 
     code_id: str
     confidence: float
@@ -69,6 +69,10 @@ def lexicon_strength(kinds_by_term: dict[str, str]) -> float:
     return 1.0 - math.exp(-total)
 
 
+def _ranking(score: CodeScore) -> tuple[float, str]:
+    return -score.confidence, score.code_id
+
+
 def lexicon_scores(lexicon: Lexicon, normalised: str) -> dict[str, tuple[float, tuple[str, ...]]]:
     """Per code found in a normalised text: the lexicon strength and the distinct terms, codes sorted."""
     found = lexicon.terms_by_code(normalised)
@@ -87,6 +91,7 @@ class DeductiveCoder:
         self.settings = settings or DeductiveSettings()
         self.lexicon = Lexicon.from_codebook(self.codebook)
         self.code_ids = [c.id for c in self.codebook.codes if c.level in {"category", "main_category"}]
+        self._code_set = frozenset(self.code_ids)
         self._lexical: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {}
 
     # -- lexicon ---------------------------------------------------------------
@@ -184,29 +189,36 @@ class DeductiveCoder:
             probabilities = self.classifier_scores(normalised_units)[1]
         self._remember_lexicon(normalised_units)
         column = {code: i for i, code in enumerate(codes)}
-        lexicals = [self.lexicon_scores(text) for text in normalised_units]
-        strengths = np.zeros_like(probabilities)
+        lexicals = [self._lexical[text] for text in normalised_units]
+        at_rows: list[int] = []
+        at_cols: list[int] = []
+        values: list[float] = []
+        lexicon_only: list[tuple[int, str, float, tuple[str, ...]]] = []
         for row, lexical in enumerate(lexicals):
-            for code_id, (strength, _terms) in lexical.items():
-                if code_id in column:
-                    strengths[row, column[code_id]] = strength
+            for code_id, (strength, terms) in lexical.items():
+                col = column.get(code_id)
+                if col is not None:
+                    at_rows.append(row)
+                    at_cols.append(col)
+                    values.append(strength)
+                elif code_id in self._code_set and strength >= self.settings.min_confidence:
+                    lexicon_only.append((row, code_id, strength, terms))
+        strengths = np.zeros_like(probabilities)
+        strengths[at_rows, at_cols] = values
         # The classifier alone may suggest a code only when it is quite sure.
         confidence = 1.0 - (1.0 - strengths) * (1.0 - self.settings.classifier_weight * probabilities)
         rows, cols = np.nonzero(confidence >= self.settings.min_confidence)
-        by_row: dict[int, list[int]] = defaultdict(list)
-        for row, col in zip(rows.tolist(), cols.tolist()):
-            by_row[row].append(col)
-        result: list[list[CodeScore]] = []
-        for row, lexical in enumerate(lexicals):
-            scores: list[CodeScore] = []
-            for col in by_row.get(row, ()):
-                code_id = codes[col]
-                terms = lexical.get(code_id, (0.0, ()))[1]
-                scores.append(CodeScore(code_id, round(float(confidence[row, col]), 6), terms,
-                                        round(float(strengths[row, col]), 6), round(float(probabilities[row, col]), 6)))
-            for code_id, (strength, terms) in lexical.items():
-                if code_id not in self.models_ and code_id in self.code_ids and strength >= self.settings.min_confidence:
-                    scores.append(CodeScore(code_id, round(strength, 6), terms, round(strength, 6), 0.0))
-            scores.sort(key=lambda s: (-s.confidence, s.code_id))
-            result.append(scores)
+        result: list[list[CodeScore]] = [[] for _ in normalised_units]
+        for row, col, conf, strength, probability in zip(
+            rows.tolist(), cols.tolist(), confidence[rows, cols].tolist(), strengths[rows, cols].tolist(),
+            probabilities[rows, cols].tolist(),
+        ):
+            code_id = codes[col]
+            terms = lexicals[row].get(code_id, (0.0, ()))[1]
+            result[row].append(CodeScore(code_id, round(conf, 6), terms, round(strength, 6), round(probability, 6)))
+        for row, code_id, strength, terms in lexicon_only:
+            result[row].append(CodeScore(code_id, round(strength, 6), terms, round(strength, 6), 0.0))
+        for scores in result:
+            if len(scores) > 1:
+                scores.sort(key=_ranking)
         return result

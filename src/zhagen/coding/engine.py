@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from zhagen.analysis.typology import Profile, case_category_matrix, profile
-from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, category_of
 from zhagen.coding import ngrams
+from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, category_of
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
@@ -42,6 +42,10 @@ class EngineSettings:
         return asdict(self)
 
 
+#: The terms of a coding that a person made or accepted (it is not the machine's to store or replace).
+HUMAN = ("human",)
+
+
 @dataclass(frozen=True)
 class CodingDecisions:
     """Human decisions that override machine output (see :mod:`zhagen.decisions`)."""
@@ -61,7 +65,7 @@ def apply_decisions(
             continue
         row = result[index[unit_id]]
         kept = [s for s in row if s.code_id != code_id]
-        kept.append(CodeScore(code_id, confidence, ("human",), 0.0, 0.0))
+        kept.append(CodeScore(code_id, confidence, HUMAN, 0.0, 0.0))
         kept.sort(key=lambda s: (-s.confidence, s.code_id))
         result[index[unit_id]] = kept
     return result
