@@ -274,7 +274,7 @@ def _save_open_coding(
                 name_en=names.get(concept.index, concept.label), level="concept", family=None,
                 paradigm_role=None, definition="", origin="machine", status="suggested",
             )
-        # Plain tuples in NewCoding's field order: a large run stores over a million.
+        # Tuples in store_coding.NEW_CODING_FIELDS order: a large run stores over a million.
         rows: list[tuple[Any, ...]] = []
         for unit, scores in zip(units, codings):
             start, end = offsets[unit.id]

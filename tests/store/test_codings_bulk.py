@@ -40,9 +40,11 @@ def _read(project: Project) -> tuple[list[tuple[object, ...]], list[tuple[str, s
     return rows, indexes
 
 
-def _rows(n: int) -> list[store_coding.NewCoding]:
-    return [store_coding.NewCoding("ab"[i % 2], 1, 1 + i % 2, 5 * (i % 2), 5 * (i % 2) + 5, "m", "machine",
-                                   "suggested", i / n, None) for i in range(n)]
+def _rows(n: int) -> list[tuple[object, ...]]:
+    assert store_coding.NEW_CODING_FIELDS == ("code_id", "document_id", "unit_id", "start", "end", "coder", "origin",
+                                              "status", "confidence", "run_id", "version")
+    return [("ab"[i % 2], 1, 1 + i % 2, 5 * (i % 2), 5 * (i % 2) + 5, "m", "machine", "suggested", i / n, None, 1)
+            for i in range(n)]
 
 
 @pytest.mark.parametrize("bulk_rows", [10, 10_000])
@@ -57,7 +59,7 @@ def test_rows_and_indexes_are_the_same_with_or_without_rebuild(
                                       "coder": "amy", "origin": "human", "status": "accepted", "confidence": None,
                                       "run_id": None, "version": 2}])
     rows, indexes = _read(project)
-    assert rows == [tuple(r) for r in _rows(50)] + [("a", 1, None, 1, 3, "amy", "human", "accepted", None, None, 2)]
+    assert rows == _rows(50) + [("a", 1, None, 1, 3, "amy", "human", "accepted", None, None, 2)]
     assert indexes == indexes_before and len(indexes) == 3
     with project.read() as s:
         assert len(store_coding.list_codings(s, code_id="b")) == 25
@@ -68,7 +70,7 @@ def test_a_failed_bulk_insert_leaves_rows_and_indexes_untouched(project: Project
     with project.write() as s:
         store_coding.add_codings(s, _rows(20))
     before = _read(project)
-    bad = _rows(30) + [store_coding.NewCoding("no-such-code", 1, 1, 0, 5, "m", "machine", "suggested", 0.5, None)]
+    bad = _rows(30) + [("no-such-code", 1, 1, 0, 5, "m", "machine", "suggested", 0.5, None, 1)]
     with pytest.raises(IntegrityError), project.write() as s:
         store_coding.add_codings(s, bad)
     assert _read(project) == before

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -83,20 +83,8 @@ def delete_machine_concepts(session: Session) -> None:
     session.execute(delete(Code).where(Code.origin == "machine"))
 
 
-class NewCoding(NamedTuple):
-    """A coding to store: the Coding columns except id and created_at, in table order."""
-
-    code_id: str
-    document_id: int
-    unit_id: int | None
-    start: int
-    end: int
-    coder: str
-    origin: str
-    status: str
-    confidence: float | None
-    run_id: int | None
-    version: int = 1
+#: The fields of a coding to store, in table order: a :class:`CodingRecord` without its id.
+NEW_CODING_FIELDS = tuple(f.name for f in fields(CodingRecord) if f.name != "id")
 
 
 #: Inserts of at least this many rows rebuild the codings indexes once instead of updating them row by row.
@@ -104,8 +92,8 @@ BULK_ROWS = 100_000
 
 
 def add_codings(session: Session, rows: Sequence[tuple[Any, ...] | Mapping[str, Any]]) -> None:
-    """Bulk insert codings, all with one timestamp: :class:`NewCoding` (or plain tuples in its
-    field order, which a run makes a million times faster) or dicts with its fields.
+    """Bulk insert codings, all with one timestamp: tuples in :data:`NEW_CODING_FIELDS` order
+    (what a run makes a million times) or dicts with those fields (``version`` may be left out).
 
     A run stores hundreds of thousands of codings: on SQLite they go straight to
     the driver's ``executemany`` (the timestamp in SQLAlchemy's own text format),
@@ -114,15 +102,15 @@ def add_codings(session: Session, rows: Sequence[tuple[Any, ...] | Mapping[str, 
     Other databases get a Core insert.  All inside the session's transaction."""
     if not rows:
         return
-    values = [tuple(NewCoding(**row)) if isinstance(row, Mapping) else row for row in rows]
+    values = [_as_tuple(row) if isinstance(row, Mapping) else row for row in rows]
     stamp = now()
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        fields = NewCoding._fields
-        connection.execute(insert(Coding.__table__), [{**dict(zip(fields, row)), "created_at": stamp} for row in values])
+        connection.execute(insert(Coding.__table__),
+                           [{**dict(zip(NEW_CODING_FIELDS, row)), "created_at": stamp} for row in values])
         return
-    names = ", ".join(f'"{c}"' for c in NewCoding._fields)
-    marks = ", ".join("?" for _ in NewCoding._fields)
+    names = ", ".join(f'"{c}"' for c in NEW_CODING_FIELDS)
+    marks = ", ".join("?" for _ in NEW_CODING_FIELDS)
     # The timestamp is ours, not the user's: it can be written into the statement.
     text_stamp = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
     statement = f"INSERT INTO codings ({names}, created_at) VALUES ({marks}, '{text_stamp}')"
@@ -137,6 +125,13 @@ def add_codings(session: Session, rows: Sequence[tuple[Any, ...] | Mapping[str, 
     connection.exec_driver_sql(statement, values)
     for sql in indexes:
         connection.exec_driver_sql(sql)
+
+
+def _as_tuple(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    unknown = set(row) - set(NEW_CODING_FIELDS)
+    if unknown:
+        raise ValueError(f"not a coding field: {', '.join(sorted(unknown))}")
+    return tuple(row[name] if name != "version" else row.get(name, 1) for name in NEW_CODING_FIELDS)
 
 
 def delete_machine_codings(session: Session) -> None:
