@@ -340,3 +340,30 @@ def test_status_counts(tmp_path: Path) -> None:
         "units": 1,
         "characters": 11,
     }
+
+
+def test_a_version_1_store_is_migrated_with_its_data(tmp_path: Path) -> None:
+    """Version 2 indexes codings by (code, status, origin) and (document, status); a store of version 1 gets
+    the indexes and keeps every row."""
+    with Project.init(tmp_path) as project:
+        _add_document(project)
+    with closing(sqlite3.connect(tmp_path / "zhagen.db")) as connection:  # make it look as version 1 made it
+        connection.execute("DROP INDEX ix_codings_code_status")
+        connection.execute("DROP INDEX ix_codings_document_status")
+        connection.execute("CREATE INDEX ix_codings_code_id ON codings (code_id)")
+        connection.execute("CREATE INDEX ix_codings_document_id ON codings (document_id)")
+        connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        connection.commit()
+        before = [connection.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("documents", "units")]
+    with Project.open(tmp_path) as project:
+        assert project.status()["documents"] == 1
+    assert _schema_version(tmp_path) == "2"
+    with closing(sqlite3.connect(tmp_path / "zhagen.db")) as connection:
+        indexes = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'codings'")}
+        after = [connection.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("documents", "units")]
+        plan = connection.execute(
+            "EXPLAIN QUERY PLAN SELECT code_id, status, count(*) FROM codings GROUP BY code_id, status").fetchall()
+    assert {"ix_codings_code_status", "ix_codings_document_status", "ix_codings_unit_id"} <= indexes
+    assert not {"ix_codings_code_id", "ix_codings_document_id"} & indexes
+    assert after == before
+    assert "COVERING INDEX ix_codings_code_status" in str(plan)

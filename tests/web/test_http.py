@@ -516,3 +516,41 @@ def test_filters_by_case_attributes(client, project) -> None:  # type: ignore[no
 def test_search_results_are_escaped(client) -> None:  # type: ignore[no-untyped-def]
     html = client.get("/search", query_string={"q": "script"}).get_data(as_text=True)
     assert "<script>alert" not in html and "&lt;<mark>script</mark>&gt;alert" in html
+
+
+def test_the_document_list_comes_in_pages_that_keep_the_filters(client, project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from zhagen.web import app as web_app
+
+    with project.read() as s:
+        ids = [r.id for r in views.document_rows(s)]
+    assert len(ids) >= 3
+    monkeypatch.setattr(web_app, "DOCUMENTS_PER_PAGE", 2)
+    seen = []
+    pages = -(-len(ids) // 2)
+    for page in range(1, pages + 1):
+        html = client.get("/documents", query_string={"page": page}).get_data(as_text=True)
+        seen += [i for i in ids if f'href="/documents/{i}"' in html]
+        assert f"page {page} of {pages}" in html and f"({len(ids)})" in html
+        assert ('rel="next"' in html) == (page < pages) and ('rel="prev"' in html) == (page > 1)
+    assert seen == ids  # every document once, in order
+    # out-of-range or malformed pages show the nearest page instead of an error
+    assert f"page {pages} of {pages}" in client.get("/documents?page=999").get_data(as_text=True)
+    assert f"page 1 of {pages}" in client.get("/documents?page=abc").get_data(as_text=True)
+    # the pager keeps the filters: two documents of case alpha, one a page
+    monkeypatch.setattr(web_app, "DOCUMENTS_PER_PAGE", 1)
+    html = client.get("/documents", query_string={"case": "alpha"}).get_data(as_text=True)
+    assert "page 1 of 2" in html
+    next_link = html.split('rel="next"')[0].rsplit("<a", 1)[1]
+    assert "case=alpha" in next_link and "page=2" in next_link
+
+
+def test_a_code_page_shows_its_first_quotes_and_says_how_many_there_are(client, project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with project.read() as s:
+        busiest = max(views.code_rows(s), key=lambda c: c.accepted + c.suggested)
+    total = busiest.accepted + busiest.suggested
+    assert total >= 3
+    monkeypatch.setattr(views, "QUOTES_SHOWN", 2)
+    html = client.get(f"/codes/{busiest.id}").get_data(as_text=True)
+    assert f"Quotes <small>({total})</small>" in html
+    assert f"The first 2 of {total}" in html
+    assert html.count('<li class="quote') == 2

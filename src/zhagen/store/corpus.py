@@ -179,17 +179,22 @@ def list_units(session: Session, *, document_id: int | None = None) -> list[Unit
 
 
 def list_cases(session: Session) -> list[CaseRecord]:
-    """Cases in id order with their attributes and documents."""
-    cases = session.scalars(select(Case).order_by(Case.id)).all()
+    """Cases in id order with their attributes and documents (three queries, whatever the number
+    of cases: loading each case's documents would read the text of the whole corpus)."""
+    attributes: dict[str, dict[str, str]] = {}
+    for case_id, name, value in session.execute(
+        select(CaseAttribute.case_id, CaseAttribute.name, CaseAttribute.value).order_by(CaseAttribute.name)
+    ):
+        attributes.setdefault(case_id, {})[name] = value
+    documents: dict[str, list[int]] = {}
+    for case_id, document_id in session.execute(
+        select(Document.case_id, Document.id).where(Document.case_id.is_not(None)).order_by(Document.id)
+    ):
+        documents.setdefault(case_id, []).append(document_id)
     return [
-        CaseRecord(
-            id=c.id,
-            title=c.title,
-            reserved=c.reserved,
-            attributes={a.name: a.value for a in c.attributes},
-            document_ids=tuple(d.id for d in c.documents),
-        )
-        for c in cases
+        CaseRecord(id=c.id, title=c.title, reserved=c.reserved, attributes=attributes.get(c.id, {}),
+                   document_ids=tuple(documents.get(c.id, ())))
+        for c in session.execute(select(Case.id, Case.title, Case.reserved).order_by(Case.id))
     ]
 
 

@@ -12,22 +12,35 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhagen.errors import UserError
-from zhagen.store.models import Base, Meta
+from zhagen.store.models import Base, Coding, Meta
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _migrate_0_to_1(session: Session) -> None:
-    """Version 1: the initial tables."""
+    """Version 1: the initial tables (created as the models are now; later steps then find their work done)."""
     Base.metadata.create_all(session.connection())
 
 
+def _migrate_1_to_2(session: Session) -> None:
+    """Version 2: codings indexed by (code, status, origin) and (document, status) instead of code
+    and document alone, so that counting a million codings per code or document and status reads
+    an index only."""
+    connection = session.connection()
+    for index in Coding.__table__.indexes:
+        index.create(connection, checkfirst=True)
+    existing = {i["name"] for i in inspect(connection).get_indexes("codings")}
+    for old in ("ix_codings_code_id", "ix_codings_document_id"):
+        if old in existing:
+            connection.execute(text(f"DROP INDEX {old}"))
+
+
 #: Ordered steps; step ``i`` takes the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: list[Callable[[Session], None]] = [_migrate_0_to_1]
+MIGRATIONS: list[Callable[[Session], None]] = [_migrate_0_to_1, _migrate_1_to_2]
 
 
 #: Execution option of a connection that will write: its transaction takes the write lock at once.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from zhagen.errors import UserError
@@ -161,12 +161,15 @@ def overview_counts(session: Session) -> dict[str, Any]:
             by_level[level] = by_level.get(level, 0) + n
     result["codes_by_level"] = by_level
     result["codes_by_status"] = code_status
+    # Grouped in the order of the (code, status, origin) index, which SQLite then reads alone
+    # without sorting a million rows; the few hundred groups are summed here.
     codings = session.execute(
-        select(Coding.origin, Coding.status, func.count(Coding.id)).group_by(Coding.origin, Coding.status)
+        select(Coding.code_id, Coding.status, Coding.origin, func.count())
+        .group_by(Coding.code_id, Coding.status, Coding.origin)
     )
     by_status: dict[str, int] = {}
     human = 0
-    for origin, status, n in codings:
+    for _code, status, origin, n in codings:
         by_status[status] = by_status.get(status, 0) + n
         human += n if origin == "human" else 0
     result["codings"] = by_status
@@ -218,27 +221,24 @@ def document_rows(
         .group_by(MeaningUnit.document_id)
         .subquery()
     )
-    accepted = (
-        select(Coding.document_id.label("doc"), func.count(Coding.id).label("n"))
-        .where(Coding.status == "accepted")
-        .group_by(Coding.document_id)
-        .subquery()
-    )
-    suggested = (
-        select(Coding.document_id.label("doc"), func.count(Coding.id).label("n"))
-        .where(Coding.status == "suggested")
+    # One pass over the (document, status) index for both counts.
+    codings = (
+        select(
+            Coding.document_id.label("doc"),
+            func.sum(case((Coding.status == "accepted", 1), else_=0)).label("accepted"),
+            func.sum(case((Coding.status == "suggested", 1), else_=0)).label("suggested"),
+        )
         .group_by(Coding.document_id)
         .subquery()
     )
     query = (
         select(
             Document.id, Document.title, Document.source, Document.kind, Document.language, Document.case_id,
-            func.length(Document.text), func.coalesce(units.c.n, 0), func.coalesce(accepted.c.n, 0),
-            func.coalesce(suggested.c.n, 0),
+            func.length(Document.text), func.coalesce(units.c.n, 0), func.coalesce(codings.c.accepted, 0),
+            func.coalesce(codings.c.suggested, 0),
         )
         .outerjoin(units, units.c.doc == Document.id)
-        .outerjoin(accepted, accepted.c.doc == Document.id)
-        .outerjoin(suggested, suggested.c.doc == Document.id)
+        .outerjoin(codings, codings.c.doc == Document.id)
         .order_by(Document.id)
     )
     if case_id:
@@ -270,10 +270,10 @@ def case_rows(session: Session, *, attributes: Mapping[str, str] | None = None) 
         session.execute(select(Document.case_id, func.count(Document.id)).group_by(Document.case_id)).all()
     )
     wanted = dict(attributes or {})
-    for case in store_corpus.list_cases(session):
-        if any(case.attributes.get(k) != v for k, v in wanted.items()):
+    for record in store_corpus.list_cases(session):
+        if any(record.attributes.get(k) != v for k, v in wanted.items()):
             continue
-        rows.append(CaseRow(case.id, case.title, case.reserved, case.attributes, n_docs.get(case.id, 0)))
+        rows.append(CaseRow(record.id, record.title, record.reserved, record.attributes, n_docs.get(record.id, 0)))
     return rows
 
 
@@ -351,7 +351,7 @@ def code_rows(session: Session) -> list[CodeRow]:
     """Every code (any status) with its own coding counts by status."""
     counts: dict[str, dict[str, int]] = {}
     for code_id, status, n in session.execute(
-        select(Coding.code_id, Coding.status, func.count(Coding.id)).group_by(Coding.code_id, Coding.status)
+        select(Coding.code_id, Coding.status, func.count()).group_by(Coding.code_id, Coding.status)
     ):
         counts.setdefault(code_id, {})[status] = n
     rows = []
@@ -377,8 +377,21 @@ def code_row(session: Session, code_id: str) -> CodeRow | None:
     return _code_row(c, n)
 
 
+#: Quotes a code's page shows at most (the first, by document and position; the count says how many there are).
+QUOTES_SHOWN = 1000
+
+
+def code_quote_count(session: Session, code_ids: Iterable[str], *,
+                     statuses: Iterable[str] = ("accepted", "suggested")) -> int:
+    """How many codings :func:`code_quotes` would give without its limit (read from an index)."""
+    return session.scalar(
+        select(func.count()).select_from(Coding)
+        .where(and_(Coding.code_id.in_(list(code_ids)), Coding.status.in_(list(statuses))))
+    ) or 0
+
+
 def code_quotes(
-    session: Session, code_ids: Iterable[str], *, statuses: Iterable[str] = ("accepted", "suggested"), limit: int = 5000
+    session: Session, code_ids: Iterable[str], *, statuses: Iterable[str] = ("accepted", "suggested"), limit: int | None = None
 ) -> list[QuoteRow]:
     """The codings of some codes with the quoted text (sliced in SQL, in code points), by document and position."""
     ids = list(code_ids)
@@ -393,7 +406,7 @@ def code_quotes(
         .join(Document, Document.id == Coding.document_id)
         .where(and_(Coding.code_id.in_(ids), Coding.status.in_(list(statuses))))
         .order_by(Coding.document_id, Coding.start, Coding.id)
-        .limit(limit)
+        .limit(QUOTES_SHOWN if limit is None else limit)
     )
     return [QuoteRow(r[0], r[1], r[2], document_label(r[3], r[13]), *r[4:13]) for r in session.execute(query)]
 

@@ -396,9 +396,14 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
             cases = views.case_ids(s)
             langs = views.languages(s)
             attribute_values = views.case_attribute_values(s)
-        return render_template("documents.html", nav="documents", rows=rows, cases=cases, langs=langs,
-                               attribute_values=_filterable(attribute_values), attrs=attrs, case_id=case_id,
-                               language=language, title=title)
+        pages = max(1, -(-len(rows) // DOCUMENTS_PER_PAGE))
+        page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+        shown = rows[(page - 1) * DOCUMENTS_PER_PAGE : page * DOCUMENTS_PER_PAGE]
+        query = {k: v for k, v in request.args.items() if k != "page" and v}  # the filters, for the pager's links
+        return render_template("documents.html", nav="documents", rows=shown, total=len(rows), page=page,
+                               pages=pages, first=(page - 1) * DOCUMENTS_PER_PAGE + 1, query=query, cases=cases,
+                               langs=langs, attribute_values=_filterable(attribute_values), attrs=attrs,
+                               case_id=case_id, language=language, title=title)
 
     @app.get("/cases")
     def cases() -> str:
@@ -541,14 +546,16 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
             "accepted", "suggested")
         with project.read() as s:
             quotes = views.code_quotes(s, ids, statuses=statuses)
+            shown_all = len(quotes) < views.QUOTES_SHOWN
+            total = len(quotes) if shown_all else views.code_quote_count(s, ids, statuses=statuses)
             memo_rows = views.memos(s, target_type="code", target_id=code_id)
         ancestors = []
         parent = code_map.get(code.parent_id or "")
         while parent is not None and parent not in ancestors:
             ancestors.insert(0, parent)
             parent = code_map.get(parent.parent_id or "")
-        return render_template("code.html", nav="codes", code=code, node=node, quotes=quotes, memos=memo_rows,
-                               ancestors=ancestors, code_map=code_map, with_sub=with_sub,
+        return render_template("code.html", nav="codes", code=code, node=node, quotes=quotes, total=total,
+                               memos=memo_rows, ancestors=ancestors, code_map=code_map, with_sub=with_sub,
                                show_rejected=request.args.get("rejected") == "1")
 
     @app.post("/codes/<code_id>/rename")
@@ -727,6 +734,9 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
 
 
 # ----------------------------------------------------------------- page helpers
+
+#: Rows of the document list on one page: a corpus of thousands stays quick to load and to read.
+DOCUMENTS_PER_PAGE = 200
 
 
 def _filterable(values: dict[str, list[str]]) -> dict[str, list[str]]:
