@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhagen.errors import UserError
@@ -43,6 +44,9 @@ def _migrate_1_to_2(session: Session) -> None:
 MIGRATIONS: list[Callable[[Session], None]] = [_migrate_0_to_1, _migrate_1_to_2]
 
 
+#: Seconds a write waits for another process's write to finish before it gives up.
+BUSY_SECONDS = 30.0
+
 #: Execution option of a connection that will write: its transaction takes the write lock at once.
 WRITE = "zhagen_write"
 
@@ -64,7 +68,9 @@ def make_engine(url_or_path: str | Path) -> Engine:
     url = str(url_or_path)
     if "://" not in url:
         url = f"sqlite:///{Path(url_or_path)}"
-    engine = create_engine(url)
+    sqlite = url.startswith("sqlite")
+    # A writer waits this long for another one (e.g. `zhagen serve` while `zhagen code` stores a run).
+    engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS} if sqlite else {})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -107,7 +113,20 @@ def migrate(engine: Engine, where: str) -> int:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed on success and rolled back on any error."""
-    with factory.begin() as session:
-        session.connection(execution_options={WRITE: True})
-        yield session
+    """A session whose work is committed on success and rolled back on any error.
+
+    When another process holds the write lock longer than :data:`BUSY_SECONDS`,
+    the write is given up, nothing is written, and the user is told why."""
+    try:
+        with factory.begin() as session:
+            session.connection(execution_options={WRITE: True})
+            yield session
+    except OperationalError as error:
+        if "database is locked" not in str(error.orig):
+            raise
+        bind = factory.kw.get("bind")
+        where = str(bind.url.database) if bind is not None and bind.url.database else None
+        raise UserError(
+            f"the project is busy: another zhagen process has been writing to it for over {BUSY_SECONDS:.0f} s",
+            where=where, hint="nothing was written; try again when it has finished",
+        ) from None
