@@ -30,7 +30,7 @@ def balanced_accuracy(truth: list[bool], said: list[bool]) -> float:
     return (sum(positives) / len(positives) + sum(negatives) / len(negatives)) / 2
 
 
-@pytest.mark.parametrize("folder", ["heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6"])
+@pytest.mark.parametrize("folder", ["heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"])
 def test_patterns_and_forces_on_unseen_texts(folder: str) -> None:
     """Regression guard at the level measured in docs/benchmarks.md (bench/quality.py)."""
     model = builtin_model()
