@@ -6,7 +6,8 @@
 In order: bench/import_bench.py; bench/coding_bench.py (timed, on DOCS
 documents); bench/coding_bench.py --profile on PROFILE_DOCS documents (the
 cProfile breakdown, a second size); bench/run_bench.py (whose last run's
-project is kept in WORK/webdemo); and bench/web_bench.py on that project.  Each benchmark's full output goes to WORK/logs/<name>.log; the
+project is kept in WORK/webdemo); bench/web_bench.py on that project; and
+bench/web_scale_bench.py on the project coding_bench.py coded.  Each benchmark's full output goes to WORK/logs/<name>.log; the
 figures are printed here as ``name = value``.  See bench/README.md.
 """
 
@@ -40,10 +41,11 @@ def code_state() -> str:
     """The commit measured, and the files changed in the work tree (read-only git commands)."""
     def git(*args: str) -> str:
         result = subprocess.run(["git", "-C", str(HERE.parent), *args], capture_output=True, text=True, check=False)
-        return result.stdout.strip()
+        return result.stdout
 
-    dirty = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
-    return git("rev-parse", "--short", "HEAD") + (f" + uncommitted changes in {', '.join(dirty)}" if dirty else "")
+    # porcelain lines are "XY path": the status columns are part of the line, so no strip() before slicing
+    dirty = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line.strip()]
+    return git("rev-parse", "--short", "HEAD").strip() + (f" + uncommitted changes in {', '.join(dirty)}" if dirty else "")
 
 
 def show(figures: dict[str, Any]) -> None:
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code-docs", type=int, default=None, help="coding_bench: documents coded (default: all of --docs)")
     parser.add_argument("--import-docs", type=int, default=2000)
     parser.add_argument("--profile-docs", type=int, default=2000, help="coding_bench --profile: documents coded")
-    parser.add_argument("--skip", default="", help="comma-separated: import,coding,profile,run,web")
+    parser.add_argument("--skip", default="", help="comma-separated: import,coding,profile,run,web,webscale")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     logs = args.work / "logs"
@@ -112,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
             if line.strip():
                 print(f"web: {line.strip()}", flush=True)
         print(f"bench.web_wall_seconds = {seconds:.1f}", flush=True)
+    coded = args.work / f"coding-project-{args.code_docs or args.docs}-s0-run"  # what coding_bench left
+    if "webscale" not in skip and (coded / "zhagen.yaml").is_file():
+        out, seconds = run("webscale", ["web_scale_bench.py", str(coded), "--json"], logs)
+        failed += not out
+        show({f"webscale[{url}].median_ms": v["median_ms"] for url, v in last_json(out).items()})
+        print(f"bench.webscale_wall_seconds = {seconds:.1f}", flush=True)
     print(f"bench.code_at_end = {code_state()}", flush=True)
     return 1 if failed else 0
 
