@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -14,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from zhagen.errors import UserError
-from zhagen.project import Project, Settings, write_text_atomic
+from zhagen.project import Project, Settings
 from zhagen.store import corpus as store_corpus
 from zhagen.store.db import SCHEMA_VERSION
 
@@ -301,28 +300,6 @@ def _add_in(session: object, body: str) -> None:
 
 
 # --------------------------------------------------------------------------- atomic writes
-
-
-def test_write_text_atomic_replaces_the_whole_file(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "codebook.yaml"
-    write_text_atomic(path, "名称: 旧\n")
-    write_text_atomic(path, "名称: 新\r\n第二行\n")
-    assert path.read_bytes() == "名称: 新\r\n第二行\n".encode()
-    assert sorted(p.name for p in path.parent.iterdir()) == ["codebook.yaml"]
-
-
-def test_write_text_atomic_keeps_the_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "zhagen.yaml"
-    path.write_text("name: old\n", encoding="utf-8")
-
-    def refuse(src: object, dst: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(OSError, match="disk full"):
-        write_text_atomic(path, "name: new\n")
-    assert path.read_text(encoding="utf-8") == "name: old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["zhagen.yaml"]  # the temporary file is gone
 
 
 def test_status_counts(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ notebooks and tests hold.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhagen.errors import UserError
+from zhagen.files import write_text_atomic
 from zhagen.store import corpus as store_corpus
 from zhagen.store.db import make_engine, migrate, transaction
 
@@ -47,21 +47,6 @@ class Settings(BaseModel):
         if self.min_unit_chars > self.max_unit_chars:
             raise ValueError("min_unit_chars must not exceed max_unit_chars")
         return self
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _load_settings(path: Path) -> Settings:

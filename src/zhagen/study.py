@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from zhagen.analysis.reliability import machine_vs_gold, read_gold
+from zhagen.analysis.saturation import SaturationSettings, case_code_sets, guest_test, reserved_case_test
 from zhagen.analysis.typology import Profile
 from zhagen.coding.codebook import Codebook, load_codebook
 from zhagen.coding.documents import DocumentSettings, combine, leave_one_case_out
-from zhagen.corpus.importer import import_sources
-from zhagen.analysis.reliability import machine_vs_gold, read_gold
-from zhagen.analysis.saturation import SaturationSettings, case_code_sets, guest_test, reserved_case_test
 from zhagen.coding.engine import Model
+from zhagen.corpus.importer import import_sources
 from zhagen.errors import UserError
+from zhagen.files import write_text_atomic
 from zhagen.pipeline import OpenCodingOutcome, all_profiles, code_project, model_outcome
-from zhagen.project import Project, write_text_atomic
+from zhagen.project import Project
 from zhagen.results import build_results
 from zhagen.store.corpus import document_text, list_cases, unit_locations
 from zhagen.studies import transfer

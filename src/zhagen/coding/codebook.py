@@ -33,8 +33,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import stat
-import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -45,6 +43,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from zhagen.errors import UserError
+from zhagen.files import write_text_atomic
 
 __all__ = [
     "CODE_KEYS",
@@ -899,36 +898,7 @@ def write_codebook(codebook: Codebook, path: str | os.PathLike[str]) -> None:
     target = Path(path)
     text = dump_codebook(codebook)
     parse_codebook(text, source=os.fspath(target))
-    data = text.encode("utf-8")
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable; not possible everywhere (e.g. Windows)
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    write_text_atomic(target, text)
 
 
 def builtin_codebook_path() -> Path:

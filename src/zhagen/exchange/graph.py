@@ -16,7 +16,8 @@ from typing import Any
 
 import networkx as nx
 
-from zhagen.exchange.tables import LAYER_NAMES, LAYER_ORDER, _write_bytes_atomic, check_results, pair
+from zhagen.exchange.tables import LAYER_NAMES, LAYER_ORDER, check_results, pair
+from zhagen.files import write_bytes_atomic
 
 
 def path_model_graph(results: Mapping[str, Any]) -> nx.DiGraph:
@@ -55,7 +56,7 @@ def write_graphml(results: Mapping[str, Any], path: Path) -> Path:
     graph = path_model_graph(results)
     buffer = io.BytesIO()
     nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True)
-    _write_bytes_atomic(Path(path), buffer.getvalue())
+    write_bytes_atomic(path, buffer.getvalue())
     return Path(path)
 
 
@@ -116,7 +117,7 @@ def mermaid(results: Mapping[str, Any], lang: str = "zh") -> str:
 
 
 def write_mermaid(results: Mapping[str, Any], path: Path, lang: str = "zh") -> Path:
-    _write_bytes_atomic(Path(path), mermaid(results, lang).encode("utf-8"))
+    write_bytes_atomic(path, mermaid(results, lang).encode("utf-8"))
     return Path(path)
 
 

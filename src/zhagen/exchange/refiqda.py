@@ -72,9 +72,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import os
 import re
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -91,6 +89,7 @@ from zhagen.coding.codebook import FAMILIES, LEVELS, PARADIGM_ROLES
 from zhagen.corpus.language import detect_language
 from zhagen.errors import UserError
 from zhagen.exchange.qdpx_safety import QdpxArchive, open_qdpx
+from zhagen.files import write_atomic, write_bytes_atomic
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
@@ -489,20 +488,6 @@ def _check_output(path: Path) -> None:
         raise UserError("the folder does not exist", where=str(path.parent), hint="create it first")
 
 
-def _write_atomic(path: Path, write: Any) -> None:
-    """Write through a temporary file next to ``path`` and move it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_zip(path: Path, members: list[tuple[str, bytes]]) -> None:
     def write(handle: Any) -> None:
         with zipfile.ZipFile(handle, "w") as archive:
@@ -513,7 +498,7 @@ def _write_zip(path: Path, members: list[tuple[str, bytes]]) -> None:
                 info.external_attr = 0o100644 << 16
                 archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
 
-    _write_atomic(path, write)
+    write_atomic(path, write)
 
 
 def _warning_summary(replaced: int) -> list[str]:
@@ -548,7 +533,7 @@ def export_qdc(project: Project, path: Path) -> dict:
     root = writer.root("CodeBook", {"origin": ORIGIN})
     n_codes = _build_codes(writer, writer.sub(root, "Codes"), snap.codes, None)
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    _write_atomic(path, lambda handle: handle.write(xml))
+    write_bytes_atomic(path, xml)
     return {"path": str(path), "codes": n_codes, "warnings": _warning_summary(writer.replaced)}
 
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from zhagen.errors import UserError
+from zhagen.files import write_bytes_atomic
 
 REQUIRED_SECTIONS = ("cases", "open_coding", "axial_coding", "selective_coding", "typology")
 NOT_COMPUTED = ("未计算", "not computed")
@@ -659,30 +658,9 @@ def csv_text(table: Table) -> str:
     return buffer.getvalue()
 
 
-def file_mode() -> int:
-    """The permissions a new file gets under the current umask (``mkstemp`` alone would give 0600)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old or the new content, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_csv(table: Table, path: Path) -> Path:
     """One table as UTF-8-with-BOM CSV, so that Excel shows Chinese correctly."""
-    _write_bytes_atomic(path, csv_text(table).encode("utf-8-sig"))
+    write_bytes_atomic(path, csv_text(table).encode("utf-8-sig"))
     return path
 
 

@@ -10,8 +10,6 @@ by value.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,7 +21,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from zhagen.exchange.tables import Sheet, Table, build_sheets, file_mode
+from zhagen.exchange.tables import Sheet, Table, build_sheets
+from zhagen.files import write_atomic
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TITLE_FONT = Font(bold=True, size=12)
@@ -189,16 +188,5 @@ def write_workbook(results: Mapping[str, Any], path: Path,
                    definitions: Mapping[str, tuple[str, str]] | None = None,
                    sheets: Sequence[Sheet] | None = None) -> Path:
     """Write ``results.xlsx`` (atomically: a reader never sees half a workbook)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     workbook = build_workbook(results, definitions, sheets)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        workbook.save(tmp)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, workbook.save)

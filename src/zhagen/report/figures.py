@@ -27,7 +27,6 @@ from zhagen.exchange.tables import (
     LAYER_NAMES,
     LAYER_ORDER,
     Names,
-    _write_bytes_atomic,
     category_order,
     check_results,
     force_ids,
@@ -37,6 +36,7 @@ from zhagen.exchange.tables import (
     pattern_ids,
     section,
 )
+from zhagen.files import write_bytes_atomic
 from zhagen.report.fonts import FontChoice, find_cjk_font, portable_svg_fonts
 
 DPI = 200
@@ -614,6 +614,6 @@ def write_figures(results: Mapping[str, Any], out_dir: Path, lang: str = "zh", *
         for fmt in FORMATS:
             if fmt in formats:
                 path = out_dir / f"{name}.{fmt}"
-                _write_bytes_atomic(path, formats[fmt])
+                write_bytes_atomic(path, formats[fmt])
                 paths.append(path)
     return paths, rendered

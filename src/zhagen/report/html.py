@@ -28,7 +28,6 @@ from zhagen.exchange.tables import (
     ROLE_NAMES,
     Names,
     _relation_meaning,
-    _write_bytes_atomic,
     attribute_keys,
     category_order,
     check_results,
@@ -42,6 +41,7 @@ from zhagen.exchange.tables import (
     quote_ref,
     section,
 )
+from zhagen.files import write_bytes_atomic
 
 ATTRIBUTE_NAMES = {
     "id": ("案例", "Case"), "title": ("名称", "Title"), "city": ("城市", "City"), "province": ("省份", "Province"),
@@ -218,5 +218,5 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
 def write_html(results: Mapping[str, Any], path: Path, **options: Any) -> Path:
     """Write ``report.html`` (UTF-8)."""
     path = Path(path)
-    _write_bytes_atomic(path, render_html(results, **options).encode("utf-8"))
+    write_bytes_atomic(path, render_html(results, **options).encode("utf-8"))
     return path
