@@ -72,6 +72,12 @@ def timed(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def timed_subclass(base: type, method: str, name: str) -> type:
+    """``base`` with ``method`` timed as ``name``: a subclass, because the module builds its
+    models by calling the class it imported."""
+    return type(f"Timed{base.__name__}", (base,), {method: timed(name, getattr(base, method))})
+
+
 def patch(owner: Any, name: str, value: Any) -> None:
     ORIGINALS.append((owner, name, getattr(owner, name)))
     setattr(owner, name, value)
@@ -113,38 +119,10 @@ def instrument() -> None:
     patch(clusterer, "name_units", timed("inductive: naming concepts (lift)", clusterer.name_units))
     patch(inductive, "content_words", timed("inductive: jieba content words", inductive.content_words))
 
-    class TimedLogistic(deductive.LogisticRegression):
-        def fit(self, *args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return super().fit(*args, **kwargs)
-            finally:
-                TIMES["deductive fit: liblinear"] += time.perf_counter() - start
-                CALLS["deductive fit: liblinear"] += 1
-
-    class TimedKMeans(inductive.KMeans):
-        def fit_predict(self, *args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return super().fit_predict(*args, **kwargs)
-            finally:
-                TIMES["inductive: k-means"] += time.perf_counter() - start
-                CALLS["inductive: k-means"] += 1
-
-    patch(deductive, "LogisticRegression", TimedLogistic)
-    patch(inductive, "KMeans", TimedKMeans)
-    if hasattr(inductive, "MiniBatchKMeans"):  # used above a size threshold
-
-        class TimedMiniBatch(inductive.MiniBatchKMeans):
-            def fit_predict(self, *args: Any, **kwargs: Any) -> Any:
-                start = time.perf_counter()
-                try:
-                    return super().fit_predict(*args, **kwargs)
-                finally:
-                    TIMES["inductive: k-means"] += time.perf_counter() - start
-                    CALLS["inductive: k-means"] += 1
-
-        patch(inductive, "MiniBatchKMeans", TimedMiniBatch)
+    patch(deductive, "LogisticRegression", timed_subclass(deductive.LogisticRegression, "fit", "deductive fit: liblinear"))
+    patch(inductive, "KMeans", timed_subclass(inductive.KMeans, "fit_predict", "inductive: k-means"))
+    # used above a size threshold
+    patch(inductive, "MiniBatchKMeans", timed_subclass(inductive.MiniBatchKMeans, "fit_predict", "inductive: k-means"))
 
 
 def project_for(docs: int, seed: int, work: Path) -> tuple[Path, dict[str, float] | None]:
