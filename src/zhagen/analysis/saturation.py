@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from zhagen.analysis.guest import discovery_curve, guest_saturation, order_spread
+from zhagen.analysis.guest import GuestSettings, discovery_curve, guest_saturation, order_spread
 from zhagen.coding.axial import category_of
 from zhagen.coding.engine import Model, level_maps
 from zhagen.coding.selective import pair_support, path_model
@@ -44,12 +44,13 @@ class SaturationSettings:
     new_concept_min_size: int = 3
     new_category_min_units: int = 3  # the same bar the model sets for a category (AxialSettings)
     relation_min_support: int = 3  # the same bar the model sets for an edge (SelectiveSettings)
-    base_size: int = 4
-    run_length: int = 2
-    threshold: float = 0.05
-    runs: str = "sliding"
-    comparison: str = "le"
-    base: str = "fixed"
+    # Guest et al.'s parameters, with the procedure's own defaults (GuestSettings)
+    base_size: int = GuestSettings.base_size
+    run_length: int = GuestSettings.run_length
+    threshold: float = GuestSettings.threshold
+    runs: str = GuestSettings.runs
+    comparison: str = GuestSettings.comparison
+    base: str = GuestSettings.base
     orders: int = 200
     seed: int = 0
 
@@ -192,8 +193,7 @@ def case_code_sets(outcome: OpenCodingOutcome, order: list[str]) -> list[set[str
 
 def guest_test(items: list[set[str]], order: list[str], settings: SaturationSettings) -> dict[str, Any]:
     """Guest et al.'s saturation point, the discovery curve and the spread over random orders."""
-    options = {"base_size": settings.base_size, "run_length": settings.run_length, "threshold": settings.threshold,
-               "runs": settings.runs, "comparison": settings.comparison, "base": settings.base}
+    options = {name: getattr(settings, name) for name in GuestSettings.__dataclass_fields__}
     result = guest_saturation(items, **options).to_dict()
     spread = order_spread(items, n_orders=settings.orders, seed=settings.seed, **options)
     curve = spread.pop("curve")
