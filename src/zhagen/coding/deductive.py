@@ -69,7 +69,8 @@ def lexicon_strength(kinds_by_term: dict[str, str]) -> float:
     return 1.0 - math.exp(-total)
 
 
-def _ranking(score: CodeScore) -> tuple[float, str]:
+def ranking(score: CodeScore) -> tuple[float, str]:
+    """Sort key of a unit's codes: most confident first, then by id."""
     return -score.confidence, score.code_id
 
 
@@ -220,5 +221,5 @@ class DeductiveCoder:
             result[row].append(CodeScore(code_id, round(strength, 6), terms, round(strength, 6), 0.0))
         for scores in result:
             if len(scores) > 1:
-                scores.sort(key=_ranking)
+                scores.sort(key=ranking)
         return result

@@ -15,7 +15,7 @@ from zhagen.analysis.typology import Profile, case_category_matrix, profile
 from zhagen.coding import ngrams
 from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, category_of
 from zhagen.coding.codebook import Codebook
-from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings
+from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings, ranking
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
 from zhagen.coding.selective import Link, SelectiveSettings, centrality, path_model, relation_structure
 from zhagen.coding.text import normalise
@@ -66,7 +66,7 @@ def apply_decisions(
         row = result[index[unit_id]]
         kept = [s for s in row if s.code_id != code_id]
         kept.append(CodeScore(code_id, confidence, HUMAN, 0.0, 0.0))
-        kept.sort(key=lambda s: (-s.confidence, s.code_id))
+        kept.sort(key=ranking)
         result[index[unit_id]] = kept
     return result
 

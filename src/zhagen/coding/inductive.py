@@ -88,27 +88,17 @@ class ConceptClusterer:
         self.space_ = ngrams.LsaVectors(counter, tfidf, svd)
         return self.space_
 
-    def embed(self, unit_texts: Sequence[str]) -> np.ndarray:
-        """LSA vectors (rows L2-normalised) of the units, in a space learned from them."""
-        normalised = [normalise(t) for t in unit_texts]
-        return ngrams.apply([self.learn_space(normalised)], normalised)[0]
-
     def transform(self, unit_texts: Sequence[str]) -> np.ndarray:
-        """LSA vectors of new units in the space learned by :meth:`fit` (e.g. reserved cases)."""
+        """LSA vectors of new units in the space learned by :meth:`learn_space` (e.g. reserved cases)."""
         return ngrams.apply([self.space_], [normalise(t) for t in unit_texts])[0]
 
     def enough(self, n_units: int) -> bool:
         """Whether there are units enough to cluster (two concepts of ``min_size``)."""
         return n_units >= 2 * self.settings.min_size
 
-    def fit(self, unit_texts: Sequence[str]) -> list[Concept]:
-        """Concepts ordered by their first member, so that ids follow the corpus."""
-        if not self.enough(len(unit_texts)):
-            return []
-        return self.cluster(unit_texts, self.embed(unit_texts))
-
     def cluster(self, unit_texts: Sequence[str], vectors: np.ndarray) -> list[Concept]:
-        """:meth:`fit` given the units' LSA vectors (from :meth:`embed` or :func:`ngrams.apply`)."""
+        """Concepts of the units, given their vectors in :meth:`learn_space`'s space (see
+        :func:`zhagen.coding.engine.open_coding`), ordered by their first member so that ids follow the corpus."""
         k = min(self.settings.n_concepts or auto_concept_count(len(unit_texts)), len(unit_texts) // 2)
         if len(unit_texts) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
             kmeans = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=self.settings.seed)
