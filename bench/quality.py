@@ -8,6 +8,7 @@
    docs/benchmarks.md).
 
 Usage: python bench/quality.py [--weights 0,0.3,0.5,0.7,1] [--sets heldout5,heldout6] [--no-loco] [--misses]
+                              [--codebook PATH]
 """
 
 from __future__ import annotations
@@ -66,12 +67,15 @@ def main() -> None:
     parser.add_argument("--weights", default="0,0.3,0.5,0.7,1")
     parser.add_argument("--sets", default="", help="held-out folders under tests/data, comma-separated (default: all)")
     parser.add_argument("--no-loco", action="store_true", help="skip the leave-one-case-out run on the corpus")
+    parser.add_argument("--codebook", type=Path, default=None,
+                        help="another version of the study's codebook, e.g. from `git show REV:src/zhagen/studies/"
+                             "transfer/codebook.yaml`, to measure what a change did")
     parser.add_argument("--misses", action="store_true",
                         help="list the misclassified texts (do not, for a set kept for a final check)")
     args = parser.parse_args()
     weights = [float(w) for w in args.weights.split(",")]
     start = time.perf_counter()
-    model = StudyModel.fit_builtin()
+    model = StudyModel.fit_builtin(codebook_path=args.codebook)
     print(f"fitted in {time.perf_counter() - start:.1f}s", file=sys.stderr)
     if not args.no_loco:
         loco(model, weights)

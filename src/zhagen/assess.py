@@ -73,10 +73,12 @@ class StudyModel:
         self.forces = [m.id for m in codebook.by_level("main_category") if m.family == "force"]
 
     @classmethod
-    def fit_builtin(cls, settings: DocumentSettings | None = None, engine: EngineSettings | None = None) -> StudyModel:
-        """Learn from the built-in corpus (its non-reserved cases) and codebook."""
+    def fit_builtin(cls, settings: DocumentSettings | None = None, engine: EngineSettings | None = None,
+                    codebook_path: Path | None = None) -> StudyModel:
+        """Learn from the built-in corpus (its non-reserved cases) and codebook (or another
+        version of it, e.g. to measure what a codebook change did)."""
         engine = engine or EngineSettings()
-        codebook = load_codebook(transfer.codebook_path()).active()
+        codebook = load_codebook(codebook_path or transfer.codebook_path()).active()
         docs = [d for d in corpus_documents() if not d.reserved]
         unit_texts: list[str] = []
         unit_docs: list[int] = []
