@@ -87,6 +87,7 @@ def import_(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to import.", show_default=False)] = None,
     manifest: Annotated[Path | None, typer.Option(help="CSV or YAML: file -> case and attributes.")] = None,
     text_column: Annotated[str, typer.Option(help="CSV column holding the text.")] = "text",
+    follow_links: Annotated[bool, typer.Option(help="Also read links that lead out of a folder.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Import sources (.txt .md .docx .pdf .html .csv, folders recursively)."""
@@ -112,6 +113,7 @@ def import_(
                 manifest=loaded,
                 csv_text_column=text_column,
                 progress=lambda _p: bar.advance(bar.task_ids[0]),
+                follow_outside_links=follow_links,
             )
     if as_json:
         print_json(report.to_dict())
@@ -139,12 +141,16 @@ def _import_archives(root: Path, archives: list[Path], as_json: bool) -> None:
 def print_import_report(data: dict[str, Any]) -> None:
     for failure in data["failed"]:
         err.print(Text("failed: ", style="red") + Text(failure["reason"]))
+    for entry in data.get("skipped", []):
+        err.print(Text("skipped: ", style="yellow") + Text(f"{entry['source']}: {entry['reason']}"))
     summary = (
         f"imported {data['imported']} document(s) into {len(data['cases'])} case(s), "
         f"{data['units']} meaning units; {data['unchanged']} already stored"
     )
     if data["failed"]:
         summary += f"; {len(data['failed'])} file(s) failed and were not imported"
+    if data.get("skipped"):
+        summary += f"; {len(data['skipped'])} entr{'y' if len(data['skipped']) == 1 else 'ies'} skipped (listed above)"
     out.print(summary)
 
 
