@@ -22,6 +22,7 @@ from rich.text import Text
 from zhagen import __version__
 from zhagen.errors import UserError
 from zhagen.project import Project
+from zhagen.threads import limit_native_threads
 
 app = typer.Typer(
     help="扎根 zhagen: computer-assisted, multi-case grounded theory.",
@@ -552,6 +553,7 @@ def decide_undo(root: ProjectDir, coder: CoderOption = None) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    limit_native_threads()
     app()
 
 
