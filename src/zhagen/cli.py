@@ -38,6 +38,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ProjectDir = Annotated[Path, typer.Argument(help="The project folder.", show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", envvar="ZHAGEN_SCHEDULER",
+        help="Dask scheduler address (tcp://host:8786): per-unit work runs on that cluster (needs zhagen[cluster]).",
+    ),
+]
 
 
 def user_errors(func: F) -> F:
@@ -196,11 +203,14 @@ def _step(message: str) -> None:
 def run(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder (becomes a zhagen project).")] = Path("zhagen-out"),
     as_json: JsonFlag = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the built-in study end to end: import, code, model, results."""
+    from zhagen.coding.parallel import cluster
     from zhagen.study import run_builtin
 
-    results, written = run_builtin(out_dir, step=_step)
+    with cluster(scheduler):
+        results, written = run_builtin(out_dir, step=_step)
     if as_json:
         print_json({"study_check": results["study_check"], "written": written})
         return
@@ -241,11 +251,12 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
 
 @app.command()
 @user_errors
-def code(root: ProjectDir, as_json: JsonFlag = False) -> None:
+def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
     """Open coding of a project with its codebook.yaml (human decisions kept)."""
+    from zhagen.coding.parallel import cluster
     from zhagen.pipeline import code_project
 
-    with Project.open(root) as project:
+    with cluster(scheduler), Project.open(root) as project:
         outcome = code_project(project)
     suggested = sum(len(s) for s in outcome.codings)
     data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id}
@@ -258,11 +269,12 @@ def code(root: ProjectDir, as_json: JsonFlag = False) -> None:
 
 @app.command()
 @user_errors
-def model(root: ProjectDir, as_json: JsonFlag = False) -> None:
+def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
     """Open, axial and selective coding and the typology; writes DIR/output/results.json."""
+    from zhagen.coding.parallel import cluster
     from zhagen.study import analyse, write_all
 
-    with Project.open(root) as project:
+    with cluster(scheduler), Project.open(root) as project:
         results = analyse(project, step=_step)
         written = write_all(project, project.output_dir, results, step=_step)
     if as_json:
