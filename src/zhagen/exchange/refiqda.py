@@ -380,7 +380,8 @@ class _Parser:
     def source(self, element: Element) -> None:
         kind = _local(element.tag)
         if kind == "TextSource":
-            self.text_source(element, [self.guid(element, "source")], element.get("name"))
+            path_name = re.split(r"[\\/]", element.get("plainTextPath") or "")[-1]
+            self.text_source(element, [self.guid(element, "source")], element.get("name") or path_name or None)
         elif kind == "PDFSource":
             guid = self.guid(element, "source")
             representation = _kid(element, "Representation")

@@ -182,6 +182,7 @@ class _Builder:
         self.counts = {"users": 0, "codes": 0, "sources": 0, "codings": 0, "suggestions": 0, "cases": 0,
                        "variables": 0, "notes": 0}
         self._seen: dict[str, int] = {}
+        self.selections: dict[str, etree._Element] = {}
         self._prepare_memos()
 
     # -- identities ---------------------------------------------------------------------------
@@ -341,7 +342,11 @@ class _Builder:
         key = self.unique(coding_key(document.content_hash, coding.code_id, coding.start, coding.end, coding.coder))
         guid = self.foreign["selections"].get(key) or refi_guid("selection", key)
         user = self.user_guid[self.coder_name(coding)]
-        selection = self.w.sub(parent, "PlainTextSelection", {
+        selection = self.selections.get(guid)
+        if selection is not None:  # a foreign selection with several codings goes back as one
+            self.coding_element(selection, key, user, coding)
+            return
+        selection = self.selections[guid] = self.w.sub(parent, "PlainTextSelection", {
             "guid": guid, "startPosition": str(coding.start), "endPosition": str(coding.end), "creatingUser": user,
         })
         if coding.status == "suggested":
@@ -355,6 +360,9 @@ class _Builder:
             if coding.confidence is not None:
                 extras["confidence"] = coding.confidence
             self.extras["selections"][guid] = extras
+        self.coding_element(selection, key, user, coding)
+
+    def coding_element(self, selection: etree._Element, key: str, user: str, coding: CodingRecord) -> None:
         element = self.w.sub(selection, "Coding", {"guid": refi_guid("coding", key), "creatingUser": user})
         self.w.sub(element, "CodeRef", {"targetGUID": self.code_guid(coding.code_id)})
         self.counts["codings"] += 1
@@ -395,7 +403,8 @@ class _Builder:
         sets = self.w.sub(root, "Sets")
         for tree in kept:
             members = [c for c in tree.get("children", []) if c["tag"] in _MEMBER_TAGS]
-            missing = [c for c in members if c["attrib"].get("targetGUID", "").strip("{}").lower() not in self.known]
+            known = {_norm(g) for g in self.known}
+            missing = [c for c in members if _norm(c["attrib"].get("targetGUID", "")) not in known]
             if missing:
                 self.warnings.append(f"set {tree['attrib'].get('name')!r}: {len(missing)} member(s) that are not "
                                      "in the export were left out")
@@ -414,7 +423,7 @@ class _Builder:
             return
         container = None
         for tree in self.foreign["graphs"]:
-            if any(g.strip("{}").lower() not in self.known for g in _represented(tree)):
+            if any(_norm(g) not in {_norm(k) for k in self.known} for g in _represented(tree)):
                 self.warnings.append(f"graph {tree['attrib'].get('name')!r} shows things that are not in the "
                                      "export and was left out")
                 continue
@@ -428,6 +437,10 @@ class _Builder:
         for child in tree.get("children", []):
             if id(child) not in (skip or []):
                 self.copy(element, child)
+
+
+def _norm(guid: str) -> str:
+    return guid.strip().strip("{}").lower()
 
 
 def _represented(tree: dict[str, Any]) -> list[str]:
