@@ -97,13 +97,13 @@ def import_(
     text_column: Annotated[str, typer.Option(help="CSV column holding the text.")] = "text",
     as_json: JsonFlag = False,
 ) -> None:
-    """Import sources (.txt .md .docx .pdf .html .csv, folders recursively)."""
+    """Import sources (.txt .md .docx .pdf .html .csv, folders recursively), REFI-QDA .qdpx projects and .qdc codebooks."""
     from zhagen.corpus.importer import count_source_files, import_sources
     from zhagen.corpus.manifest import load_manifest
 
     paths = paths or []
-    archives = [p for p in paths if p.suffix.lower() == ".qdpx"]
-    paths = [p for p in paths if p.suffix.lower() != ".qdpx"]
+    archives = [p for p in paths if p.suffix.lower() in (".qdpx", ".qdc")]
+    paths = [p for p in paths if p.suffix.lower() not in (".qdpx", ".qdc")]
     loaded = load_manifest(manifest) if manifest else None
     if not paths and not archives and loaded is None:
         raise UserError("nothing to import", hint="give files or folders, or --manifest")
@@ -131,15 +131,18 @@ def import_(
 
 def _import_archives(root: Path, archives: list[Path], as_json: bool) -> None:
     """REFI-QDA projects from other tools: each archive in one transaction."""
-    from zhagen.exchange.refiqda import import_qdpx
+    from zhagen.exchange.refiqda import import_qdc, import_qdpx
 
     with Project.open(root) as project:
         for archive in archives:
-            counts = import_qdpx(project, archive)
+            counts = (import_qdc if archive.suffix.lower() == ".qdc" else import_qdpx)(project, archive)
             if as_json:
                 print_json({"archive": str(archive), **counts})
                 continue
             out.print(f"imported {archive}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
+            if counts.get("sources_skipped"):
+                out.print("not imported (zhagen holds text only): "
+                          + ", ".join(f"{kind} {n}" for kind, n in counts["sources_skipped"].items()))
             for warning in counts.get("warnings", []):
                 err.print(Text("warning: ", style="yellow") + Text(warning))
 
@@ -408,15 +411,25 @@ def _fmt(value: Any) -> str:
 def export(
     root: ProjectDir,
     target: Annotated[Path, typer.Argument(help="OUT.qdpx (whole project) or OUT.qdc (codebook), REFI-QDA.")],
+    with_suggestions: Annotated[bool, typer.Option(
+        "--with-suggestions",
+        help="Also export unreviewed machine suggestions, marked: coded by the user '<coder> (machine suggestion)' "
+        "and listed in the set 'zhagen: codes with unreviewed machine suggestions'.")] = False,
 ) -> None:
-    """Export to REFI-QDA for NVivo, ATLAS.ti, MAXQDA, QualCoder."""
+    """Export to REFI-QDA for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+
+    By default only reviewed work leaves: accepted codings and human codings. Rejected codings never leave.
+    """
     from zhagen.exchange.refiqda import export_qdc, export_qdpx
 
     suffix = target.suffix.lower()
     if suffix not in {".qdpx", ".qdc"}:
         raise UserError(f"unknown export format {suffix or '(none)'}", where=str(target), hint="use .qdpx or .qdc")
     with Project.open(root) as project:
-        counts = export_qdpx(project, target) if suffix == ".qdpx" else export_qdc(project, target)
+        if suffix == ".qdpx":
+            counts = export_qdpx(project, target, with_suggestions=with_suggestions)
+        else:
+            counts = export_qdc(project, target)
     out.print(f"wrote {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
     for warning in counts.get("warnings", []):
         err.print(Text("warning: ", style="yellow") + Text(warning))
