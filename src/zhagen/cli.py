@@ -82,10 +82,14 @@ def progress_bar(description: str, total: int) -> Progress:
 
 @app.command()
 @user_errors
-def init(root: ProjectDir, name: Annotated[str | None, typer.Option(help="Project name.")] = None) -> None:
+def init(root: ProjectDir, name: Annotated[str | None, typer.Option(help="Project name.")] = None,
+         db: Annotated[str | None, typer.Option(
+             "--db", help="Keep the store in this database (postgresql://user@host/db; the password comes "
+             "from PGPASSWORD or ~/.pgpass) instead of zhagen.db.")] = None) -> None:
     """Create a project folder (settings, store, output folder)."""
-    with Project.init(root, name=name) as project:
-        out.print(f"initialised {project.root} ({project.settings.name})")
+    with Project.init(root, name=name, database=db) as project:
+        store = f", store {project.store_name}" if project.settings.database else ""
+        out.print(f"initialised {project.root} ({project.settings.name}{store})")
 
 
 @app.command("import")
@@ -574,6 +578,11 @@ def decide_undo(root: ProjectDir, coder: CoderOption = None) -> None:
     from zhagen import decisions
 
     _decide(root, coder, lambda p, c: decisions.undo_last(p, coder=c) or "nothing to undo", "undone: {result}")
+
+
+from zhagen import cli_team  # noqa: E402  (adds `user`, `copy`, `backup` and `sample` to the app above)
+
+cli_team.register(app)
 
 
 def main() -> None:
