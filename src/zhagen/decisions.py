@@ -253,6 +253,10 @@ def undo_last(project: Project, *, coder: str) -> str | None:
 def _revert(session: Session, action: str, p: dict[str, Any]) -> None:
     if action in MEMO_ACTIONS:
         revert_memo(session, action, p)
+    elif action == "adjudicate":
+        from zhagen.team.adjudication import revert
+
+        revert(session, action, p)
     elif action in {"accept_coding", "reject_coding"}:
         coding = session.get(Coding, p["coding_id"])
         if coding is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -53,6 +54,7 @@ class MemoRecord:
     author: str
     title: str
     text: str
+    created_at: datetime | None = None
 
 
 def upsert_code(session: Session, **fields: Any) -> None:
@@ -169,10 +171,11 @@ def set_coding_status(session: Session, coding_id: int, status: str) -> None:
     session.execute(update(Coding).where(Coding.id == coding_id).values(status=status, version=Coding.version + 1))
 
 
-def add_memo(session: Session, *, target_type: str, target_id: str | None, author: str, text: str, title: str = "") -> int:
+def add_memo(session: Session, *, target_type: str, target_id: str | None, author: str, text: str, title: str = "",
+             created_at: datetime | None = None) -> int:
     stamp = now()
     memo = Memo(target_type=target_type, target_id=target_id, author=author, title=title, text=text,
-                created_at=stamp, updated_at=stamp)
+                created_at=created_at or stamp, updated_at=created_at or stamp)
     session.add(memo)
     session.flush()
     return memo.id
@@ -180,7 +183,7 @@ def add_memo(session: Session, *, target_type: str, target_id: str | None, autho
 
 def list_memos(session: Session) -> list[MemoRecord]:
     return [
-        MemoRecord(m.id, m.target_type, m.target_id, m.author, m.title, m.text)
+        MemoRecord(m.id, m.target_type, m.target_id, m.author, m.title, m.text, m.created_at)
         for m in session.scalars(select(Memo).order_by(Memo.id))
     ]
 
