@@ -21,6 +21,7 @@ from rich.text import Text
 
 from zhagen import __version__
 from zhagen.errors import UserError
+from zhagen.names import safe_name
 from zhagen.project import Project
 from zhagen.threads import limit_native_threads
 
@@ -55,7 +56,10 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            err.print(Text("error: ", style="bold red") + Text(exc.one_line()))
+            err.print(Text("error: ", style="bold red") + Text(safe_name(exc.one_line())))
+            raise typer.Exit(1) from None
+        except OverflowError:  # a number beyond any id the store can hold, e.g. 99999999999999999999999
+            err.print(Text("error: ", style="bold red") + Text("a number given is out of range: no such id"))
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
