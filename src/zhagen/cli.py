@@ -276,12 +276,15 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
     with cluster(scheduler), Project.open(root) as project:
         outcome = code_project(project)
     suggested = sum(len(s) for s in outcome.codings)
-    data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id}
+    data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id,
+            "notes": outcome.notes}
     if as_json:
         print_json(data)
     else:
         out.print(f"coded {data['units']} units: {suggested} codebook codings, {data['concepts']} initial concepts "
                   f"(run {outcome.run_id})")
+        for note in outcome.notes:
+            err.print(Text("note: ", style="yellow") + Text(note))
 
 
 @app.command()
