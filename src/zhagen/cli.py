@@ -18,11 +18,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 
 from zhagen import __version__
 from zhagen.errors import UserError
 from zhagen.names import safe_name
 from zhagen.project import Project
+from zhagen.store.trouble import explain as explain_storage
 from zhagen.threads import limit_native_threads
 
 app = typer.Typer(
@@ -60,6 +62,12 @@ def user_errors(func: F) -> F:
             raise typer.Exit(1) from None
         except OverflowError:  # a number beyond any id the store can hold, e.g. 99999999999999999999999
             err.print(Text("error: ", style="bold red") + Text("a number given is out of range: no such id"))
+            raise typer.Exit(1) from None
+        except (OSError, ModuleNotFoundError, SQLAlchemyError) as exc:  # storage trouble: one line, else a bug
+            problem = explain_storage(exc)
+            if problem is None:
+                raise
+            err.print(Text("error: ", style="bold red") + Text(safe_name(problem.one_line())))
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

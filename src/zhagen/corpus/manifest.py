@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from zhagen.corpus.encoding import decode_bytes
+from zhagen.corpus.yaml_limits import load_limited
 from zhagen.errors import UserError
 
 _ROW_FIELDS = {"file", "case", "title", "reserved", "language", "encoding", "kind"}
@@ -203,7 +204,14 @@ def _add_case_mapping(builder: _Builder, case: Mapping[str, Any], where: str) ->
 
 def _read_csv(builder: _Builder, text: str) -> None:
     reader = csv.DictReader(io.StringIO(text))
-    fields = {(name or "").strip() for name in reader.fieldnames or []}
+    names = [(name or "").strip() for name in reader.fieldnames or []]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UserError(
+            f"column(s) {', '.join(repr(n) for n in twice)} appear more than once in the header",
+            where=f"{builder.source.as_posix()}:1", hint="keep one column of each name",
+        )
+    fields = set(names)
     missing = {"file", "case"} - fields
     if missing:
         raise UserError(
@@ -241,7 +249,7 @@ def add_cases(builder: _Builder, data: Any) -> None:
 
 def _parse_yaml(path: Path, text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return load_limited(text, str(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

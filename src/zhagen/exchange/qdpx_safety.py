@@ -14,8 +14,9 @@ that names the archive and the member:
 * a member larger than :attr:`Limits.max_member_size` (200 MiB) or members
   larger than :attr:`Limits.max_total_size` together (1 GiB) once uncompressed,
   judged from the sizes the archive declares and enforced again while reading;
-* a member over :attr:`Limits.ratio_min_size` (1 MiB) that is compressed more
-  than :attr:`Limits.max_ratio` (100:1): the signature of a zip bomb;
+* a member of :attr:`Limits.ratio_min_size` (1 MiB) or more that is compressed
+  more than :attr:`Limits.max_ratio` (100:1), and members that are together
+  (from 1 MiB in all): the signature of a zip bomb;
 * encrypted members and members that fail their CRC or cannot be decompressed;
 * XML with a DOCTYPE, entity declarations or external references
   (:func:`parse_xml` uses :mod:`defusedxml` with all of those forbidden).
@@ -183,7 +184,7 @@ def _check(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
                 f"member {name!r}: the members add up to more than the {limits.max_total_size} bytes allowed uncompressed",
             )
     for info in infos:
-        if info.file_size > limits.ratio_min_size:
+        if info.file_size >= limits.ratio_min_size:
             ratio = info.file_size / info.compress_size if info.compress_size else float("inf")
             if ratio > limits.max_ratio:
                 raise _refuse(
@@ -191,6 +192,14 @@ def _check(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
                     f"member {info.filename!r} is compressed {ratio:.0f}:1, more than {limits.max_ratio:.0f}:1 "
                     "(a zip bomb?)",
                 )
+    packed = sum(info.compress_size for info in infos)
+    if total >= limits.ratio_min_size and (not packed or total / packed > limits.max_ratio):
+        # Many members just under the per-member size still make a bomb together.
+        raise _refuse(
+            path,
+            f"the archive's members are compressed {total / max(packed, 1):.0f}:1 together, more than "
+            f"{limits.max_ratio:.0f}:1 (a zip bomb?)",
+        )
     if not any(member.casefold() == PROJECT_MEMBER for member in seen):
         raise _refuse(path, f"no member {PROJECT_MEMBER!r} in the archive", "is this a REFI-QDA .qdpx file?")
 
