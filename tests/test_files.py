@@ -60,3 +60,19 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_removed_at_the_next_write(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from zhagen.files import write_bytes_atomic
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".results.json.{int(dead.stdout)}.abc123.tmp"
+    stale.write_bytes(b"half a file")
+    alive = tmp_path / f".results.json.{os.getpid() + 0}.keep.tmp"
+    alive.write_bytes(b"being written by this process")
+    write_bytes_atomic(tmp_path / "results.json", b"{}")
+    assert not stale.exists() and alive.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "results.json"])

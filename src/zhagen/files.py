@@ -6,7 +6,9 @@ written to a temporary file in the same folder, flushed to disk and moved over
 the target with ``os.replace``.  A crash or an error at any point leaves the
 previous file as it was.  The new file keeps the permissions of the file it
 replaces, or gets those of any new file under the user's umask (a temporary
-file alone would be private to its owner).
+file alone would be private to its owner).  A temporary file names the process
+that writes it; one left by a process that was killed is removed the next time
+the same file is written.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = new_file_mode()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    remove_stale_temporaries(folder, target.name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -51,6 +54,33 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
         raise
     _sync_folder(folder)
     return target
+
+
+def remove_stale_temporaries(folder: Path, name: str) -> list[Path]:
+    """Delete the temporary files for ``name`` left in ``folder`` by processes that no longer run."""
+    removed = []
+    for tmp in folder.glob(f".{glob_escape(name)}.*.tmp"):
+        pid = tmp.name[len(name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's), or cannot tell: keep the file
+    return True
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
