@@ -1,6 +1,6 @@
 """Kill -9 loop over `zhagen import`, `zhagen code` and `zhagen model`: the store stays healthy, re-runs match.
 
-    .venv/bin/python bench/kill_bench.py [--docs 60] [--kills 60] [--seed 0] [--keep DIR]
+    .venv/bin/python bench/kill_bench.py [--docs 60] [--kills 60] [--seed 0] [--max-wait S] [--keep DIR]
 
 A synthetic corpus (``generate_corpus.py``) and the built-in study's codebook
 make a reference project, imported, coded and modelled without interruption
@@ -11,7 +11,9 @@ the time the command takes.  After every kill the store must pass SQLite's
 ``integrity_check`` and ``foreign_key_check`` and ``zhagen status`` must
 answer.  At the end the attacked project runs import, code and model to
 completion and its documents, units, codings and ``results.json`` are compared
-with the reference.  Prints one line per figure; exit 1 when any check failed.
+with the reference.  ``--max-wait`` caps the moment of a kill (on a busy machine
+a command takes minutes); with ``--keep`` a reference made before in DIR is used
+again (its times are in DIR/times.json).  Prints one line per figure; exit 1 when any check failed.
 """
 
 from __future__ import annotations
@@ -113,16 +115,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=60)
     parser.add_argument("--kills", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-wait", type=float, default=None, help="kill at most this many seconds after the start")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="zhagen-kill-"))
     work.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
-    write_corpus(args.docs, work / "corpus", seed=args.seed, per_case=15)
-
     reference, victim = work / "reference", work / "victim"
-    init(reference, work)
-    took = {phase: run(command(phase, reference, work / "corpus"), work) for phase in PHASES}
+    times = work / "times.json"
+    if times.is_file() and (reference / "output" / "results.json").is_file():
+        took = json.loads(times.read_text(encoding="utf-8"))
+    else:
+        write_corpus(args.docs, work / "corpus", seed=args.seed, per_case=15)
+        init(reference, work)
+        took = {phase: run(command(phase, reference, work / "corpus"), work) for phase in PHASES}
+        times.write_text(json.dumps(took), encoding="utf-8")
     print("reference: " + ", ".join(f"{p} {t:.1f} s" for p, t in took.items()), flush=True)
 
     kills = {p: 0 for p in PHASES}
@@ -140,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             run(command("import", victim, work / "corpus"), work)
         process = subprocess.Popen(command(phase, victim, work / "corpus"), cwd=work,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, max(0.4, 0.95 * took[phase])))
+        latest = 0.95 * took[phase] if args.max_wait is None else min(0.95 * took[phase], args.max_wait)
+        time.sleep(rng.uniform(0.3, max(0.4, latest)))
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             kills[phase] += 1

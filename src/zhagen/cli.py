@@ -170,6 +170,8 @@ def print_import_report(data: dict[str, Any]) -> None:
         err.print(Text("failed: ", style="red") + Text(failure["reason"]))
     for entry in data.get("skipped", []):
         err.print(Text("skipped: ", style="yellow") + Text(f"{entry['source']}: {entry['reason']}"))
+    for entry in data.get("warnings", []):
+        err.print(Text("warning: ", style="yellow") + Text(f"{entry['source']}: {entry['reason']}"))
     summary = (
         f"imported {data['imported']} document(s) into {len(data['cases'])} case(s), "
         f"{data['units']} meaning units; {data['unchanged']} already stored"

@@ -37,7 +37,9 @@ def odd_folder(tmp_path: Path) -> Path:
     outside.write_text("outside the folder, not to be imported", encoding="utf-8")
     (folder / "outside.txt").symlink_to(outside)
     (folder / "zero.txt").symlink_to("/dev/zero")
-    (folder / "linked_dir").symlink_to(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.txt").write_text(GOOD, encoding="utf-8")
+    (folder / "linked_dir").symlink_to(tmp_path / "elsewhere")
     with open(os.path.join(os.fsencode(folder), b"caf\xe9 \x1b[31m.txt"), "wb") as handle:
         handle.write("Lower labour costs and cheaper land attracted the investment.".encode())
     with open(folder / "huge.txt", "wb") as handle:  # sparse: no disk used
@@ -107,3 +109,20 @@ def test_safe_name_keeps_chinese_and_escapes_the_rest() -> None:
     assert safe_name("访谈记录.txt") == "访谈记录.txt"
     assert safe_name("a\udce9b") == "a\\xe9b"
     assert safe_name("x\x1b[2Jy\u202e") == "x\\x1b[2Jy\\u202e"
+
+
+@pytest.mark.parametrize(("encoding", "text"), [("shift_jis", "日本語のテキストです。東京で会議を開きました。" * 3),
+                                                ("latin-1", "Café à la crème, très facile. Déjà vu! Über naïve." * 3)])
+def test_a_doubtful_encoding_guess_is_said(
+    cli: Callable[..., Any], project_dir: Path, tmp_path: Path, encoding: str, text: str
+) -> None:
+    path = tmp_path / "alpha" / "foreign.txt"
+    path.parent.mkdir()
+    path.write_bytes(text.encode(encoding))
+    chinese = tmp_path / "alpha" / "gb.txt"
+    chinese.write_bytes((GOOD * 3).encode("gb18030"))
+    result = cli("import", project_dir, path.parent, "--json")
+    assert result.exit_code == 0
+    warnings = json.loads(result.stdout)["warnings"]
+    assert [Path(w["source"]).name for w in warnings] == ["foreign.txt"]
+    assert "convert the file to UTF-8" in warnings[0]["reason"]

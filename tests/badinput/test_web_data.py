@@ -86,3 +86,9 @@ def test_moves_and_merges_that_make_a_loop_are_refused(client, app: flask.Flask)
     assert move.status_code == 400 and "own descendant" in move.get_data(as_text=True)
     status = client.post("/codings/99999999999999999999999/status", data={"csrf_token": TOKEN, "status": "accepted"})
     assert status.status_code == 404
+
+
+@pytest.mark.parametrize(("host", "status"), [("[::1]:8000", 200), ("[::1]", 200), ("127.0.0.1:8000", 200),
+                                              ("[::2]:8000", 400), ("evil.example", 400), ("127.0.0.1.evil:80", 400)])
+def test_serving_on_ipv6_loopback_answers_and_other_hosts_do_not(client, host: str, status: int) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/", headers={"Host": host}).status_code == status

@@ -270,3 +270,30 @@ def decode_bytes(data: bytes, where: str) -> tuple[str, str]:
         where=where,
         hint=_SAVE_AS_UTF8,
     )
+
+
+#: Below this share of common characters a Chinese decoding is reported as doubtful.
+DOUBTFUL_SHARE = 0.6
+
+#: Encodings read without doubt: Unicode, and the Chinese ones when their text looks Chinese.
+_SURE = ("utf-8", "utf_8", "utf-8-sig", "ascii", "utf-16", "utf-32")
+
+
+def doubtful(text: str, encoding: str | None) -> str | None:
+    """Why a guessed encoding may be wrong (one line), or None when the reading is sound.
+
+    Shift-JIS bytes decode as GB18030 and Latin-1 bytes as some Windows code
+    page without an error: the text is then stored as mojibake.  That is said,
+    not silently kept."""
+    if encoding is None or encoding.lower().startswith(_SURE):
+        return None
+    name = encoding.lower()
+    if name in {"gb18030", "big5", "cp950", "big5hkscs"}:
+        share = _gb_share(text) if name == "gb18030" else _big5_share(text)
+        wide = sum(1 for ch in text if ord(ch) > 0x7F)
+        if wide < 10 or share >= DOUBTFUL_SHARE:
+            return None
+        return (f"read as {encoding}, but only {share:.0%} of its characters are common ones: the file may be in "
+                "another encoding (Shift-JIS?); check the text, or convert the file to UTF-8 and import it again")
+    return (f"read as {encoding}, a guess outside Chinese and English encodings (Latin-1? Shift-JIS?): check the "
+            "text, or convert the file to UTF-8 and import it again")

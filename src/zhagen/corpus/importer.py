@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zhagen.corpus.encoding import doubtful
 from zhagen.corpus.language import detect_language
 from zhagen.corpus.manifest import Manifest
 from zhagen.corpus.readers import ExtractedDocument, iter_source_files, read_source
@@ -44,6 +45,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[ImportFailure] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # folder entries that are not files to read
+    warnings: list[ImportFailure] = field(default_factory=list)  # imported, but read with a doubtful encoding
 
     @property
     def cases(self) -> list[str]:
@@ -55,6 +57,7 @@ class ImportReport:
             "unchanged": len(self.unchanged),
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
             "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
+            "warnings": [{"source": w.source, "reason": w.reason} for w in self.warnings],
             "cases": self.cases,
             "units": sum(d["units"] for d in self.imported),
             "documents": self.imported,
@@ -158,6 +161,8 @@ def import_sources(
         except UserError as exc:
             report.failed.append(ImportFailure(_display(path), safe_name(exc.one_line())))
         else:
+            report.warnings.extend(ImportFailure(_display(path), w) for d in docs[:1]
+                                   if (w := doubtful(d.text, d.encoding)) is not None)
             report.imported.extend(stored)
             report.unchanged.extend([_display(path)] * unchanged)
         if progress is not None:

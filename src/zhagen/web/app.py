@@ -213,6 +213,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def loopback_host(header: str) -> bool:
+    """Whether a Host header (``name``, ``name:port``, ``[v6]`` or ``[v6]:port``) names this machine only."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?|([^:\[\]]+)(?::\d{1,5})?", header.strip())
+    return match is not None and is_loopback(match.group(1) or match.group(2))
+
+
 def _safe_next(value: str | None, fallback: str) -> str:
     """A same-site path to go back to (never another site)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
@@ -283,8 +289,8 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
         TEMPLATES_AUTO_RELOAD=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
-    if token is None:
-        app.config["TRUSTED_HOSTS"] = list(LOOPBACK_NAMES)
+    # Without a token only requests addressed to this machine are answered (against DNS rebinding). Werkzeug's
+    # TRUSTED_HOSTS cannot name an IPv6 address such as [::1], so the Host header is checked in check_access.
     app.extensions["zhagen"] = project
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -308,6 +314,9 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
     @app.before_request
     def check_access() -> Response | None:
         g.htmx = request.headers.get("HX-Request") == "true"
+        if token is None and not loopback_host(request.headers.get("Host", "")):
+            return Response("this workbench answers only addresses of this machine (localhost, 127.0.0.1, [::1])\n",
+                            status=400, mimetype="text/plain")
         if token is not None:
             given = request.args.get("token")
             if given is not None and hmac.compare_digest(given.encode(), token.encode()):
