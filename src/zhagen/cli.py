@@ -22,6 +22,7 @@ from rich.text import Text
 from zhagen import __version__
 from zhagen.errors import UserError
 from zhagen.project import Project
+from zhagen.threads import limit_native_threads
 
 app = typer.Typer(
     help="扎根 zhagen: computer-assisted, multi-case grounded theory.",
@@ -37,6 +38,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ProjectDir = Annotated[Path, typer.Argument(help="The project folder.", show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", envvar="ZHAGEN_SCHEDULER",
+        help="Dask scheduler address (tcp://host:8786): per-unit work runs on that cluster (needs zhagen[cluster]).",
+    ),
+]
 
 
 def user_errors(func: F) -> F:
@@ -74,10 +82,14 @@ def progress_bar(description: str, total: int) -> Progress:
 
 @app.command()
 @user_errors
-def init(root: ProjectDir, name: Annotated[str | None, typer.Option(help="Project name.")] = None) -> None:
+def init(root: ProjectDir, name: Annotated[str | None, typer.Option(help="Project name.")] = None,
+         db: Annotated[str | None, typer.Option(
+             "--db", help="Keep the store in this database (postgresql://user@host/db; the password comes "
+             "from PGPASSWORD or ~/.pgpass) instead of zhagen.db.")] = None) -> None:
     """Create a project folder (settings, store, output folder)."""
-    with Project.init(root, name=name) as project:
-        out.print(f"initialised {project.root} ({project.settings.name})")
+    with Project.init(root, name=name, database=db) as project:
+        store = f", store {project.store_name}" if project.settings.database else ""
+        out.print(f"initialised {project.root} ({project.settings.name}{store})")
 
 
 @app.command("import")
@@ -198,11 +210,14 @@ def _step(message: str) -> None:
 def run(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder (becomes a zhagen project).")] = Path("zhagen-out"),
     as_json: JsonFlag = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the built-in study end to end: import, code, model, results."""
+    from zhagen.coding.parallel import cluster
     from zhagen.study import run_builtin
 
-    results, written = run_builtin(out_dir, step=_step)
+    with cluster(scheduler):
+        results, written = run_builtin(out_dir, step=_step)
     if as_json:
         print_json({"study_check": results["study_check"], "written": written})
         return
@@ -243,11 +258,12 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
 
 @app.command()
 @user_errors
-def code(root: ProjectDir, as_json: JsonFlag = False) -> None:
+def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
     """Open coding of a project with its codebook.yaml (human decisions kept)."""
+    from zhagen.coding.parallel import cluster
     from zhagen.pipeline import code_project
 
-    with Project.open(root) as project:
+    with cluster(scheduler), Project.open(root) as project:
         outcome = code_project(project)
     suggested = sum(len(s) for s in outcome.codings)
     data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id}
@@ -260,11 +276,12 @@ def code(root: ProjectDir, as_json: JsonFlag = False) -> None:
 
 @app.command()
 @user_errors
-def model(root: ProjectDir, as_json: JsonFlag = False) -> None:
+def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
     """Open, axial and selective coding and the typology; writes DIR/output/results.json."""
+    from zhagen.coding.parallel import cluster
     from zhagen.study import analyse, write_all
 
-    with Project.open(root) as project:
+    with cluster(scheduler), Project.open(root) as project:
         results = analyse(project, step=_step)
         written = write_all(project, project.output_dir, results, step=_step)
     if as_json:
@@ -570,8 +587,14 @@ def decide_undo(root: ProjectDir, coder: CoderOption = None) -> None:
     _decide(root, coder, lambda p, c: decisions.undo_last(p, coder=c) or "nothing to undo", "undone: {result}")
 
 
+from zhagen import cli_team  # noqa: E402  (adds `user`, `copy`, `backup` and `sample` to the app above)
+
+cli_team.register(app)
+
+
 def main() -> None:
     """Console-script entry point."""
+    limit_native_threads()
     app()
 
 
