@@ -171,6 +171,23 @@ def test_saturation_and_codes_and_export(project_dir: Path, tmp_path: Path) -> N
     status = json.loads(invoke("status", fresh, "--json").stdout)
     original = json.loads(invoke("status", project_dir, "--json").stdout)
     assert status["documents"] == original["documents"] and status["cases"] == original["cases"]
+    codebook_only = tmp_path / "codebook-only"
+    assert invoke("init", codebook_only).exit_code == 0
+    imported = invoke("import", codebook_only, tmp_path / "c.qdc", "--json")
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout)["codes_created"] == len(codes)
+
+
+def test_export_reviewed_work_by_default_or_with_suggestions(project_dir: Path, tmp_path: Path) -> None:
+    help_text = " ".join(invoke("export", "--help").output.split())
+    assert "--with-suggestions" in help_text and "only reviewed work" in help_text
+    assert invoke("code", project_dir).exit_code == 0
+    reviewed = invoke("export", project_dir, tmp_path / "r.qdpx")
+    everything = invoke("export", project_dir, tmp_path / "a.qdpx", "--with-suggestions")
+    assert reviewed.exit_code == everything.exit_code == 0, reviewed.output + everything.output
+    assert "suggestions 0" in reviewed.output
+    suggested = int(everything.output.split("suggestions ")[1].split(",")[0])
+    assert suggested > 0
 
 
 def test_code_model_and_report_on_a_researchers_project(project_dir: Path) -> None:
