@@ -347,13 +347,20 @@ def assess(
 def agreement(
     file: Annotated[Path, typer.Argument(help="CSV with the columns unit,coder,code (a missing row is a missing value).")],
     level: Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")] = "nominal",
+    order: Annotated[str | None, typer.Option(
+        help="Ordinal level: the text codes lowest first, comma-separated, e.g. low,mid,high.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Agreement statistics for a CSV of codings: percent, Cohen, Fleiss, Krippendorff, Holsti."""
+    """Agreement statistics for a CSV of codings: percent, Cohen, Fleiss, Krippendorff, Holsti.
+
+    Several codes from one coder on one unit (nominal level): the code sets are compared as wholes, Holsti and
+    the per-code figures judge each code.
+    """
     from zhagen.analysis.agreement import agreement_report, read_codings_csv, validate_level
 
     validate_level(level)
-    data = agreement_report(read_codings_csv(file, level), level).to_dict()
+    ordered = [code.strip() for code in order.split(",") if code.strip()] if order is not None else None
+    data = agreement_report(read_codings_csv(file, level), level, order=ordered).to_dict()
     if as_json:
         print_json(data)
         return

@@ -792,3 +792,49 @@ def test_a_broken_extras_line_is_plain_text() -> None:
     assert refiqda._split_extras("x\n\n[zhagen] [1, 2]") == ("x\n\n[zhagen] [1, 2]", None)
     assert refiqda._split_extras('[zhagen] {"a": 1}') == ("", {"a": 1})
     assert refiqda._split_extras('line\n[zhagen] {"a": "多"}') == ("line", {"a": "多"})
+
+
+# ---------------------------------------------------------------------------
+# What QualCoder's REFI-QDA importer needs (read from its source; the importer itself runs in
+# test_qualcoder_import.py when a QualCoder checkout is at hand)
+# ---------------------------------------------------------------------------
+
+
+def assert_qualcoder_can_read(archive: Path) -> None:
+    """The fields QualCoder's importer reads without a fallback, and the names its tables keep unique."""
+    root = project_xml(archive)
+    with zipfile.ZipFile(archive) as zf:
+        members = set(zf.namelist())
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    assert all(users.values())
+    codes = {c.get("guid") for c in root.iter(f"{{{NS_PROJECT}}}Code")}
+    variables = {v.get("guid") for v in root.iterfind("q:Variables/q:Variable", NS)}
+    notes = list(root.iterfind("q:Notes/q:Note", NS))
+    # A note without creationDateTime crashes the import; its text is read from a plainTextPath file only;
+    # journal names are unique (a repeated name crashes QualCoder's renaming).
+    assert all(n.get("creationDateTime") and n.get("name") for n in notes)
+    assert len({n.get("name") for n in notes}) == len(notes)
+    for element in [*notes, *root.iterfind("q:Sources/q:TextSource", NS)]:
+        path = element.get("plainTextPath")
+        assert path.startswith("internal://") and f"sources/{path[len('internal://'):]}" in members
+    sources = [s.get("name") for s in root.iterfind("q:Sources/q:TextSource", NS)]
+    assert len(set(sources)) == len(sources)
+    for selection in root.iter(f"{{{NS_PROJECT}}}PlainTextSelection"):
+        assert selection.get("creatingUser") in users
+        for coding in selection.iterfind("q:Coding", NS):
+            assert coding.find("q:CodeRef", NS).get("targetGUID") in codes
+    for ref in root.iterfind("q:Cases/q:Case/q:VariableValue/q:VariableRef", NS):
+        assert ref.get("targetGUID") in variables
+
+
+def test_exports_give_qualcoder_what_its_importer_reads(sample: Project, tmp_path: Path) -> None:
+    with sample.write() as s:  # a second untitled memo on the same document, and a repeated document name
+        docs = store_corpus.list_documents(s)
+        store_coding.add_memo(s, target_type="document", target_id=str(docs[1].id), author="bob", text="再看一遍。")
+        add_doc(sample, s, "另一份政策文本。", case_id="xa-byd", title=None, source="other/policy.txt")
+    for name, options in (("reviewed.qdpx", {}), ("all.qdpx", {"with_suggestions": True}),
+                          ("codes.qdpx", {"codebook_only": True})):
+        export_qdpx(sample, tmp_path / name, **options)
+        assert_qualcoder_can_read(tmp_path / name)
+    names = sorted(n.get("name") for n in project_xml(tmp_path / "all.qdpx").iterfind("q:Notes/q:Note", NS))
+    assert "memo on document 2 (2)" in names
