@@ -44,6 +44,8 @@ def prepare_builtin(out: Path) -> Project:
     project = Project.init(out, name="跨区域科技成果转化与产业转移 (built-in study)")
     if not project.codebook_path.exists():
         shutil.copyfile(transfer.codebook_path(), project.codebook_path)
+    if not (project.root / "gold.csv").exists():  # so that `zhagen model` on this folder computes reliability too
+        shutil.copyfile(transfer.gold_path(), project.root / "gold.csv")
     report = import_sources(project, [], manifest=transfer.manifest())
     if report.failed:  # the shipped corpus is tested; this is a broken installation
         raise RuntimeError(f"built-in corpus failed to import: {report.failed}")
@@ -153,6 +155,14 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
     if gold is not None:
         results["reliability"] = reliability_section(project, outcome, gold)
     return results
+
+
+def output_folder(project: Project) -> Path:
+    """Where a project's outputs go: beside its store when ``zhagen run`` put them there, else ``output/``.
+
+    Why: ``zhagen model`` on the folder ``zhagen run`` wrote must replace that run's outputs, not start a
+    second set elsewhere."""
+    return project.root if (project.root / "results.json").is_file() else project.output_dir
 
 
 def write_results(out: Path, results: dict[str, Any]) -> Path:

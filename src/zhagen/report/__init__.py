@@ -8,6 +8,7 @@
     figures/*.png|svg      path model, coding tree, discovery curve, force heatmap, co-occurrence network
     path_model.graphml     the path model for Gephi / yEd / Cytoscape
     path_model.mmd         the path model as a Mermaid flowchart
+    path_model.dot         the full path model in Graphviz's DOT language
 
 It never fails for a missing CJK font or a missing Graphviz: it falls back and
 says so under ``"notes"`` in the returned dict.
@@ -21,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from zhagen.errors import UserError
+from zhagen.files import write_text_atomic
 from zhagen.exchange.graph import write_graphs
 from zhagen.exchange.tables import build_sheets, check_results, definitions_from_codebook, section, write_csv
 from zhagen.report.excel import write_workbook
-from zhagen.report.figures import render_figures, write_figures
+from zhagen.report.figures import path_model_dot, render_figures, write_figures
 from zhagen.report.fonts import find_cjk_font
 from zhagen.report.html import write_html
 
@@ -103,6 +105,9 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
                      "the report and the 信度检验 table say 未计算 / not computed")
 
     graphs = write_graphs(results, out_dir, lang)
+    dot = out_dir / "path_model.dot"
+    write_text_atomic(dot, path_model_dot(results, lang, font.family))
+    graphs.append(dot)
     written: dict[str, list[str]] = {
         "html": [],
         "xlsx": [str(workbook)],

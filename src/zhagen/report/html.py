@@ -57,6 +57,16 @@ FIGURE_TITLES = {
 }
 
 
+def figure_title(name: str, results: Mapping[str, Any]) -> tuple[str, str]:
+    """A figure's caption in both languages; the path model's states which edges it shows."""
+    zh, en = FIGURE_TITLES[name]
+    if name == "path_model":
+        from zhagen.report.figures import path_model_caption
+
+        return f"{zh}。{path_model_caption(results, 'zh')}", f"{en}. {path_model_caption(results, 'en')}"
+    return zh, en
+
+
 def environment() -> Environment:
     """The Jinja2 environment of the report templates (autoescape always on)."""
     env = Environment(loader=PackageLoader("zhagen.report", "templates"), autoescape=True,
@@ -210,8 +220,10 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
     css = Markup(env.loader.get_source(env, "report.css")[0])  # type: ignore[union-attr]
     script = Markup(env.loader.get_source(env, "report.js")[0])  # type: ignore[union-attr]
     template = env.get_template("report.html.j2")
+    titles = dict(FIGURE_TITLES)
+    titles["path_model"] = figure_title("path_model", results)
     return template.render(r=results, vm=vm, lang="en" if lang == "en" else "zh", figures=images,
-                           figure_titles=FIGURE_TITLES, notes=list(notes), css=css, script=script,
+                           figure_titles=titles, notes=list(notes), css=css, script=script,
                            ref=quote_ref, outputs=outputs or {})
 
 
