@@ -228,7 +228,7 @@ def run(
 def print_written(written: dict[str, Any]) -> None:
     for note in written.get("notes", []):
         err.print(Text("note: ", style="yellow") + Text(note))
-    kinds = [k for k in ("html", "xlsx", "docx", "figures", "tables", "graph", "qdpx") if written.get(k)]
+    kinds = [k for k in ("html", "xlsx", "docx", "methods", "figures", "tables", "graph", "qdpx") if written.get(k)]
     out.print("written: " + ", ".join(f"{k} ({len(written[k])})" for k in kinds))
     if written.get("html"):
         out.print(f"into: {Path(written['html'][0]).parent}")

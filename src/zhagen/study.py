@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from zhagen.analysis.corpus_profile import corpus_profile
 from zhagen.analysis.reliability import machine_vs_gold, read_gold
 from zhagen.analysis.saturation import SaturationSettings, case_code_sets, guest_test, reserved_case_test
 from zhagen.analysis.typology import Profile
@@ -28,7 +29,7 @@ from zhagen.files import write_text_atomic
 from zhagen.pipeline import OpenCodingOutcome, all_profiles, code_project, model_outcome
 from zhagen.project import Project
 from zhagen.results import build_results
-from zhagen.store.corpus import document_text, list_cases, unit_locations
+from zhagen.store.corpus import document_text, list_cases, list_documents, unit_locations
 from zhagen.studies import transfer
 
 Step = Callable[[str], None]
@@ -149,6 +150,8 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
              "title": codebook.title, "title_en": codebook.title_en}
     results = build_results(project, outcome, model, keep, profiles, study)
     results["study_check"] = pattern_agreement(results)
+    with project.read() as session:
+        results["corpus"].update(corpus_profile(list_documents(session), transfer.document_kinds()))
     step("saturation and reliability")
     results["saturation"] = saturation_section(project, outcome, model)
     gold = gold or (project.root / "gold.csv" if (project.root / "gold.csv").is_file() else None)

@@ -13,7 +13,7 @@ from zhagen.report import figures as figures_module
 
 def test_write_outputs_writes_everything(tmp_path: Path, results):
     out = write_outputs(results, tmp_path / "out")
-    assert set(out) == {"html", "xlsx", "docx", "tables", "figures", "graph", "notes"}
+    assert set(out) == {"html", "xlsx", "docx", "methods", "tables", "figures", "graph", "notes"}
     for kind in ("html", "xlsx", "docx", "tables", "figures", "graph"):
         assert out[kind], kind
         for path in out[kind]:

@@ -34,6 +34,11 @@ ROLE_NAMES = {
     "consequence": ("结果", "consequence"),
     None: ("待定", "unassigned"),
 }
+# Coders named by their role: the team's reference coding (gold.csv) and zhagen's machine coding.
+CODER_NAMES = {
+    "gold": ("团队参考编码", "team's reference coding"),
+    "zhagen": ("zhagen 机器编码", "zhagen machine coding"),
+}
 FAMILY_NAMES = {
     "pattern": ("转移模式", "transfer pattern"),
     "force": ("驱动力", "driving force"),
@@ -528,11 +533,17 @@ def reliability_tables(results: Mapping[str, Any], names: Names) -> list[Table]:
         if confusion.get("rows") and confusion.get("cols"):
             body = [[names.zh(label)] + list(counts)
                     for label, counts in zip(confusion["rows"], confusion.get("counts", []))]
+            rows_by = CODER_NAMES.get(str(confusion.get("coder_rows")), ("编码者A", "coder A"))
+            cols_by = CODER_NAMES.get(str(confusion.get("coder_cols")), ("编码者B", "coder B"))
             tables.append(Table(
                 f"reliability_confusion_{family}", f"混淆矩阵：{zh}", f"Confusion matrix: {en}",
-                [Column("编码者A \\ 编码者B", "Coder A \\ coder B")]
+                [Column(f"{rows_by[0]}（行）\\ {cols_by[0]}（列）", f"{rows_by[1]} (rows) \\ {cols_by[1]} (columns)")]
                 + [Column(names.zh(c), names.en(c), "number") for c in confusion["cols"]], body, heat=True))
-    return [Table("reliability", "信度检验", "Inter-coder reliability", columns, rows)] + tables
+    note = ("机器编码与团队参考编码的一致性（非两位研究者之间的信度）；每个单元每方只给一个代码，故 Holsti 系数等于百分比一致率。"
+            " Machine coding against the team's reference coding, not two researchers; one code per unit on each "
+            "side, so Holsti's coefficient equals percent agreement.")
+    return [Table("reliability", "信度检验：机器编码与团队参考编码", "Agreement: machine coding against the team's "
+                  "reference coding", columns, rows, note=note)] + tables
 
 
 def typology_table(results: Mapping[str, Any], names: Names) -> Table:
