@@ -469,19 +469,24 @@ def saturation_tables(results: Mapping[str, Any], names: Names) -> list[Table]:
             entry.get("case", ""), names.zh(entry.get("case", "")),
             "；".join(str(c) for c in entry.get("new_concepts", []) or []) or "无 none",
             len(entry.get("new_concepts", []) or []),
-            "\n".join(f"{m.get('item', '')} → {m.get('matched_to', '')}（{number(m.get('similarity'), 3)}）"
-                      for m in matched),
-            len(matched),
+            "\n".join(f"{m.get('text') or m.get('item', '')} → {names.zh(m.get('matched_to', ''))}"
+                      f"（{number(m.get('similarity'), 3)}）" for m in matched),
+            entry.get("matched_units", len(matched)),
+            entry.get("units", ""),
         ])
     columns = [
         Column("预留案例", "Reserved case", "id"), Column("案例名称", "Title"),
         Column("新概念", "New concepts", "long"), Column("新概念数", "New concepts (n)", "number"),
-        Column("匹配到已有范畴", "Matched to existing codes", "long"), Column("匹配数", "Matched (n)", "number"),
+        Column("匹配到已有范畴（示例）", "Matched to existing codes (examples)", "long"),
+        Column("匹配单元数", "Units matched (n)", "number"), Column("单元数", "Units (n)", "number"),
     ]
     summary_rows = [
         ["新概念数", "new concepts", data.get("new_concepts", "")],
         ["新范畴数", "new categories", data.get("new_categories", "")],
         ["新关系数", "new relations", data.get("new_relations", "")],
+        ["新关系", "new relations (named)", "；".join(
+            f"{names.zh(a)}→{names.zh(b)}" for a, _s, b in (str(r).partition(" -> ") for r in data.get("new_relation_ids", []) or []))
+         or "无 none"],
         ["理论饱和", "saturated", yes_no(data.get("saturated"))],
     ]
     guest = data.get("guest") or {}
@@ -499,7 +504,7 @@ def saturation_tables(results: Mapping[str, Any], names: Names) -> list[Table]:
             ratio = run.get("ratio")
             reached = ratio is not None and threshold is not None and ratio <= threshold
             run_rows.append([f"{run.get('start', '')}–{run.get('end', '')}", run.get("new_count", ""),
-                             number(ratio), "；".join(str(c) for c in run.get("new_codes", []) or []), yes_no(reached)])
+                             number(ratio), "；".join(names.zh(c) for c in run.get("new_codes", []) or []), yes_no(reached)])
     tables = [
         Table("saturation", "饱和度检验", "Saturation test: reserved cases", columns, rows),
         Table("saturation_summary", "饱和度检验汇总", "Saturation summary",

@@ -43,7 +43,7 @@ from zhagen.exchange.tables import (
     section,
 )
 from zhagen.files import write_bytes_atomic
-from zhagen.report.methods import methods_text
+from zhagen.report.methods import methods_text, saturation_text
 
 ATTRIBUTE_NAMES = {
     "id": ("案例", "Case"), "title": ("名称", "Title"), "city": ("城市", "City"), "province": ("省份", "Province"),
@@ -230,7 +230,8 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
     titles = dict(FIGURE_TITLES)
     titles["path_model"] = figure_title("path_model", results)
     return template.render(r=results, vm=vm, lang="en" if lang == "en" else "zh", figures=images,
-                           figure_titles=titles, methods=methods_text(results)[0], coder=coder_names, notes=list(notes), css=css, script=script,
+                           figure_titles=titles, methods=methods_text(results)[0], coder=coder_names,
+                           saturation_text=saturation_text(results), notes=list(notes), css=css, script=script,
                            ref=quote_ref, outputs=outputs or {})
 
 

@@ -201,6 +201,12 @@ def saturation_sentences(f: Facts, lang: str) -> str:
             else "Saturation: " + "; ".join(text_en) + ". " + verdict_en[0].upper() + verdict_en[1:] + ".")
 
 
+def saturation_text(results: Mapping[str, Any]) -> dict[str, str]:
+    """Both saturation tests and their reconciled verdict, per language (for the report's saturation section)."""
+    f = Facts(results)
+    return {lang: saturation_sentences(f, lang) for lang in ("zh", "en")}
+
+
 def reliability_sentences(f: Facts, lang: str) -> str:
     data = section(f.results, "reliability")
     if data is None:
