@@ -238,8 +238,10 @@ def run(
 def print_written(written: dict[str, Any]) -> None:
     for note in written.get("notes", []):
         err.print(Text("note: ", style="yellow") + Text(note))
-    kinds = [k for k in ("html", "xlsx", "figures", "tables", "graph", "qdpx") if written.get(k)]
+    kinds = [k for k in ("html", "xlsx", "docx", "methods", "figures", "tables", "graph", "qdpx") if written.get(k)]
     out.print("written: " + ", ".join(f"{k} ({len(written[k])})" for k in kinds))
+    if written.get("html"):
+        out.print(f"into: {Path(written['html'][0]).parent}")
 
 
 def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
@@ -290,17 +292,18 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
 @app.command()
 @user_errors
 def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
-    """Open, axial and selective coding and the typology; writes DIR/output/results.json."""
+    """Open, axial and selective coding and the typology; writes results and outputs where they were before."""
     from zhagen.coding.parallel import cluster
-    from zhagen.study import analyse, write_all
+    from zhagen.study import analyse, output_folder, write_all
 
     with cluster(scheduler), Project.open(root) as project:
+        target = output_folder(project)
         results = analyse(project, step=_step)
-        written = write_all(project, project.output_dir, results, step=_step)
+        written = write_all(project, target, results, step=_step)
     if as_json:
         print_json(results)
     else:
-        print_run_summary(results, project.output_dir)
+        print_run_summary(results, target)
         print_written(written)
 
 
