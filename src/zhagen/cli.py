@@ -248,8 +248,10 @@ def run(
 def print_written(written: dict[str, Any]) -> None:
     for note in written.get("notes", []):
         err.print(Text("note: ", style="yellow") + Text(note))
-    kinds = [k for k in ("html", "xlsx", "figures", "tables", "graph", "qdpx") if written.get(k)]
+    kinds = [k for k in ("html", "xlsx", "docx", "methods", "figures", "tables", "graph", "qdpx") if written.get(k)]
     out.print("written: " + ", ".join(f"{k} ({len(written[k])})" for k in kinds))
+    if written.get("html"):
+        out.print(f"into: {Path(written['html'][0]).parent}")
 
 
 def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
@@ -300,17 +302,18 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
 @app.command()
 @user_errors
 def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
-    """Open, axial and selective coding and the typology; writes DIR/output/results.json."""
+    """Open, axial and selective coding and the typology; writes results and outputs where they were before."""
     from zhagen.coding.parallel import cluster
-    from zhagen.study import analyse, write_all
+    from zhagen.study import analyse, output_folder, write_all
 
     with cluster(scheduler), Project.open(root) as project:
+        target = output_folder(project)
         results = analyse(project, step=_step)
-        written = write_all(project, project.output_dir, results, step=_step)
+        written = write_all(project, target, results, step=_step)
     if as_json:
         print_json(results)
     else:
-        print_run_summary(results, project.output_dir)
+        print_run_summary(results, target)
         print_written(written)
 
 
@@ -357,13 +360,20 @@ def assess(
 def agreement(
     file: Annotated[Path, typer.Argument(help="CSV with the columns unit,coder,code (a missing row is a missing value).")],
     level: Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")] = "nominal",
+    order: Annotated[str | None, typer.Option(
+        help="Ordinal level: the text codes lowest first, comma-separated, e.g. low,mid,high.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Agreement statistics for a CSV of codings: percent, Cohen, Fleiss, Krippendorff, Holsti."""
+    """Agreement statistics for a CSV of codings: percent, Cohen, Fleiss, Krippendorff, Holsti.
+
+    Several codes from one coder on one unit (nominal level): the code sets are compared as wholes, Holsti and
+    the per-code figures judge each code.
+    """
     from zhagen.analysis.agreement import agreement_report, read_codings_csv, validate_level
 
     validate_level(level)
-    data = agreement_report(read_codings_csv(file, level), level).to_dict()
+    ordered = [code.strip() for code in order.split(",") if code.strip()] if order is not None else None
+    data = agreement_report(read_codings_csv(file, level), level, order=ordered).to_dict()
     if as_json:
         print_json(data)
         return

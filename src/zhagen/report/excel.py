@@ -4,7 +4,9 @@ Headers are bold, bilingual ("初始概念 Initial concept"), wrapped and frozen
 column widths follow the content (a Chinese character counts double); long
 Chinese text wraps and rows are tall enough to show it; runs of equal cells in a
 grouping column (a concept, a main category) are merged; matrices are shaded
-by value.
+by value.  Every sheet prints: landscape A4, all columns fitted to the page
+width, the header row repeated on each page (print titles), the sheet's name
+and the page number in the footer.
 """
 
 from __future__ import annotations
@@ -170,6 +172,25 @@ def fill_sheet(ws: Worksheet, sheet: Sheet) -> None:
         if first.rows:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(first.columns))}{len(first.rows) + 1}"
     ws.sheet_view.zoomScale = 100
+    print_setup(ws, sheet)
+
+
+def print_setup(ws: Worksheet, sheet: Sheet) -> None:
+    """Landscape A4, fitted to one page wide, header row on every page, name and page number in the footer.
+
+    Why: without it the first printed pages of a wide sheet show only its first two columns."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    if sheet.tables:
+        ws.print_title_rows = "1:1"
+    ws.oddFooter.left.text = f"{sheet.name} {sheet.name_en}"
+    ws.oddFooter.right.text = "&P / &N"
 
 
 def build_workbook(results: Mapping[str, Any], definitions: Mapping[str, tuple[str, str]] | None = None,
