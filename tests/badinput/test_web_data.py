@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
+from zhagen.store.models import Code
 
 _spec = importlib.util.spec_from_file_location("web_fixture", Path(__file__).parents[1] / "web" / "conftest.py")
 _web = importlib.util.module_from_spec(_spec)
@@ -25,21 +26,14 @@ TOKEN = "test-csrf-token"
 
 @pytest.fixture(scope="module")
 def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _web.build(tmp_path_factory.mktemp("web") / "proj")
-
-
-@pytest.fixture()
-def app(web_template: Path, tmp_path: Path) -> Iterator[flask.Flask]:
-    from zhagen.web.app import create_app
-
-    root = tmp_path / "proj"
-    shutil.copytree(web_template, root)
+    """The web tests' project with a 5,000-deep chain of codes and loops of parents, built once."""
+    root = _web.build(tmp_path_factory.mktemp("web") / "proj")
     with Project.open(root) as project, project.write() as session:
         parent = None
         for depth in range(DEPTH):
-            store_coding.upsert_code(session, id=f"deep{depth}", parent_id=parent, name_zh=f"层{depth}",
-                                     name_en="", level="category", family=None, paradigm_role=None,
-                                     definition="", origin="human", status="active")
+            session.add(Code(id=f"deep{depth}", parent_id=parent, name_zh=f"层{depth}", name_en="", level="category",
+                             family=None, paradigm_role=None, definition="", origin="human", status="active",
+                             version=1))
             parent = f"deep{depth}"
         for code_id in ("loop_a", "loop_b", "selfish"):
             store_coding.upsert_code(session, id=code_id, parent_id=None, name_zh=code_id, name_en="",
@@ -49,6 +43,15 @@ def app(web_template: Path, tmp_path: Path) -> Iterator[flask.Flask]:
         session.execute(text("UPDATE codes SET parent_id = 'loop_b' WHERE id = 'loop_a'"))
         session.execute(text("UPDATE codes SET parent_id = 'loop_a' WHERE id = 'loop_b'"))
         session.execute(text("UPDATE codes SET parent_id = 'selfish' WHERE id = 'selfish'"))
+    return root
+
+
+@pytest.fixture()
+def app(web_template: Path, tmp_path: Path) -> Iterator[flask.Flask]:
+    from zhagen.web.app import create_app
+
+    root = tmp_path / "proj"
+    shutil.copytree(web_template, root)
     application = create_app(root)
     application.config["TESTING"] = True
     yield application
@@ -92,3 +95,21 @@ def test_moves_and_merges_that_make_a_loop_are_refused(client, app: flask.Flask)
                                               ("[::2]:8000", 400), ("evil.example", 400), ("127.0.0.1.evil:80", 400)])
 def test_serving_on_ipv6_loopback_answers_and_other_hosts_do_not(client, host: str, status: int) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/", headers={"Host": host}).status_code == status
+
+
+def test_an_uploaded_file_is_stored_with_where_it_came_from(client, app: flask.Flask) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    text = "上传的访谈记录：当地电价和用工成本较低，是企业选址的重要原因。".encode()
+    response = client.post("/import", data={"csrf_token": TOKEN, "case": "gamma",
+                                            "files": [(io.BytesIO(text), "访谈.txt")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    project = app.extensions["zhagen"]
+    with project.read() as session:
+        sources = [s for (s,) in session.execute(text_sql("SELECT source FROM documents")).all()]
+    assert "upload:gamma/访谈.txt" in sources and not any("zhagen-upload-" in s for s in sources)
+
+
+def text_sql(statement: str):  # type: ignore[no-untyped-def]
+    return text(statement)

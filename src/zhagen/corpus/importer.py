@@ -94,9 +94,11 @@ def _case_for(path: Path, manifest: Manifest | None) -> tuple[str, str | None]:
 
 
 def _store_file(
-    project: Project, path: Path, docs: Sequence[ExtractedDocument], manifest: Manifest | None
+    project: Project, path: Path, docs: Sequence[ExtractedDocument], manifest: Manifest | None,
+    shown: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Store the documents extracted from one file in one transaction."""
+    """Store the documents extracted from one file in one transaction (``shown``: its source as stored)."""
+    shown = shown or _display(path, manifest)
     case_id, language = _case_for(path, manifest)
     info = manifest.cases.get(case_id) if manifest else None
     stored: list[dict[str, Any]] = []
@@ -119,7 +121,7 @@ def _store_file(
                 session,
                 text=doc.text,
                 content_hash=digest,
-                source=_display(path, manifest) if doc.row is None else f"{_display(path, manifest)}#row={doc.row}",
+                source=shown if doc.row is None else f"{shown}#row={doc.row}",
                 kind=doc.kind,
                 encoding=doc.encoding,
                 title=doc.title,
@@ -127,7 +129,7 @@ def _store_file(
                 case_id=case_id,
                 spans=((s.start, s.end, s.text) for s in spans),
             )
-            stored.append({"id": doc_id, "source": _display(path, manifest), "case": case_id, "units": len(spans)})
+            stored.append({"id": doc_id, "source": shown, "case": case_id, "units": len(spans)})
     return stored, unchanged
 
 
@@ -140,6 +142,7 @@ def import_sources(
     csv_title_column: str | None = "title",
     progress: ProgressCallback | None = None,
     follow_outside_links: bool = False,
+    shown_as: Callable[[Path], str] | None = None,
 ) -> ImportReport:
     """Import files and folders (recursively) into the project.
 
@@ -149,22 +152,25 @@ def import_sources(
     not files to read (pipes, devices, links that loop or leave the folder
     unless ``follow_outside_links``, files over the size limit) are skipped and
     listed in the report; nothing stops the import of the other files.
+    ``shown_as`` names a file's source as stored and reported (an upload's
+    temporary copy is not where it came from).
     """
     path_list = list(paths)
     report = ImportReport()
     files = (list(iter_source_files(path_list, skipped=report.skipped, follow_outside_links=follow_outside_links))
              if path_list else (manifest.files() if manifest else []))
     for path in files:
+        shown = safe_name(shown_as(path)) if shown_as is not None else _display(path, manifest)
         try:
             docs = read_source(path, csv_text_column=csv_text_column, csv_title_column=csv_title_column)
-            stored, unchanged = _store_file(project, path, docs, manifest)
+            stored, unchanged = _store_file(project, path, docs, manifest, shown)
         except UserError as exc:
-            report.failed.append(ImportFailure(_display(path), safe_name(exc.one_line())))
+            report.failed.append(ImportFailure(shown, safe_name(exc.one_line())))
         else:
-            report.warnings.extend(ImportFailure(_display(path), w) for d in docs[:1]
+            report.warnings.extend(ImportFailure(shown, w) for d in docs[:1]
                                    if (w := doubtful(d.text, d.encoding)) is not None)
             report.imported.extend(stored)
-            report.unchanged.extend([_display(path)] * unchanged)
+            report.unchanged.extend([shown] * unchanged)
         if progress is not None:
             progress(path)
     return report

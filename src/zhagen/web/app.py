@@ -783,7 +783,8 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
                     name = f"{stem}-{n}{suffix}"
                 used.add(name)
                 upload.save(folder / name)
-            report = import_sources(project, [folder]).to_dict()
+            report = import_sources(project, [folder], shown_as=lambda p: f"upload:{p.relative_to(folder.parent)}",
+                                    ).to_dict()
         prefix = str(folder) + os.sep
         for failure in report["failed"]:
             failure["source"] = failure["source"].replace(prefix, "")
