@@ -96,6 +96,7 @@ def fingerprint(project: Path) -> dict[str, str]:
         }
     digests = {k: hashlib.sha256(repr(v).encode()).hexdigest()[:16] for k, v in parts.items()}
     results = json.loads((project / "output" / "results.json").read_text(encoding="utf-8"))
+    results.get("study", {}).pop("name", None)  # the project folder's name: reference and victim differ by design
     digests["results.json"] = hashlib.sha256(json.dumps(_stable(results), sort_keys=True).encode()).hexdigest()[:16]
     return digests
 
