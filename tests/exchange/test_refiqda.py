@@ -88,8 +88,8 @@ def build_sample(root: Path) -> Project:
                                  attributes={"city": "成都", "province": "四川", "year": "2009", "code": "007"})
         store_corpus.upsert_case(s, "xa-byd", title="西安比亚迪", reserved=True,
                                  attributes={"city": "西安", "province": "陕西", "year": "2021", "code": "12"})
-        d1 = add_doc(project, s, DOC1, case_id="cd-boe", title="新闻报道", source="cases/cd-boe/news.md", kind="md")
-        d2 = add_doc(project, s, DOC2, case_id="xa-byd", title=None, source="cases/xa-byd/policy.txt")
+        d1 = add_doc(project, s, DOC1, case_id="cd-boe", title="新闻报道", source="cases/cd-boe/boe-chengdu-display-news.md", kind="md")
+        d2 = add_doc(project, s, DOC2, case_id="xa-byd", title=None, source="cases/xa-byd/xian-nev-local-supply-opinions.txt")
         d3 = add_doc(project, s, DOC3, case_id=None, title="孤立文档", source="loose/orphan.txt")
         code = store_coding.upsert_code
         code(s, id="transfer", parent_id=None, name_zh="产业转移", name_en="Industrial transfer", level="core",
@@ -249,7 +249,7 @@ def test_pyrefiqda_reads_the_export(sample: Project, tmp_path: Path) -> None:
 
     # Sources: internal:// plain text files, UTF-8, and code-point selections.
     sources = {s.name: s for s in proj.sources.text_source}
-    assert set(sources) == {"新闻报道", "policy.txt", "孤立文档"}
+    assert set(sources) == {"新闻报道", "xian-nev-local-supply-opinions.txt", "孤立文档"}
     for source in sources.values():
         assert source.plain_text_path == f"internal://{source.guid}.txt"
         assert source.plain_text_content is None
@@ -281,7 +281,7 @@ def test_pyrefiqda_reads_the_export(sample: Project, tmp_path: Path) -> None:
     assert len(notes) == 4
     assert all(n.plain_text_content is None and n.creation_date_time and n.creating_user in users and n.name
                for n in notes.values())
-    assert [r.target_guid for r in sources["policy.txt"].note_ref] == [notes["政策文本，注意日期。"].guid]
+    assert [r.target_guid for r in sources["xian-nev-local-supply-opinions.txt"].note_ref] == [notes["政策文本，注意日期。"].guid]
     assert trust_gov.note_ref[0].target_guid == notes["信任与合法性的区别？\n第二行"].guid
     [link] = proj.links.link
     assert link.origin_guid == notes["成都案例的补充说明。"].guid and link.target_guid == cases["cd-boe"].guid
