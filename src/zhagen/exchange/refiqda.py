@@ -87,7 +87,7 @@ from zhagen.corpus.language import detect_language
 from zhagen.errors import UserError
 from zhagen.exchange import refiqda_foreign
 from zhagen.exchange.qdpx_safety import QdpxArchive, open_qdpx, parse_xml
-from zhagen.exchange.refiqda_export import SUGGESTION_USER_SUFFIX, SUGGESTIONS_SET, export_qdc, export_qdpx
+from zhagen.exchange.refiqda_export import SUGGESTIONS_SET, export_qdc, export_qdpx
 from zhagen.exchange.refiqda_xml import (
     EXTRAS_MEMBER,
     GUID_NAMESPACE,
