@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# System packages that figures and browser tests use: a CJK font, Graphviz, Chromium.
+# System packages that figures and tests use: a CJK font, Graphviz, Chromium, PostgreSQL (the tests start a
+# throwaway server of their own with initdb/pg_ctl; nothing is started here).
 # Installed with apt-get when this machine has it and we may use it (root, or sudo without a password);
 # otherwise we say what is missing and go on: zhagen falls back and the tests that need them are skipped.
 set -u
-packages=(fonts-wqy-microhei graphviz chromium)
+packages=(fonts-wqy-microhei graphviz chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
