@@ -193,8 +193,11 @@ def test_schema_is_current_and_a_stamped_older_store_is_upgraded(project: Projec
 def test_copy_round_trip_keeps_every_table(tmp_path: Path, project: Project, pg_server) -> None:  # type: ignore[no-untyped-def]
     """SQLite -> PostgreSQL -> SQLite (or PostgreSQL -> SQLite -> PostgreSQL): the same rows and hashes."""
     views.add_memo(project, target_type="project", target_id=None, text="备忘 memo", title="t", coder="alice")
+    # a child whose id sorts before its parent's (the built-in study has such codes)
+    parent = decisions.create_code(project, name_zh="上位", coder="alice", code_id="zz_parent")
+    decisions.create_code(project, name_zh="下位", coder="alice", code_id="aa_child", parent_id=parent)
     before = table_hashes(project.engine)
-    assert before["documents"][0] == 3 and before["codings"][0] > 0 and before["decisions"][0] == 1
+    assert before["documents"][0] == 3 and before["codings"][0] > 0 and before["decisions"][0] == 3
     other = None if project.backend == "postgresql" else pg_server.create_database(f"c_{tmp_path.name[-8:]}x")
     with Project.init(tmp_path / "copy", database=other) as middle:
         copy_store(project.engine, middle.engine, where="copy")
