@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# System packages that the browser tests use: a CJK font for the browser and Chromium. Figures need neither: their
-# CJK font installs with zhagen. LibreOffice (about 200 MB) is not installed here: scripts/check-docx.sh uses it
+# System packages that the tests use: a CJK font for the browser, Chromium, and PostgreSQL (the tests start a
+# throwaway server of their own with initdb/pg_ctl; nothing is started here). Figures need neither font nor browser:
+# their CJK font installs with zhagen. LibreOffice (about 200 MB) is not installed here: scripts/check-docx.sh uses it
 # when present, and the test that opens the .docx in it is skipped without it.
 # Installed with apt-get when this machine has it and we may use it (root, or sudo without a password);
 # otherwise we say what is missing and go on: zhagen falls back and the tests that need them are skipped.
 set -u
-packages=(fonts-wqy-microhei chromium)
+packages=(fonts-wqy-microhei chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

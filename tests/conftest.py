@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import hypothesis  # noqa: F401  (loaded first: CPython 3.11.7 can fail to compile it after tests that ran threads)
 import pytest
 from typer.testing import CliRunner
 
@@ -62,3 +65,53 @@ def snapshot(cli: Callable[..., Any]) -> Callable[[Path], tuple[dict[str, Any], 
         return json.loads(result.stdout), dump_store(root)
 
     return take
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL for the session (started with initdb and pg_ctl, stopped at the end), or a skip
+    that says in one line why there is none."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("PostgreSQL tests skipped: psycopg is not installed (pip install 'zhagen[postgres]')")
+    from pgserver import PASSWORD, PostgresServer
+
+    try:
+        server = PostgresServer()
+    except (RuntimeError, OSError, KeyError) as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    before = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = PASSWORD  # as a lab sets it: never in the project folder
+    try:
+        yield server
+    finally:
+        server.stop()
+        if before is None:
+            os.environ.pop("PGPASSWORD", None)
+        else:
+            os.environ["PGPASSWORD"] = before
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Run a test on both stores."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database(backend: str, request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None for SQLite (zhagen.db in the project folder), else the URL of a new, empty PostgreSQL database."""
+    if backend == "sqlite":
+        yield None
+        return
+    server = request.getfixturevalue("pg_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = server.create_database(name)
+    try:
+        yield url
+    finally:
+        server.drop_database(name)

@@ -157,6 +157,11 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
     gold = gold or (project.root / "gold.csv" if (project.root / "gold.csv").is_file() else None)
     if gold is not None:
         results["reliability"] = reliability_section(project, outcome, gold)
+    from zhagen.team.adjudication import team_reliability
+
+    team = team_reliability(project)  # blind double coding by the team's people, if any
+    if team:
+        results["team_reliability"] = team
     return results
 
 

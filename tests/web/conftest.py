@@ -2,13 +2,16 @@
 
 Built once per test session (import, open coding, modelling take a few
 seconds), then copied for every test so that tests never see each other's
-changes.
+changes.  Every test runs on SQLite and on PostgreSQL: there the project is
+built once into a template database, and each test gets a fresh copy of it
+(``CREATE DATABASE ... TEMPLATE``).
 """
 
 from __future__ import annotations
 
 import shutil
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,7 +85,7 @@ ZH_BETA = """\
 """
 
 
-def build(root: Path) -> Path:
+def build(root: Path, database: str | None = None) -> Path:
     """A project at ``root``: three documents in two cases, coded by the machine, with results."""
     from zhagen.corpus.importer import import_sources
     from zhagen.pipeline import code_project
@@ -95,7 +98,7 @@ def build(root: Path) -> Path:
     (sources / "alpha" / "greenfield.md").write_text(EN_ALPHA, encoding="utf-8")
     (sources / "beta" / "chongqing.txt").write_text(ZH_BETA, encoding="utf-8")
     project_dir = root / "project"
-    with Project.init(project_dir, name="网页测试 web test") as project:
+    with Project.init(project_dir, name="网页测试 web test", database=database) as project:
         project.codebook_path.write_text(CODEBOOK, encoding="utf-8")
         report = import_sources(project, [sources])
         assert not report.failed, report.failed
@@ -107,16 +110,41 @@ def build(root: Path) -> Path:
     return project_dir
 
 
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def web_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+TEMPLATE_DB = "web_template"
+
+
 @pytest.fixture(scope="session")
-def template_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("webproject"))
+def template_project(tmp_path_factory: pytest.TempPathFactory, web_backend: str,
+                     request: pytest.FixtureRequest) -> Path:
+    if web_backend == "sqlite":
+        return build(tmp_path_factory.mktemp("webproject"))
+    server = request.getfixturevalue("pg_server")
+    return build(tmp_path_factory.mktemp("webproject-pg"), server.create_database(TEMPLATE_DB))
 
 
 @pytest.fixture()
-def project_dir(template_project: Path, tmp_path: Path) -> Path:
+def project_dir(template_project: Path, tmp_path: Path, web_backend: str,
+                request: pytest.FixtureRequest) -> Iterator[Path]:
     target = tmp_path / "project"
     shutil.copytree(template_project, target)
-    return target
+    if web_backend == "sqlite":
+        yield target
+        return
+    server = request.getfixturevalue("pg_server")
+    name = f"w_{uuid.uuid4().hex[:12]}"
+    url = server.create_database(name, template=TEMPLATE_DB)
+    settings = target / "zhagen.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace(f"/{TEMPLATE_DB}", f"/{name}"), encoding="utf-8")
+    try:
+        yield target
+    finally:
+        server.drop_database(name)
 
 
 @pytest.fixture()

@@ -165,12 +165,14 @@ def test_serve_makes_a_token_for_other_hosts(project_dir: Path, monkeypatch, cap
     assert client.get("/").status_code == 403
     assert client.get(f"/?token={token}").status_code == 303
     assert served["kwargs"]["host"] == "0.0.0.0" and served["kwargs"]["port"] == 8123
+    served["app"].extensions["zhagen"].close()
 
     web_app.serve(project_dir)  # the default: loopback, no token
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8000/" in out and "token" not in out
     assert served["kwargs"]["host"] == "127.0.0.1"
     assert served["app"].test_client().get("/").status_code == 200
+    served["app"].extensions["zhagen"].close()  # the requests after serve() returned opened new connections
 
 
 def test_loopback_server_refuses_other_host_names(client) -> None:  # type: ignore[no-untyped-def]

@@ -82,7 +82,8 @@ def make_engine(url_or_path: str | Path) -> Engine:
         except ImportError:
             raise UserError("PostgreSQL needs the psycopg driver", where=shown_url(url),
                             hint="pip install 'zhagen[postgres]'") from None
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # No ping before each checkout (a round trip per read); connections are renewed hourly instead.
+        return create_engine(url, pool_recycle=3600, pool_size=10, max_overflow=20)
     sqlite = url.startswith("sqlite")
     # A writer waits this long for another one (e.g. `zhagen serve` while `zhagen code` stores a run).
     engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS} if sqlite else {})

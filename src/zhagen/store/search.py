@@ -6,7 +6,10 @@ alike (case-insensitively).  The index is derived data: it is built lazily on
 the first search and rebuilt when the units change (checked by a cheap
 fingerprint), inside ``project.write()``.  A trigram index cannot match terms
 shorter than three characters, so those terms (``数据``, ``AI``) are matched
-with ``LIKE`` instead; on other databases every term is.
+with ``LIKE`` instead.  On PostgreSQL every term is matched with ``ILIKE``
+(case-insensitive like SQLite's), served by a trigram GIN index of the
+``pg_trgm`` extension where the database lets us create it (a trusted
+extension since PostgreSQL 13); without it the search still works, scanning.
 
 Several terms separated by spaces must all occur in a unit.
 """
@@ -85,10 +88,30 @@ def _has_trigram(session: Session) -> bool:
     return version >= (3, 34, 0)
 
 
+PG_INDEX = "ix_units_text_trgm"
+
+
+def _ensure_pg_index(project: Project) -> None:
+    """The trigram index of the units' text on PostgreSQL (made once; skipped where not allowed)."""
+    with project.read() as session:
+        if session.execute(text("select 1 from pg_indexes where indexname = :n"), {"n": PG_INDEX}).first():
+            return
+    try:
+        with project.write() as session:
+            session.execute(text("create extension if not exists pg_trgm"))
+            session.execute(text(f"create index if not exists {PG_INDEX} on units using gin (text gin_trgm_ops)"))
+    except Exception as exc:  # noqa: BLE001 - no right to create the extension: search scans instead
+        if "permission" not in str(exc).lower() and "extension" not in str(exc).lower():
+            raise
+
+
 def ensure_index(project: Project) -> bool:
     """Build or refresh the index if the units changed; returns whether FTS5 is available."""
     with project.read() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
         if not _is_sqlite(session) or not _has_trigram(session):
+            if postgres:
+                _ensure_pg_index(project)
             return False
         current = _fingerprint(session)
         exists = session.execute(
@@ -165,7 +188,9 @@ def search(
         short_terms = terms
     conditions = []
     for term in short_terms:
-        conditions.append(MeaningUnit.text.like(f"%{escape_like(term)}%", escape="\\"))
+        pattern = f"%{escape_like(term)}%"
+        like = MeaningUnit.text.like if use_fts or project.backend == "sqlite" else MeaningUnit.text.ilike
+        conditions.append(like(pattern, escape="\\"))
     if case_id:
         conditions.append(Document.case_id == case_id)
     if language:

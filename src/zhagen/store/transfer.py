@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, insert, select, text
+from sqlalchemy import Engine, Table, func, insert, select, text, update
 
 from zhagen.errors import UserError
 from zhagen.store.models import Base
@@ -98,9 +98,20 @@ def copy_store(source: Engine, target: Engine, *, where: str) -> dict[str, int]:
             if table.name == "meta":
                 connection.execute(table.delete())
             n = 0
+            # A column that points into its own table (a code's parent) is filled in after all rows are in:
+            # in primary-key order a child may come before its parent.
+            own = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+            later: list[dict[str, Any]] = []
             for batch in _rows(source, table):
+                if own:
+                    later.extend(row for row in batch if any(row[c] is not None for c in own))
+                    batch = [{**row, **{c: None for c in own}} for row in batch]
                 connection.execute(insert(table), batch)
                 n += len(batch)
+            for row in later:
+                keys = [c for c in table.primary_key.columns]
+                connection.execute(update(table).where(*(k == row[k.name] for k in keys))
+                                   .values({c: row[c] for c in own}))
             copied[table.name] = n
         if connection.dialect.name == "postgresql":
             _advance_sequences(connection)

@@ -295,7 +295,6 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     results_cache = graph.ResultsCache(project.root)
-    coder = project.settings.coder
     english = project.settings.language == "en"
 
     def code_name(code: views.CodeRow) -> str:
@@ -364,11 +363,13 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
     @app.context_processor
     def common() -> dict[str, Any]:
         with project.read() as s:
-            last = views.last_decision(s, coder)
+            last = views.last_decision(s, g.get("coder", project.settings.coder))
         return {
             "project_name": project.settings.name,
             "csrf_token": session.get("csrf", ""),
-            "coder": coder,
+            "coder": g.get("coder", project.settings.coder),
+            "role": g.get("role"),
+            "user": g.get("user"),
             "last_decision": last,
             "here": _current_path(),
             "htmx": getattr(g, "htmx", False),
@@ -540,10 +541,10 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
         code_id = (request.form.get("code_id") or "").strip()
         if new_name:
             code_id = decisions.create_code(project, name_zh=new_name, name_en=new_name if english else "",
-                                            coder=coder)
+                                            coder=g.coder)
         if not code_id:
             raise UserError("choose a code, or type the name of a new one")
-        decisions.add_coding(project, document_id=doc_id, start=start, end=end, code_id=code_id, coder=coder)
+        decisions.add_coding(project, document_id=doc_id, start=start, end=end, code_id=code_id, coder=g.coder)
         with project.read() as s:
             label = _label(s, code_id)
         return done(f"coded [{start}, {end}) as {label}", url_for("reader", doc_id=doc_id))
@@ -556,7 +557,7 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
             coding = views.coding_view(s, coding_id)
         if coding is None:
             raise UserError(f"no coding {coding_id}", hint="it may have been removed by a re-run; reload")
-        decisions.set_coding_status(project, coding_id, status, coder=coder, expected_version=version)
+        decisions.set_coding_status(project, coding_id, status, coder=g.coder, expected_version=version)
         with project.read() as s:
             label = _label(s, coding.code_id)
         verb = {"accepted": "accepted", "rejected": "rejected"}.get(status, status)
@@ -588,7 +589,7 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
         level = CHILD_LEVEL.get(code_map[parent_id].level, "concept") if parent_id else "category"
         new_id = decisions.create_code(project, name_zh=request.form.get("name_zh", ""),
                                        name_en=request.form.get("name_en", ""), parent_id=parent_id, level=level,
-                                       coder=coder)
+                                       coder=g.coder)
         return done(f"created code {request.form.get('name_zh', '').strip()} ({new_id})", url_for("codes"))
 
     def _code_or_404(code_id: str) -> views.CodeRow:
@@ -628,14 +629,14 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
         old = _code_or_404(code_id)
         name_en = request.form.get("name_en")
         decisions.rename_code(project, code_id, name_zh=request.form.get("name_zh", ""), name_en=name_en,
-                              coder=coder, expected_version=_opt_int(request.form.get("version")))
+                              coder=g.coder, expected_version=_opt_int(request.form.get("version")))
         return done(f"renamed {code_name(old)} to {request.form.get('name_zh', '').strip()}", url_for("codes"))
 
     @app.post("/codes/<code_id>/move")
     def move_code(code_id: str) -> Response:
         _code_or_404(code_id)
         parent_id = (request.form.get("parent_id") or "").strip() or None
-        decisions.move_code(project, code_id, parent_id=parent_id, coder=coder,
+        decisions.move_code(project, code_id, parent_id=parent_id, coder=g.coder,
                             expected_version=_opt_int(request.form.get("version")))
         return done(f"moved {code_id} under {parent_id or 'the top level'}", url_for("codes"))
 
@@ -649,13 +650,13 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
                 f"code {code_id} was changed by someone else (version {code.version}, you saw {expected})",
                 hint="reload to see the current state, then decide again",
             )
-        moved = decisions.merge_codes(project, code_id, target, coder=coder)
+        moved = decisions.merge_codes(project, code_id, target, coder=g.coder)
         return done(f"merged {code_id} into {target} ({moved} codings moved)", url_for("codes"))
 
     @app.post("/codes/<code_id>/delete")
     def delete_code(code_id: str) -> Response:
         code = _code_or_404(code_id)
-        decisions.reject_code(project, code_id, coder=coder, expected_version=_opt_int(request.form.get("version")))
+        decisions.reject_code(project, code_id, coder=g.coder, expected_version=_opt_int(request.form.get("version")))
         return done(f"deleted code {code_name(code)} ({code_id}); undo brings it back", url_for("codes"))
 
     # ------------------------------------------------------------- memos
@@ -674,25 +675,25 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
     def add_memo() -> Response:
         target_type = request.form.get("target_type", "project")
         views.add_memo(project, target_type=target_type, target_id=request.form.get("target_id") or None,
-                       text=request.form.get("text", ""), title=request.form.get("title", ""), coder=coder)
+                       text=request.form.get("text", ""), title=request.form.get("title", ""), coder=g.coder)
         return done("memo saved", url_for("memos"))
 
     @app.post("/memos/<int:memo_id>")
     def update_memo(memo_id: int) -> Response:
         views.update_memo(project, memo_id, text=request.form.get("text", ""), title=request.form.get("title", ""),
-                          coder=coder, expected=request.form.get("stamp") or None)
+                          coder=g.coder, expected=request.form.get("stamp") or None)
         return done("memo updated", url_for("memos"))
 
     @app.post("/memos/<int:memo_id>/delete")
     def delete_memo(memo_id: int) -> Response:
-        views.delete_memo(project, memo_id, coder=coder, expected=request.form.get("stamp") or None)
+        views.delete_memo(project, memo_id, coder=g.coder, expected=request.form.get("stamp") or None)
         return done("memo deleted; undo brings it back", url_for("memos"))
 
     # ------------------------------------------------------------- undo and the log
 
     @app.post("/undo")
     def undo() -> Response:
-        action = decisions.undo_last(project, coder=coder)
+        action = decisions.undo_last(project, coder=g.coder)
         if action is None:
             flash("nothing to undo", "ok")
             return redirect(_safe_next(request.form.get("next"), url_for("overview")), code=303)
@@ -796,6 +797,10 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
         page = render_template("import.html", nav="import", report=report, cases=read(views.case_ids))
         return Response(page, status=status)  # type: ignore[return-value]
 
+    from zhagen.web import auth, team
+
+    auth.install(app, project)  # who is asking (g.coder, g.role): a login once the project has users
+    team.install(app, project)  # samples, blind coding, agreement and adjudication
     return app
 
 
