@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zhagen.errors import UserError
+from zhagen.exchange.cells import csv_safe
 from zhagen.files import write_bytes_atomic
 
 REQUIRED_SECTIONS = ("cases", "open_coding", "axial_coding", "selective_coding", "typology")
@@ -668,9 +669,9 @@ def csv_text(table: Table) -> str:
     """The table as CSV text (header row, then the rows); ``\\r\\n`` line ends as Excel writes them."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.headers)
+    writer.writerow([csv_safe(h) for h in table.headers])
     for row in table.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else csv_safe(v) for v in row])
     return buffer.getvalue()
 
 
@@ -694,5 +695,5 @@ def read_csv(path: Path) -> list[list[str]]:
 
 
 def as_strings(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
-    """Rows as CSV reads them back (for comparisons)."""
-    return [["" if v is None else str(v) for v in row] for row in rows]
+    """Rows as CSV reads them back (for comparisons); text that looks like a formula has its apostrophe."""
+    return [["" if v is None else str(csv_safe(v)) for v in row] for row in rows]

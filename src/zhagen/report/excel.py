@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from zhagen.exchange.cells import looks_like_formula
 from zhagen.exchange.tables import Sheet, Table, build_sheets
 from zhagen.files import write_atomic
 
@@ -88,6 +89,8 @@ def _write_table(ws: Worksheet, table: Table, top: int, widths: list[float], *, 
     header_row = row
     for col, header in enumerate(table.headers, start=1):
         cell = ws.cell(row=row, column=col, value=header)
+        if looks_like_formula(header):
+            cell.data_type = "s"
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = HEADER_ALIGN
@@ -100,6 +103,8 @@ def _write_table(ws: Worksheet, table: Table, top: int, widths: list[float], *, 
         lines = 1
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=col, value=value)
+            if looks_like_formula(value):
+                cell.data_type = "s"  # text as given, never a formula (zhagen.exchange.cells)
             cell.alignment = WRAP_TOP
             cell.border = BORDER
             if isinstance(value, str) and col - 1 < len(widths):
