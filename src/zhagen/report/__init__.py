@@ -34,6 +34,7 @@ from zhagen.report.figures import path_model_caption, path_model_dot, render_fig
 from zhagen.report.fonts import find_cjk_font
 from zhagen.report.html import write_html
 from zhagen.report.methods import methods_markdown, methods_text
+from zhagen.report.sources import has_sources, source_sheet, source_table
 
 __all__ = ["LANGUAGES", "resolve_definitions", "write_outputs"]
 
@@ -73,14 +74,16 @@ def resolve_definitions(results: Mapping[str, Any], out_dir: Path,
 
 
 def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
-                  codebook: Any = None, audit: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
+                  codebook: Any = None, audit: Mapping[str, Any] | None = None,
+                  sources: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
     """Write the HTML report, the workbook, CSV tables, figures and graph exports into ``out_dir``.
 
     Returns the written paths by kind (``html``, ``xlsx``, ``docx``, ``methods``, ``tables``, ``figures``, ``graph``) and
     ``notes``: one line per fallback (no CJK font, no Graphviz, a section not computed, ...).
     ``lang`` is the language of the figure files and the report's initial language ("zh" or "en").
     ``audit`` (memos and decisions, :func:`zhagen.report.audit.collect`) adds the audit trail to the report,
-    the workbook (a sheet), the CSV tables and ``results.docx`` (an appendix).
+    the workbook (a sheet), the CSV tables and ``results.docx`` (an appendix).  ``sources``
+    (:func:`zhagen.report.sources.collect`) adds the source table (资料来源表) to all of them.
     """
     if lang not in LANGUAGES:
         raise UserError(f"unknown report language {lang!r}", where="lang", hint="use 'zh' or 'en'")
@@ -93,6 +96,8 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     definitions, notes = resolve_definitions(results, out_dir, codebook)
 
     sheets = build_sheets(results, definitions)
+    if has_sources(sources):
+        sheets.insert(0, source_sheet(sources))
     if audit is not None:
         sheets.append(audit_sheet(audit))
     tables = [write_csv(table, out_dir / "tables" / f"{table.key}.csv") for sheet in sheets for table in sheet.tables]
@@ -136,7 +141,8 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     }
     listing = {kind: [os.path.relpath(p, out_dir) for p in paths] for kind, paths in written.items()}
     html = write_html(results, out_dir / "report.html", lang=lang, figures=svgs, notes=notes,
-                      definitions=definitions, outputs=listing, audit=audit)
+                      definitions=definitions, outputs=listing, audit=audit,
+                      sources=source_table(sources) if has_sources(sources) else None)
     written["html"] = [str(html)]
     written["notes"] = list(notes)
     return written

@@ -211,7 +211,7 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
                 figures: Mapping[str, Mapping[str, bytes | str]] | None = None,
                 notes: Sequence[str] = (), definitions: Mapping[str, tuple[str, str]] | None = None,
                 outputs: Mapping[str, Sequence[str]] | None = None,
-                audit: Mapping[str, Any] | None = None) -> str:
+                audit: Mapping[str, Any] | None = None, sources: Any = None) -> str:
     """The report as one HTML string (with an audit-trail section when ``audit`` is given).
 
     ``figures`` maps a figure name to its SVG per language (``{"zh": ..., "en": ...}``);
@@ -234,7 +234,8 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
     return template.render(r=results, vm=vm, lang="en" if lang == "en" else "zh", figures=images,
                            figure_titles=titles, methods=methods_text(results)[0], coder=coder_names,
                            saturation_text=saturation_text(results),
-                           audit=[memo_table(audit), decision_table(audit)] if audit is not None else [], notes=list(notes), css=css, script=script,
+                           audit=[memo_table(audit), decision_table(audit)] if audit is not None else [],
+                           sources=sources, notes=list(notes), css=css, script=script,
                            ref=quote_ref, outputs=outputs or {})
 
 
