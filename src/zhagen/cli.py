@@ -322,11 +322,14 @@ def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOptio
 def report(root: ProjectDir) -> None:
     """Re-write the report, workbook, tables and figures from the project's latest results."""
     from zhagen.report import write_outputs
+    from zhagen.report.audit import collect
+    from zhagen.report.sources import collect as collect_sources
     from zhagen.study import load_results
 
     with Project.open(root) as project:
         base = project.root if (project.root / "results.json").is_file() else project.output_dir
-        written = write_outputs(load_results(base / "results.json"), base, codebook=project.codebook_path)
+        written = write_outputs(load_results(base / "results.json"), base, codebook=project.codebook_path,
+                                audit=collect(project), sources=collect_sources(project))
     print_written(written)
 
 

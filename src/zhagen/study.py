@@ -183,10 +183,13 @@ def write_all(project: Project, out: Path, results: dict[str, Any], step: Step =
     """results.json, the report, workbook, tables, figures, graphs and the REFI-QDA project."""
     from zhagen.exchange.refiqda import export_qdpx
     from zhagen.report import write_outputs
+    from zhagen.report.audit import collect as collect_audit
+    from zhagen.report.sources import collect as collect_sources
 
     write_results(out, results)
     step("report, workbook, figures")
-    written = write_outputs(results, out, codebook=project.codebook_path)
+    written = write_outputs(results, out, codebook=project.codebook_path, audit=collect_audit(project),
+                            sources=collect_sources(project))
     step("REFI-QDA export")
     export_qdpx(project, out / "study.qdpx", with_suggestions=True)  # the machine's analysis: suggestions, marked
     written["qdpx"] = [str(out / "study.qdpx")]

@@ -28,11 +28,13 @@ from zhagen.files import write_text_atomic
 from zhagen.exchange.graph import write_graphs
 from zhagen.exchange.tables import build_sheets, check_results, definitions_from_codebook, section, write_csv
 from zhagen.report.excel import write_workbook
-from zhagen.report.docx import write_docx
+from zhagen.report.audit import audit_sheet, decision_table, memo_table
+from zhagen.report.docx import Appendix, write_docx
 from zhagen.report.figures import path_model_caption, path_model_dot, render_figures, write_figures
 from zhagen.report.fonts import find_cjk_font
 from zhagen.report.html import write_html
 from zhagen.report.methods import methods_markdown, methods_text
+from zhagen.report.sources import has_sources, source_sheet, source_table
 
 __all__ = ["LANGUAGES", "resolve_definitions", "write_outputs"]
 
@@ -72,12 +74,16 @@ def resolve_definitions(results: Mapping[str, Any], out_dir: Path,
 
 
 def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
-                  codebook: Any = None) -> dict[str, list[str]]:
+                  codebook: Any = None, audit: Mapping[str, Any] | None = None,
+                  sources: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
     """Write the HTML report, the workbook, CSV tables, figures and graph exports into ``out_dir``.
 
     Returns the written paths by kind (``html``, ``xlsx``, ``docx``, ``methods``, ``tables``, ``figures``, ``graph``) and
     ``notes``: one line per fallback (no CJK font, no Graphviz, a section not computed, ...).
     ``lang`` is the language of the figure files and the report's initial language ("zh" or "en").
+    ``audit`` (memos and decisions, :func:`zhagen.report.audit.collect`) adds the audit trail to the report,
+    the workbook (a sheet), the CSV tables and ``results.docx`` (an appendix).  ``sources``
+    (:func:`zhagen.report.sources.collect`) adds the source table (资料来源表) to all of them.
     """
     if lang not in LANGUAGES:
         raise UserError(f"unknown report language {lang!r}", where="lang", hint="use 'zh' or 'en'")
@@ -90,6 +96,10 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     definitions, notes = resolve_definitions(results, out_dir, codebook)
 
     sheets = build_sheets(results, definitions)
+    if has_sources(sources):
+        sheets.insert(0, source_sheet(sources))
+    if audit is not None:
+        sheets.append(audit_sheet(audit))
     tables = [write_csv(table, out_dir / "tables" / f"{table.key}.csv") for sheet in sheets for table in sheet.tables]
     workbook = write_workbook(results, out_dir / "results.xlsx", definitions, sheets)
 
@@ -113,7 +123,9 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     docx = write_docx(results, out_dir / "results.docx", [t for sheet in sheets for t in sheet.tables],
                       {p.stem: p for p in figure_paths if p.suffix == ".png"},
                       captions={"path_model": (path_model_caption(results, "zh"), path_model_caption(results, "en"))},
-                      methods=(texts["zh"], texts["en"]))
+                      methods=(texts["zh"], texts["en"]),
+                      appendices=[Appendix("审计轨迹：备忘录与决策日志", "Audit trail: memos and decision log",
+                                           [memo_table(audit), decision_table(audit)])] if audit is not None else [])
     graphs = write_graphs(results, out_dir, lang)
     dot = out_dir / "path_model.dot"
     write_text_atomic(dot, path_model_dot(results, lang, font.family))
@@ -129,7 +141,8 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     }
     listing = {kind: [os.path.relpath(p, out_dir) for p in paths] for kind, paths in written.items()}
     html = write_html(results, out_dir / "report.html", lang=lang, figures=svgs, notes=notes,
-                      definitions=definitions, outputs=listing)
+                      definitions=definitions, outputs=listing, audit=audit,
+                      sources=source_table(sources) if has_sources(sources) else None)
     written["html"] = [str(html)]
     written["notes"] = list(notes)
     return written

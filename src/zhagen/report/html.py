@@ -43,6 +43,7 @@ from zhagen.exchange.tables import (
     section,
 )
 from zhagen.files import write_bytes_atomic
+from zhagen.report.audit import decision_table, memo_table
 from zhagen.report.methods import methods_text, saturation_text
 
 ATTRIBUTE_NAMES = {
@@ -210,8 +211,9 @@ def view_model(results: Mapping[str, Any], definitions: Mapping[str, tuple[str, 
 def render_html(results: Mapping[str, Any], *, lang: str = "zh",
                 figures: Mapping[str, Mapping[str, bytes | str]] | None = None,
                 notes: Sequence[str] = (), definitions: Mapping[str, tuple[str, str]] | None = None,
-                outputs: Mapping[str, Sequence[str]] | None = None) -> str:
-    """The report as one HTML string.
+                outputs: Mapping[str, Sequence[str]] | None = None,
+                audit: Mapping[str, Any] | None = None, sources: Any = None) -> str:
+    """The report as one HTML string (with an audit-trail section when ``audit`` is given).
 
     ``figures`` maps a figure name to its SVG per language (``{"zh": ..., "en": ...}``);
     a figure missing in one language shows the other one.
@@ -232,7 +234,9 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
     titles["path_model"] = figure_title("path_model", results)
     return template.render(r=results, vm=vm, lang="en" if lang == "en" else "zh", figures=images,
                            figure_titles=titles, methods=methods_text(results)[0], coder=coder_names,
-                           saturation_text=saturation_text(results), notes=list(notes), css=css, script=script,
+                           saturation_text=saturation_text(results),
+                           audit=[memo_table(audit), decision_table(audit)] if audit is not None else [],
+                           sources=sources, notes=list(notes), css=css, script=script,
                            ref=quote_ref, outputs=outputs or {})
 
 

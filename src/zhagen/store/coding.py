@@ -329,3 +329,9 @@ def replay_code_decision(session: Session, action: str, p: Mapping[str, Any], *,
                                              Coding.unit_id.in_([int(u) for u in p["unit_ids"]]))
                         .values(code_id=p["new_id"]))
     session.flush()
+
+
+def decision_history(session: Session) -> list[tuple[int, datetime, str, str, dict[str, Any], bool]]:
+    """Every decision with its time and whether it was undone: (id, at, coder, action, payload, undone)."""
+    return [(d.id, d.at, d.coder, d.action, dict(d.payload), bool(d.undone))
+            for d in session.scalars(select(Decision).order_by(Decision.id))]
