@@ -37,3 +37,13 @@ def gold_path() -> Path:
 def manifest() -> Manifest:
     """The manifest of the built-in corpus, assembled from the per-case files."""
     return manifest_from_case_files(cases_dir().glob("*/case.yaml"), source="built-in study", base=study_dir())
+
+
+def scope_path() -> Path:
+    """The places that put a text inside the study's scope (a transfer into western China)."""
+    return study_dir() / "scope.yaml"
+
+
+def reading_path() -> Path:
+    """The calibrated reading of patterns and forces, trained by ``bench/realtexts.py --fit``."""
+    return study_dir() / "reading.json"
