@@ -54,10 +54,19 @@ def prepare_builtin(out: Path) -> Project:
     return project
 
 
+def agrees(case: dict[str, Any]) -> bool:
+    """A case agrees with the team's label when it is read as that pattern, or read as mixed (a hybrid) with the
+    label among the patterns that share it; without a reading, when its leading pattern is the label."""
+    if case.get("reading") == "mixed":
+        return case["label"] in case.get("sharing", [])
+    return (case.get("reading") or case.get("pattern")) == case["label"]
+
+
 def pattern_agreement(results: dict[str, Any]) -> dict[str, Any]:
-    """Share of cases whose dominant pattern equals the label the team assigned."""
+    """Share of cases whose reading agrees with the label the team assigned (see :func:`agrees`), with the stricter
+    share whose leading pattern equals the label, and the cases read as mixed."""
     rows = [c for c in results["cases"] if c.get("label")]
-    hits = [c for c in rows if c.get("pattern") == c["label"]]
+    hits = [c for c in rows if agrees(c)]
     confusion: dict[str, dict[str, int]] = {}
     for case in rows:
         confusion.setdefault(case["label"], {}).setdefault(str(case.get("pattern")), 0)
@@ -68,11 +77,10 @@ def pattern_agreement(results: dict[str, Any]) -> dict[str, Any]:
         "agreeing": len(hits),
         "disagreeing": sorted(c["id"] for c in rows if c not in hits),
         "confusion": confusion,
+        "leading_pattern_agreement": round(sum(c.get("pattern") == c["label"] for c in rows) / len(rows), 4)
+        if rows else None,
         # the reading rule (docs/method.md): cases read as mixed, with the patterns that share them
         "mixed": {c["id"]: c.get("sharing", []) for c in rows if c.get("reading") == "mixed"},
-        "reading_agreement": round(sum(c.get("reading") == c["label"] for c in rows) / len(rows), 4) if rows else None,
-        "mixed_including_label": sorted(c["id"] for c in rows if c.get("reading") == "mixed"
-                                        and c["label"] in c.get("sharing", [])),
     }
 
 
