@@ -2,10 +2,10 @@
 
 1. Built-in corpus, leave one case out: the deductive coder never sees labels;
    the document classifier is trained on the other cases only.
-2. Held-out texts written in other styles about other projects, scored by a
-   model trained on the whole built-in corpus: tests/data/heldout* (which of
-   them served for development and which were measured once is recorded in
-   docs/benchmarks.md).
+2. The synthetic regression sets: texts the team wrote in other styles about
+   other projects (tests/data/heldout*), scored by a model trained on the whole
+   built-in corpus. They are regression tests, not evidence of accuracy on real
+   material: that is bench/realtexts.py.
 
 Usage: python bench/quality.py [--weights 0,0.3,0.5,0.7,1] [--sets heldout5,heldout6] [--no-loco] [--misses]
                               [--codebook PATH]

@@ -18,13 +18,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from zhagen.analysis.reading import ReadingSettings, read_pattern
 from zhagen.analysis.typology import profile
 from zhagen.coding.codebook import Codebook, load_codebook
-from zhagen.coding.documents import DocumentClassifier, DocumentSettings, combine, pattern_examples
+from zhagen.coding.documents import (
+    EVIDENT,
+    CalibratedReading,
+    DocumentClassifier,
+    DocumentSettings,
+    TextEvidence,
+    combine,
+    pattern_examples,
+)
 from zhagen.coding.deductive import CodeScore, DeductiveCoder
 from zhagen.coding.engine import EngineSettings, level_maps
 from zhagen.coding.selective import Link, path_model
 from zhagen.corpus.readers import read_source
+from zhagen.analysis.scope import Scope
 from zhagen.studies import transfer
 from zhagen.units.segment import segment
 
@@ -55,6 +65,12 @@ def corpus_documents() -> list[CorpusDocument]:
     return list(_corpus())
 
 
+def transfer_reading() -> CalibratedReading | None:
+    """The calibrated reading shipped with the study (None when it has not been trained)."""
+    path = transfer.reading_path()
+    return CalibratedReading.from_json(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 def units_of(text: str) -> list[str]:
     return [span.text for span in segment(text)]
 
@@ -69,6 +85,9 @@ class StudyModel:
         self.classifier = classifier
         self.edges = edges
         self.settings = settings
+        self.reading = transfer_reading()
+        self.reading_settings = ReadingSettings()
+        self.scope = Scope.from_file(transfer.scope_path())
         self.patterns = [m.id for m in codebook.by_level("main_category") if m.family == "pattern"]
         self.forces = [m.id for m in codebook.by_level("main_category") if m.family == "force"]
 
@@ -109,24 +128,47 @@ class StudyModel:
         units = [u for text in texts for u in units_of(text)]
         return units, self.coder.predict(units)
 
-    def assess_case(self, texts: Sequence[str], *, classifier: DocumentClassifier | None = None,
-                    weight: float | None = None) -> dict[str, Any]:
-        """Pattern and forces of several texts about one project, pooled."""
+    def evidence(self, texts: Sequence[str], *, classifier: DocumentClassifier | None = None) -> tuple[
+            TextEvidence, list[str], list[list[CodeScore]]]:
+        """The document-level evidence of several texts about one project, pooled (title and lead: the first text's)."""
         units, codings = self._code(texts)
-        mains, _ = level_maps(codings, self.codebook)
-        prof = profile(mains, range(len(units)), self.patterns, self.forces)
+        mains, cats = level_maps(codings, self.codebook)
         classifier = classifier or self.classifier
-        weight = self.settings.classifier_weight if weight is None else weight
         probabilities = None
         if classifier is not None and texts:
             rows = classifier.predict_proba(list(texts))
             probabilities = {p: sum(r[p] for r in rows) / len(rows) for p in self.patterns}
-        unit_scores = prof.pattern_scores if prof.pattern is not None else dict.fromkeys(self.patterns, 0.0)
-        scores = combine(unit_scores, probabilities, weight if prof.pattern is not None else 1.0)
-        pattern = max(self.patterns, key=lambda p: (scores[p], -self.patterns.index(p))) if any(scores.values()) else None
-        return {"pattern": pattern, "pattern_scores": scores, "forces": prof.forces,
+        return TextEvidence(mains, cats, probabilities), units, codings
+
+    def assess_case(self, texts: Sequence[str], *, classifier: DocumentClassifier | None = None,
+                    weight: float | None = None) -> dict[str, Any]:
+        """Pattern reading (one pattern, mixed or none), pattern scores and forces of several texts about one project."""
+        evidence, units, codings = self.evidence(texts, classifier=classifier)
+        prof = profile(evidence.mains, range(len(units)), self.patterns, self.forces)
+        return {**self.judge(evidence, in_scope=self.scope.in_scope(texts), weight=weight),
                 "evidence": {k: [units[u] for u in v] for k, v in prof.evidence.items()}, "codings": codings,
                 "units": units}
+
+    def judge(self, evidence: TextEvidence, *, in_scope: bool, weight: float | None = None) -> dict[str, Any]:
+        """Pattern scores, forces and the reading (one pattern, mixed or none) from a text's evidence: the calibrated
+        reading when the study ships one, else unit evidence mixed with the document classifier."""
+        unclear = off_topic = 0.0
+        if self.reading is not None:
+            classes = self.reading.class_scores(evidence)
+            scores = {p: classes[p] for p in self.patterns}
+            unclear, off_topic = classes.get("unclear", 0.0), classes.get("off_topic", 0.0)
+            forces = self.reading.force_scores(evidence)
+        else:
+            prof = profile(evidence.mains, range(len(evidence.mains)), self.patterns, self.forces)
+            weight = self.settings.classifier_weight if weight is None else weight
+            unit_scores = prof.pattern_scores if prof.pattern is not None else dict.fromkeys(self.patterns, 0.0)
+            scores = combine(unit_scores, evidence.classifier, weight if prof.pattern is not None else 1.0)
+            forces = prof.forces
+        evidenced = sum(any(m.get(p, 0.0) >= EVIDENT for p in self.patterns) for m in evidence.mains)
+        reading = read_pattern(scores, self.patterns, evidence_units=evidenced, in_scope=in_scope,
+                               unclear=unclear, off_topic=off_topic, settings=self.reading_settings)
+        return {"pattern": reading.pattern, "sharing": list(reading.sharing), "reading": reading.reason,
+                "pattern_scores": scores, "forces": forces}
 
     def assess_text(self, text: str, *, weight: float | None = None) -> dict[str, Any]:
         return self.assess_case([text], weight=weight)
@@ -193,9 +235,11 @@ def assess_files(paths: Sequence[Path]) -> list[dict[str, Any]]:
             results.append({
                 "file": doc.source,
                 "pattern": found["pattern"],
+                "sharing": found["sharing"],
+                "reading": found["reading"],
                 "pattern_scores": found["pattern_scores"],
                 "forces": found["forces"],
                 "evidence": [{"code": k, "text": t} for k, texts in sorted(found["evidence"].items()) for t in texts[:3]],
-                "suggestions": model.suggestions(found["pattern"], found["forces"], codes),
+                "suggestions": model.suggestions(found["sharing"][0] if found["sharing"] else None, found["forces"], codes),
             })
     return results

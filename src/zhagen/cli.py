@@ -261,7 +261,8 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
         forces = case.get("forces", {})
         mark = " (reserved)" if case["reserved"] else ""
         table.add_row(
-            case["id"] + mark, str(case.get("city") or ""), str(case.get("label") or ""), str(case.get("pattern")),
+            case["id"] + mark, str(case.get("city") or ""), str(case.get("label") or ""),
+            str(case.get("pattern")) + (f" (mixed: {' + '.join(case.get('sharing', []))})" if case.get("reading") == "mixed" else ""),
             *(f"{forces.get(f, 0):.2f}" for f in ("market", "labor_division", "institutional")),
         )
     out.print(table)
@@ -274,6 +275,8 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
     )
     out.print(f"core category: {selective['core_category']['name_zh']} / {selective['core_category']['name_en']}")
     out.print(f"pattern agreement with the team's labels: {check['pattern_agreement']} ({check['agreeing']}/{check['cases']})")
+    if check.get("mixed"):
+        out.print(f"read as mixed (hybrid): {', '.join(sorted(check['mixed']))}")
     out.print(f"story line: {selective['story_line']['zh']}")
     out.print(f"results: {out_dir / 'results.json'}")
 
@@ -348,7 +351,7 @@ def assess(
         return
     for item in results:
         table = Table(title=item["file"], show_header=False)
-        table.add_row("pattern", str(item["pattern"]))
+        table.add_row("pattern", str(item["pattern"]) + (f" ({' + '.join(item['sharing'])})" if item["pattern"] == "mixed" else ""))
         table.add_row("scores", ", ".join(f"{k} {v:.2f}" for k, v in item["pattern_scores"].items()))
         table.add_row("forces", ", ".join(f"{k} {v:.2f}{' ✓' if v >= 0.5 else ''}" for k, v in item["forces"].items()))
         for evidence in item["evidence"][:6]:

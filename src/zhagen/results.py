@@ -55,6 +55,8 @@ def _link(link: Link, quotes: Quotes, keep: Sequence[int]) -> dict[str, Any]:
 def _profile(profile: Profile, quotes: Quotes) -> dict[str, Any]:
     return {
         "pattern": profile.pattern,
+        "reading": profile.reading,
+        "sharing": list(profile.sharing),
         "pattern_scores": profile.pattern_scores,
         "forces": profile.forces,
         "evidence": {key: quotes(units, limit=3) for key, units in profile.evidence.items()},

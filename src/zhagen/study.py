@@ -19,6 +19,7 @@ from typing import Any
 from zhagen.analysis.corpus_profile import corpus_profile
 from zhagen.analysis.reliability import machine_vs_gold, read_gold
 from zhagen.analysis.saturation import SaturationSettings, case_code_sets, guest_test, reserved_case_test
+from zhagen.analysis.reading import CASE_READING, NONE, read_pattern
 from zhagen.analysis.typology import Profile
 from zhagen.coding.codebook import Codebook, load_codebook
 from zhagen.coding.documents import DocumentSettings, combine, leave_one_case_out
@@ -53,10 +54,19 @@ def prepare_builtin(out: Path) -> Project:
     return project
 
 
+def agrees(case: dict[str, Any]) -> bool:
+    """A case agrees with the team's label when it is read as that pattern, or read as mixed (a hybrid) with the
+    label among the patterns that share it; without a reading, when its leading pattern is the label."""
+    if case.get("reading") == "mixed":
+        return case["label"] in case.get("sharing", [])
+    return (case.get("reading") or case.get("pattern")) == case["label"]
+
+
 def pattern_agreement(results: dict[str, Any]) -> dict[str, Any]:
-    """Share of cases whose dominant pattern equals the label the team assigned."""
+    """Share of cases whose reading agrees with the label the team assigned (see :func:`agrees`), with the stricter
+    share whose leading pattern equals the label, and the cases read as mixed."""
     rows = [c for c in results["cases"] if c.get("label")]
-    hits = [c for c in rows if c.get("pattern") == c["label"]]
+    hits = [c for c in rows if agrees(c)]
     confusion: dict[str, dict[str, int]] = {}
     for case in rows:
         confusion.setdefault(case["label"], {}).setdefault(str(case.get("pattern")), 0)
@@ -67,6 +77,10 @@ def pattern_agreement(results: dict[str, Any]) -> dict[str, Any]:
         "agreeing": len(hits),
         "disagreeing": sorted(c["id"] for c in rows if c not in hits),
         "confusion": confusion,
+        "leading_pattern_agreement": round(sum(c.get("pattern") == c["label"] for c in rows) / len(rows), 4)
+        if rows else None,
+        # the reading rule (docs/method.md): cases read as mixed, with the patterns that share them
+        "mixed": {c["id"]: c.get("sharing", []) for c in rows if c.get("reading") == "mixed"},
     }
 
 
@@ -82,19 +96,29 @@ def with_case_classifier(project: Project, profiles: dict[str, Profile], codeboo
         texts = {c.id: [document_text(session, d) or "" for d in c.document_ids] for c in cases}
     labels = {c.id: c.attributes["pattern"] for c in cases if c.attributes.get("pattern") in patterns}
     if len(set(labels.values())) < 2:
-        return profiles
+        return {case: with_reading(prof, patterns) for case, prof in profiles.items()}
     settings = DocumentSettings()
     training = [c for c in labels if c not in reserved]
     probabilities = leave_one_case_out(texts, labels, training, codebook, patterns, settings)
     mixed = {}
     for case, prof in profiles.items():
         if case not in probabilities or prof.pattern is None:
-            mixed[case] = prof
+            mixed[case] = with_reading(prof, patterns)
             continue
         scores = combine(prof.pattern_scores, probabilities[case], settings.classifier_weight)
         pattern = max(patterns, key=lambda p: (scores[p], -patterns.index(p)))
-        mixed[case] = replace(prof, pattern=pattern, pattern_scores=scores)
+        mixed[case] = with_reading(replace(prof, pattern=pattern, pattern_scores=scores), patterns)
     return mixed
+
+
+def with_reading(prof: Profile, patterns: list[str]) -> Profile:
+    """The case's reading by the rule of :mod:`zhagen.analysis.reading` (one pattern, mixed or none); the case's
+    ``pattern`` stays its leading pattern, which the tables and figures group by."""
+    if prof.pattern is None:
+        return replace(prof, reading=NONE, sharing=())
+    found = read_pattern(prof.pattern_scores, patterns, evidence_units=sum(len(prof.evidence.get(p, ())) for p in patterns),
+                         settings=CASE_READING)
+    return replace(prof, reading=found.pattern, sharing=found.sharing)
 
 
 def collection_order(project: Project) -> list[str]:

@@ -27,6 +27,8 @@ class Profile:
     pattern_scores: dict[str, float]
     forces: dict[str, float]
     evidence: dict[str, tuple[int, ...]]  # pattern or force id -> unit indices, strongest first
+    reading: str | None = None  # the pattern id, "mixed" or "none" by zhagen.analysis.reading (None: not read)
+    sharing: tuple[str, ...] = ()  # the patterns that share a mixed reading (the pattern itself otherwise)
 
 
 def profile(

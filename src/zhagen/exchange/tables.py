@@ -552,6 +552,13 @@ def reliability_tables(results: Mapping[str, Any], names: Names) -> list[Table]:
                   "reference coding", columns, rows, note=note)] + tables
 
 
+def mixed_note(case: Mapping[str, Any], names: Names) -> str:
+    """For a case read as mixed: the patterns that share it."""
+    if case.get("reading") != "mixed":
+        return ""
+    return "（混合：" + "、".join(names.zh(p) for p in case.get("sharing", [])) + "）"
+
+
 def typology_table(results: Mapping[str, Any], names: Names) -> Table:
     patterns, forces = pattern_ids(results), force_ids(results)
     rows = []
@@ -561,7 +568,7 @@ def typology_table(results: Mapping[str, Any], names: Names) -> Table:
         label, pattern = case.get("label"), case.get("pattern")
         rows.append(
             [case["id"], case.get("title", ""), case.get("city") or "", yes_no(case.get("reserved")),
-             names.zh(label) if label else "", names.zh(pattern) if pattern else "",
+             names.zh(label) if label else "", (names.zh(pattern) if pattern else "") + mixed_note(case, names),
              yes_no(label == pattern) if label and pattern else ""]
             + [number(scores.get(p)) for p in patterns] + [number(strengths.get(f)) for f in forces])
     columns = [

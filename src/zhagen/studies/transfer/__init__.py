@@ -39,6 +39,16 @@ def manifest() -> Manifest:
     return manifest_from_case_files(cases_dir().glob("*/case.yaml"), source="built-in study", base=study_dir())
 
 
+def scope_path() -> Path:
+    """The places that put a text inside the study's scope (a transfer into western China)."""
+    return study_dir() / "scope.yaml"
+
+
+def reading_path() -> Path:
+    """The calibrated reading of patterns and forces, trained by ``bench/realtexts.py --fit``."""
+    return study_dir() / "reading.json"
+
+
 def document_kinds() -> dict[str, str]:
     """What each built-in document is (news, policy, bulletin, summary), by its stored source path."""
     import yaml

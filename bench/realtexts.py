@@ -1,0 +1,257 @@
+"""Quality of `zhagen assess` on real public texts, labelled by hand, split in advance.
+
+The texts themselves are third-party and stay outside the repository: a folder with
+one file per text (header lines ``source: title: pattern: forces: why:``, a line
+``---``, then the text as published) and an ``INDEX.tsv`` (``id split lang pattern
+forces source title why``). The repository keeps a copy of the index
+(``bench/realtexts/index.tsv``) so that anyone can rebuild the folder from the
+addresses. The folder is ``~/.cache/zhagen/realtexts`` unless ``--folder`` or the
+environment variable ``ZHAGEN_REALTEXTS`` says otherwise.
+
+Every text is assessed as ``zhagen assess --json`` assesses it (the body only, not
+the label header) and the script reports, per split: pattern accuracy on clear
+texts (a ``mixed`` or ``none`` answer counts as wrong), per-pattern recall and
+precision, the confusion matrix, force balanced accuracy per force (all texts),
+the share of unclear texts answered ``mixed`` (and ``mixed`` or ``none``), of
+off-topic texts answered ``none``, of clear texts answered ``mixed`` or ``none``,
+and the Brier score with a reliability table of the pattern scores and forces.
+
+Usage: python bench/realtexts.py [--folder DIR] [--split dev|heldback|all] [--misses] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+PATTERNS = ("incremental_capacity", "computing_data", "extended_chain", "achievement_incubation")
+FORCES = ("market", "labor_division", "institutional")
+LABELS = (*PATTERNS, "unclear", "off_topic")
+ANSWERS = (*PATTERNS, "mixed", "none")
+
+
+@dataclass(frozen=True)
+class RealText:
+    id: str
+    split: str
+    lang: str
+    pattern: str
+    forces: frozenset[str]
+    text: str
+
+
+def default_folder() -> Path:
+    return Path(os.environ.get("ZHAGEN_REALTEXTS") or Path.home() / ".cache" / "zhagen" / "realtexts")
+
+
+def body(path: Path) -> str:
+    """The text after the label header (the header ends at the first line ``---``)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines):
+        if line.strip() == "---":
+            return "\n".join(lines[number + 1:]).strip()
+    raise SystemExit(f"{path}: no '---' line after the label header; see labelling.md's file form")
+
+
+def read_folder(folder: Path) -> list[RealText]:
+    index = folder / "INDEX.tsv"
+    if not index.is_file():
+        raise SystemExit(f"{index}: no index; give --folder or set ZHAGEN_REALTEXTS to the folder of the real texts")
+    texts = []
+    with index.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle, delimiter="\t"), start=2):
+            path = next(iter(sorted(folder.glob(f"{row['id']}.*"))), None)
+            if path is None:
+                print(f"{index}:{line}: no file for {row['id']}; skipped", file=sys.stderr)
+                continue
+            if row["pattern"] not in LABELS:
+                raise SystemExit(f"{index}:{line}: pattern {row['pattern']!r} is not one of {', '.join(LABELS)}")
+            forces = frozenset(f.strip() for f in (row.get("forces") or "").split(",") if f.strip())
+            texts.append(RealText(row["id"], row["split"], row.get("lang", ""), row["pattern"], forces, body(path)))
+    return texts
+
+
+def ratio(a: int, b: int) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def brier_and_reliability(pairs: list[tuple[float, bool]], bins: int = 5) -> dict[str, Any]:
+    """Brier score of probabilities against outcomes, and a reliability table in equal-width bins."""
+    if not pairs:
+        return {"brier": None, "table": []}
+    brier = sum((p - float(y)) ** 2 for p, y in pairs) / len(pairs)
+    table = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [(p, y) for p, y in pairs if low <= p < high or (b == bins - 1 and p == 1.0)]
+        if inside:
+            table.append({"bin": f"{low:.1f}-{high:.1f}", "n": len(inside),
+                          "mean_score": round(sum(p for p, _ in inside) / len(inside), 3),
+                          "observed": round(sum(y for _, y in inside) / len(inside), 3)})
+    return {"brier": round(brier, 4), "table": table}
+
+
+def measure(texts: list[RealText], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every figure of one split from the labels and the answers."""
+    answers = [r["pattern"] for r in results]
+    labels = [t.pattern for t in texts]
+    clear = [i for i, label in enumerate(labels) if label in PATTERNS]
+    unclear = [i for i, label in enumerate(labels) if label == "unclear"]
+    off = [i for i, label in enumerate(labels) if label == "off_topic"]
+    confusion = {label: dict.fromkeys(ANSWERS, 0) for label in LABELS}
+    for label, answer in zip(labels, answers):
+        confusion[label][answer if answer in ANSWERS else "none"] += 1
+    per_pattern = {}
+    for p in PATTERNS:
+        truth = [i for i in range(len(texts)) if labels[i] == p]
+        said = [i for i in range(len(texts)) if answers[i] == p]
+        per_pattern[p] = {"texts": len(truth), "recall": ratio(sum(answers[i] == p for i in truth), len(truth)),
+                          "precision": ratio(sum(labels[i] == p for i in said), len(said))}
+    forces = {}
+    for f in FORCES:
+        truth = [f in t.forces for t in texts]
+        said = [r["forces"][f] >= 0.5 for r in results]
+        positives = [s for t, s in zip(truth, said) if t]
+        negatives = [not s for t, s in zip(truth, said) if not t]
+        recall, specificity = ratio(sum(positives), len(positives)), ratio(sum(negatives), len(negatives))
+        balanced = round((recall + specificity) / 2, 3) if recall is not None and specificity is not None else None
+        forces[f] = {"positives": len(positives), "negatives": len(negatives), "recall": recall,
+                     "specificity": specificity, "balanced_accuracy": balanced}
+    balanced = [v["balanced_accuracy"] for v in forces.values() if v["balanced_accuracy"] is not None]
+    pattern_pairs = [(results[i]["pattern_scores"][p], labels[i] == p) for i in clear for p in PATTERNS]
+    force_pairs = [(r["forces"][f], f in t.forces) for t, r in zip(texts, results) for f in FORCES]
+    return {
+        "texts": len(texts),
+        "composition": dict(sorted(Counter(labels).items())),
+        "languages": dict(sorted(Counter(t.lang for t in texts).items())),
+        "pattern_accuracy_clear": ratio(sum(answers[i] == labels[i] for i in clear), len(clear)),
+        "clear": len(clear),
+        "per_pattern": per_pattern,
+        "confusion": confusion,
+        "forces": forces,
+        "force_balanced_mean": round(sum(balanced) / len(balanced), 3) if balanced else None,
+        "unclear_mixed": ratio(sum(answers[i] == "mixed" for i in unclear), len(unclear)),
+        "unclear_mixed_or_none": ratio(sum(answers[i] in ("mixed", "none") for i in unclear), len(unclear)),
+        "off_topic_none": ratio(sum(answers[i] == "none" for i in off), len(off)),
+        "clear_mixed_or_none": ratio(sum(answers[i] in ("mixed", "none") for i in clear), len(clear)),
+        "pattern_calibration": brier_and_reliability(pattern_pairs),
+        "force_calibration": brier_and_reliability(force_pairs),
+    }
+
+
+def show(split: str, m: dict[str, Any]) -> None:
+    print(f"== {split}: {m['texts']} texts {m['composition']} languages {m['languages']}")
+    print(f"pattern accuracy on clear texts {m['pattern_accuracy_clear']} (of {m['clear']}); "
+          f"mixed or none on clear {m['clear_mixed_or_none']}")
+    for p, v in m["per_pattern"].items():
+        print(f"  {p:24s} texts {v['texts']:3d}  recall {v['recall']}  precision {v['precision']}")
+    print(f"unclear -> mixed {m['unclear_mixed']} (mixed or none {m['unclear_mixed_or_none']}); "
+          f"off_topic -> none {m['off_topic_none']}")
+    print(f"forces: balanced accuracy mean {m['force_balanced_mean']}")
+    for f, v in m["forces"].items():
+        print(f"  {f:16s} {v['balanced_accuracy']}  (recall {v['recall']} of {v['positives']}, "
+              f"specificity {v['specificity']} of {v['negatives']})")
+    print("confusion (rows: label, columns: answer)")
+    print("  " + " " * 24 + " ".join(f"{a[:8]:>8s}" for a in ANSWERS))
+    for label, row in m["confusion"].items():
+        if any(row.values()):
+            print(f"  {label:24s}" + " ".join(f"{row[a]:8d}" for a in ANSWERS))
+    for name in ("pattern_calibration", "force_calibration"):
+        c = m[name]
+        print(f"{name}: Brier {c['brier']}; " + "; ".join(
+            f"{r['bin']}: n={r['n']} score {r['mean_score']} observed {r['observed']}" for r in c["table"]))
+
+
+def corpus_rows(model: Any) -> list[tuple[Any, str]]:
+    """The built-in corpus's labelled, non-reserved cases as training rows, each with the probabilities of a
+    document classifier that never saw the case (so that the reading does not learn to trust memory)."""
+    from zhagen.assess import corpus_documents
+    from zhagen.coding.documents import leave_one_case_out
+
+    docs = [d for d in corpus_documents() if not d.reserved]
+    texts: dict[str, list[str]] = {}
+    for d in docs:
+        texts.setdefault(d.case_id, []).append(d.text)
+    labels = {d.case_id: d.pattern for d in docs}
+    probabilities = leave_one_case_out(texts, labels, sorted(labels), model.codebook, model.patterns, model.settings)
+    rows = []
+    for case in sorted(texts):
+        evidence, _units, _codings = model.evidence(texts[case])
+        rows.append((replace(evidence, classifier=probabilities.get(case)), labels[case]))
+    return rows
+
+
+def fit(model: Any, texts: list[RealText], evidences: list[Any], out: Path) -> Any:
+    """Train the calibrated reading on the development texts and the built-in corpus; write it to ``out``."""
+    from zhagen.coding.documents import CalibratedReading
+
+    dev = [(e, t) for t, e in zip(texts, evidences) if t.split == "dev"]
+    categories = [c.id for p in model.patterns for c in model.codebook.children(p)]
+    pattern_rows = [(e, t.pattern) for e, t in dev if t.pattern in PATTERNS] + corpus_rows(model)
+    force_rows = [(e, t.forces) for e, t in dev]
+    reading = CalibratedReading.fit(model.patterns, categories, model.forces, pattern_rows, force_rows,
+                                    trained_on=f"{len(dev)} development real texts "
+                                               f"({sum(t.pattern in PATTERNS for _, t in dev)} clear) and the "
+                                               f"built-in corpus's {len(pattern_rows) - sum(t.pattern in PATTERNS for _, t in dev)} labelled cases")
+    out.write_text(reading.to_json(), encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return reading
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--folder", type=Path, default=None, help="the real-text folder (default: $ZHAGEN_REALTEXTS "
+                        "or ~/.cache/zhagen/realtexts)")
+    parser.add_argument("--split", default="dev", help="dev, heldback or all (default dev)")
+    parser.add_argument("--misses", action="store_true", help="list the texts answered wrongly (development split only)")
+    parser.add_argument("--fit", action="store_true", help="train the calibrated reading on the development split and "
+                        "the built-in corpus and write it into the study (src/zhagen/studies/transfer/reading.json)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    args = parser.parse_args()
+    folder = args.folder or default_folder()
+    every = read_folder(folder)
+    texts = [t for t in every if args.split == "all" or t.split == args.split]
+    if args.misses and args.split != "dev":
+        raise SystemExit("--misses reads the errors: only on the development split")
+    if not texts:
+        raise SystemExit(f"{folder}: no texts of split {args.split!r}")
+    from zhagen.assess import StudyModel
+
+    start = time.perf_counter()
+    model = StudyModel.fit_builtin()
+    if args.fit:
+        model.reading = None
+        dev = [t for t in every if t.split == "dev"]
+        out = Path(__file__).resolve().parent.parent / "src" / "zhagen" / "studies" / "transfer" / "reading.json"
+        model.reading = fit(model, dev, [model.evidence([t.text])[0] for t in dev], out)
+    results = [model.assess_text(t.text) for t in texts]
+    print(f"fitted and assessed {len(texts)} texts in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    figures = {split: measure([t for t in texts if t.split == split], [r for t, r in zip(texts, results) if t.split == split])
+               for split in sorted({t.split for t in texts})}
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        for split, m in figures.items():
+            show(split, m)
+    if args.misses:
+        for t, r in zip(texts, results):
+            wrong = r["pattern"] != t.pattern and not (t.pattern == "unclear" and r["pattern"] in ("mixed", "none")) \
+                and not (t.pattern == "off_topic" and r["pattern"] == "none")
+            forces = {f for f in FORCES if r["forces"][f] >= 0.5}
+            if wrong or forces != t.forces:
+                scores = " ".join(f"{p[:5]}={v:.2f}" for p, v in r["pattern_scores"].items())
+                print(f"  {t.id} {t.lang:7s} {t.pattern:22s} -> {r['pattern']:22s} {scores} | forces "
+                      f"{','.join(sorted(t.forces)) or '-'} -> {','.join(sorted(forces)) or '-'} "
+                      f"{' '.join(f'{v:.2f}' for v in r['forces'].values())}")
+
+
+if __name__ == "__main__":
+    main()
