@@ -13,6 +13,7 @@ from zhagen.project import Project
 from zhagen.store.coding import list_codes, list_codings
 from zhagen.store.corpus import counts, document_text
 from zhagen.studies.transfer import FORCES, PATTERNS
+from zhagen.units.structure import plain
 
 runner = CliRunner()
 
@@ -52,7 +53,7 @@ def test_every_quote_points_into_its_document(results: dict, study: Path) -> Non
         for quote in quotes:
             doc = quote["document"]
             texts.setdefault(doc, document_text(session, doc))
-            assert texts[doc][quote["start"]:quote["end"]] == quote["text"]
+            assert plain(texts[doc][quote["start"]:quote["end"]]) == quote["text"]
 
 
 def test_three_coding_stages_are_reported(results: dict) -> None:

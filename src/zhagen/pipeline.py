@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import platform
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
 
@@ -37,6 +37,8 @@ from zhagen.errors import UserError
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
+from zhagen.store import structure as store_structure
+from zhagen.units.structure import UnitClass, classify_all, plain
 
 MACHINE = "zhagen"
 
@@ -55,6 +57,11 @@ class OpenCodingOutcome:
     settings: EngineSettings
     run_id: int
     clusterer: ConceptClusterer
+    #: Per unit (same order as ``units``): substantive or a kind of document structure.
+    classes: list[UnitClass] = field(default_factory=list)
+
+    def substantive(self, index: int) -> bool:
+        return not self.classes or not self.classes[index].structure
 
 
 def versions() -> dict[str, str]:
@@ -202,24 +209,44 @@ def previous_concepts(project: Project) -> dict[str, set[int]]:
     return {k: v for k, v in result.items() if v}
 
 
+def unit_class_overrides(project: Project) -> dict[int, str]:
+    """The classes researchers gave units (decision ``set_unit_class``; the last one wins)."""
+    return {int(p["unit_id"]): str(p["kind"]) for _id, _coder, action, p in decision_log(project)
+            if action == "set_unit_class"}
+
+
+def classify_units(project: Project, units: list[UnitInput]) -> tuple[list[UnitInput], list[UnitClass]]:
+    """Each unit's class (rules, then researchers' overrides) and the units with their text as coding reads
+    it: without Markdown and HTML markers (:func:`zhagen.units.structure.plain`)."""
+    classes = classify_all([u.text for u in units], unit_class_overrides(project), [u.id for u in units])
+    return [replace(u, text=plain(u.text)) for u in units], classes
+
+
 def code_project(project: Project, settings: EngineSettings | None = None) -> OpenCodingOutcome:
-    """Open coding of every unit; the model is learned from the non-reserved cases."""
+    """Open coding of every substantive unit; the model is learned from the non-reserved cases.
+
+    Structure units (headings, dates, boilerplate ...) get no machine coding and join no concept."""
     settings = settings or EngineSettings()
     decided = apply_code_decisions(project_codebook(project), decision_log(project))
     units, reserved = load_units(project)
     if not units:
         raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")
+    units, classes = classify_units(project, units)
     sync_codebook(project, decided)
     codebook = decided.active()
     coding_decisions, concept_decisions = load_decisions(project)
     labelled, coding_decisions = _human_evidence(project, units, coding_decisions)
 
-    model_units = [u for u in units if u.case_id not in reserved]
+    substantive = [not c.structure for c in classes]
+    model_units = [u for u, keep in zip(units, substantive) if keep and u.case_id not in reserved]
     coder, clusterer, model_codings, concepts = open_coding(model_units, codebook, settings, labelled)
-    reserved_units = [u for u in units if u.case_id in reserved]
+    reserved_units = [u for u, keep in zip(units, substantive) if keep and u.case_id in reserved]
     predicted = iter(model_codings)
     reserved_codings = iter(coder.predict([u.text for u in reserved_units]))
-    machine = [next(reserved_codings) if u.case_id in reserved else next(predicted) for u in units]
+    machine = [
+        [] if not keep else next(reserved_codings) if u.case_id in reserved else next(predicted)
+        for u, keep in zip(units, substantive)
+    ]
     codings = apply_decisions(units, machine, coding_decisions, codebook)
     index_of = {u.id: i for i, u in enumerate(units)}
     model_index = [index_of[u.id] for u in model_units]
@@ -230,8 +257,9 @@ def code_project(project: Project, settings: EngineSettings | None = None) -> Op
     unit_ids = [u.id for u in units]
     ids = assign_ids(concepts, unit_ids, previous_concepts(project))
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
-    run_id = _save_open_coding(project, units, codings, concepts, ids, names, codebook, settings)
-    return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer)
+    run_id = _save_open_coding(project, units, codings, concepts, ids, names, codebook, settings, classes)
+    return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
+                             classes)
 
 
 def _human_evidence(
@@ -257,6 +285,7 @@ def _save_open_coding(
     names: dict[int, str],
     codebook: Codebook,
     settings: EngineSettings,
+    classes: list[UnitClass],
 ) -> int:
     """Replace the previous machine output by this run's, in one transaction."""
     with project.read() as session:
@@ -268,6 +297,7 @@ def _save_open_coding(
         )
         store_coding.delete_machine_codings(session)
         store_coding.delete_machine_concepts(session)
+        store_structure.save_classes(session, [(u.id, c.kind, c.rule) for u, c in zip(units, classes)])
         for concept, cid in zip(concepts, ids):
             store_coding.upsert_code(
                 session, id=cid, parent_id=None, name_zh=names.get(concept.index, concept.label),

@@ -17,9 +17,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhagen.errors import UserError
-from zhagen.store.models import Base, Coding, Meta
+from zhagen.store.models import Base, Coding, Meta, UnitClass
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _migrate_0_to_1(session: Session) -> None:
@@ -40,8 +40,13 @@ def _migrate_1_to_2(session: Session) -> None:
             connection.execute(text(f"DROP INDEX {old}"))
 
 
+def _migrate_2_to_3(session: Session) -> None:
+    """Version 3: the class of each meaning unit (substantive or a kind of document structure)."""
+    UnitClass.__table__.create(session.connection(), checkfirst=True)
+
+
 #: Ordered steps; step ``i`` takes the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: list[Callable[[Session], None]] = [_migrate_0_to_1, _migrate_1_to_2]
+MIGRATIONS: list[Callable[[Session], None]] = [_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3]
 
 
 #: Seconds a write waits for another process's write to finish before it gives up.
