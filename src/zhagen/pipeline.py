@@ -251,7 +251,7 @@ def code_project(project: Project, settings: EngineSettings | None = None) -> Op
     index_of = {u.id: i for i, u in enumerate(units)}
     model_index = [index_of[u.id] for u in model_units]
     concepts = [
-        Concept(c.index, c.terms, tuple(model_index[m] for m in c.members), tuple(model_index[m] for m in c.typical), c.centroid)
+        replace(c, members=tuple(model_index[m] for m in c.members), typical=tuple(model_index[m] for m in c.typical))
         for c in concepts
     ]
     unit_ids = [u.id for u in units]
@@ -328,8 +328,8 @@ def model_outcome(outcome: OpenCodingOutcome) -> tuple[Model, list[int]]:
     keep = [i for i, u in enumerate(outcome.units) if u.case_id not in outcome.reserved]
     remap = {old: new for new, old in enumerate(keep)}
     concepts = [
-        Concept(c.index, c.terms, tuple(remap[m] for m in c.members if m in remap),
-                tuple(remap[m] for m in c.typical if m in remap), c.centroid)
+        replace(c, members=tuple(remap[m] for m in c.members if m in remap),
+                typical=tuple(remap[m] for m in c.typical if m in remap))
         for c in outcome.concepts
     ]
     return build_model(

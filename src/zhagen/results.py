@@ -17,6 +17,7 @@ from zhagen.coding.codebook import Codebook
 from zhagen.coding.engine import Model, UnitInput
 from zhagen.coding.selective import ALLOWED, Link
 from zhagen.coding.storyline import story_line
+from zhagen.concept_view import concept_entries
 from zhagen.pipeline import OpenCodingOutcome, dominant_counts, versions
 from zhagen.project import Project
 from zhagen.store.corpus import list_cases, unit_offsets
@@ -103,19 +104,7 @@ def build_results(
     quotes = Quotes(project, outcome.units)
     concept_id = dict(enumerate(outcome.concept_ids))
     mapping = {m.concept: m for m in model.axial.mappings}
-    concepts = []
-    for concept in outcome.concepts:
-        m = mapping.get(concept.index)
-        concepts.append({
-            "id": concept_id[concept.index],
-            "label": outcome.concept_names.get(concept.index, concept.label),
-            "terms": list(concept.terms),
-            "size": len(concept.members),
-            "cases": len({outcome.units[u].case_id for u in concept.members}),
-            "category": m.category if m else None,
-            "match_share": m.share if m else 0.0,
-            "quotes": quotes(concept.typical),
-        })
+    concepts = concept_entries(outcome, mapping, quotes)
     categories = []
     for number, category in enumerate(model.axial.categories, start=1):
         categories.append({
