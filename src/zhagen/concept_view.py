@@ -69,3 +69,19 @@ def _label_first(concept: Any, texts: Sequence[str], label: str) -> list[int]:
 
 def _chain_units(concept: Any, texts: Sequence[str]) -> list[int]:
     return _label_first(concept, texts, concept.label)[:CHAIN_QUOTES]
+
+
+def coverage(outcome: Any) -> dict[str, int]:
+    """How many units are structure, and how many substantive units no code and no concept holds
+    (honestly uncoded)."""
+    in_concept = {u for c in outcome.concepts for u in c.members}
+    substantive = [i for i in range(len(outcome.units)) if outcome.substantive(i)]
+    uncoded = [i for i in substantive if not outcome.codings[i] and i not in in_concept]
+    return {
+        "units": len(outcome.units),
+        "structure_units": len(outcome.units) - len(substantive),
+        "substantive_units": len(substantive),
+        "in_concepts": len(in_concept),
+        "codebook_coded": sum(1 for i in substantive if outcome.codings[i]),
+        "uncoded_substantive_units": len(uncoded),
+    }
