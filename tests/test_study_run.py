@@ -105,7 +105,11 @@ def test_outputs_and_refi_qda_export(study: Path) -> None:
     assert walk(project.code_book.codes.code) == len(codes)
     assert len(project.sources.text_source) == stored["documents"]
     selections = sum(len(s.plain_text_selection or []) for s in project.sources.text_source)
-    assert selections == len(codings)
+    # The machine's analysis leaves with its suggestions (marked); rejected codings never leave.
+    assert selections == sum(c.status != "rejected" for c in codings)
+    users = {u.name for u in project.users.user}
+    if any(c.status == "suggested" for c in codings):
+        assert any(name.endswith("(machine suggestion)") for name in users)
 
 
 def test_a_second_run_gives_identical_results(study: Path, results: dict) -> None:
@@ -171,3 +175,22 @@ def test_no_concept_is_the_english_sentences(results: dict, study: Path) -> None
         english = sum(latin_share(text[u]) >= 0.5 for u in units) / len(units)
         if len(units) >= 30 and by_id[cid]["cases"] >= 3:
             assert english < 0.9, (cid, by_id[cid]["label"], english)
+
+
+def test_model_after_decisions_rewrites_every_output_in_the_same_place(study: Path, results: dict) -> None:
+    tables = sorted(p.name for p in (study / "tables").glob("*.csv"))
+    figures = sorted(p.name for p in (study / "figures").glob("*"))
+    assert "reliability_confusion_pattern.csv" in tables
+    with Project.open(study) as project, project.read() as session:
+        first = next(c for c in list_codings(session) if c.status == "suggested")
+    decided = runner.invoke(app, ["decide", "accept", str(study), str(first.id), "--coder", "alice"])
+    assert decided.exit_code == 0, decided.output
+    again = runner.invoke(app, ["model", str(study)])
+    assert again.exit_code == 0, again.output
+    assert f"into: {study}" in " ".join(again.output.split())
+    assert not (study / "output" / "results.json").exists()
+    rerun = json.loads((study / "results.json").read_text(encoding="utf-8"))
+    assert set(rerun["reliability"]["per_family"]) == set(results["reliability"]["per_family"])
+    assert sorted(p.name for p in (study / "tables").glob("*.csv")) == tables
+    assert sorted(p.name for p in (study / "figures").glob("*")) == figures
+    assert "not computed" not in again.output

@@ -21,7 +21,9 @@ from rich.text import Text
 
 from zhagen import __version__
 from zhagen.errors import UserError
+from zhagen.names import safe_name
 from zhagen.project import Project
+from zhagen.threads import limit_native_threads
 
 app = typer.Typer(
     help="扎根 zhagen: computer-assisted, multi-case grounded theory.",
@@ -37,6 +39,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ProjectDir = Annotated[Path, typer.Argument(help="The project folder.", show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", envvar="ZHAGEN_SCHEDULER",
+        help="Dask scheduler address (tcp://host:8786): per-unit work runs on that cluster (needs zhagen[cluster]).",
+    ),
+]
 
 
 def user_errors(func: F) -> F:
@@ -47,7 +56,10 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            err.print(Text("error: ", style="bold red") + Text(exc.one_line()))
+            err.print(Text("error: ", style="bold red") + Text(safe_name(exc.one_line())))
+            raise typer.Exit(1) from None
+        except OverflowError:  # a number beyond any id the store can hold, e.g. 99999999999999999999999
+            err.print(Text("error: ", style="bold red") + Text("a number given is out of range: no such id"))
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -74,10 +86,14 @@ def progress_bar(description: str, total: int) -> Progress:
 
 @app.command()
 @user_errors
-def init(root: ProjectDir, name: Annotated[str | None, typer.Option(help="Project name.")] = None) -> None:
+def init(root: ProjectDir, name: Annotated[str | None, typer.Option(help="Project name.")] = None,
+         db: Annotated[str | None, typer.Option(
+             "--db", help="Keep the store in this database (postgresql://user@host/db; the password comes "
+             "from PGPASSWORD or ~/.pgpass) instead of zhagen.db.")] = None) -> None:
     """Create a project folder (settings, store, output folder)."""
-    with Project.init(root, name=name) as project:
-        out.print(f"initialised {project.root} ({project.settings.name})")
+    with Project.init(root, name=name, database=db) as project:
+        store = f", store {project.store_name}" if project.settings.database else ""
+        out.print(f"initialised {project.root} ({project.settings.name}{store})")
 
 
 @app.command("import")
@@ -87,15 +103,16 @@ def import_(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to import.", show_default=False)] = None,
     manifest: Annotated[Path | None, typer.Option(help="CSV or YAML: file -> case and attributes.")] = None,
     text_column: Annotated[str, typer.Option(help="CSV column holding the text.")] = "text",
+    follow_links: Annotated[bool, typer.Option(help="Also read links that lead out of a folder.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import sources (.txt .md .docx .pdf .html .csv, folders recursively)."""
+    """Import sources (.txt .md .docx .pdf .html .csv, folders recursively), REFI-QDA .qdpx projects and .qdc codebooks."""
     from zhagen.corpus.importer import count_source_files, import_sources
     from zhagen.corpus.manifest import load_manifest
 
     paths = paths or []
-    archives = [p for p in paths if p.suffix.lower() == ".qdpx"]
-    paths = [p for p in paths if p.suffix.lower() != ".qdpx"]
+    archives = [p for p in paths if p.suffix.lower() in (".qdpx", ".qdc")]
+    paths = [p for p in paths if p.suffix.lower() not in (".qdpx", ".qdc")]
     loaded = load_manifest(manifest) if manifest else None
     if not paths and not archives and loaded is None:
         raise UserError("nothing to import", hint="give files or folders, or --manifest")
@@ -112,6 +129,7 @@ def import_(
                 manifest=loaded,
                 csv_text_column=text_column,
                 progress=lambda _p: bar.advance(bar.task_ids[0]),
+                follow_outside_links=follow_links,
             )
     if as_json:
         print_json(report.to_dict())
@@ -123,15 +141,18 @@ def import_(
 
 def _import_archives(root: Path, archives: list[Path], as_json: bool) -> None:
     """REFI-QDA projects from other tools: each archive in one transaction."""
-    from zhagen.exchange.refiqda import import_qdpx
+    from zhagen.exchange.refiqda import import_qdc, import_qdpx
 
     with Project.open(root) as project:
         for archive in archives:
-            counts = import_qdpx(project, archive)
+            counts = (import_qdc if archive.suffix.lower() == ".qdc" else import_qdpx)(project, archive)
             if as_json:
                 print_json({"archive": str(archive), **counts})
                 continue
             out.print(f"imported {archive}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
+            if counts.get("sources_skipped"):
+                out.print("not imported (zhagen holds text only): "
+                          + ", ".join(f"{kind} {n}" for kind, n in counts["sources_skipped"].items()))
             for warning in counts.get("warnings", []):
                 err.print(Text("warning: ", style="yellow") + Text(warning))
 
@@ -139,12 +160,16 @@ def _import_archives(root: Path, archives: list[Path], as_json: bool) -> None:
 def print_import_report(data: dict[str, Any]) -> None:
     for failure in data["failed"]:
         err.print(Text("failed: ", style="red") + Text(failure["reason"]))
+    for entry in data.get("skipped", []):
+        err.print(Text("skipped: ", style="yellow") + Text(f"{entry['source']}: {entry['reason']}"))
     summary = (
         f"imported {data['imported']} document(s) into {len(data['cases'])} case(s), "
         f"{data['units']} meaning units; {data['unchanged']} already stored"
     )
     if data["failed"]:
         summary += f"; {len(data['failed'])} file(s) failed and were not imported"
+    if data.get("skipped"):
+        summary += f"; {len(data['skipped'])} entr{'y' if len(data['skipped']) == 1 else 'ies'} skipped (listed above)"
     out.print(summary)
 
 
@@ -195,11 +220,14 @@ def _step(message: str) -> None:
 def run(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder (becomes a zhagen project).")] = Path("zhagen-out"),
     as_json: JsonFlag = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the built-in study end to end: import, code, model, results."""
+    from zhagen.coding.parallel import cluster
     from zhagen.study import run_builtin
 
-    results, written = run_builtin(out_dir, step=_step)
+    with cluster(scheduler):
+        results, written = run_builtin(out_dir, step=_step)
     if as_json:
         print_json({"study_check": results["study_check"], "written": written})
         return
@@ -210,8 +238,10 @@ def run(
 def print_written(written: dict[str, Any]) -> None:
     for note in written.get("notes", []):
         err.print(Text("note: ", style="yellow") + Text(note))
-    kinds = [k for k in ("html", "xlsx", "figures", "tables", "graph", "qdpx") if written.get(k)]
+    kinds = [k for k in ("html", "xlsx", "docx", "methods", "figures", "tables", "graph", "qdpx") if written.get(k)]
     out.print("written: " + ", ".join(f"{k} ({len(written[k])})" for k in kinds))
+    if written.get("html"):
+        out.print(f"into: {Path(written['html'][0]).parent}")
 
 
 def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
@@ -240,34 +270,40 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
 
 @app.command()
 @user_errors
-def code(root: ProjectDir, as_json: JsonFlag = False) -> None:
+def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
     """Open coding of a project with its codebook.yaml (human decisions kept)."""
+    from zhagen.coding.parallel import cluster
     from zhagen.pipeline import code_project
 
-    with Project.open(root) as project:
+    with cluster(scheduler), Project.open(root) as project:
         outcome = code_project(project)
     suggested = sum(len(s) for s in outcome.codings)
-    data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id}
+    data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id,
+            "notes": outcome.notes}
     if as_json:
         print_json(data)
     else:
         out.print(f"coded {data['units']} units: {suggested} codebook codings, {data['concepts']} initial concepts "
                   f"(run {outcome.run_id})")
+        for note in outcome.notes:
+            err.print(Text("note: ", style="yellow") + Text(note))
 
 
 @app.command()
 @user_errors
-def model(root: ProjectDir, as_json: JsonFlag = False) -> None:
-    """Open, axial and selective coding and the typology; writes DIR/output/results.json."""
-    from zhagen.study import analyse, write_all
+def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
+    """Open, axial and selective coding and the typology; writes results and outputs where they were before."""
+    from zhagen.coding.parallel import cluster
+    from zhagen.study import analyse, output_folder, write_all
 
-    with Project.open(root) as project:
+    with cluster(scheduler), Project.open(root) as project:
+        target = output_folder(project)
         results = analyse(project, step=_step)
-        written = write_all(project, project.output_dir, results, step=_step)
+        written = write_all(project, target, results, step=_step)
     if as_json:
         print_json(results)
     else:
-        print_run_summary(results, project.output_dir)
+        print_run_summary(results, target)
         print_written(written)
 
 
@@ -314,13 +350,20 @@ def assess(
 def agreement(
     file: Annotated[Path, typer.Argument(help="CSV with the columns unit,coder,code (a missing row is a missing value).")],
     level: Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")] = "nominal",
+    order: Annotated[str | None, typer.Option(
+        help="Ordinal level: the text codes lowest first, comma-separated, e.g. low,mid,high.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Agreement statistics for a CSV of codings: percent, Cohen, Fleiss, Krippendorff, Holsti."""
+    """Agreement statistics for a CSV of codings: percent, Cohen, Fleiss, Krippendorff, Holsti.
+
+    Several codes from one coder on one unit (nominal level): the code sets are compared as wholes, Holsti and
+    the per-code figures judge each code.
+    """
     from zhagen.analysis.agreement import agreement_report, read_codings_csv, validate_level
 
     validate_level(level)
-    data = agreement_report(read_codings_csv(file, level), level).to_dict()
+    ordered = [code.strip() for code in order.split(",") if code.strip()] if order is not None else None
+    data = agreement_report(read_codings_csv(file, level), level, order=ordered).to_dict()
     if as_json:
         print_json(data)
         return
@@ -395,15 +438,25 @@ def _fmt(value: Any) -> str:
 def export(
     root: ProjectDir,
     target: Annotated[Path, typer.Argument(help="OUT.qdpx (whole project) or OUT.qdc (codebook), REFI-QDA.")],
+    with_suggestions: Annotated[bool, typer.Option(
+        "--with-suggestions",
+        help="Also export unreviewed machine suggestions, marked: coded by the user '<coder> (machine suggestion)' "
+        "and listed in the set 'zhagen: codes with unreviewed machine suggestions'.")] = False,
 ) -> None:
-    """Export to REFI-QDA for NVivo, ATLAS.ti, MAXQDA, QualCoder."""
+    """Export to REFI-QDA for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+
+    By default only reviewed work leaves: accepted codings and human codings. Rejected codings never leave.
+    """
     from zhagen.exchange.refiqda import export_qdc, export_qdpx
 
     suffix = target.suffix.lower()
     if suffix not in {".qdpx", ".qdc"}:
         raise UserError(f"unknown export format {suffix or '(none)'}", where=str(target), hint="use .qdpx or .qdc")
     with Project.open(root) as project:
-        counts = export_qdpx(project, target) if suffix == ".qdpx" else export_qdc(project, target)
+        if suffix == ".qdpx":
+            counts = export_qdpx(project, target, with_suggestions=with_suggestions)
+        else:
+            counts = export_qdc(project, target)
     out.print(f"wrote {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
     for warning in counts.get("warnings", []):
         err.print(Text("warning: ", style="yellow") + Text(warning))
@@ -563,8 +616,14 @@ def decide_undo(root: ProjectDir, coder: CoderOption = None) -> None:
     _decide(root, coder, lambda p, c: decisions.undo_last(p, coder=c) or "nothing to undo", "undone: {result}")
 
 
+from zhagen import cli_team  # noqa: E402  (adds `user`, `copy`, `backup` and `sample` to the app above)
+
+cli_team.register(app)
+
+
 def main() -> None:
     """Console-script entry point."""
+    limit_native_threads()
     app()
 
 

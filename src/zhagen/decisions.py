@@ -42,8 +42,12 @@ def _code(session: Session, code_id: str) -> Code:
     return code
 
 
+#: The largest id the store holds (a signed 64-bit integer); a larger number names nothing.
+MAX_ID = 2**63 - 1
+
+
 def _coding(session: Session, coding_id: int) -> Coding:
-    coding = session.get(Coding, coding_id)
+    coding = session.get(Coding, coding_id) if abs(coding_id) <= MAX_ID else None
     if coding is None:
         raise UserError(f"no coding {coding_id}", hint="it may have been removed by a re-run; reload")
     return coding
@@ -89,6 +93,8 @@ def _unit_at(session: Session, document_id: int, start: int, end: int) -> int | 
 
 def add_coding(project: Project, *, document_id: int, start: int, end: int, code_id: str, coder: str) -> int:
     """Code a span of a document by hand; returns the new coding's id."""
+    if abs(document_id) > MAX_ID or abs(start) > MAX_ID or abs(end) > MAX_ID:
+        raise UserError(f"no document {document_id} with a span [{start}, {end})")
     with project.write() as session:
         text = session.scalar(select(Document.text).where(Document.id == document_id))
         if text is None:
@@ -159,11 +165,9 @@ def move_code(project: Project, code_id: str, *, parent_id: str | None, coder: s
         code = _code(session, code_id)
         _check_version("code", code_id, code.version, expected_version)
         if parent_id is not None:
-            ancestor: Code | None = _code(session, parent_id)
-            while ancestor is not None:
-                if ancestor.id == code_id:
-                    raise UserError(f"cannot move {code_id!r} under its own descendant {parent_id!r}")
-                ancestor = session.get(Code, ancestor.parent_id) if ancestor.parent_id else None
+            _code(session, parent_id)
+            if store_coding.would_cycle(session, code_id, parent_id):
+                raise UserError(f"cannot move {code_id!r} under its own descendant {parent_id!r}")
         previous = code.parent_id
         code.parent_id = parent_id
         code.version += 1
@@ -189,6 +193,9 @@ def merge_codes(project: Project, source: str, target: str, *, coder: str) -> in
         src, dst = _code(session, source), _code(session, target)
         if dst.status == "rejected":
             raise UserError(f"code {target!r} is rejected", hint="merge into an active code")
+        if store_coding.would_cycle(session, source, target):
+            raise UserError(f"cannot merge {source!r} into its own descendant {target!r}",
+                            hint="move the descendant out first, or merge the other way round")
         rows = session.execute(select(Coding.id, Coding.unit_id).where(Coding.code_id == source)).all()
         moved = [r[0] for r in rows]
         units = sorted({r[1] for r in rows if r[1] is not None})
@@ -208,6 +215,8 @@ def split_code(project: Project, code_id: str, *, unit_ids: list[int], name_zh: 
     """Move the codings of some units from a code to a new sibling code; returns the new id."""
     if not name_zh.strip():
         raise UserError("the new code needs a name")
+    if any(abs(u) > MAX_ID for u in unit_ids):
+        raise UserError("a unit id is out of range", hint="see the unit ids: zhagen units DIR")
     new_id = _next_split_id(project, code_id)
     with project.write() as session:
         code = _code(session, code_id)
@@ -267,11 +276,20 @@ def undo_last(project: Project, *, coder: str) -> str | None:
 def _revert(session: Session, action: str, p: dict[str, Any]) -> None:
     if action in MEMO_ACTIONS:
         revert_memo(session, action, p)
+    elif action == "adjudicate":
+        from zhagen.team.adjudication import revert
+
+        revert(session, action, p)
     elif action in {"accept_coding", "reject_coding"}:
         coding = session.get(Coding, p["coding_id"])
         if coding is not None:
             coding.status = p["previous"]
             coding.version += 1
+        elif p.get("unit_id") is not None:
+            # A re-run rewrote the machine's codings since: undo on the same (unit, code) pair.
+            session.execute(update(Coding).where(Coding.unit_id == p["unit_id"], Coding.code_id == p["code_id"],
+                                                 Coding.origin == "machine")
+                            .values(status=p["previous"], version=Coding.version + 1))
     elif action == "add_coding":
         coding = session.get(Coding, p["coding_id"])
         if coding is not None:

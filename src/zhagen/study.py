@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from zhagen.analysis.corpus_profile import corpus_profile
 from zhagen.analysis.reliability import machine_vs_gold, read_gold
 from zhagen.analysis.saturation import SaturationSettings, case_code_sets, guest_test, reserved_case_test
 from zhagen.analysis.typology import Profile
@@ -28,7 +29,7 @@ from zhagen.files import write_text_atomic
 from zhagen.pipeline import OpenCodingOutcome, all_profiles, code_project, model_outcome
 from zhagen.project import Project
 from zhagen.results import build_results
-from zhagen.store.corpus import document_text, list_cases, unit_locations
+from zhagen.store.corpus import document_text, list_cases, list_documents, unit_locations
 from zhagen.studies import transfer
 
 Step = Callable[[str], None]
@@ -44,6 +45,8 @@ def prepare_builtin(out: Path) -> Project:
     project = Project.init(out, name="跨区域科技成果转化与产业转移 (built-in study)")
     if not project.codebook_path.exists():
         shutil.copyfile(transfer.codebook_path(), project.codebook_path)
+    if not (project.root / "gold.csv").exists():  # so that `zhagen model` on this folder computes reliability too
+        shutil.copyfile(transfer.gold_path(), project.root / "gold.csv")
     report = import_sources(project, [], manifest=transfer.manifest())
     if report.failed:  # the shipped corpus is tested; this is a broken installation
         raise RuntimeError(f"built-in corpus failed to import: {report.failed}")
@@ -147,12 +150,22 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
              "title": codebook.title, "title_en": codebook.title_en}
     results = build_results(project, outcome, model, keep, profiles, study)
     results["study_check"] = pattern_agreement(results)
+    with project.read() as session:
+        results["corpus"].update(corpus_profile(list_documents(session), transfer.document_kinds()))
     step("saturation and reliability")
     results["saturation"] = saturation_section(project, outcome, model)
     gold = gold or (project.root / "gold.csv" if (project.root / "gold.csv").is_file() else None)
     if gold is not None:
         results["reliability"] = reliability_section(project, outcome, gold)
     return results
+
+
+def output_folder(project: Project) -> Path:
+    """Where a project's outputs go: beside its store when ``zhagen run`` put them there, else ``output/``.
+
+    Why: ``zhagen model`` on the folder ``zhagen run`` wrote must replace that run's outputs, not start a
+    second set elsewhere."""
+    return project.root if (project.root / "results.json").is_file() else project.output_dir
 
 
 def write_results(out: Path, results: dict[str, Any]) -> Path:
@@ -170,7 +183,7 @@ def write_all(project: Project, out: Path, results: dict[str, Any], step: Step =
     step("report, workbook, figures")
     written = write_outputs(results, out, codebook=project.codebook_path)
     step("REFI-QDA export")
-    export_qdpx(project, out / "study.qdpx")
+    export_qdpx(project, out / "study.qdpx", with_suggestions=True)  # the machine's analysis: suggestions, marked
     written["qdpx"] = [str(out / "study.qdpx")]
     return written
 

@@ -95,12 +95,13 @@ class ConceptClusterer:
         ``han_only``: keep only n-grams with a Chinese character, so that English
         units are placed by their Chinese gloss (:mod:`zhagen.coding.bilingual`)."""
         step = max(1, math.ceil(len(normalised) / self.settings.fit_sample))
-        counter = ngrams.char_counter((2, 3), min_df=2)
+        min_df = 2 if len(normalised) >= 4 else 1
+        counter = ngrams.char_counter((2, 3), min_df=min_df)
         counts = counter.fit_transform(normalised[::step])
         if han_only:
             names = counter.get_feature_names_out()
             keep = np.flatnonzero([bool(_HAN.search(n)) for n in names])
-            counter = ngrams.char_counter((2, 3), min_df=2)
+            counter = ngrams.char_counter((2, 3), min_df=min_df)
             counter.set_params(vocabulary=names[keep].tolist())
             counter.fit([])
             counts = counts[:, keep]

@@ -20,6 +20,7 @@ from jinja2 import ChainableUndefined, Environment, PackageLoader
 from markupsafe import Markup
 
 from zhagen.exchange.tables import (
+    CODER_NAMES,
     FAMILY_NAMES,
     KIND_NAMES,
     LAYER_NAMES,
@@ -42,6 +43,7 @@ from zhagen.exchange.tables import (
     section,
 )
 from zhagen.files import write_bytes_atomic
+from zhagen.report.methods import methods_text, saturation_text
 
 ATTRIBUTE_NAMES = {
     "id": ("案例", "Case"), "title": ("名称", "Title"), "city": ("城市", "City"), "province": ("省份", "Province"),
@@ -55,6 +57,21 @@ FIGURE_TITLES = {
     "force_heatmap": ("图 4 各转移模式的驱动力画像", "Figure 4. Force profile by pattern"),
     "cooccurrence_network": ("图 5 范畴共现网络", "Figure 5. Category co-occurrence network"),
 }
+
+
+def coder_names(coder: Any) -> tuple[str, str]:
+    """How a coder is named in tables: the reference coding and the machine by their role, others by name."""
+    return CODER_NAMES.get(str(coder or ""), (str(coder or "?"), str(coder or "?")))
+
+
+def figure_title(name: str, results: Mapping[str, Any]) -> tuple[str, str]:
+    """A figure's caption in both languages; the path model's states which edges it shows."""
+    zh, en = FIGURE_TITLES[name]
+    if name == "path_model":
+        from zhagen.report.figures import path_model_caption
+
+        return f"{zh}。{path_model_caption(results, 'zh')}", f"{en}. {path_model_caption(results, 'en')}"
+    return zh, en
 
 
 def environment() -> Environment:
@@ -210,8 +227,11 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
     css = Markup(env.loader.get_source(env, "report.css")[0])  # type: ignore[union-attr]
     script = Markup(env.loader.get_source(env, "report.js")[0])  # type: ignore[union-attr]
     template = env.get_template("report.html.j2")
+    titles = dict(FIGURE_TITLES)
+    titles["path_model"] = figure_title("path_model", results)
     return template.render(r=results, vm=vm, lang="en" if lang == "en" else "zh", figures=images,
-                           figure_titles=FIGURE_TITLES, notes=list(notes), css=css, script=script,
+                           figure_titles=titles, methods=methods_text(results)[0], coder=coder_names,
+                           saturation_text=saturation_text(results), notes=list(notes), css=css, script=script,
                            ref=quote_ref, outputs=outputs or {})
 
 
