@@ -18,12 +18,13 @@ def test_a_lone_term_needs_the_classifier_and_a_hedge_halves_the_lexicon() -> No
     settings = DeductiveSettings()
     assert agreed_strength(0.63, ("jobs",), 0.1, False, settings) < settings.min_confidence
     assert agreed_strength(0.63, ("jobs",), 0.8, False, settings) == 0.63
+    assert agreed_strength(0.63, ("jobs",), 0.1, False, settings) == 0.63 * settings.lone_term_factor
     assert agreed_strength(0.86, ("电价", "成本"), 0.1, True, settings) < settings.min_confidence
 
 
 def test_the_machine_reads_context() -> None:
     codebook = load_codebook(transfer.codebook_path())
-    coder = DeductiveCoder(codebook).fit(UNITS)
+    coder = DeductiveCoder(codebook).fit(UNITS[1:4] * 3)  # the lone-keyword sentence is not trained on
     coded = coder.predict(UNITS[:4])
     assert "jobs_tax" not in {s.code_id for s in coded[0]}
     assert "jobs_tax" in {s.code_id for s in coded[1]}

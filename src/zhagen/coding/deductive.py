@@ -12,7 +12,7 @@ Two sources of evidence are combined for each (unit, code):
 
 The confidence is a noisy-OR of both, after the context is read: a unit whose
 only lexical evidence is one term keeps half of the lexicon's strength unless
-the classifier agrees (probability >= 0.5), and a unit with a negation or
+the classifier agrees (probability >= 0.2), and a unit with a negation or
 hedging cue (不多, 有限, 尚未, 缺乏, not, few, limited ...) keeps half of it, so
 that "The institute was given three jobs" is no longer 就业与税收 on one word.  Everything is seeded and sorted, so the
 same input gives the same codings.
@@ -61,7 +61,7 @@ class DeductiveSettings:
     max_self_training_per_code: int = 200
     #: A unit whose only lexical evidence is one term needs the classifier to agree this much;
     #: without it the lexicon counts ``lone_term_factor`` of its strength (one indicator: 0.63 -> 0.32).
-    lone_term_agreement: float = 0.5
+    lone_term_agreement: float = 0.2
     lone_term_factor: float = 0.5
     #: Factor on the lexicon's strength when the unit holds a negation or hedging cue (不多, 有限, not, few ...).
     hedge_factor: float = 0.5
@@ -155,9 +155,8 @@ class DeductiveCoder:
         for index, text in enumerate(normalised_units):
             hedged = HEDGES.search(text) is not None
             for code_id, (strength, terms) in self.lexicon_scores(text).items():
-                # the classifier learns only from units whose wording alone is clear: two terms, no hedge
-                if (strength >= self.settings.self_training_threshold and len(terms) >= 2 and not hedged
-                        and code_id in self.code_ids):
+                # the classifier learns only from units whose wording is not negated or hedged
+                if strength >= self.settings.self_training_threshold and not hedged and code_id in self.code_ids:
                     per_code[code_id].append((-strength, index))
         for code_id in sorted(per_code):
             for _, index in sorted(per_code[code_id])[: self.settings.max_self_training_per_code]:
