@@ -13,6 +13,7 @@ from zhagen.project import Project
 from zhagen.store.coding import list_codes, list_codings
 from zhagen.store.corpus import counts, document_text
 from zhagen.studies.transfer import FORCES, PATTERNS
+from zhagen.units.structure import plain
 
 runner = CliRunner()
 
@@ -52,7 +53,7 @@ def test_every_quote_points_into_its_document(results: dict, study: Path) -> Non
         for quote in quotes:
             doc = quote["document"]
             texts.setdefault(doc, document_text(session, doc))
-            assert texts[doc][quote["start"]:quote["end"]] == quote["text"]
+            assert plain(texts[doc][quote["start"]:quote["end"]]) == quote["text"]
 
 
 def test_three_coding_stages_are_reported(results: dict) -> None:
@@ -115,6 +116,65 @@ def test_a_second_run_gives_identical_results(study: Path, results: dict) -> Non
     again = runner.invoke(app, ["run", "--out", str(study)])
     assert again.exit_code == 0, again.output
     assert json.loads((study / "results.json").read_text(encoding="utf-8")) == results
+
+
+MARKDOWN = ("**", "## ", "# ", "__", "<br", "](")
+
+
+def _all_quotes(results: dict) -> list[dict]:
+    quotes = [q for c in results["open_coding"]["concepts"] for q in c["quotes"]]
+    quotes += [link["quote"] for c in results["open_coding"]["concepts"] for link in c["chain"]]
+    quotes += [q for c in results["axial_coding"]["categories"] for q in c["quotes"]]
+    quotes += [q for e in results["selective_coding"]["path_model"]["edges"] for q in e["evidence"]]
+    quotes += [q for r in results["selective_coding"]["relations"] for q in r["evidence"]]
+    return quotes
+
+
+def test_no_structure_unit_is_a_concept_suggestion_evidence_or_quote(results: dict, study: Path) -> None:
+    from zhagen.store.structure import unit_classes
+
+    with Project.open(study) as project, project.read() as session:
+        classes = unit_classes(session)
+        machine = list_codings(session, origin="machine")
+    structure = {u for u, (kind, _rule) in classes.items() if kind != "substantive"}
+    assert len(structure) > 300  # headings, dates, article numbers, boilerplate ... of the built-in corpus
+    assert not structure & {c.unit_id for c in machine}
+    quotes = _all_quotes(results)
+    assert quotes and not structure & {q["unit"] for q in quotes}
+    for quote in quotes:
+        assert not any(marker in quote["text"] for marker in MARKDOWN), quote["text"]
+
+
+def test_concepts_are_named_by_phrases_from_their_quotes_and_defined(results: dict) -> None:
+    from zhagen.coding.text import normalise
+
+    concepts = results["open_coding"]["concepts"]
+    assert len({c["label"] for c in concepts}) == len(concepts)
+    for concept in concepts:
+        label = concept["label"]
+        assert "·" not in label and label != "未命名"
+        texts = [normalise(q["text"]) for q in concept["quotes"]]
+        assert any(label in t for t in texts), label
+        assert concept["definition"] and label in concept["definition"] and concept["definition_en"]
+        assert concept["chain"] and all(link["id"].startswith("aa") and link["tag"] for link in concept["chain"])
+        assert concept["document_topic"] == (concept["documents"] == 1)
+
+
+def test_no_concept_is_the_english_sentences(results: dict, study: Path) -> None:
+    from zhagen.coding.bilingual import latin_share
+
+    with Project.open(study) as project, project.read() as session:
+        text = {u: t for u, t in session.execute(__import__("sqlalchemy").text("SELECT id, text FROM units"))}
+        members: dict[str, list[int]] = {}
+        for coding in list_codings(session, origin="machine"):
+            if coding.code_id.startswith("a") and coding.confidence is None:
+                members.setdefault(coding.code_id, []).append(coding.unit_id)
+    by_id = {c["id"]: c for c in results["open_coding"]["concepts"]}
+    assert set(members) == set(by_id)
+    for cid, units in members.items():
+        english = sum(latin_share(text[u]) >= 0.5 for u in units) / len(units)
+        if len(units) >= 30 and by_id[cid]["cases"] >= 3:
+            assert english < 0.9, (cid, by_id[cid]["label"], english)
 
 
 def test_model_after_decisions_rewrites_every_output_in_the_same_place(study: Path, results: dict) -> None:

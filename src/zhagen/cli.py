@@ -610,6 +610,19 @@ def decide_reject_code(root: ProjectDir, code_id: str, coder: CoderOption = None
     _decide(root, coder, lambda p, c: decisions.reject_code(p, code_id, coder=c), f"rejected code {code_id}")
 
 
+@decide.command("unit-class")
+@user_errors
+def decide_unit_class(root: ProjectDir, unit_id: int,
+                      kind: Annotated[str, typer.Argument(help="substantive, or a kind of structure: heading, "
+                                                          "numbering, date, byline, boilerplate, ...")],
+                      coder: CoderOption = None) -> None:
+    """Class a meaning unit as substantive text or document structure (wins over the rules on every run)."""
+    from zhagen import decisions
+
+    _decide(root, coder, lambda p, c: decisions.set_unit_class(p, unit_id, kind, coder=c),
+            f"unit {unit_id} is now {{result}}")
+
+
 @decide.command("undo")
 @user_errors
 def decide_undo(root: ProjectDir, coder: CoderOption = None) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from zhagen.errors import UserError
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
+from zhagen.store import structure as store_structure
 from zhagen.store.corpus import now
 from zhagen.store.models import Code, Coding, Decision, Document, MeaningUnit
 from zhagen.store.views import MEMO_ACTIONS, revert_memo
@@ -245,6 +246,20 @@ def _next_split_id(project: Project, code_id: str) -> str:
         return f"{code_id}_{n}"
 
 
+def set_unit_class(project: Project, unit_id: int, kind: str, *, coder: str) -> str:
+    """Class a meaning unit as substantive text or as a kind of document structure, over the rules."""
+    from zhagen.units.structure import CLASSES
+
+    if kind not in CLASSES:
+        raise UserError(f"unknown unit class {kind!r}", hint=f"one of: {', '.join(CLASSES)}")
+    with project.write() as session:
+        if session.get(MeaningUnit, unit_id) is None:
+            raise UserError(f"no meaning unit {unit_id}", hint="unit ids are shown in the reader and in results.json")
+        previous = store_structure.set_class(session, unit_id, kind, "researcher")
+        _log(session, coder, "set_unit_class", {"unit_id": unit_id, "kind": kind, "previous": previous})
+    return kind
+
+
 def undo_last(project: Project, *, coder: str) -> str | None:
     """Undo the newest decision of this coder that is not undone yet; returns its action."""
     with project.write() as session:
@@ -309,6 +324,11 @@ def _revert(session: Session, action: str, p: dict[str, Any]) -> None:
         if code is not None:
             code.status = p["previous"]
             code.version += 1
+    elif action == "set_unit_class":
+        if p["previous"] is None:
+            store_structure.remove_class(session, p["unit_id"])
+        else:
+            store_structure.set_class(session, p["unit_id"], *p["previous"])
     elif action == "split_code":
         session.execute(update(Coding).where(Coding.code_id == p["new_id"]).values(code_id=p["code_id"]))
         code = session.get(Code, p["new_id"])

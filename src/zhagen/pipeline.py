@@ -39,6 +39,8 @@ from zhagen.project import Project
 from zhagen.replay import Snapshot, StaleRun, check_not_stale, coding_states, replay_code_decisions
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
+from zhagen.store import structure as store_structure
+from zhagen.units.structure import UnitClass, classify_all, plain
 
 MACHINE = "zhagen"
 
@@ -58,6 +60,11 @@ class OpenCodingOutcome:
     run_id: int
     clusterer: ConceptClusterer
     notes: list[str] = field(default_factory=list)  # why there are no suggestions or concepts, when there are none
+    #: Per unit (same order as ``units``): substantive or a kind of document structure.
+    classes: list[UnitClass] = field(default_factory=list)
+
+    def substantive(self, index: int) -> bool:
+        return not self.classes or not self.classes[index].structure
 
 
 def versions() -> dict[str, str]:
@@ -234,7 +241,19 @@ def code_project(project: Project, settings: EngineSettings | None = None) -> Op
     )
 
 
+def classify_units(units: list[UnitInput], log: list[tuple[int, str, str, dict[str, Any]]],
+                   ) -> tuple[list[UnitInput], list[UnitClass]]:
+    """Each unit's class (the rules of :mod:`zhagen.units.structure`, then the researchers' decisions
+    ``set_unit_class``, the last one winning) and the units with their text as coding reads it: without
+    Markdown and HTML markers (:func:`zhagen.units.structure.plain`)."""
+    overrides = {int(p["unit_id"]): str(p["kind"]) for _id, _coder, action, p in log if action == "set_unit_class"}
+    classes = classify_all([u.text for u in units], overrides, [u.id for u in units])
+    return [replace(u, text=plain(u.text)) for u in units], classes
+
+
 def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
+    """Open coding of every substantive unit: structure units (headings, dates, boilerplate ...) get no
+    machine coding and join no concept."""
     snapshot = Snapshot(tuple(decision_log(project)))
     log = list(snapshot.entries)
     codebook_file = project_codebook(project)
@@ -242,31 +261,37 @@ def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
     units, reserved = load_units(project)
     if not units:
         raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")
+    units, classes = classify_units(units, log)
     codebook = decided.active()
     coding_decisions, concept_decisions = load_decisions(project, log)
     labelled, coding_decisions = _human_evidence(project, units, coding_decisions)
 
-    model_units = [u for u in units if u.case_id not in reserved]
+    substantive = [not c.structure for c in classes]
+    model_units = [u for u, keep in zip(units, substantive) if keep and u.case_id not in reserved]
     coder, clusterer, model_codings, concepts = open_coding(model_units, codebook, settings, labelled)
-    reserved_units = [u for u in units if u.case_id in reserved]
+    reserved_units = [u for u, keep in zip(units, substantive) if keep and u.case_id in reserved]
     predicted = iter(model_codings)
     reserved_codings = iter(coder.predict([u.text for u in reserved_units]))
-    machine = [next(reserved_codings) if u.case_id in reserved else next(predicted) for u in units]
+    machine = [
+        [] if not keep else next(reserved_codings) if u.case_id in reserved else next(predicted)
+        for u, keep in zip(units, substantive)
+    ]
     codings = apply_decisions(units, machine, coding_decisions, codebook)
     index_of = {u.id: i for i, u in enumerate(units)}
     model_index = [index_of[u.id] for u in model_units]
     concepts = [
-        Concept(c.index, c.terms, tuple(model_index[m] for m in c.members), tuple(model_index[m] for m in c.typical), c.centroid)
+        replace(c, members=tuple(model_index[m] for m in c.members), typical=tuple(model_index[m] for m in c.typical))
         for c in concepts
     ]
     unit_ids = [u.id for u in units]
     ids = assign_ids(concepts, unit_ids, previous_concepts(project, log))
     rejected_members = {cid: c.members for c, cid in zip(concepts, ids) if cid in concept_decisions.rejected}
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
-    run = RunOutput(units, machine, concepts, ids, names, rejected_members, codebook_file, codebook, settings, snapshot)
+    run = RunOutput(units, machine, concepts, ids, names, rejected_members, codebook_file, codebook, settings, snapshot,
+                    classes)
     run_id = _save_open_coding(project, run)
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
-                             _why_empty(units, codings, concepts, codebook, clusterer))
+                             _why_empty(units, codings, concepts, codebook, clusterer), classes)
 
 
 def _why_empty(units: list[UnitInput], codings: list[list[CodeScore]], concepts: list[Concept],
@@ -302,6 +327,7 @@ class RunOutput:
     codebook: Codebook  # active codes after the decisions the run started with
     settings: EngineSettings
     snapshot: Snapshot
+    classes: list[UnitClass] = field(default_factory=list)
 
 
 def _human_evidence(
@@ -336,6 +362,7 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
             input_hash=input_hash(run.units, run.codebook, run.settings),
         )
         store_coding.delete_machine_codings(session)
+        store_structure.save_classes(session, [(u.id, c.kind, c.rule) for u, c in zip(run.units, run.classes)])
         concept_ids = set(run.ids) | set(run.rejected_members)
         store_coding.delete_unused_machine_concepts(session, keep=concept_ids)
         _store_concepts(session, run)
@@ -410,8 +437,8 @@ def model_outcome(outcome: OpenCodingOutcome) -> tuple[Model, list[int]]:
     keep = [i for i, u in enumerate(outcome.units) if u.case_id not in outcome.reserved]
     remap = {old: new for new, old in enumerate(keep)}
     concepts = [
-        Concept(c.index, c.terms, tuple(remap[m] for m in c.members if m in remap),
-                tuple(remap[m] for m in c.typical if m in remap), c.centroid)
+        replace(c, members=tuple(remap[m] for m in c.members if m in remap),
+                typical=tuple(remap[m] for m in c.typical if m in remap))
         for c in outcome.concepts
     ]
     return build_model(

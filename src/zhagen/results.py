@@ -17,6 +17,7 @@ from zhagen.coding.codebook import Codebook
 from zhagen.coding.engine import Model, UnitInput
 from zhagen.coding.selective import ALLOWED, Link
 from zhagen.coding.storyline import story_line
+from zhagen.concept_view import concept_entries, coverage
 from zhagen.pipeline import OpenCodingOutcome, dominant_counts, versions
 from zhagen.project import Project
 from zhagen.store.corpus import list_cases, unit_offsets
@@ -105,25 +106,14 @@ def build_results(
     quotes = Quotes(project, outcome.units)
     concept_id = dict(enumerate(outcome.concept_ids))
     mapping = {m.concept: m for m in model.axial.mappings}
-    concepts = []
-    for concept in outcome.concepts:
-        m = mapping.get(concept.index)
-        concepts.append({
-            "id": concept_id[concept.index],
-            "label": outcome.concept_names.get(concept.index, concept.label),
-            "terms": list(concept.terms),
-            "size": len(concept.members),
-            "cases": len({outcome.units[u].case_id for u in concept.members}),
-            "category": m.category if m else None,
-            "match_share": m.share if m else 0.0,
-            "quotes": quotes(concept.typical),
-        })
+    concepts = concept_entries(outcome, mapping, quotes)
     categories = []
     for number, category in enumerate(model.axial.categories, start=1):
         categories.append({
             "id": category.id, "label": f"A{number}", "name_zh": category.name_zh, "name_en": category.name_en,
             "main_category": category.main_category, "paradigm_role": category.paradigm_role,
-            "emergent": category.emergent, "concepts": [concept_id[i] for i in category.concepts],
+            "emergent": category.emergent, "origin": category.origin,
+            "concepts": [concept_id[i] for i in category.concepts],
             "units": len(category.units), "cases": list(category.cases),
             "quotes": quotes([keep[u] for u in category.units], limit=3),
         })
@@ -155,7 +145,8 @@ def build_results(
             "cases": len({u.case_id for u in outcome.units}), "reserved_cases": sorted(outcome.reserved),
         },
         "cases": cases_section(project, profiles, quotes),
-        "open_coding": {"concepts": concepts, "deductive_codings": dict(sorted(coding_counts.items()))},
+        "open_coding": {"concepts": concepts, "deductive_codings": dict(sorted(coding_counts.items())),
+                        "coverage": coverage(outcome)},
         "axial_coding": {
             "categories": categories, "main_categories": mains,
             "concept_mappings": [

@@ -98,7 +98,7 @@ def _new_concepts(outcome: OpenCodingOutcome, unmatched: list[int], settings: Sa
 
 def reserved_case_test(outcome: OpenCodingOutcome, model: Model, settings: SaturationSettings) -> dict[str, Any]:
     """What the reserved cases add to the model built on the other cases."""
-    reserved_units = [i for i, u in enumerate(outcome.units) if u.case_id in outcome.reserved]
+    reserved_units = [i for i, u in enumerate(outcome.units) if u.case_id in outcome.reserved and outcome.substantive(i)]
     matched_ids, sims = _concept_matches(outcome, reserved_units, settings)
     per_case: dict[str, dict[str, Any]] = {}
     for unit, concept, sim in zip(reserved_units, matched_ids, sims):
@@ -176,7 +176,7 @@ def case_code_sets(outcome: OpenCodingOutcome, order: list[str]) -> list[set[str
     for concept, cid in zip(outcome.concepts, outcome.concept_ids):
         for unit in concept.members:
             concept_of[unit] = cid
-    reserved_units = [i for i, u in enumerate(outcome.units) if u.case_id in outcome.reserved]
+    reserved_units = [i for i, u in enumerate(outcome.units) if u.case_id in outcome.reserved and outcome.substantive(i)]
     settings = SaturationSettings()
     for unit, cid in zip(reserved_units, _concept_matches(outcome, reserved_units, settings)[0]):
         if cid is not None:

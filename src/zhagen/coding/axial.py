@@ -30,6 +30,8 @@ class AxialSettings:
 
     match_share: float = 0.3
     emergent_similarity: float = 0.35
+    #: Weight of the members' similarity (cosine of centres) against case co-occurrence (Jaccard).
+    similarity_weight: float = 0.7
     min_category_units: int = 3
 
 
@@ -58,6 +60,13 @@ class Category:
     units: tuple[int, ...]
     cases: tuple[str, ...]
 
+    @property
+    def origin(self) -> str:
+        """``deductive``: a codebook category known from its codings only; ``inductive-matched``: a codebook
+        category that concepts found in the data were matched to; ``emergent``: grouped from concepts
+        that match no codebook category."""
+        return EMERGENT if self.emergent else MATCHED if self.concepts else DEDUCTIVE
+
 
 @dataclass(frozen=True)
 class MainCategory:
@@ -77,6 +86,7 @@ class AxialResult:
 
 
 EMERGENT_MAIN = "emergent"
+DEDUCTIVE, MATCHED, EMERGENT = "deductive", "inductive-matched", "emergent"
 
 
 def category_of(codebook: Codebook, code_id: str) -> str:
@@ -108,7 +118,7 @@ def map_concepts(
 
 
 def group_emergent(
-    concepts: Sequence[Concept], unit_cases: Sequence[str], similarity: float
+    concepts: Sequence[Concept], unit_cases: Sequence[str], similarity: float, weight: float = 0.5
 ) -> list[list[int]]:
     """Groups of emergent concepts (indices into ``concepts``), by member and case similarity."""
     if not concepts:
@@ -121,7 +131,7 @@ def group_emergent(
     jaccard = np.array(
         [[len(a & b) / len(a | b) if a | b else 0.0 for b in case_sets] for a in case_sets]
     )
-    distance = 1.0 - (0.5 * cosine + 0.5 * jaccard)
+    distance = 1.0 - (weight * cosine + (1.0 - weight) * jaccard)
     np.fill_diagonal(distance, 0.0)
     tree = linkage(squareform(np.clip(distance, 0.0, None), checks=False), method="average")
     labels = fcluster(tree, t=1.0 - similarity, criterion="distance")
@@ -172,11 +182,11 @@ def axial_coding(
             )
         )
     emergent = [c for c, m in zip(concepts, mappings) if m.category is None]
-    for number, group in enumerate(group_emergent(emergent, unit_cases, settings.emergent_similarity), start=1):
+    groups = group_emergent(emergent, unit_cases, settings.emergent_similarity, settings.similarity_weight)
+    for number, group in enumerate(groups, start=1):
         members = [emergent[i] for i in group]
         units = sorted({u for c in members for u in c.members})
-        names = concept_names or {}
-        label = " / ".join(names.get(c.index, c.label) for c in members[:2])
+        label = emergent_name(members, concept_names or {})
         categories.append(
             Category(
                 f"emergent_{number}",
@@ -192,6 +202,21 @@ def axial_coding(
         )
     main_categories = _main_categories(codebook, categories)
     return AxialResult(tuple(mappings), tuple(categories), main_categories)
+
+
+def emergent_name(concepts: Sequence[Concept], names: Mapping[int, str]) -> str:
+    """A proposed phrase label for an emergent category: the phrase most of its concepts share
+    (among each one's name and runners-up), else the name of its largest concept."""
+    if len(concepts) == 1 or not any(c.phrases for c in concepts):
+        largest = max(concepts, key=lambda c: (len(c.members), -c.index))
+        return names.get(largest.index, largest.label)
+    shared = Counter(p for c in concepts for p in dict.fromkeys(c.phrases))
+    weight = {p: sum(len(c.members) for c in concepts if p in c.phrases) for p in shared}
+    best = max(shared, key=lambda p: (shared[p], weight[p], len(p), p))
+    if shared[best] >= 2:
+        return best
+    largest = max(concepts, key=lambda c: (len(c.members), -c.index))
+    return names.get(largest.index, largest.label)
 
 
 def _main_categories(codebook: Codebook, categories: Sequence[Category]) -> tuple[MainCategory, ...]:

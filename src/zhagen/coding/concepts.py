@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -84,7 +84,7 @@ def apply_concept_decisions(
         members = tuple(sorted(by_id[cid]))
         known = set(base.typical)
         typical = tuple(u for u in base.typical if u in by_id[cid]) + tuple(u for u in members if u not in known)
-        result.append(Concept(index, base.terms, members, typical, base.centroid))
+        result.append(replace(base, index=index, members=members, typical=typical))
         result_ids.append(cid)
         if cid in decisions.renamed:
             names[index] = decisions.renamed[cid]

@@ -13,6 +13,7 @@ from typing import Any
 
 from zhagen.analysis.typology import Profile, case_category_matrix, profile
 from zhagen.coding import ngrams
+from zhagen.coding.bilingual import Glossary, latin_share
 from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, category_of
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings, ranking
@@ -87,9 +88,30 @@ def open_coding(
     clusterer = ConceptClusterer(replace(settings.inductive))
     if not clusterer.enough(len(texts)):
         return coder, clusterer, coder.predict_normalised(normalised), []
-    probabilities, vectors = ngrams.apply([coder.scorer(), clusterer.learn_space(normalised)], normalised)
+    read, han_only = _bridged(clusterer, codebook, texts, normalised)
+    probabilities, vectors = ngrams.apply([coder.scorer(), clusterer.learn_space(read, han_only)], read)
     codings = coder.predict_normalised(normalised, probabilities)
-    return coder, clusterer, codings, clusterer.cluster(texts, vectors)
+    glossed = [r != n for r, n in zip(read, normalised)] if han_only else None
+    return coder, clusterer, codings, clusterer.cluster(texts, vectors, glossed)
+
+
+def _bridged(
+    clusterer: ConceptClusterer, codebook: Codebook, texts: Sequence[str], normalised: list[str]
+) -> tuple[list[str], bool]:
+    """The texts the concept space reads, and whether it reads Chinese n-grams only.
+
+    In a corpus of Chinese and English units, English units carry their Chinese gloss
+    (:mod:`zhagen.coding.bilingual`) and the space keeps only n-grams with Chinese
+    characters, so that both languages meet in one space.  A corpus in one language is read as it is."""
+    if not clusterer.settings.bilingual:
+        return normalised, False
+    latin = [latin_share(t) >= 0.5 for t in normalised]
+    english = sum(latin)
+    if english == 0 or english > 0.8 * len(normalised):
+        return normalised, False
+    words, _size = clusterer.background(texts)
+    clusterer.glossary_ = Glossary.build(codebook, words)
+    return clusterer.glossary_.bridge(normalised), True
 
 
 def level_maps(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> tuple[list[dict[str, float]], list[dict[str, float]]]:

@@ -15,7 +15,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -23,7 +23,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from zhagen.coding import ngrams
+from zhagen.coding import labels, ngrams
 from zhagen.coding.text import normalise
 from zhagen.coding.tokens import content_words
 
@@ -37,6 +37,12 @@ class InductiveSettings:
     svd_components: int = 100
     label_terms: int = 3
     typical_members: int = 40
+    #: Concepts whose centres have at least this cosine are near-duplicates and merged.
+    merge_similarity: float = 0.6
+    #: A glossed (English) unit joins the nearest concept when its cosine to the centre reaches this.
+    gloss_similarity: float = 0.15
+    #: Read English units through their Chinese gloss (:mod:`zhagen.coding.bilingual`).
+    bilingual: bool = True
     background_sample: int = 5000
     minibatch_above: int = 20_000
     fit_sample: int = 50_000
@@ -52,14 +58,21 @@ class Concept:
     members: tuple[int, ...]
     typical: tuple[int, ...]  # members nearest the centre, most typical first
     centroid: np.ndarray = field(repr=False, compare=False)
+    #: The phrase that names the concept (:mod:`zhagen.coding.labels`) and its runners-up.
+    phrases: tuple[str, ...] = ()
+    #: Names of the near-duplicate clusters merged into this concept.
+    merged: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
-        return "·".join(self.terms)
+        return self.phrases[0] if self.phrases else "·".join(self.terms)
 
 
 def auto_concept_count(n_units: int) -> int:
     return max(8, min(150, round(math.sqrt(n_units / 2))))
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @lru_cache(maxsize=1)
@@ -73,16 +86,27 @@ class ConceptClusterer:
     def __init__(self, settings: InductiveSettings | None = None) -> None:
         self.settings = settings or InductiveSettings()
 
-    def learn_space(self, normalised: Sequence[str]) -> ngrams.LsaVectors:
+    def learn_space(self, normalised: Sequence[str], han_only: bool = False) -> ngrams.LsaVectors:
         """The LSA space of the units: n-gram vocabulary, TF-IDF weights and SVD.
 
         On a large corpus the space is learned from an evenly spaced sample of
         ``fit_sample`` units (every unit is projected into it afterwards): the
-        space is as good, the cost no longer grows with the corpus squared."""
+        space is as good, the cost no longer grows with the corpus squared.
+        ``han_only``: keep only n-grams with a Chinese character, so that English
+        units are placed by their Chinese gloss (:mod:`zhagen.coding.bilingual`)."""
         step = max(1, math.ceil(len(normalised) / self.settings.fit_sample))
-        counter = ngrams.char_counter((2, 3), min_df=2 if len(normalised) >= 4 else 1)
+        min_df = 2 if len(normalised) >= 4 else 1
+        counter = ngrams.char_counter((2, 3), min_df=min_df)
+        counts = counter.fit_transform(normalised[::step])
+        if han_only:
+            names = counter.get_feature_names_out()
+            keep = np.flatnonzero([bool(_HAN.search(n)) for n in names])
+            counter = ngrams.char_counter((2, 3), min_df=min_df)
+            counter.set_params(vocabulary=names[keep].tolist())
+            counter.fit([])
+            counts = counts[:, keep]
         tfidf = TfidfTransformer(sublinear_tf=True)
-        sample = tfidf.fit_transform(counter.fit_transform(normalised[::step]))
+        sample = tfidf.fit_transform(counts)
         components = min(self.settings.svd_components, max(1, min(len(normalised), sample.shape[1]) - 1))
         svd = TruncatedSVD(n_components=components, random_state=self.settings.seed).fit(sample)
         self.space_ = ngrams.LsaVectors(counter, tfidf, svd)
@@ -90,32 +114,114 @@ class ConceptClusterer:
 
     def transform(self, unit_texts: Sequence[str]) -> np.ndarray:
         """LSA vectors of new units in the space learned by :meth:`learn_space` (e.g. reserved cases)."""
-        return ngrams.apply([self.space_], [normalise(t) for t in unit_texts])[0]
+        normalised = [normalise(t) for t in unit_texts]
+        if getattr(self, "glossary_", None) is not None:
+            normalised = self.glossary_.bridge(normalised)
+        return ngrams.apply([self.space_], normalised)[0]
 
     def enough(self, n_units: int) -> bool:
         """Whether there are units enough to cluster (two concepts of ``min_size``)."""
         return n_units >= 2 * self.settings.min_size
 
-    def cluster(self, unit_texts: Sequence[str], vectors: np.ndarray) -> list[Concept]:
+    def _place_glossed(self, assignment: np.ndarray, vectors: np.ndarray, glossed: np.ndarray,
+                       centres: np.ndarray) -> np.ndarray:
+        """Units read through a gloss join the concept whose centre is nearest, when it is near enough
+        (cosine >= ``gloss_similarity``); the others stay uncoded rather than form a concept of their own."""
+        rows = np.flatnonzero(glossed)
+        if len(rows):
+            unit_centres = centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+            similarity = vectors[rows] @ unit_centres.T
+            best = similarity.argmax(axis=1)
+            near = similarity[np.arange(len(rows)), best] >= self.settings.gloss_similarity
+            assignment[rows[near]] = best[near]
+        return assignment
+
+    def cluster(self, unit_texts: Sequence[str], vectors: np.ndarray,
+                glossed: Sequence[bool] | None = None) -> list[Concept]:
         """Concepts of the units, given their vectors in :meth:`learn_space`'s space (see
-        :func:`zhagen.coding.engine.open_coding`), ordered by their first member so that ids follow the corpus."""
-        k = min(self.settings.n_concepts or auto_concept_count(len(unit_texts)), len(unit_texts) // 2)
-        if len(unit_texts) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
+        :func:`zhagen.coding.engine.open_coding`), ordered by their first member so that ids follow the corpus.
+
+        The concepts are found by k-means over the units read as written; ``glossed`` units (English
+        units of a mostly Chinese corpus, read through their Chinese gloss) are then compared with the
+        concepts and join the nearest one (:meth:`_place_glossed`), so that no concept is one language's.
+
+        Units with no n-gram of the space (an empty vector) stay uncoded.  Clusters whose centres are
+        near-duplicates (cosine >= ``merge_similarity``) or that get the same name are merged, and the
+        merge is kept on the concept (``merged``)."""
+        present = np.abs(vectors).sum(axis=1) > 0
+        glossed = np.asarray(glossed, dtype=bool) if glossed is not None else np.zeros(len(vectors), dtype=bool)
+        placed = np.flatnonzero(present & ~glossed)
+        k = min(self.settings.n_concepts or auto_concept_count(int(present.sum())), len(placed) // 2)
+        if k < 1:
+            return []
+        if len(placed) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
             kmeans = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=self.settings.seed)
         else:
             kmeans = KMeans(n_clusters=k, n_init=4, random_state=self.settings.seed)
-        assignment = kmeans.fit_predict(vectors)
-        clusters: list[tuple[tuple[int, ...], np.ndarray]] = []
-        for label in range(k):
-            members = tuple(int(i) for i in np.flatnonzero(assignment == label))
-            if len(members) >= self.settings.min_size:
-                clusters.append((members, kmeans.cluster_centers_[label]))
-        clusters.sort(key=lambda c: c[0][0])
-        background, size = self.background(unit_texts)
-        return [
-            self._concept(i, members, centre, vectors, unit_texts, background, size)
-            for i, (members, centre) in enumerate(clusters)
-        ]
+        assignment = np.full(len(vectors), -1)
+        assignment[placed] = kmeans.fit_predict(vectors[placed])
+        assignment = self._place_glossed(assignment, vectors, present & glossed, kmeans.cluster_centers_)
+        groups = [tuple(int(i) for i in np.flatnonzero(assignment == label)) for label in range(k)]
+        groups = [g for g in groups if len(g) >= self.settings.min_size]
+        words, size = self.background(unit_texts)
+        phrase_background = self.phrase_background(unit_texts)
+        named = [self._concept(0, g, vectors, unit_texts, words, size, phrase_background, ()) for g in groups]
+        merged = self._merge(named, vectors, unit_texts, words, size, phrase_background)
+        merged.sort(key=lambda c: c.members[0])
+        return self._unique_names(
+            [replace(c, index=i) for i, c in enumerate(merged)], unit_texts, phrase_background
+        )
+
+    def _merge(self, concepts: list[Concept], vectors: np.ndarray, unit_texts: Sequence[str],
+               words: Counter[str], size: int, phrase_background: labels.Background) -> list[Concept]:
+        """Near-duplicate concepts merged (union of members, renamed from the union)."""
+        if len(concepts) < 2:
+            return concepts
+        centres = np.array([c.centroid / (np.linalg.norm(c.centroid) or 1.0) for c in concepts])
+        similar = centres @ centres.T
+        parent = list(range(len(concepts)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i in range(len(concepts)):
+            for j in range(i + 1, len(concepts)):
+                if similar[i, j] >= self.settings.merge_similarity or concepts[i].label == concepts[j].label:
+                    parent[root(j)] = root(i)
+        groups: dict[int, list[Concept]] = {}
+        for i, concept in enumerate(concepts):
+            groups.setdefault(root(i), []).append(concept)
+        result = []
+        for group in groups.values():
+            if len(group) == 1:
+                result.append(group[0])
+                continue
+            members = tuple(sorted(u for c in group for u in c.members))
+            absorbed = tuple(c.label for c in sorted(group, key=lambda c: -len(c.members)))
+            result.append(self._concept(0, members, vectors, unit_texts, words, size, phrase_background, absorbed))
+        return result
+
+    def _unique_names(self, concepts: list[Concept], unit_texts: Sequence[str],
+                      phrase_background: labels.Background) -> list[Concept]:
+        """No two concepts share a name: the larger keeps it, the other takes its next phrase."""
+        taken: set[str] = set()
+        renamed: dict[int, Concept] = {}
+        for concept in sorted(concepts, key=lambda c: (-len(c.members), c.index)):
+            phrases = [p for p in concept.phrases if p not in taken]
+            if not phrases:
+                typical = [unit_texts[i] for i in concept.typical[: self.settings.typical_members]]
+                phrases = [labels.name(typical, phrase_background, taken)]
+            taken.add(phrases[0])
+            renamed[concept.index] = replace(concept, phrases=tuple(phrases))
+        return [renamed[c.index] for c in concepts]
+
+    def phrase_background(self, unit_texts: Sequence[str]) -> labels.Background:
+        """Phrase frequencies over the same evenly spaced sample as :meth:`background`."""
+        step = max(1, math.ceil(len(unit_texts) / self.settings.background_sample))
+        return labels.Background.of(unit_texts[::step])
 
     def background(self, unit_texts: Sequence[str]) -> tuple[Counter[str], int]:
         """Document frequencies of words over an evenly spaced sample of at most
@@ -129,17 +235,24 @@ class ConceptClusterer:
         self,
         index: int,
         members: tuple[int, ...],
-        centre: np.ndarray,
         vectors: np.ndarray,
         unit_texts: Sequence[str],
         background: Counter[str],
         n_units: int,
+        phrase_background: labels.Background,
+        merged: tuple[str, ...],
     ) -> Concept:
+        centre = vectors[list(members)].mean(axis=0)
         similarity = vectors[list(members)] @ centre
         order = np.argsort(-similarity, kind="stable")
         typical = tuple(members[i] for i in order)
-        terms = self.name_units(typical[: self.settings.typical_members], unit_texts, background, n_units)
-        return Concept(index, terms, members, typical, centre)
+        head = typical[: self.settings.typical_members]
+        terms = self.name_units(head, unit_texts, background, n_units)
+        ranked = labels.ranked_phrases([unit_texts[i] for i in head], phrase_background)
+        chinese = sum(bool(_HAN.search(unit_texts[i])) for i in head) * 2 >= len(head)
+        ranked = [r for r in ranked if bool(_HAN.search(r[0])) == chinese] or ranked  # the concept's main language
+        phrases = tuple(p for p, _n in ranked[:8]) or terms
+        return Concept(index, terms, members, typical, centre, phrases, merged)
 
     def name_units(
         self, typical: Sequence[int], unit_texts: Sequence[str], background: Counter[str], n_units: int

@@ -357,6 +357,11 @@ def open_coding_table(results: Mapping[str, Any], names: Names) -> Table:
     return Table("open_coding", "开放式编码", "Open coding", columns, rows, merge=(5,))
 
 
+#: How a category came about (``origin`` in results.json), for table cells.
+ORIGIN_NAMES = {"deductive": "演绎 deductive", "inductive-matched": "归纳匹配 inductive-matched",
+                "emergent": "涌现 emergent"}
+
+
 def main_category_table(results: Mapping[str, Any], names: Names,
                         definitions: Mapping[str, tuple[str, str]]) -> Table:
     """主范畴 | 对应范畴 | 范畴内涵: one row per category, the main category merged over its rows."""
@@ -373,14 +378,14 @@ def main_category_table(results: Mapping[str, Any], names: Names,
                 f"{family[0]} {family[1]}", f"{role[0]} {role[1]}",
                 f"{category.get('label', '')} {category.get('name_zh', category_id)}".strip(),
                 category.get("name_en", ""), meaning_zh, meaning_en if meaning_en != meaning_zh else "",
-                category.get("units", ""), len(category.get("cases", [])),
+                category.get("units", ""), len(category.get("cases", [])), ORIGIN_NAMES.get(category.get("origin"), ""),
             ])
     columns = [
         Column("主范畴", "Main category"), Column("主范畴英文名", "Main category (English)"),
         Column("类别", "Family"), Column("范式角色", "Paradigm role"), Column("对应范畴", "Category"),
         Column("范畴英文名", "Category (English)"), Column("范畴内涵", "Meaning", "long"),
         Column("英文释义", "Meaning (English)", "long"), Column("意义单元数", "Units", "number"),
-        Column("案例数", "Cases", "number"),
+        Column("案例数", "Cases", "number"), Column("来源", "Origin"),
     ]
     return Table("main_categories", "主范畴", "Main categories", columns, rows, merge=(0, 1, 2, 3))
 

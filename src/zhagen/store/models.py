@@ -98,6 +98,18 @@ class MeaningUnit(Base):
     )
 
 
+class UnitClass(Base):
+    """Whether a meaning unit is substantive text or document structure (and of which kind).
+
+    Written by every coding run from the rules of :mod:`zhagen.units.structure`; ``rule`` is
+    ``researcher`` where a person overrode the rules (decision ``set_unit_class``)."""
+
+    __tablename__ = "unit_classes"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(64), default="")
+
+
 class Code(Base):
     """A node of the code tree: concept, category, main category or core category."""
 

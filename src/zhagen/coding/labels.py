@@ -1,0 +1,128 @@
+"""Names for initial concepts: phrases found in their quotes, a one-line definition, the coding chain.
+
+A Chinese grounded-theory paper prints each initial concept as a phrase
+(电价成本驱动选址, 本地配套低端锁定), never as a list of keywords, and shows
+how it came from the data: 原始语句 (a quote) -> 贴标签 (a label on that quote)
+-> 概念化 (the concept).  Here a concept's name is the *contiguous phrase* that
+is most over-represented among its most typical members compared with the
+corpus: a run of two or three words (jieba for Chinese; words for English)
+that starts and ends with a content word and occurs as written in at least two
+of the concept's quotes.  When no phrase recurs, the most distinctive single
+word is used.  The same measure names each quote of the chain: the concept's
+phrase when the quote holds it, else the quote's own most distinctive phrase.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from zhagen.coding.tokens import chinese_stop_words, words
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN_WORD = re.compile(r"[a-z][a-z\-]*")
+_CONTENT_HAN = re.compile(r"[\u3400-\u9fff]{2,}")
+_CONTENT_LATIN = re.compile(r"[a-z][a-z\-]{2,}")
+#: Longest phrase, in words.
+MAX_WORDS = 3
+
+
+def _content(token: str) -> bool:
+    if _CONTENT_HAN.fullmatch(token):
+        return token not in chinese_stop_words()
+    return bool(_CONTENT_LATIN.fullmatch(token)) and token not in ENGLISH_STOP_WORDS
+
+
+def phrases(text: str) -> set[str]:
+    """Candidate names in a text: content words and contiguous runs of two or three words that start and
+    end with a content word (Chinese: 4-10 characters, no punctuation inside; English: one space apart)."""
+    tokens = words(text)
+    found: set[str] = set()
+    for i, first in enumerate(tokens):
+        if not _content(first):
+            continue
+        found.add(first)
+        latin = bool(_LATIN_WORD.fullmatch(first))
+        parts = [first]
+        j = i + 1
+        while j < len(tokens) and len(parts) < MAX_WORDS:
+            token = tokens[j]
+            if latin and token == " " and j + 1 < len(tokens) and _LATIN_WORD.fullmatch(tokens[j + 1]):
+                parts.append(tokens[j + 1])
+                j += 2
+            elif not latin and _HAN_RUN.fullmatch(token):
+                parts.append(token)
+                j += 1
+            else:
+                break
+            if _content(parts[-1]):
+                phrase = (" " if latin else "").join(parts)
+                if latin or 4 <= len(phrase) <= 10:
+                    found.add(phrase)
+    return found
+
+
+@dataclass(frozen=True)
+class Background:
+    """How many units of a sample hold each phrase: what makes a phrase distinctive."""
+
+    counts: Counter[str]
+    size: int
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> Background:
+        return cls(Counter(p for text in texts for p in phrases(text)), len(texts))
+
+
+def _score(phrase: str, count: int, size: int, background: Background) -> float:
+    share = count / size
+    lift = share / (max(background.counts[phrase], count) / max(background.size, 1))
+    length = len(phrase.split()) if " " in phrase else max(1, len(phrase) // 2 - (len(phrase) <= 4))
+    return share * math.log(1 + lift) * (1 + 0.8 * (min(length, MAX_WORDS) - 1))
+
+
+def ranked_phrases(texts: Sequence[str], background: Background) -> list[tuple[str, int]]:
+    """Phrases of a group of units, most distinctive first, with the number of units that hold them;
+    a phrase must recur (in two units) when the group has more than three."""
+    local = Counter(p for text in texts for p in phrases(text))
+    size = len(texts)
+    scored = [
+        (-_score(p, n, size, background), -len(p), p, n)
+        for p, n in local.items() if n >= 2 or size <= 3
+    ]
+    scored.sort()
+    return [(p, n) for _, _, p, n in scored]
+
+
+def name(texts: Sequence[str], background: Background, taken: Iterable[str] = ()) -> str:
+    """The phrase that names a group of units: the most distinctive one not already taken."""
+    used = set(taken)
+    for phrase, _n in ranked_phrases(texts, background):
+        if phrase not in used:
+            return phrase
+    return "未命名"
+
+
+def tag(text: str, concept_phrases: Sequence[str], background: Background) -> str:
+    """贴标签: the label of one quote: the concept's best phrase that it holds, else its own best phrase."""
+    own = phrases(text)
+    for phrase in concept_phrases:
+        if phrase in own:
+            return phrase
+    ranked = ranked_phrases([text], background)
+    return ranked[0][0] if ranked else text[:12]
+
+
+def definition(label: str, companions: Sequence[str], units: int, cases: int) -> tuple[str, str]:
+    """A one-line working definition (zh, en), to be sharpened by the researcher."""
+    with_zh = "、".join(f"“{c}”" for c in companions[:2])
+    with_en = ", ".join(f"'{c}'" for c in companions[:2])
+    zh = f"材料中围绕“{label}”的陈述（{units} 个意义单位，{cases} 个案例）" + (f"，常与{with_zh}一同出现。" if with_zh else "。")
+    en = f"Statements about '{label}' ({units} meaning units, {cases} cases)" + (
+        f", usually together with {with_en}." if with_en else ".")
+    return zh, en

@@ -1,0 +1,87 @@
+"""Initial concepts as a paper prints them: phrase label, definition, quotes and the coding chain.
+
+For every concept of a run: its label (a phrase from its quotes, or the name a
+researcher gave it), a one-line working definition, its typical quotes, the
+chain 原始语句 → 贴标签 → 概念化 (aa1 → a1: each of its most typical quotes
+with the label that quote earns), the near-duplicate clusters merged into it,
+and whether it is confined to one document (a *document topic*, not yet a
+concept of the study).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from zhagen.coding import labels
+
+#: Quotes per concept shown in the coding chain.
+CHAIN_QUOTES = 3
+
+
+def concept_entries(outcome: Any, mapping: Mapping[int, Any], quotes: Callable[..., list[dict[str, Any]]],
+                    ) -> list[dict[str, Any]]:
+    """The ``open_coding.concepts`` section of ``results.json``."""
+    texts = [u.text for u in outcome.units]
+    step = max(1, len(texts) // 5000)
+    background = labels.Background.of(texts[::step])
+    number = 0
+    entries = []
+    for concept in outcome.concepts:
+        m = mapping.get(concept.index)
+        cid = outcome.concept_ids[concept.index]
+        label = outcome.concept_names.get(concept.index, concept.label)
+        cases = len({outcome.units[u].case_id for u in concept.members})
+        documents = len({outcome.units[u].document_id for u in concept.members})
+        zh, en = labels.definition(label, [p for p in concept.phrases[1:] if p not in label][:2],
+                                   len(concept.members), cases)
+        chain_units = _chain_units(concept, texts)
+        chain = []
+        for unit, quote in zip(chain_units, quotes(chain_units, limit=CHAIN_QUOTES)):
+            number += 1
+            chain.append({"id": f"aa{number}", "quote": quote,
+                          "tag": labels.tag(texts[unit], concept.phrases or (label,), background),
+                          "concept": cid})
+        entries.append({
+            "id": cid,
+            "label": label,
+            "terms": list(concept.terms),
+            "definition": zh,
+            "definition_en": en,
+            "size": len(concept.members),
+            "cases": cases,
+            "documents": documents,
+            "document_topic": documents == 1,
+            "merged": list(concept.merged),
+            "category": m.category if m else None,
+            "match_share": m.share if m else 0.0,
+            "quotes": quotes(_label_first(concept, texts, label)),
+            "chain": chain,
+        })
+    return entries
+
+
+def _label_first(concept: Any, texts: Sequence[str], label: str) -> list[int]:
+    """Typical members, those that hold the label as written first (the label is read in its quotes)."""
+    holding = [u for u in concept.typical[:40] if label in labels.phrases(texts[u])][:2]
+    return holding + [u for u in concept.typical if u not in holding]
+
+
+def _chain_units(concept: Any, texts: Sequence[str]) -> list[int]:
+    return _label_first(concept, texts, concept.label)[:CHAIN_QUOTES]
+
+
+def coverage(outcome: Any) -> dict[str, int]:
+    """How many units are structure, and how many substantive units no code and no concept holds
+    (honestly uncoded)."""
+    in_concept = {u for c in outcome.concepts for u in c.members}
+    substantive = [i for i in range(len(outcome.units)) if outcome.substantive(i)]
+    uncoded = [i for i in substantive if not outcome.codings[i] and i not in in_concept]
+    return {
+        "units": len(outcome.units),
+        "structure_units": len(outcome.units) - len(substantive),
+        "substantive_units": len(substantive),
+        "in_concepts": len(in_concept),
+        "codebook_coded": sum(1 for i in substantive if outcome.codings[i]),
+        "uncoded_substantive_units": len(uncoded),
+    }

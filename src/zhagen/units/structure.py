@@ -1,0 +1,130 @@
+"""Structure or substance: which meaning units carry what a document says.
+
+Documents come with their layout: headings, list numbers, dates, bylines,
+addressee and signature lines, article numbers, enactment formulas, tables of
+contents, Markdown and HTML markers, the buttons and counters of saved web
+pages.  Such units say nothing about the phenomenon studied, yet they repeat
+across documents and would become the strongest "concepts" of a clustering.
+So every unit is classed before anything is coded: *substantive* units are
+coded, clustered and quoted; *structure* units stay in the document (greyed in
+the reader) and are never a concept, a suggestion, relation evidence or a quote.
+
+The rules are data (``structure_rules.yaml`` next to this module, each with the
+examples it must catch and the sentences it must leave alone; both are tested).
+A researcher can override a unit's class (decision ``set_unit_class``), which
+wins over the rules on every run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+#: The class of a unit that is not structure.
+SUBSTANTIVE = "substantive"
+#: The kinds of structure a rule may name.
+KINDS = (
+    "heading", "numbering", "date", "issue_line", "byline", "dispatch", "addressee", "signature",
+    "article_number", "boilerplate", "toc", "markup", "furniture",
+)
+#: Classes a researcher may give a unit.
+CLASSES = (SUBSTANTIVE, *KINDS)
+
+_MARKUP = [
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links keep their text
+    (re.compile(r"</?[A-Za-z][^<>]{0,200}>"), ""),  # HTML tags
+    (re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s*|[-*+]\s+(?=\S))"), ""),  # heading, quote and bullet markers
+    (re.compile(r"\*\*|__|`+"), ""),  # bold and code
+    (re.compile(r"(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])"), ""),  # italics
+    (re.compile(r"\s*\|\s*"), " "),  # table cells
+]
+
+
+def plain(text: str) -> str:
+    """The text of a unit without Markdown and HTML markers: what quotes show and coding reads."""
+    for pattern, replacement in _MARKUP:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of ``structure_rules.yaml``."""
+
+    id: str
+    kind: str
+    match: re.Pattern[str]
+    on_raw: bool = False
+    max_chars: int | None = None
+    unless: re.Pattern[str] | None = None
+    examples: tuple[str, ...] = ()
+    keeps: tuple[str, ...] = ()
+
+    def applies(self, raw: str, plain_text: str) -> bool:
+        if self.max_chars is not None and len(plain_text) > self.max_chars:
+            return False
+        if not self.match.search(raw.strip() if self.on_raw else plain_text):
+            return False
+        return not (self.unless is not None and self.unless.search(plain_text))
+
+
+@dataclass(frozen=True)
+class UnitClass:
+    """The class of one unit: ``substantive`` or a structure kind, the rule (or ``researcher``) that decided."""
+
+    kind: str
+    rule: str
+
+    @property
+    def structure(self) -> bool:
+        return self.kind != SUBSTANTIVE
+
+
+def _rule(entry: Mapping[str, object]) -> Rule:
+    kind = str(entry["kind"])
+    if kind not in KINDS:
+        raise ValueError(f"structure rule {entry.get('id')}: unknown kind {kind!r}")
+    unless = entry.get("unless")
+    return Rule(
+        id=str(entry["id"]), kind=kind, match=re.compile(str(entry["match"])), on_raw=entry.get("text") == "raw",
+        max_chars=int(entry["max_chars"]) if entry.get("max_chars") is not None else None,  # type: ignore[call-overload]
+        unless=re.compile(str(unless)) if unless else None,
+        examples=tuple(entry.get("examples") or ()), keeps=tuple(entry.get("keeps") or ()),  # type: ignore[arg-type]
+    )
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> tuple[Rule, ...]:
+    """The rules shipped with zhagen, in order."""
+    text = resources.files(__package__).joinpath("structure_rules.yaml").read_text(encoding="utf-8")
+    return tuple(_rule(e) for e in yaml.safe_load(text)["rules"])
+
+
+SUBSTANCE = UnitClass(SUBSTANTIVE, "")
+
+
+def classify(text: str, rules: Iterable[Rule] | None = None) -> UnitClass:
+    """The class of one unit's text by the first rule that matches it."""
+    plain_text = plain(text)
+    for rule in default_rules() if rules is None else rules:
+        if rule.applies(text, plain_text):
+            return UnitClass(rule.kind, rule.id)
+    return SUBSTANCE
+
+
+def classify_all(texts: Iterable[str], overrides: Mapping[int, str] | None = None,
+                 ids: Iterable[int] | None = None) -> list[UnitClass]:
+    """Classes of many units; ``overrides`` (unit id -> class, from researchers' decisions) win over the rules."""
+    overrides = overrides or {}
+    result = []
+    for text, unit_id in zip(texts, ids if ids is not None else itertools.repeat(-1)):
+        chosen = overrides.get(unit_id)
+        result.append(UnitClass(chosen, "researcher") if chosen is not None else classify(text))
+    return result

@@ -1,0 +1,182 @@
+"""Structure or substance: the rules of zhagen.units.structure on the kinds of text researchers import."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from zhagen.corpus.encoding import decode_bytes
+from zhagen.studies import transfer
+from zhagen.units.segment import segment
+from zhagen.units.structure import KINDS, SUBSTANTIVE, classify, default_rules, plain
+
+GOVERNMENT_NOTICE = """\
+重庆两江新区管理委员会
+关于加快推进数据中心集群建设的通知
+渝两江管发〔2022〕12号
+新区各部门、各直属机构，各有关企业：
+为加快集群建设，结合新区实际，制定以下措施。
+一、明确发展定位
+（一）立足服务成渝地区的实时性算力需求，同时承接东部地区的数据存储和灾备业务。
+（二）用地保障。
+（三）订单波动较大。
+第十条　附则
+第十一条　本措施自印发之日起施行，有效期三年。
+特此通知。
+重庆两江新区管理委员会
+2022年7月
+（此件公开发布）
+报送：市经济信息委、市发展改革委
+"""
+
+NEWS_PAGE = """\
+首页 > 新闻中心 > 产经
+沙漠边上的“算力小城”：中卫数据中心集群十年扩容记
+2022-09-15 09:32　来源：塞上新闻网　字号：大 中 小
+本报记者　中卫报道
+不过，机房落地并不等于产业生根。
+企业营收大多在总部所在地结算，中卫能分享的税收有限。
+（责任编辑：本网编辑部）
+【打印本页】　【关闭窗口】
+"""
+
+MARKDOWN = """\
+# 京东方在成都的显示产业布局：案例摘要
+
+## 五、问题
+
+1. **关键材料和装备本地化程度低。** 蒸镀设备、发光材料等仍高度依赖进口，西部本地企业难以进入核心环节。
+
+---
+
+| 年份 | 产能 |
+|---|---|
+
+**记者 成都报道**
+"""
+
+ENGLISH = """\
+# Case summary: Envision's zero-carbon park in Ordos
+
+By Zhang Wei
+
+May 20, 2022
+
+## Problems
+
+**Problems.** Finished data centres employ few people; most skilled staff come from the east.
+Skilled labour is scarce.
+These measures take effect on the date of issue.
+Share this article
+"""
+
+
+def _classes(text: str) -> list[tuple[str, str]]:
+    return [(span.text, classify(span.text).kind) for span in segment(text)]
+
+
+def _kind(text: str, unit: str) -> str:
+    found = [k for t, k in _classes(text) if t.startswith(unit)]
+    assert found, f"no unit starts with {unit!r}"
+    return found[0]
+
+
+@pytest.mark.parametrize("rule", default_rules(), ids=lambda r: r.id)
+def test_every_rule_catches_its_examples_and_leaves_its_sentences_alone(rule) -> None:
+    assert rule.kind in KINDS
+    for example in rule.examples:
+        assert classify(example).structure, (rule.id, example)
+    for sentence in rule.keeps:
+        assert classify(sentence).kind == SUBSTANTIVE, (rule.id, sentence, classify(sentence))
+
+
+def test_a_government_notice() -> None:
+    expected = {
+        "重庆两江新区管理委员会": "signature",
+        "关于加快推进数据中心集群建设的通知": "heading",
+        "渝两江管发〔2022〕12号": "issue_line",
+        "新区各部门、各直属机构": "addressee",
+        "为加快集群建设": "boilerplate",
+        "一、明确发展定位": "numbering",
+        "（一）立足服务": SUBSTANTIVE,
+        "（二）用地保障。": "numbering",
+        "（三）订单波动较大。": SUBSTANTIVE,  # a short numbered finding is not a heading
+        "第十条": "article_number",
+        "第十一条": "boilerplate",
+        "特此通知。": "boilerplate",
+        "2022年7月": "date",
+        "（此件公开发布）": "boilerplate",
+        "报送：": "dispatch",
+    }
+    for unit, kind in expected.items():
+        assert _kind(GOVERNMENT_NOTICE, unit) == kind, unit
+
+
+def test_a_saved_news_page() -> None:
+    assert _kind(NEWS_PAGE, "首页 >") == "furniture"
+    assert _kind(NEWS_PAGE, "沙漠边上") == "heading"
+    assert _kind(NEWS_PAGE, "2022-09-15") == "furniture"
+    assert _kind(NEWS_PAGE, "本报记者") == "byline"
+    assert _kind(NEWS_PAGE, "不过，机房落地") == SUBSTANTIVE
+    assert _kind(NEWS_PAGE, "企业营收") == SUBSTANTIVE
+    assert _kind(NEWS_PAGE, "（责任编辑") == "byline"
+    assert _kind(NEWS_PAGE, "【打印本页】") == "furniture"
+
+
+def test_markdown() -> None:
+    classes = _classes(MARKDOWN)
+    assert _kind(MARKDOWN, "# 京东方") == "heading"
+    assert _kind(MARKDOWN, "## 五、问题") == "heading"
+    assert _kind(MARKDOWN, "1. **关键材料") == "heading"
+    assert _kind(MARKDOWN, "** 蒸镀设备") == SUBSTANTIVE
+    assert _kind(MARKDOWN, "---") == "markup"
+    assert _kind(MARKDOWN, "|---|") == "markup"
+    assert _kind(MARKDOWN, "**记者") == "byline"
+    assert sum(k == SUBSTANTIVE for _, k in classes) == 1
+
+
+def test_english() -> None:
+    assert _kind(ENGLISH, "# Case summary") == "heading"
+    assert _kind(ENGLISH, "By Zhang Wei") == "byline"
+    assert _kind(ENGLISH, "May 20, 2022") == "date"
+    assert _kind(ENGLISH, "## Problems") == "heading"
+    assert _kind(ENGLISH, "**Problems.** Finished") == SUBSTANTIVE
+    assert _kind(ENGLISH, "Skilled labour is scarce.") == SUBSTANTIVE
+    assert _kind(ENGLISH, "These measures take effect") == "boilerplate"
+    assert _kind(ENGLISH, "Share this article") == "furniture"
+
+
+def test_plain_takes_out_markdown_and_html_markers_only() -> None:
+    assert plain("**Problems.** Finished data centres employ *few* people.") == \
+        "Problems. Finished data centres employ few people."
+    assert plain("## 算的是电费账") == "算的是电费账"
+    assert plain("** 面板价格周期性下跌时，配套企业订单随之萎缩。") == "面板价格周期性下跌时，配套企业订单随之萎缩。"
+    assert plain("见[报告](http://example.org/a.pdf)<br/>第3页") == "见报告第3页"
+    assert plain("电价 2*3 元") == "电价 2*3 元"
+
+
+MARKERS = re.compile(r"\*\*|^#{1,6}\s|__|</?[a-z]+>")
+
+
+def test_property_over_the_builtin_corpus() -> None:
+    """Every unit of the shipped corpus: a Markdown heading or a date alone is structure, a unit with a
+    sentence of more than 30 characters and no enactment formula is substantive, and no plain text
+    keeps a Markdown marker."""
+    units = []
+    for path in sorted(transfer.cases_dir().glob("*/*")):
+        if path.suffix in {".md", ".txt"}:
+            units += [s.text for s in segment(decode_bytes(path.read_bytes(), str(path))[0])]
+    assert len(units) > 1500
+    structure = 0
+    for text in units:
+        unit_class = classify(text)
+        structure += unit_class.structure
+        assert not MARKERS.search(plain(text)), text
+        if re.match(r"^#{1,6}\s", text) or re.fullmatch(r"\d{4}年(\d{1,2}月)?(\d{1,2}日)?", text):
+            assert unit_class.structure, text
+        body = plain(text)
+        if (len(body) > 40 and re.search(r"[。！？；.!?]$", body) and "施行" not in body and "印发" not in body
+                and not re.search(r"有效期|负责解释|〔\d{4}〕|如下", body) and not body.startswith("第")):
+            assert not unit_class.structure, (text, unit_class)
+    assert 0.15 < structure / len(units) < 0.45
