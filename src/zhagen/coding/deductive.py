@@ -145,7 +145,9 @@ class DeductiveCoder:
         texts, labels = self._training_set(normalised_units, labelled)
         self.counter_ = ngrams.char_counter((1, 3), min_df=2, max_features=100_000)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True)
-        matrix = self.tfidf_.fit_transform(self.counter_.fit_transform(texts))
+        # A codebook without examples on a corpus its lexicon never matches has no training text: the
+        # vocabulary then comes from the units, and no classifier is learned (nothing to learn from).
+        matrix = self.tfidf_.fit_transform(self.counter_.fit_transform(texts or list(normalised_units)))
         self.classes_ = sorted(set(labels) - {NEGATIVE})
         targets = np.array(labels)
         self.models_: dict[str, LogisticRegression] = {}

@@ -169,11 +169,11 @@ def path_model_dot(results: Mapping[str, Any], lang: str = "zh", fontname: str =
         "color=\"#555555\", penwidth=1.0];",
         f"  edge [fontname={font}, fontsize=9, arrowsize=0.7, fontcolor=\"#555555\"];",
     ]
-    ranked = [layer for layer in LAYER_ORDER if layer != "moderator" and layer in layers]
+    ranked = [layer for layer in ordered_ids(names.layer_order, LAYER_ORDER) if layer != "moderator" and layer in layers]
     clusters = ranked + (["moderator"] if "moderator" in layers else []) + [
         layer for layer in layers if layer not in LAYER_ORDER]
     for layer in clusters:
-        title = pair(LAYER_NAMES, layer)
+        title = names.family(layer)
         out.append(f"  subgraph {q('cluster_' + layer)} {{")
         out.append(f"    label={q(_t(lang, title[0], title[1]))}; labelloc=t; fontsize=15; fontcolor=\"#333333\"; "
                    f"style=\"rounded,filled\"; fillcolor=\"#fafafa\"; color=\"#dddddd\";")
@@ -248,7 +248,7 @@ def path_model_matplotlib(results: Mapping[str, Any], lang: str, font: FontChoic
     nodes, edges = _layers(results)
     names = Names(results)
     layers = _ordered_layers(nodes, edges)
-    columns = [layer for layer in LAYER_ORDER if layer != "moderator" and layer in layers]
+    columns = [layer for layer in ordered_ids(names.layer_order, LAYER_ORDER) if layer != "moderator" and layer in layers]
     columns += [layer for layer in layers if layer not in LAYER_ORDER]
     x_of = {layer: i * 3.2 for i, layer in enumerate(columns)}
     if "moderator" in layers:  # below, between mechanisms and patterns: its dashed arrows reach up to the patterns
@@ -275,7 +275,7 @@ def path_model_matplotlib(results: Mapping[str, Any], lang: str, font: FontChoic
         ax.set_xlim(-1.6, x_of[columns[-1]] + 1.6 if columns else 2)
         ax.set_ylim(min(ys) - 0.8, max(ys) + 1.3)
         for layer in columns:
-            title = pair(LAYER_NAMES, layer)
+            title = names.family(layer)
             ax.text(x_of[layer], max(ys) + 0.9, _t(lang, title[0], title[1]), ha="center", va="center",
                     fontsize=13, color="#333333")
         boxes = {}
@@ -291,7 +291,7 @@ def path_model_matplotlib(results: Mapping[str, Any], lang: str, font: FontChoic
         for node in pos:
             boxes[node] = label(node, 3)
         for node in layers.get("moderator", [])[:1]:
-            title = pair(LAYER_NAMES, "moderator")
+            title = names.family("moderator")
             ax.text(pos[node][0], pos[node][1] - 0.55, _t(lang, title[0], title[1]), ha="center", va="center",
                     fontsize=11, color="#555555")
         fig.draw_without_rendering()  # lays out the label boxes, which clip the arrows below
@@ -455,7 +455,8 @@ def force_heatmap(results: Mapping[str, Any], lang: str, font: FontChoice,
     with _style(font):
         fig = _figure(1.7 * len(forces) + 3.2, 0.75 * len(patterns) + 1.6)
         ax = fig.add_subplot(1, 1, 1)
-        image = ax.imshow(values, cmap="YlOrRd", vmin=0.0, vmax=1.0, aspect="auto")
+        top = max([max(row) for row in values] + [1e-9])  # shares are small: the scale is the largest mean
+        image = ax.imshow(values, cmap="YlOrRd", vmin=0.0, vmax=top, aspect="auto")
         ax.set_xticks(range(len(forces)), [_wrap(names.name(f, lang), 6 if lang != "en" else 12) for f in forces])
         ax.set_yticks(range(len(patterns)), [
             f"{names.name(p, lang)}（n={counts.get(p, 0)}）" if lang != "en" else f"{names.name(p, lang)} (n={counts.get(p, 0)})"
@@ -464,10 +465,11 @@ def force_heatmap(results: Mapping[str, Any], lang: str, font: FontChoice,
         for i, row in enumerate(values):
             for j, value in enumerate(row):
                 ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=10,
-                        color="white" if value > 0.65 else "#222222")
+                        color="white" if value > 0.65 * top else "#222222")
         colorbar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
-        colorbar.set_label(_t(lang, "平均动力强度", "mean force intensity"))
-        ax.set_title(_t(lang, "各转移模式的驱动力画像", "Force profile by transfer pattern"), fontsize=12)
+        colorbar.set_label(_t(lang, "平均单元占比", "mean share of substantive units"))
+        caption = names.caption("profile", ("案例画像", "Case profiles"))
+        ax.set_title(_t(lang, caption[0], caption[1]), fontsize=12)
         return _save(fig, formats)
 
 
