@@ -320,21 +320,21 @@ def test_status_counts(tmp_path: Path) -> None:
 
 
 def test_a_version_1_store_is_migrated_with_its_data(tmp_path: Path) -> None:
-    """Version 2 indexes codings by (code, status, origin) and (document, status); a store of version 1 gets
-    the indexes and keeps every row."""
-    with Project.init(tmp_path) as project:
-        _add_document(project)
-    with closing(sqlite3.connect(tmp_path / "zhagen.db")) as connection:  # make it look as version 1 made it
-        connection.execute("DROP INDEX ix_codings_code_status")
-        connection.execute("DROP INDEX ix_codings_document_status")
-        connection.execute("CREATE INDEX ix_codings_code_id ON codings (code_id)")
-        connection.execute("CREATE INDEX ix_codings_document_id ON codings (document_id)")
-        connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-        connection.commit()
+    """Version 2 indexes codings by (code, status, origin) and (document, status); a store of version 1 (as
+    zhagen made it before Alembic: no alembic_version table) gets the indexes and keeps every row."""
+    tmp_path.joinpath("zhagen.yaml").write_text("name: p\n", encoding="utf-8")
+    dump = (Path(__file__).parent / "data" / "store-schema-v2.sql").read_text(encoding="utf-8")
+    dump = (dump.replace("CREATE INDEX ix_codings_code_status ON codings (code_id, status, origin);",
+                         "CREATE INDEX ix_codings_code_id ON codings (code_id);")
+            .replace("CREATE INDEX ix_codings_document_status ON codings (document_id, status);",
+                     "CREATE INDEX ix_codings_document_id ON codings (document_id);")
+            .replace("VALUES('schema_version','2')", "VALUES('schema_version','1')"))
+    with closing(sqlite3.connect(tmp_path / "zhagen.db")) as connection:  # a store as version 1 made it
+        connection.executescript(dump)
         before = [connection.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("documents", "units")]
     with Project.open(tmp_path) as project:
-        assert project.status()["documents"] == 1
-    assert _schema_version(tmp_path) == "2"
+        assert project.status()["documents"] == 2
+    assert _schema_version(tmp_path) == str(SCHEMA_VERSION)
     with closing(sqlite3.connect(tmp_path / "zhagen.db")) as connection:
         indexes = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'codings'")}
         after = [connection.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("documents", "units")]

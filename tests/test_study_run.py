@@ -104,7 +104,11 @@ def test_outputs_and_refi_qda_export(study: Path) -> None:
     assert walk(project.code_book.codes.code) == len(codes)
     assert len(project.sources.text_source) == stored["documents"]
     selections = sum(len(s.plain_text_selection or []) for s in project.sources.text_source)
-    assert selections == len(codings)
+    # The machine's analysis leaves with its suggestions (marked); rejected codings never leave.
+    assert selections == sum(c.status != "rejected" for c in codings)
+    users = {u.name for u in project.users.user}
+    if any(c.status == "suggested" for c in codings):
+        assert any(name.endswith("(machine suggestion)") for name in users)
 
 
 def test_a_second_run_gives_identical_results(study: Path, results: dict) -> None:

@@ -22,6 +22,7 @@ from rich.text import Text
 from zhagen import __version__
 from zhagen.errors import UserError
 from zhagen.project import Project
+from zhagen.threads import limit_native_threads
 
 app = typer.Typer(
     help="扎根 zhagen: computer-assisted, multi-case grounded theory.",
@@ -37,6 +38,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ProjectDir = Annotated[Path, typer.Argument(help="The project folder.", show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", envvar="ZHAGEN_SCHEDULER",
+        help="Dask scheduler address (tcp://host:8786): per-unit work runs on that cluster (needs zhagen[cluster]).",
+    ),
+]
 
 
 def user_errors(func: F) -> F:
@@ -74,10 +82,14 @@ def progress_bar(description: str, total: int) -> Progress:
 
 @app.command()
 @user_errors
-def init(root: ProjectDir, name: Annotated[str | None, typer.Option(help="Project name.")] = None) -> None:
+def init(root: ProjectDir, name: Annotated[str | None, typer.Option(help="Project name.")] = None,
+         db: Annotated[str | None, typer.Option(
+             "--db", help="Keep the store in this database (postgresql://user@host/db; the password comes "
+             "from PGPASSWORD or ~/.pgpass) instead of zhagen.db.")] = None) -> None:
     """Create a project folder (settings, store, output folder)."""
-    with Project.init(root, name=name) as project:
-        out.print(f"initialised {project.root} ({project.settings.name})")
+    with Project.init(root, name=name, database=db) as project:
+        store = f", store {project.store_name}" if project.settings.database else ""
+        out.print(f"initialised {project.root} ({project.settings.name}{store})")
 
 
 @app.command("import")
@@ -89,13 +101,13 @@ def import_(
     text_column: Annotated[str, typer.Option(help="CSV column holding the text.")] = "text",
     as_json: JsonFlag = False,
 ) -> None:
-    """Import sources (.txt .md .docx .pdf .html .csv, folders recursively)."""
+    """Import sources (.txt .md .docx .pdf .html .csv, folders recursively), REFI-QDA .qdpx projects and .qdc codebooks."""
     from zhagen.corpus.importer import count_source_files, import_sources
     from zhagen.corpus.manifest import load_manifest
 
     paths = paths or []
-    archives = [p for p in paths if p.suffix.lower() == ".qdpx"]
-    paths = [p for p in paths if p.suffix.lower() != ".qdpx"]
+    archives = [p for p in paths if p.suffix.lower() in (".qdpx", ".qdc")]
+    paths = [p for p in paths if p.suffix.lower() not in (".qdpx", ".qdc")]
     loaded = load_manifest(manifest) if manifest else None
     if not paths and not archives and loaded is None:
         raise UserError("nothing to import", hint="give files or folders, or --manifest")
@@ -123,15 +135,18 @@ def import_(
 
 def _import_archives(root: Path, archives: list[Path], as_json: bool) -> None:
     """REFI-QDA projects from other tools: each archive in one transaction."""
-    from zhagen.exchange.refiqda import import_qdpx
+    from zhagen.exchange.refiqda import import_qdc, import_qdpx
 
     with Project.open(root) as project:
         for archive in archives:
-            counts = import_qdpx(project, archive)
+            counts = (import_qdc if archive.suffix.lower() == ".qdc" else import_qdpx)(project, archive)
             if as_json:
                 print_json({"archive": str(archive), **counts})
                 continue
             out.print(f"imported {archive}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
+            if counts.get("sources_skipped"):
+                out.print("not imported (zhagen holds text only): "
+                          + ", ".join(f"{kind} {n}" for kind, n in counts["sources_skipped"].items()))
             for warning in counts.get("warnings", []):
                 err.print(Text("warning: ", style="yellow") + Text(warning))
 
@@ -195,11 +210,14 @@ def _step(message: str) -> None:
 def run(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder (becomes a zhagen project).")] = Path("zhagen-out"),
     as_json: JsonFlag = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the built-in study end to end: import, code, model, results."""
+    from zhagen.coding.parallel import cluster
     from zhagen.study import run_builtin
 
-    results, written = run_builtin(out_dir, step=_step)
+    with cluster(scheduler):
+        results, written = run_builtin(out_dir, step=_step)
     if as_json:
         print_json({"study_check": results["study_check"], "written": written})
         return
@@ -254,11 +272,12 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
 
 @app.command()
 @user_errors
-def code(root: ProjectDir, as_json: JsonFlag = False) -> None:
+def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
     """Open coding of a project with its codebook.yaml (human decisions kept)."""
+    from zhagen.coding.parallel import cluster
     from zhagen.pipeline import code_project
 
-    with Project.open(root) as project:
+    with cluster(scheduler), Project.open(root) as project:
         outcome = code_project(project)
     suggested = sum(len(s) for s in outcome.codings)
     data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id}
@@ -271,11 +290,12 @@ def code(root: ProjectDir, as_json: JsonFlag = False) -> None:
 
 @app.command()
 @user_errors
-def model(root: ProjectDir, as_json: JsonFlag = False) -> None:
+def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
     """Open, axial and selective coding and the typology; writes DIR/output/results.json."""
+    from zhagen.coding.parallel import cluster
     from zhagen.study import analyse, write_all
 
-    with Project.open(root) as project:
+    with cluster(scheduler), Project.open(root) as project:
         results = analyse(project, step=_step)
         written = write_all(project, project.output_dir, results, step=_step)
     if as_json:
@@ -409,15 +429,25 @@ def _fmt(value: Any) -> str:
 def export(
     root: ProjectDir,
     target: Annotated[Path, typer.Argument(help="OUT.qdpx (whole project) or OUT.qdc (codebook), REFI-QDA.")],
+    with_suggestions: Annotated[bool, typer.Option(
+        "--with-suggestions",
+        help="Also export unreviewed machine suggestions, marked: coded by the user '<coder> (machine suggestion)' "
+        "and listed in the set 'zhagen: codes with unreviewed machine suggestions'.")] = False,
 ) -> None:
-    """Export to REFI-QDA for NVivo, ATLAS.ti, MAXQDA, QualCoder."""
+    """Export to REFI-QDA for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+
+    By default only reviewed work leaves: accepted codings and human codings. Rejected codings never leave.
+    """
     from zhagen.exchange.refiqda import export_qdc, export_qdpx
 
     suffix = target.suffix.lower()
     if suffix not in {".qdpx", ".qdc"}:
         raise UserError(f"unknown export format {suffix or '(none)'}", where=str(target), hint="use .qdpx or .qdc")
     with Project.open(root) as project:
-        counts = export_qdpx(project, target) if suffix == ".qdpx" else export_qdc(project, target)
+        if suffix == ".qdpx":
+            counts = export_qdpx(project, target, with_suggestions=with_suggestions)
+        else:
+            counts = export_qdc(project, target)
     out.print(f"wrote {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int)))
     for warning in counts.get("warnings", []):
         err.print(Text("warning: ", style="yellow") + Text(warning))
@@ -564,8 +594,14 @@ def decide_undo(root: ProjectDir, coder: CoderOption = None) -> None:
     _decide(root, coder, lambda p, c: decisions.undo_last(p, coder=c) or "nothing to undo", "undone: {result}")
 
 
+from zhagen import cli_team  # noqa: E402  (adds `user`, `copy`, `backup` and `sample` to the app above)
+
+cli_team.register(app)
+
+
 def main() -> None:
     """Console-script entry point."""
+    limit_native_threads()
     app()
 
 

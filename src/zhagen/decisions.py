@@ -158,11 +158,9 @@ def move_code(project: Project, code_id: str, *, parent_id: str | None, coder: s
         code = _code(session, code_id)
         _check_version("code", code_id, code.version, expected_version)
         if parent_id is not None:
-            ancestor: Code | None = _code(session, parent_id)
-            while ancestor is not None:
-                if ancestor.id == code_id:
-                    raise UserError(f"cannot move {code_id!r} under its own descendant {parent_id!r}")
-                ancestor = session.get(Code, ancestor.parent_id) if ancestor.parent_id else None
+            _code(session, parent_id)
+            if store_coding.would_cycle(session, code_id, parent_id):
+                raise UserError(f"cannot move {code_id!r} under its own descendant {parent_id!r}")
         previous = code.parent_id
         code.parent_id = parent_id
         code.version += 1
@@ -188,6 +186,9 @@ def merge_codes(project: Project, source: str, target: str, *, coder: str) -> in
         src, dst = _code(session, source), _code(session, target)
         if dst.status == "rejected":
             raise UserError(f"code {target!r} is rejected", hint="merge into an active code")
+        if store_coding.would_cycle(session, source, target):
+            raise UserError(f"cannot merge {source!r} into its own descendant {target!r}",
+                            hint="move the descendant out first, or merge the other way round")
         rows = session.execute(select(Coding.id, Coding.unit_id).where(Coding.code_id == source)).all()
         moved = [r[0] for r in rows]
         units = sorted({r[1] for r in rows if r[1] is not None})
@@ -252,11 +253,20 @@ def undo_last(project: Project, *, coder: str) -> str | None:
 def _revert(session: Session, action: str, p: dict[str, Any]) -> None:
     if action in MEMO_ACTIONS:
         revert_memo(session, action, p)
+    elif action == "adjudicate":
+        from zhagen.team.adjudication import revert
+
+        revert(session, action, p)
     elif action in {"accept_coding", "reject_coding"}:
         coding = session.get(Coding, p["coding_id"])
         if coding is not None:
             coding.status = p["previous"]
             coding.version += 1
+        elif p.get("unit_id") is not None:
+            # A re-run rewrote the machine's codings since: undo on the same (unit, code) pair.
+            session.execute(update(Coding).where(Coding.unit_id == p["unit_id"], Coding.code_id == p["code_id"],
+                                                 Coding.origin == "machine")
+                            .values(status=p["previous"], version=Coding.version + 1))
     elif action == "add_coding":
         coding = session.get(Coding, p["coding_id"])
         if coding is not None:

@@ -16,13 +16,14 @@ from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from zhagen import __version__
 from zhagen.analysis.typology import profile
 from zhagen.coding.codebook import Codebook, load_codebook
 from zhagen.coding.concepts import ConceptDecisions, apply_concept_decisions, assign_ids
 from zhagen.coding.deductive import CodeScore
 from zhagen.coding.engine import (
-    HUMAN,
     CodingDecisions,
     EngineSettings,
     Model,
@@ -36,6 +37,7 @@ from zhagen.coding.inductive import Concept, ConceptClusterer
 from zhagen.declarations import Declarations, default_declarations, load_declarations
 from zhagen.errors import UserError
 from zhagen.project import Project
+from zhagen.replay import Snapshot, StaleRun, check_not_stale, coding_states, replay_code_decisions
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
 
@@ -97,24 +99,23 @@ def input_hash(units: list[UnitInput], codebook: Codebook, settings: EngineSetti
     return digest.hexdigest()
 
 
-def sync_codebook(project: Project, codebook: Codebook) -> None:
-    """Mirror the codebook's codes into the store (parents first)."""
+def sync_codebook(session: Session, codebook: Codebook) -> None:
+    """Mirror the codebook's codes into the store (parents first), inside the run's transaction."""
     depth = {"core": 0, "main_category": 1, "category": 2, "concept": 3}
-    with project.write() as session:
-        for code in sorted(codebook.codes, key=lambda c: (depth.get(c.level, 9), c.id)):
-            store_coding.upsert_code(
-                session,
-                id=code.id,
-                parent_id=code.parent,
-                name_zh=code.name_zh,
-                name_en=code.name_en,
-                level=code.level,
-                family=code.family,
-                paradigm_role=code.paradigm_role,
-                definition=code.definition,
-                origin="codebook",
-                status=code.status,
-            )
+    for code in sorted(codebook.codes, key=lambda c: (depth.get(c.level, 9), c.id)):
+        store_coding.upsert_code(
+            session,
+            id=code.id,
+            parent_id=code.parent,
+            name_zh=code.name_zh,
+            name_en=code.name_en,
+            level=code.level,
+            family=code.family,
+            paradigm_role=code.paradigm_role,
+            definition=code.definition,
+            origin="codebook",
+            status=code.status,
+        )
 
 
 def decision_log(project: Project) -> list[tuple[int, str, str, dict[str, Any]]]:
@@ -155,16 +156,18 @@ def apply_code_decisions(codebook: Codebook, log: list[tuple[int, str, str, dict
     return replace(codebook, codes=tuple(codes[i] for i in order))
 
 
-def load_decisions(project: Project) -> tuple[CodingDecisions, ConceptDecisions]:
-    """Replay the decision log: the last decision on a thing wins."""
+def load_decisions(
+    project: Project, log: list[tuple[int, str, str, dict[str, Any]]] | None = None
+) -> tuple[CodingDecisions, ConceptDecisions]:
+    """Replay the decision log (read now unless given): the last decision on a thing wins."""
     rejected: set[tuple[int, str]] = set()
     accepted: dict[tuple[int, str], float] = {}
     renamed: dict[str, str] = {}
     merged: dict[str, str] = {}
     rejected_codes: set[str] = set()
     split: dict[str, tuple[str, frozenset[int]]] = {}
-    for _id, _coder, action, p in decision_log(project):
-        key = (int(p.get("unit_id", -1)), str(p.get("code_id", "")))
+    for _id, _coder, action, p in decision_log(project) if log is None else log:
+        key = (int(p.get("unit_id") if p.get("unit_id") is not None else -1), str(p.get("code_id", "")))
         if action == "accept_coding":
             accepted[key] = 1.0
             rejected.discard(key)
@@ -187,7 +190,9 @@ def load_decisions(project: Project) -> tuple[CodingDecisions, ConceptDecisions]
     )
 
 
-def previous_concepts(project: Project) -> dict[str, set[int]]:
+def previous_concepts(
+    project: Project, log: list[tuple[int, str, str, dict[str, Any]]] | None = None
+) -> dict[str, set[int]]:
     """Members (unit ids) of the previous run's concepts as clustering made them.
 
     The store holds them after people merged and split them; walking the
@@ -195,26 +200,51 @@ def previous_concepts(project: Project) -> dict[str, set[int]]:
     clusters are matched to clusters, and the decisions are then replayed."""
     with project.read() as session:
         result = store_coding.machine_concept_members(session)
-    for _id, _coder, action, p in reversed(decision_log(project)):
+        known = store_coding.machine_code_ids(session)
+    for _id, _coder, action, p in reversed(decision_log(project) if log is None else log):
         if action == "merge_codes" and p["target"] in result:
             units = {int(u) for u in p.get("units", [])}
             result[p["target"]] = result.get(p["target"], set()) - units
             result[p["source"]] = units
         elif action == "split_code" and p["new_id"] in result:
             result.setdefault(p["code_id"], set()).update(result.pop(p["new_id"]))
-    return {k: v for k, v in result.items() if v}
+    found = {k: v for k, v in result.items() if v}
+    # Ids of concepts without members now (rejected, merged away) stay taken: never given to another concept.
+    found.update({k: set() for k in known if k not in found})
+    return found
+
+
+#: How often a run computes again when decisions it used were undone while it ran.
+STALE_RETRIES = 3
 
 
 def code_project(project: Project, settings: EngineSettings | None = None) -> OpenCodingOutcome:
-    """Open coding of every unit; the model is learned from the non-reserved cases."""
+    """Open coding of every unit; the model is learned from the non-reserved cases.
+
+    Decisions made while the run computes are applied after its write (see
+    :mod:`zhagen.replay`); when one it used is undone meanwhile, it computes again."""
     settings = settings or EngineSettings()
-    decided = apply_code_decisions(project_codebook(project), decision_log(project))
+    for _attempt in range(STALE_RETRIES):
+        try:
+            return _code_once(project, settings)
+        except StaleRun:
+            continue
+    raise UserError(
+        f"decisions were undone while zhagen code ran, {STALE_RETRIES} times; nothing was written",
+        where=str(project.root), hint="run zhagen code again when nobody is undoing decisions",
+    )
+
+
+def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
+    snapshot = Snapshot(tuple(decision_log(project)))
+    log = list(snapshot.entries)
+    codebook_file = project_codebook(project)
+    decided = apply_code_decisions(codebook_file, log)
     units, reserved = load_units(project)
     if not units:
         raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")
-    sync_codebook(project, decided)
     codebook = decided.active()
-    coding_decisions, concept_decisions = load_decisions(project)
+    coding_decisions, concept_decisions = load_decisions(project, log)
     labelled, coding_decisions = _human_evidence(project, units, coding_decisions)
 
     model_units = [u for u in units if u.case_id not in reserved]
@@ -231,10 +261,28 @@ def code_project(project: Project, settings: EngineSettings | None = None) -> Op
         for c in concepts
     ]
     unit_ids = [u.id for u in units]
-    ids = assign_ids(concepts, unit_ids, previous_concepts(project))
+    ids = assign_ids(concepts, unit_ids, previous_concepts(project, log))
+    rejected_members = {cid: c.members for c, cid in zip(concepts, ids) if cid in concept_decisions.rejected}
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
-    run_id = _save_open_coding(project, units, codings, concepts, ids, names, codebook, settings)
+    run = RunOutput(units, machine, concepts, ids, names, rejected_members, codebook_file, codebook, settings, snapshot)
+    run_id = _save_open_coding(project, run)
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer)
+
+
+@dataclass
+class RunOutput:
+    """What one run of open coding computed, before the decision log is laid over it again."""
+
+    units: list[UnitInput]
+    machine: list[list[CodeScore]]  # the machine's suggestions per unit, before any decision
+    concepts: list[Concept]
+    ids: list[str]
+    names: dict[int, str]
+    rejected_members: dict[str, tuple[int, ...]]  # concepts people rejected: their members, stored as rejected
+    codebook_file: Codebook  # as written in codebook.yaml
+    codebook: Codebook  # active codes after the decisions the run started with
+    settings: EngineSettings
+    snapshot: Snapshot
 
 
 def _human_evidence(
@@ -251,49 +299,91 @@ def _human_evidence(
     return sorted(labelled), CodingDecisions(decisions.rejected, accepted)
 
 
-def _save_open_coding(
-    project: Project,
-    units: list[UnitInput],
-    codings: list[list[CodeScore]],
-    concepts: list[Concept],
-    ids: list[str],
-    names: dict[int, str],
-    codebook: Codebook,
-    settings: EngineSettings,
-) -> int:
-    """Replace the previous machine output by this run's, in one transaction."""
+def _save_open_coding(project: Project, run: RunOutput) -> int:
+    """Replace the previous machine output by this run's and lay the decision log over it, in one transaction.
+
+    The log is read again inside the transaction (which holds the write lock),
+    so a decision made while the run computed is applied, never reverted; the
+    codebook's codes are written in the same transaction, so a failed run
+    changes nothing."""
     with project.read() as session:
         offsets = store_corpus.unit_offsets(session)
     with project.write() as session:
+        log = store_coding.list_decisions(session)
+        check_not_stale(run.snapshot, log)
+        sync_codebook(session, apply_code_decisions(run.codebook_file, log))
         run_id = store_coding.start_run(
-            session, kind="code", settings=settings.to_dict(), versions=versions(),
-            input_hash=input_hash(units, codebook, settings),
+            session, kind="code", settings=run.settings.to_dict(), versions=versions(),
+            input_hash=input_hash(run.units, run.codebook, run.settings),
         )
         store_coding.delete_machine_codings(session)
-        store_coding.delete_machine_concepts(session)
-        for concept, cid in zip(concepts, ids):
-            store_coding.upsert_code(
-                session, id=cid, parent_id=None, name_zh=names.get(concept.index, concept.label),
-                name_en=names.get(concept.index, concept.label), level="concept", family=None,
-                paradigm_role=None, definition="", origin="machine", status="suggested",
-            )
-        # Tuples in store_coding.NEW_CODING_FIELDS order: a large run stores over a million.
-        rows: list[tuple[Any, ...]] = []
-        for unit, scores in zip(units, codings):
-            start, end = offsets[unit.id]
-            for score in scores:
-                if score.terms != HUMAN:
-                    rows.append((score.code_id, unit.document_id, unit.id, start, end, MACHINE, "machine",
-                                 "suggested", score.confidence, run_id, 1))
-        for concept, cid in zip(concepts, ids):
-            for member in concept.members:
-                unit = units[member]
-                start, end = offsets[unit.id]
-                rows.append((cid, unit.document_id, unit.id, start, end, MACHINE, "machine", "suggested", None,
-                             run_id, 1))
+        concept_ids = set(run.ids) | set(run.rejected_members)
+        store_coding.delete_unused_machine_concepts(session, keep=concept_ids)
+        _store_concepts(session, run)
+        rows = _coding_rows(session, run, offsets, run_id, log)
         store_coding.add_codings(session, rows)
-        store_coding.finish_run(session, run_id, {"codings": len(rows), "concepts": len(concepts)})
+        during = replay_code_decisions(session, run.snapshot, log)
+        store_coding.finish_run(session, run_id, {"codings": len(rows), "concepts": len(run.concepts),
+                                                  "decisions_made_during_run": during})
     return run_id
+
+
+def _store_concepts(session: Session, run: RunOutput) -> None:
+    """This run's concepts, and the rejected ones it found again (kept as rejected)."""
+    for concept, cid in zip(run.concepts, run.ids):
+        name = run.names.get(concept.index, concept.label)
+        store_coding.upsert_code(
+            session, id=cid, parent_id=store_coding.code_parent(session, cid), name_zh=name, name_en=name,
+            level="concept", family=None, paradigm_role=None, definition="", origin="machine", status="suggested",
+        )
+    for cid in run.rejected_members:
+        if store_coding.code_parent(session, cid) is None and cid not in store_coding.machine_code_ids(session):
+            store_coding.upsert_code(
+                session, id=cid, parent_id=None, name_zh=cid, name_en=cid, level="concept", family=None,
+                paradigm_role=None, definition="", origin="machine", status="rejected",
+            )
+
+
+def _coding_rows(
+    session: Session, run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
+    log: list[tuple[int, str, str, dict[str, Any]]],
+) -> list[tuple[Any, ...]]:
+    """Tuples in store_coding.NEW_CODING_FIELDS order (a large run stores over a million), each with the
+    status of the last decision on its (unit, code) pair; accepted pairs the machine no longer suggests
+    are written too, unless a person's own coding holds them."""
+    state = coding_states(log)
+    human = store_coding.coded_pairs(session, origin="human")
+    units = {u.id: u for u in run.units}
+    rows: list[tuple[Any, ...]] = []
+    written: set[tuple[int, str]] = set()
+
+    def add(unit: UnitInput, code_id: str, confidence: float | None, default: str = "suggested") -> None:
+        start, end = offsets[unit.id]
+        status = state.get((unit.id, code_id), default)
+        rows.append((code_id, unit.document_id, unit.id, start, end, MACHINE, "machine", status, confidence,
+                     run_id, 1))
+        written.add((unit.id, code_id))
+
+    for unit, scores in zip(run.units, run.machine):
+        for score in scores:
+            if (unit.id, score.code_id) not in human:
+                add(unit, score.code_id, score.confidence)
+    for concept, cid in zip(run.concepts, run.ids):
+        for member in concept.members:
+            add(run.units[member], cid, None)
+    for cid, members in sorted(run.rejected_members.items()):
+        for member in members:
+            if (run.units[member].id, cid) not in written:
+                add(run.units[member], cid, None, default="rejected")
+    concept_ids = set(run.ids)
+    for (unit_id, code_id), status in sorted(state.items()):
+        if status != "accepted" or (unit_id, code_id) in written or (unit_id, code_id) in human:
+            continue
+        if unit_id in units and code_id in run.codebook:
+            add(units[unit_id], code_id, 1.0)
+        elif unit_id in units and code_id in concept_ids:
+            add(units[unit_id], code_id, None)
+    return rows
 
 
 def project_declarations(project: Project, codebook: Codebook) -> Declarations:

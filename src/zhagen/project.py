@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhagen.errors import UserError
 from zhagen.files import write_text_atomic
 from zhagen.store import corpus as store_corpus
-from zhagen.store.db import make_engine, migrate, transaction
+from zhagen.store.db import database_url, make_engine, migrate, shown_url, transaction
 
 SETTINGS_FILE = "zhagen.yaml"
 DB_FILE = "zhagen.db"
@@ -41,6 +42,14 @@ class Settings(BaseModel):
     max_unit_chars: int = Field(300, ge=20, le=5000)
     seed: int = 0
     database: str | None = None  # an SQLAlchemy URL; default: zhagen.db in the project folder
+
+    @field_validator("database")
+    @classmethod
+    def _no_password(cls, value: str | None) -> str | None:
+        """A password never lives in the project folder: libpq reads PGPASSWORD or ~/.pgpass."""
+        if value is not None and "://" in value and make_url(database_url(value)).password is not None:
+            raise ValueError("the database URL must not hold a password: set PGPASSWORD or use ~/.pgpass")
+        return value
 
     @model_validator(mode="after")
     def _unit_bounds(self) -> Settings:
@@ -71,18 +80,43 @@ class Project:
         self.root = root
         self.settings = settings
         self.engine = make_engine(settings.database or root / DB_FILE)
-        migrate(self.engine, where=str(root / DB_FILE))
+        try:
+            migrate(self.engine, where=self.store_name)
+        except Exception:
+            self.engine.dispose()
+            raise
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
+    @property
+    def store_name(self) -> str:
+        """Where the store is, to show people: the SQLite file or the database URL without a password."""
+        return shown_url(self.settings.database) if self.settings.database else str(self.root / DB_FILE)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
     @classmethod
-    def init(cls, root: str | os.PathLike[str], *, name: str | None = None) -> Project:
-        """Create a project folder (or reuse an existing project) and open it."""
+    def init(cls, root: str | os.PathLike[str], *, name: str | None = None, database: str | None = None) -> Project:
+        """Create a project folder (or reuse an existing project) and open it.
+
+        ``database``: an SQLAlchemy URL (``postgresql://user@host/db``) to keep the store in
+        instead of ``zhagen.db``; it is written to ``zhagen.yaml``, so it must hold no password."""
         root = Path(root)
         settings_path = root / SETTINGS_FILE
         if root.exists() and not root.is_dir():
             raise UserError("exists and is not a folder", where=str(root))
+        if settings_path.exists() and database is not None:
+            current = _load_settings(settings_path).database
+            if current != database:
+                raise UserError("the project already exists with another store", where=str(settings_path),
+                                hint="use `zhagen copy` to move a project to another database")
         if not settings_path.exists():
-            settings = Settings(name=name or root.resolve().name)
+            try:
+                settings = Settings(name=name or root.resolve().name, database=database)
+            except ValidationError as exc:
+                raise UserError(exc.errors()[0]["msg"].removeprefix("Value error, "), where="--db") from None
             data = settings.model_dump(exclude_none=True)
             write_text_atomic(settings_path, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         (root / OUTPUT_DIR).mkdir(exist_ok=True)

@@ -183,7 +183,7 @@ def write_all(project: Project, out: Path, results: dict[str, Any], step: Step =
     step("report, workbook, figures")
     written = write_outputs(results, out, codebook=project.codebook_path)
     step("REFI-QDA export")
-    export_qdpx(project, out / "study.qdpx")
+    export_qdpx(project, out / "study.qdpx", with_suggestions=True)  # the machine's analysis: suggestions, marked
     written["qdpx"] = [str(out / "study.qdpx")]
     return written
 

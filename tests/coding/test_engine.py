@@ -112,7 +112,8 @@ def test_rejected_coding_stays_rejected_after_a_rerun(project: Project) -> None:
     decisions.set_coding_status(project, target.id, "rejected", coder="ann")
     code_project(project)
     again = [c for c in machine_codings(project) if c.unit_id == target.unit_id and c.code_id == target.code_id]
-    assert again == []
+    # The store keeps the suggestion with the researcher's verdict on it, as the reader showed it before the run.
+    assert [c.status for c in again] == ["rejected"]
 
 
 def test_human_coding_and_accepted_suggestion_survive_a_rerun(project: Project) -> None:
@@ -127,6 +128,10 @@ def test_human_coding_and_accepted_suggestion_survive_a_rerun(project: Project) 
     outcome = code_project(project)
     unit_index = next(i for i, u in enumerate(outcome.units) if u.id == suggestion.unit_id)
     assert any(s.code_id == "computing_hub" and s.confidence == 1.0 for s in outcome.codings[unit_index])
+    # In the store too (the reader, zhagen codes, reliability and the export read it), after two re-runs.
+    with project.read() as session:
+        stored = list_codings(session, code_id="computing_hub")
+    assert [c.status for c in stored if c.unit_id == suggestion.unit_id] == ["accepted"]
 
 
 def test_renamed_and_merged_concepts_survive_a_rerun(project: Project) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import tempfile
 import zipfile
@@ -201,11 +202,14 @@ def assert_valid(schema: etree.XMLSchema, document: etree._Element) -> None:
 
 
 def test_export_counts(sample: Project, tmp_path: Path) -> None:
+    """By default only reviewed codings leave: 10 stored, less one suggestion and one rejected machine coding."""
     summary = export_qdpx(sample, tmp_path / "study.qdpx")
     assert summary == {
-        "path": str(tmp_path / "study.qdpx"), "users": 3, "codes": 9, "sources": 3, "codings": 10, "cases": 2,
-        "variables": 4, "notes": 4, "warnings": [],
+        "path": str(tmp_path / "study.qdpx"), "users": 3, "codes": 9, "sources": 3, "codings": 8, "suggestions": 0,
+        "cases": 2, "variables": 4, "notes": 4, "warnings": [],
     }
+    summary = export_qdpx(sample, tmp_path / "all.qdpx", with_suggestions=True)
+    assert (summary["users"], summary["codings"], summary["suggestions"]) == (4, 9, 1)
 
 
 def test_export_is_valid_against_the_official_project_xsd(sample: Project, tmp_path: Path) -> None:
@@ -239,7 +243,7 @@ def test_pyrefiqda_reads_the_export(sample: Project, tmp_path: Path) -> None:
     assert gov.code[0].code[0].name == "土地补贴" and gov.code[0].code[0].color == "#abc"
     assert top["人才"].color is None  # "#12345678" is not an RGB value; it travels in the Description
     assert top["杂项"].is_codable is False and gov.is_codable is True
-    assert "Government support" in gov.description and "地方政府提供的支持" in gov.description
+    assert gov.description == "地方政府提供的支持。\nSupport given by local governments."  # the definition only
     trust_gov = gov.code[1].code[0]
     assert len(trust_gov.note_ref) == 1
 
@@ -272,8 +276,11 @@ def test_pyrefiqda_reads_the_export(sample: Project, tmp_path: Path) -> None:
     assert [r.target_guid for r in cases["cd-boe"].source_ref] == [doc1.guid]
 
     # Notes: one per memo; document memos referenced from the source, case memos through a link.
-    notes = {n.plain_text_content: n for n in proj.notes.note}
+    notes = {pyrefiqda.RefiProject.resolve_source_path(n.plain_text_path, extract).read_text("utf-8"): n
+             for n in proj.notes.note}
     assert len(notes) == 4
+    assert all(n.plain_text_content is None and n.creation_date_time and n.creating_user in users and n.name
+               for n in notes.values())
     assert [r.target_guid for r in sources["policy.txt"].note_ref] == [notes["政策文本，注意日期。"].guid]
     assert trust_gov.note_ref[0].target_guid == notes["信任与合法性的区别？\n第二行"].guid
     [link] = proj.links.link
@@ -312,7 +319,7 @@ def test_two_exports_are_byte_identical(sample: Project, tmp_path: Path) -> None
     with zipfile.ZipFile(tmp_path / "a.qdpx") as zf:
         names = zf.namelist()
         assert names[0] == "project.qde" and names[1:] == sorted(names[1:])
-        assert all(n.startswith("sources/") and n.endswith(".txt") for n in names[1:])
+        assert all(n.startswith("sources/") and n.endswith(".txt") or n == refiqda.EXTRAS_MEMBER for n in names[1:])
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
@@ -326,29 +333,63 @@ def test_guids_are_uuid5_of_zhagen_identities(sample: Project, tmp_path: Path) -
     assert root.find(f"q:Sources/q:TextSource[@guid='{refi_guid('document', sha(DOC1))}']", NS).get("name") == "新闻报道"
 
 
-def test_zhagen_extras_ride_in_descriptions(sample: Project, tmp_path: Path) -> None:
-    export_qdpx(sample, tmp_path / "study.qdpx")
+def extras_of(archive: Path) -> dict[str, Any]:
+    with zipfile.ZipFile(archive) as zf:
+        return json.loads(zf.read(refiqda.EXTRAS_MEMBER))
+
+
+def test_zhagen_extras_ride_in_their_own_member_not_in_descriptions(sample: Project, tmp_path: Path) -> None:
+    export_qdpx(sample, tmp_path / "study.qdpx", with_suggestions=True)
     root = project_xml(tmp_path / "study.qdpx")
-    descriptions = [d.text for d in root.iterfind(".//q:PlainTextSelection/q:Description", NS)]
-    # Only the machine codings carry one; human accepted codings need none.
-    assert len(descriptions) == 3
-    assert all(d.startswith("zhagen machine coding") and "\n[zhagen] {" in d for d in descriptions)
-    code = root.find(f".//q:Code[@guid='{refi_guid('code', 'gov_support')}']/q:Description", NS).text
-    readable, extras = refiqda._split_extras(code)
-    assert readable.startswith("Government support\n\n地方政府提供的支持。")
-    assert extras == {"id": "gov_support", "level": "main_category", "name_en": "Government support",
-                      "definition": "地方政府提供的支持。\nSupport given by local governments.", "origin": "codebook",
-                      "status": "active", "family": "force", "paradigm_role": "condition", "color": "#1f77b4"}
+    assert "[zhagen]" not in etree.tostring(root, encoding="unicode")
+    # Only the unreviewed suggestion carries a readable description, which every program shows.
+    [description] = [d.text for d in root.iterfind(".//q:PlainTextSelection/q:Description", NS)]
+    assert description == "zhagen machine suggestion, not reviewed (confidence 0.730)"
+    guid = refi_guid("code", "gov_support")
+    code = root.find(f".//q:Code[@guid='{guid}']/q:Description", NS).text
+    assert code == "地方政府提供的支持。\nSupport given by local governments."
+    extras = extras_of(tmp_path / "study.qdpx")
+    assert extras["codes"][guid] == {
+        "id": "gov_support", "level": "main_category", "name_en": "Government support",
+        "definition": "地方政府提供的支持。\nSupport given by local governments.", "origin": "codebook",
+        "status": "active", "family": "force", "paradigm_role": "condition", "color": "#1f77b4"}
+    assert sorted((e["origin"], e["status"]) for e in extras["selections"].values()) == [
+        ("machine", "accepted"), ("machine", "suggested")]
+
+
+def test_default_export_carries_no_unreviewed_suggestion(sample: Project, tmp_path: Path) -> None:
+    export_qdpx(sample, tmp_path / "reviewed.qdpx")
+    root = project_xml(tmp_path / "reviewed.qdpx")
+    coded = {(s.get("startPosition"), s.find("q:Coding/q:CodeRef", NS).get("targetGUID"))
+             for s in root.iterfind(".//q:PlainTextSelection", NS)}
+    assert len(coded) == 8
+    assert refi_guid("code", "a12") not in {guid for _, guid in coded}  # its only coding is a suggestion
+    assert root.find("q:Sets", NS) is None
+    assert not any(u.get("name").endswith("(machine suggestion)") for u in root.iterfind("q:Users/q:User", NS))
+
+
+def test_suggestions_are_marked_by_user_and_set(sample: Project, tmp_path: Path) -> None:
+    export_qdpx(sample, tmp_path / "all.qdpx", with_suggestions=True)
+    root = project_xml(tmp_path / "all.qdpx")
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    marked = [s for s in root.iterfind(".//q:PlainTextSelection", NS)
+              if users[s.get("creatingUser")] == "zhagen (machine suggestion)"]
+    assert [s.find("q:Coding/q:CodeRef", NS).get("targetGUID") for s in marked] == [refi_guid("code", "a12")]
+    [suggestion_set] = root.iterfind("q:Sets/q:Set", NS)
+    assert suggestion_set.get("name") == refiqda.SUGGESTIONS_SET
+    assert [m.get("targetGUID") for m in suggestion_set.iterfind("q:MemberCode", NS)] == [refi_guid("code", "a12")]
+    assert_valid(xsd("Project.xsd"), root)
 
 
 def test_codebook_only_export(sample: Project, tmp_path: Path) -> None:
     summary = export_qdpx(sample, tmp_path / "codes.qdpx", codebook_only=True)
     assert (summary["codes"], summary["sources"], summary["cases"], summary["notes"], summary["users"]) == (9, 0, 0, 1, 1)
-    with zipfile.ZipFile(tmp_path / "codes.qdpx") as zf:
-        assert zf.namelist() == ["project.qde"]
     proj = pyrefiqda.RefiProject.load(tmp_path / "codes.qdpx", extract_dir=str(tmp_path / "x"))
     assert proj.sources is None and proj.cases is None
-    assert [n.plain_text_content for n in proj.notes.note] == ["信任与合法性的区别？\n第二行"]
+    [note] = proj.notes.note
+    with zipfile.ZipFile(tmp_path / "codes.qdpx") as zf:
+        assert zf.namelist() == ["project.qde", f"sources/{note.guid}.txt", refiqda.EXTRAS_MEMBER]
+        assert zf.read(f"sources/{note.guid}.txt").decode("utf-8") == "信任与合法性的区别？\n第二行"
 
 
 def test_export_qdc(sample: Project, tmp_path: Path) -> None:
@@ -400,17 +441,23 @@ def test_characters_xml_cannot_hold_are_replaced_with_a_warning(fresh: Project, 
 
 
 def test_round_trip_restores_everything_the_format_holds(sample: Project, fresh: Project, tmp_path: Path) -> None:
-    export_qdpx(sample, tmp_path / "study.qdpx")
+    """With suggestions, everything but rejected codings (which never leave) comes back as it was."""
+    export_qdpx(sample, tmp_path / "study.qdpx", with_suggestions=True)
     summary = import_qdpx(fresh, tmp_path / "study.qdpx")
     assert summary["warnings"] == []
     assert {k: summary[k] for k in ("sources_imported", "sources_reused", "codes_created", "codings", "cases",
                                     "attributes", "memos")} == {
-        "sources_imported": 3, "sources_reused": 0, "codes_created": 9, "codings": 10, "cases": 2,
+        "sources_imported": 3, "sources_reused": 0, "codes_created": 9, "codings": 9, "cases": 2,
         "attributes": 8, "memos": 4,
     }
     before, after = snapshot(sample), snapshot(fresh)
+    before["codings"] = [c for c in before["codings"] if c[6] != "rejected"]
     for key in before:
         assert after[key] == before[key], key
+    with sample.read() as s, fresh.read() as t:
+        # Memo times travel as xsd:dateTime to the second.
+        assert [m.created_at.replace(microsecond=0) for m in store_coding.list_memos(s)] == [
+            m.created_at for m in store_coding.list_memos(t)]
     # Each coded span is the same text as before, astral characters and all.
     with fresh.read() as s:
         texts = {d.id: store_corpus.document_text(s, d.id) for d in store_corpus.list_documents(s)}
@@ -435,7 +482,7 @@ def test_reimport_adds_nothing_twice(sample: Project, tmp_path: Path) -> None:
     summary = import_qdpx(sample, tmp_path / "study.qdpx")
     assert (summary["sources_imported"], summary["sources_reused"]) == (0, 3)
     assert (summary["codes_created"], summary["codes_reused"]) == (0, 9)
-    assert (summary["codings"], summary["codings_duplicate"]) == (0, 10)
+    assert (summary["codings"], summary["codings_duplicate"]) == (0, 8)
     assert (summary["memos"], summary["memos_duplicate"]) == (0, 4)
     assert snapshot(sample) == before
 
@@ -453,7 +500,7 @@ def test_import_reuses_content_already_in_the_project(sample: Project, fresh: Pr
         mine = next(d for d in docs if d.id == existing)
         assert (mine.title, mine.case_id) == ("我的副本", "mine")  # reused as it was
         on_existing = store_coding.list_codings(s, document_id=existing)
-        assert len(on_existing) == 4
+        assert len(on_existing) == 3  # the suggestion on it stayed home
         units = {u.id: u for u in store_corpus.list_units(s, document_id=existing)}
         assert all(units[c.unit_id].start <= c.start < units[c.unit_id].end for c in on_existing)
 
@@ -600,7 +647,7 @@ def test_import_a_foreign_project(fresh: Project, tmp_path: Path) -> None:
             summary["attributes"], summary["memos"], summary["codings_skipped"]) == (2, 4, 4, 1, 2, 3, 1)
     warnings = " | ".join(summary["warnings"])
     for expected in ("relative://../../secret.txt", "PDF region selections", "PictureSource sources",
-                     "outside the text", "not in the codebook", "source variables", "Sets are not imported"):
+                     "outside the text", "not in the codebook", "source variables"):
         assert expected in warnings
 
     with fresh.read() as s:

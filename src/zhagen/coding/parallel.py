@@ -1,23 +1,36 @@
-"""Splitting row-independent work over processes.
+"""Splitting row-independent work over processes, or over a Dask cluster.
 
 Turning texts into n-gram vectors is pure Python in scikit-learn and the
 largest cost of coding a big corpus.  Each row depends only on its own text
 and the fitted models, so the rows can be computed in chunks on several cores
 and stacked: the result is identical to a single call.
+
+The same chunks can go to a Dask cluster (``dask.distributed``) when one
+machine is not enough: inside :func:`cluster`, :func:`map_chunks` submits its
+chunks to the cluster's workers and gathers the results in order, so the output
+is the same as on one machine.  Fitting the models stays on the calling
+machine (see ``docs/scale.md``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from joblib import Parallel, delayed
 
-#: Below this many texts a second process costs more than it saves.
+from zhagen.errors import UserError
+
+#: Below this many texts a second local process costs more than it saves.
 MIN_PARALLEL = 20_000
+#: Chunks per cluster worker: a few, so that a slow worker does not hold up the rest.
+CHUNKS_PER_WORKER = 2
 
 Result = TypeVar("Result")
+
+_client: Any = None
 
 
 def workers() -> int:
@@ -29,9 +42,57 @@ def workers() -> int:
     return max(1, min(4, available))
 
 
+def _connect(address: str) -> Any:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UserError(
+            "running on a cluster needs dask.distributed",
+            where=address,
+            hint="pip install 'zhagen[cluster]' (on this machine and on every worker)",
+        ) from None
+    try:
+        return Client(address, timeout=30, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise UserError(
+            f"cannot reach the Dask scheduler ({exc})",
+            where=address,
+            hint="check the address (tcp://host:8786) and that the scheduler is running",
+        ) from None
+
+
+@contextmanager
+def cluster(address: str | None) -> Iterator[None]:
+    """Within this block, :func:`map_chunks` runs on the Dask scheduler at ``address``.
+
+    ``None`` keeps the work on this machine, so callers can pass an optional setting through.
+    """
+    global _client
+    if address is None:
+        yield
+        return
+    previous, _client = _client, _connect(address)
+    try:
+        yield
+    finally:
+        _client.close()
+        _client = previous
+
+
+def _cluster_chunks(func: Callable[[list[str]], Result], texts: Sequence[str]) -> list[Result]:
+    count = max(1, len(_client.scheduler_info(n_workers=-1)["workers"])) * CHUNKS_PER_WORKER
+    size = max(1, -(-len(texts) // count))
+    chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
+    futures = _client.map(func, chunks, pure=False)
+    return list(_client.gather(futures))
+
+
 def map_chunks(func: Callable[[list[str]], Result], texts: Sequence[str]) -> list[Result]:
-    """``[func(chunk) for chunk in chunks]``: one chunk per worker process for large
-    inputs, the whole input in this process otherwise.  ``func`` must be picklable."""
+    """``[func(chunk) for chunk in chunks]``: on the cluster inside :func:`cluster`, else one
+    chunk per worker process for large inputs, the whole input in this process otherwise.
+    ``func`` must be picklable."""
+    if _client is not None and texts:
+        return _cluster_chunks(func, texts)
     jobs = workers()
     if jobs == 1 or len(texts) < MIN_PARALLEL:
         return [func(list(texts))]

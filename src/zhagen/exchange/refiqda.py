@@ -4,17 +4,22 @@ Projects move between zhagen and NVivo, ATLAS.ti, MAXQDA, QualCoder and Taguette
 through the REFI-QDA standard (QDA-XML 1.0).  A ``.qdpx`` file is a zip archive
 holding ``project.qde`` (XML in namespace ``urn:QDA-XML:project:1.0``) and a
 ``sources/`` folder; a ``.qdc`` file is a bare codebook (XML in namespace
-``urn:QDA-XML:codebook:1.0``).
+``urn:QDA-XML:codebook:1.0``).  Export lives in
+:mod:`zhagen.exchange.refiqda_export`, what both directions share in
+:mod:`zhagen.exchange.refiqda_xml`, what a foreign project brings and zhagen
+keeps for the way back in :mod:`zhagen.exchange.refiqda_foreign`.
 
 What maps to what (export, and back on import):
 
 ==========================  ==================================================
 zhagen                      REFI-QDA
 ==========================  ==================================================
-coders, memo authors        ``Users/User`` (name = the coder)
+coders, memo authors        ``Users/User`` (name = the coder); unreviewed
+                            suggestions under ``"<coder> (machine suggestion)"``
 code tree                   ``CodeBook/Codes/Code``, nested by ``parent_id``;
-                            name = ``name_zh``; ``isCodable`` = not rejected;
-                            ``color`` when it is an ``#RRGGBB``/``#RGB`` value
+                            name = ``name_zh``; ``Description`` = definition;
+                            ``isCodable`` = not rejected; ``color`` when it is
+                            an ``#RRGGBB``/``#RGB`` value
 document                    ``Sources/TextSource`` with ``plainTextPath``
                             ``internal://<guid>.txt``; the text is written
                             UTF-8 (no BOM) to ``sources/<guid>.txt``
@@ -22,40 +27,33 @@ coding                      ``PlainTextSelection`` (``startPosition`` and
                             ``endPosition`` in Unicode code points = zhagen
                             offsets, ``creatingUser``) holding one ``Coding``
                             with its ``CodeRef``
-case                        ``Cases/Case`` (name = case id) with ``SourceRef``
-                            to its documents and one ``VariableValue`` per
-                            attribute
+case                        ``Cases/Case`` (name = case id, ``Description`` =
+                            title) with ``SourceRef`` to its documents and one
+                            ``VariableValue`` per attribute
 attribute name              ``Variables/Variable``: ``Integer`` when every
                             value is a canonical integer, ``Text`` otherwise
-memo                        ``Notes/Note`` (``PlainTextContent``); code memos
-                            through the code's ``NoteRef``, document memos
-                            through the source's ``NoteRef``, case memos
-                            through a ``Links/Link`` from the note to the case
-                            (``Case`` has no ``NoteRef`` in the schema);
+memo                        ``Notes/Note`` (name, ``creatingUser``,
+                            ``creationDateTime``, text in a ``plainTextPath``
+                            file); code memos through the code's ``NoteRef``,
+                            document memos through the source's ``NoteRef``,
+                            case memos through a ``Links/Link`` from the note
+                            to the case (``Case`` has no ``NoteRef``);
                             project memos are plain notes
 ==========================  ==================================================
 
-What the format cannot hold travels in ``Description`` elements as a last line
-``[zhagen] {json}`` under a human-readable part, which other programs show as
-ordinary text and :func:`import_qdpx` reads back (the JSON is authoritative):
-
-* codes: id, English name, definition, level, family, paradigm role, origin,
-  status and the colour as stored;
-* codings other than human/accepted: origin, status and confidence;
-* documents: source path, kind, encoding, language and title;
-* cases: id, title and the reserved (hold-out) flag; case memos: their case.
-
-GUIDs are uuid5 over :data:`GUID_NAMESPACE` and the zhagen identity of the
-thing, XML is built with lxml and archives are written with their members in a
-fixed order and with a fixed timestamp, so two exports of the same project are
-byte-identical.
+zhagen's own facts (a code's level, family, English name; a coding's origin,
+status, confidence; a document's source path; a case's reserved flag) travel
+in the archive member ``zhagen-extras.json`` keyed by GUID; older archives
+with a ``[zhagen] {json}`` last line in descriptions are still read.
 
 Import reads an archive checked by :mod:`zhagen.exchange.qdpx_safety`, parses
 everything first and then stores it in one ``project.write()`` transaction:
-on any error nothing is stored.  Text sources come from ``PlainTextContent``
-or from ``internal://`` files in the archive; ``relative://`` and absolute
-paths are never followed (the source is skipped with a warning), nor are
-picture, PDF (without text representation), audio and video sources.
+on any error nothing is stored.  Schema and namespace problems are warnings.
+Text sources come from ``PlainTextContent`` or from files in the archive:
+``internal://`` paths, and also other paths (``relative://``, absolute or bare
+names) when a file of that name is in the archive's ``sources/`` folder (with
+a warning); other paths are never followed.  Picture, audio, video and PDF
+sources without a text representation are skipped and counted.
 Documents whose text is already in the project (same content hash) are reused.
 New documents are cut into meaning units with the project's settings; each
 coding is attached to the unit containing its start (or the first unit inside
@@ -73,10 +71,10 @@ import bisect
 import hashlib
 import json
 import re
-import uuid
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -84,17 +82,25 @@ from xml.etree.ElementTree import Element
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from zhagen import __version__
 from zhagen.coding.codebook import FAMILIES, LEVELS, PARADIGM_ROLES
 from zhagen.corpus.language import detect_language
 from zhagen.errors import UserError
-from zhagen.exchange.qdpx_safety import QdpxArchive, open_qdpx
-from zhagen.files import write_atomic, write_bytes_atomic
+from zhagen.exchange import refiqda_foreign
+from zhagen.exchange.qdpx_safety import QdpxArchive, open_qdpx, parse_xml
+from zhagen.exchange.refiqda_export import SUGGESTION_USER_SUFFIX, SUGGESTIONS_SET, export_qdc, export_qdpx
+from zhagen.exchange.refiqda_xml import (
+    EXTRAS_MEMBER,
+    GUID_NAMESPACE,
+    NS_CODEBOOK,
+    NS_PROJECT,
+    coding_key,
+    memo_key,
+    refi_guid,
+)
+from zhagen.exchange.refiqda_xml import split_extras as _split_extras
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
-from zhagen.store.coding import CodeRecord, CodingRecord, MemoRecord
-from zhagen.store.corpus import CaseRecord, DocumentRecord
 from zhagen.units.segment import segment
 
 __all__ = [
@@ -103,438 +109,21 @@ __all__ = [
     "NS_PROJECT",
     "export_qdc",
     "export_qdpx",
+    "import_qdc",
     "import_qdpx",
+    "memo_key",
     "refi_guid",
 ]
-
-NS_PROJECT = "urn:QDA-XML:project:1.0"
-NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
-#: Fixed namespace of every GUID zhagen writes (uuid5 over it and the zhagen id).
-GUID_NAMESPACE = uuid.UUID("6f1d7c2e-3b4a-5c8d-9e0f-7a6b5c4d3e2f")
-ORIGIN = f"zhagen {__version__}"
-#: The marker of the machine-readable last line of a ``Description``.
-EXTRAS_MARKER = "[zhagen] "
-#: Timestamp of every zip member (the earliest a zip file can hold).
-ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
 _LEVELS_TOP_DOWN = tuple(reversed(LEVELS))  # core, main_category, category, concept
 _CODING_ORIGINS = ("human", "machine")
 _CODE_STATUSES = ("active", "rejected", "suggested")
 _CODING_STATUSES = ("suggested", "accepted", "rejected")
 _ZHAGEN_ID = re.compile(r"[a-z][a-z0-9_]*")
-_RGB = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
-_CANONICAL_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
-# Characters XML 1.0 cannot hold (C0 controls except tab/LF/CR, surrogates, U+FFFE/U+FFFF).
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MAX_WARNINGS = 50
-
-
-def refi_guid(kind: str, key: object) -> str:
-    """The deterministic GUID of a zhagen thing (``kind`` is user, code, document, ...)."""
-    return str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}"))
-
-
-# ---------------------------------------------------------------------------
-# Descriptions with zhagen extras
-# ---------------------------------------------------------------------------
-
-
-def _with_extras(readable: str, extras: dict[str, Any]) -> str:
-    payload = json.dumps(extras, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    # JSON escapes control characters itself; escape the few others XML cannot hold, so the
-    # extras survive exactly (the readable part may lose them, see _Writer.clean).
-    payload = _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", payload)
-    return f"{readable}\n\n{EXTRAS_MARKER}{payload}" if readable else f"{EXTRAS_MARKER}{payload}"
-
-
-def _split_extras(text: str | None) -> tuple[str, dict[str, Any] | None]:
-    """The human-readable part of a ``Description`` and its zhagen extras (or None)."""
-    if not text:
-        return "", None
-    if text.startswith(EXTRAS_MARKER):
-        head, line = "", text
-    else:
-        cut = text.rfind("\n" + EXTRAS_MARKER)
-        if cut < 0:
-            return text, None
-        head, line = text[:cut], text[cut + 1 :]
-    line = line[len(EXTRAS_MARKER) :]
-    if "\n" in line.strip():
-        return text, None
-    try:
-        extras = json.loads(line)
-    except ValueError:
-        return text, None
-    if not isinstance(extras, dict):
-        return text, None
-    return head.rstrip("\n"), extras
-
-
-# ---------------------------------------------------------------------------
-# Export
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Snapshot:
-    """Everything an export needs, read in one session."""
-
-    name: str
-    codes: list[CodeRecord]
-    documents: list[DocumentRecord]
-    texts: dict[int, str]
-    codings: list[CodingRecord]
-    cases: list[CaseRecord]
-    memos: list[MemoRecord]
-
-
-def _snapshot(project: Project, *, with_sources: bool) -> _Snapshot:
-    with project.read() as session:
-        codes = sorted(store_coding.list_codes(session), key=lambda c: c.id)
-        memos = store_coding.list_memos(session)
-        if not with_sources:
-            return _Snapshot(project.settings.name, codes, [], {}, [], [], memos)
-        documents = store_corpus.list_documents(session)
-        texts = {d.id: store_corpus.document_text(session, d.id) or "" for d in documents}
-        codings = store_coding.list_codings(session)
-        cases = store_corpus.list_cases(session)
-    return _Snapshot(project.settings.name, codes, documents, texts, codings, cases, memos)
-
-
-class _Writer:
-    """Builds QDA-XML elements, keeping the text XML-safe and counting repairs."""
-
-    def __init__(self, namespace: str) -> None:
-        self.ns = namespace
-        self.replaced = 0
-
-    def clean(self, value: str) -> str:
-        cleaned, n = _NOT_XML.subn("\ufffd", value)
-        self.replaced += n
-        return cleaned
-
-    def root(self, tag: str, attrib: dict[str, str | None]) -> etree._Element:
-        element = etree.Element(f"{{{self.ns}}}{tag}", nsmap={None: self.ns})
-        self._set(element, attrib)
-        return element
-
-    def sub(self, parent: etree._Element, tag: str, attrib: dict[str, str | None] | None = None,
-            text: str | None = None) -> etree._Element:
-        element = etree.SubElement(parent, f"{{{self.ns}}}{tag}")
-        self._set(element, attrib or {})
-        if text is not None:
-            element.text = self.clean(text)
-        return element
-
-    def _set(self, element: etree._Element, attrib: dict[str, str | None]) -> None:
-        for name, value in attrib.items():
-            if value is not None:
-                element.set(name, self.clean(value))
-
-
-def _code_description(code: CodeRecord) -> str:
-    readable = "\n\n".join(part for part in (code.name_en, code.definition) if part)
-    extras: dict[str, Any] = {
-        "id": code.id,
-        "level": code.level,
-        "name_en": code.name_en,
-        "definition": code.definition,
-        "origin": code.origin,
-        "status": code.status,
-    }
-    for key in ("family", "paradigm_role", "color"):
-        value = getattr(code, key)
-        if value is not None:
-            extras[key] = value
-    return _with_extras(readable, extras)
-
-
-def _code_order(codes: list[CodeRecord]) -> list[tuple[CodeRecord, CodeRecord | None]]:
-    """(code, parent) pairs in pre-order, children by id; codes in a parent cycle become roots."""
-    by_id = {c.id: c for c in codes}
-    children: dict[str, list[CodeRecord]] = {}
-    roots: list[CodeRecord] = []
-    for code in codes:  # already sorted by id
-        if code.parent_id is not None and code.parent_id in by_id and code.parent_id != code.id:
-            children.setdefault(code.parent_id, []).append(code)
-        else:
-            roots.append(code)
-    order: list[tuple[CodeRecord, CodeRecord | None]] = []
-    placed: set[str] = set()
-
-    def walk(start: CodeRecord) -> None:
-        stack: list[tuple[CodeRecord, CodeRecord | None]] = [(start, None)]
-        while stack:
-            code, parent = stack.pop()
-            if code.id in placed:
-                continue
-            placed.add(code.id)
-            order.append((code, parent))
-            stack.extend((child, code) for child in reversed(children.get(code.id, [])))
-
-    for root in roots:
-        walk(root)
-    for code in codes:  # only codes caught in a parent cycle are left
-        if code.id not in placed:
-            walk(code)
-    return order
-
-
-def _build_codes(writer: _Writer, parent: etree._Element, codes: list[CodeRecord],
-                 note_refs: dict[str, list[str]] | None) -> int:
-    """Append the code tree under ``parent`` (a ``Codes`` element); return the number of codes."""
-    elements: dict[str, etree._Element] = {}
-    for code, code_parent in _code_order(codes):
-        container = parent if code_parent is None else elements[code_parent.id]
-        color = code.color if code.color and _RGB.fullmatch(code.color) else None
-        element = writer.sub(container, "Code", {
-            "guid": refi_guid("code", code.id),
-            "name": code.name_zh,
-            "isCodable": "false" if code.status == "rejected" else "true",
-            "color": color,
-        })
-        writer.sub(element, "Description", text=_code_description(code))
-        for note_guid in (note_refs or {}).get(code.id, []):
-            writer.sub(element, "NoteRef", {"targetGUID": note_guid})
-        elements[code.id] = element
-    return len(elements)
-
-
-def _source_name(document: DocumentRecord) -> str:
-    if document.title:
-        return document.title
-    name = re.split(r"[\\/]", document.source)[-1]
-    return name or f"document {document.id}"
-
-
-def _variable_type(values: Iterable[str]) -> str:
-    return "Integer" if all(_CANONICAL_INT.fullmatch(v) for v in values) else "Text"
-
-
-def _coding_description(coding: CodingRecord) -> str | None:
-    if coding.origin == "human" and coding.status == "accepted" and coding.confidence is None:
-        return None
-    readable = f"zhagen {coding.origin} coding, {coding.status}"
-    if coding.confidence is not None:
-        readable += f", confidence {coding.confidence:.3f}"
-    extras: dict[str, Any] = {"origin": coding.origin, "status": coding.status}
-    if coding.confidence is not None:
-        extras["confidence"] = coding.confidence
-    return _with_extras(readable, extras)
-
-
-def _memo_target_key(memo: MemoRecord) -> tuple[str, str] | None:
-    if memo.target_type in ("code", "document", "case") and memo.target_id is not None:
-        return memo.target_type, memo.target_id
-    return None
-
-
-def _build_project(snap: _Snapshot, *, codebook_only: bool) -> tuple[bytes, list[tuple[str, bytes]], dict[str, int], int]:
-    writer = _Writer(NS_PROJECT)
-    root = writer.root("Project", {"name": snap.name, "origin": ORIGIN})
-    code_ids = {c.id for c in snap.codes}
-    doc_ids = {str(d.id) for d in snap.documents}
-    case_ids = {c.id for c in snap.cases}
-
-    # GUIDs of documents, codings and memos come from their content, not from row ids, so that
-    # they survive an export/import round trip (codes, cases, users and variables have stable ids).
-    doc_hash = {d.id: d.content_hash for d in snap.documents}
-    seen_keys: dict[str, int] = {}
-
-    def unique(key: str) -> str:
-        n = seen_keys.get(key, 0)
-        seen_keys[key] = n + 1
-        return key if n == 0 else f"{key}#{n}"
-
-    def doc_guid(doc_id: int) -> str:
-        return refi_guid("document", doc_hash[doc_id])
-
-    # Which memos go out, and what points at them.
-    memos: list[MemoRecord] = []
-    memo_key: dict[int, str] = {}
-    note_refs: dict[tuple[str, str], list[str]] = {}
-    for memo in snap.memos:
-        key = _memo_target_key(memo)
-        if codebook_only and (key is None or key[0] != "code"):
-            continue
-        memos.append(memo)
-        target = key[1] if key is not None else ""
-        if key is not None and key[0] == "document" and target.isdigit() and int(target) in doc_hash:
-            target = doc_hash[int(target)]
-        text_hash = hashlib.sha256(memo.text.encode("utf-8", "surrogatepass")).hexdigest()
-        memo_key[memo.id] = unique(f"memo|{memo.target_type}|{target}|{memo.author}|{memo.title}|{text_hash}")
-        known = key is not None and key[1] in {"code": code_ids, "document": doc_ids, "case": case_ids}[key[0]]
-        if key is not None and known:
-            note_refs.setdefault(key, []).append(refi_guid("memo", memo_key[memo.id]))
-
-    # Users: every coder and every memo author.
-    user_names = sorted({c.coder for c in snap.codings} | {m.author for m in memos})
-    user_guid = {name: refi_guid("user", name) for name in user_names}
-    if user_names:
-        users = writer.sub(root, "Users")
-        for name in user_names:
-            writer.sub(users, "User", {"guid": user_guid[name], "name": name})
-
-    n_codes = 0
-    if snap.codes:
-        codebook = writer.sub(root, "CodeBook")
-        n_codes = _build_codes(writer, writer.sub(codebook, "Codes"), snap.codes,
-                               {k[1]: v for k, v in note_refs.items() if k[0] == "code"})
-
-    # Variables: one per attribute name.
-    values_by_name: dict[str, list[str]] = {}
-    for case in snap.cases:
-        for name, value in case.attributes.items():
-            values_by_name.setdefault(name, []).append(value)
-    variable_type = {name: _variable_type(values) for name, values in sorted(values_by_name.items())}
-    if variable_type:
-        variables = writer.sub(root, "Variables")
-        for name, kind in variable_type.items():
-            writer.sub(variables, "Variable", {"guid": refi_guid("variable", name), "name": name, "typeOfVariable": kind})
-
-    if snap.cases:
-        cases = writer.sub(root, "Cases")
-        for case in snap.cases:
-            element = writer.sub(cases, "Case", {"guid": refi_guid("case", case.id), "name": case.id})
-            extras = {"id": case.id, "title": case.title, "reserved": case.reserved}
-            writer.sub(element, "Description", text=_with_extras(case.title or "", extras))
-            for name, value in sorted(case.attributes.items()):
-                vv = writer.sub(element, "VariableValue")
-                writer.sub(vv, "VariableRef", {"targetGUID": refi_guid("variable", name)})
-                if variable_type[name] == "Integer":
-                    writer.sub(vv, "IntegerValue", text=value)
-                else:
-                    writer.sub(vv, "TextValue", text=value)
-            for doc_id in case.document_ids:
-                writer.sub(element, "SourceRef", {"targetGUID": doc_guid(doc_id)})
-
-    members: list[tuple[str, bytes]] = []
-    n_codings = 0
-    if snap.documents:
-        codings_of: dict[int, list[CodingRecord]] = {}
-        for coding in snap.codings:
-            codings_of.setdefault(coding.document_id, []).append(coding)
-        sources = writer.sub(root, "Sources")
-        for document in snap.documents:
-            guid = doc_guid(document.id)
-            member = f"{guid}.txt"
-            element = writer.sub(sources, "TextSource", {
-                "guid": guid, "name": _source_name(document), "plainTextPath": f"internal://{member}",
-            })
-            extras = {"source": document.source, "kind": document.kind, "encoding": document.encoding,
-                      "language": document.language, "title": document.title}
-            writer.sub(element, "Description", text=_with_extras(document.title or "", extras))
-            for coding in codings_of.get(document.id, []):
-                key = unique(f"coding|{document.content_hash}|{coding.code_id}|{coding.start}|{coding.end}|{coding.coder}")
-                selection = writer.sub(element, "PlainTextSelection", {
-                    "guid": refi_guid("selection", key),
-                    "startPosition": str(coding.start),
-                    "endPosition": str(coding.end),
-                    "creatingUser": user_guid[coding.coder],
-                })
-                description = _coding_description(coding)
-                if description is not None:
-                    writer.sub(selection, "Description", text=description)
-                coding_element = writer.sub(selection, "Coding", {
-                    "guid": refi_guid("coding", key), "creatingUser": user_guid[coding.coder],
-                })
-                writer.sub(coding_element, "CodeRef", {"targetGUID": refi_guid("code", coding.code_id)})
-                n_codings += 1
-            for note_guid in note_refs.get(("document", str(document.id)), []):
-                writer.sub(element, "NoteRef", {"targetGUID": note_guid})
-            # The text goes out byte-exact: it is not XML, so nothing needs replacing.
-            members.append((f"sources/{member}", snap.texts[document.id].encode("utf-8")))
-
-    links: list[tuple[str, str, str]] = []
-    if memos:
-        notes = writer.sub(root, "Notes")
-        for memo in memos:
-            note_guid = refi_guid("memo", memo_key[memo.id])
-            element = writer.sub(notes, "Note", {
-                "guid": note_guid, "name": memo.title or None, "creatingUser": user_guid[memo.author],
-            })
-            key = _memo_target_key(memo)
-            if key is not None and (key[0] == "case" or note_guid not in note_refs.get(key, [])):
-                # Case memos (a Case has no NoteRef) and memos on things that are not exported.
-                extras = {"target_type": key[0], "target_id": key[1]}
-                writer.sub(element, "Description", text=_with_extras(f"Memo on {key[0]} {key[1]}", extras))
-                if key[0] == "case" and key[1] in case_ids:
-                    links.append((refi_guid("memo-link", memo_key[memo.id]), note_guid, refi_guid("case", key[1])))
-            writer.sub(element, "PlainTextContent", text=memo.text)
-    if links:
-        links_element = writer.sub(root, "Links")
-        for link_guid, origin, target in links:
-            writer.sub(links_element, "Link", {
-                "guid": link_guid, "name": "memo", "direction": "OneWay", "originGUID": origin, "targetGUID": target,
-            })
-
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    counts = {
-        "users": len(user_names),
-        "codes": n_codes,
-        "sources": len(snap.documents),
-        "codings": n_codings,
-        "cases": len(snap.cases),
-        "variables": len(variable_type),
-        "notes": len(memos),
-    }
-    return xml, members, counts, writer.replaced
-
-
-def _check_output(path: Path) -> None:
-    if path.exists() and path.is_dir():
-        raise UserError("is a folder, not a file", where=str(path), hint="give a file name such as project.qdpx")
-    if not path.parent.is_dir():
-        raise UserError("the folder does not exist", where=str(path.parent), hint="create it first")
-
-
-def _write_zip(path: Path, members: list[tuple[str, bytes]]) -> None:
-    def write(handle: Any) -> None:
-        with zipfile.ZipFile(handle, "w") as archive:
-            for name, data in members:
-                info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3
-                info.external_attr = 0o100644 << 16
-                archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
-
-    write_atomic(path, write)
-
-
-def _warning_summary(replaced: int) -> list[str]:
-    if not replaced:
-        return []
-    return [f"{replaced} character(s) that XML cannot hold were replaced by U+FFFD in names, memos or descriptions"]
-
-
-def export_qdpx(project: Project, path: Path, *, codebook_only: bool = False) -> dict:
-    """Write the project (or only its codebook and code memos) as a REFI-QDA ``.qdpx`` archive.
-
-    Returns counts: users, codes, sources, codings, cases, variables, notes,
-    and ``warnings`` (a list of strings).
-    """
-    path = Path(path)
-    _check_output(path)
-    snap = _snapshot(project, with_sources=not codebook_only)
-    xml, sources, counts, replaced = _build_project(snap, codebook_only=codebook_only)
-    _write_zip(path, [("project.qde", xml), *sorted(sources)])
-    return {"path": str(path), **counts, "warnings": _warning_summary(replaced)}
-
-
-def export_qdc(project: Project, path: Path) -> dict:
-    """Write the code tree as a REFI-QDA codebook (``.qdc``)."""
-    path = Path(path)
-    _check_output(path)
-    snap = _snapshot(project, with_sources=False)
-    if not snap.codes:
-        raise UserError("the project has no codes to export", where=str(project.root),
-                        hint="a REFI-QDA codebook needs at least one code")
-    writer = _Writer(NS_CODEBOOK)
-    root = writer.root("CodeBook", {"origin": ORIGIN})
-    n_codes = _build_codes(writer, writer.sub(root, "Codes"), snap.codes, None)
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    write_bytes_atomic(path, xml)
-    return {"path": str(path), "codes": n_codes, "warnings": _warning_summary(writer.replaced)}
+_MAX_SCHEMA_WARNINGS = 5
+_SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+_MAX_QDC_BYTES = 50 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------------
@@ -572,6 +161,7 @@ class _PCode:
 
 @dataclass
 class _PSelection:
+    guid: str
     start: int
     end: int
     codings: list[tuple[str, str | None]]  # (code guid, user guid)
@@ -584,6 +174,7 @@ class _PSource:
     name: str
     text: str
     extras: dict[str, Any] | None
+    description: str = ""
     selections: list[_PSelection] = field(default_factory=list)
 
 
@@ -604,6 +195,7 @@ class _PNote:
     text: str
     user: str | None
     extras: dict[str, Any] | None
+    created: str | None = None
 
 
 @dataclass
@@ -616,6 +208,11 @@ class _Parsed:
     sources: list[_PSource] = field(default_factory=list)
     notes: list[_PNote] = field(default_factory=list)
     note_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # note -> (kind, guid)
+    raw_guids: dict[str, str] = field(default_factory=dict)  # normalised -> as written
+    skipped: Counter[str] = field(default_factory=Counter)  # source kind -> sources not imported
+    sets: list[dict[str, Any]] = field(default_factory=list)
+    graphs: list[dict[str, Any]] = field(default_factory=list)
+    description: str = ""
 
 
 def _local(tag: object) -> str:
@@ -640,20 +237,55 @@ def _norm_guid(value: str | None) -> str | None:
     return value or None
 
 
+def _tree(element: Element) -> dict[str, Any]:
+    """An element as plain data, namespace dropped (kept foreign sets and graphs)."""
+    tree: dict[str, Any] = {"tag": _local(element.tag), "attrib": dict(sorted(element.attrib.items()))}
+    if element.text and element.text.strip():
+        tree["text"] = element.text
+    children = [_tree(child) for child in element if isinstance(child.tag, str)]
+    if children:
+        tree["children"] = children
+    return tree
+
+
+def _read_sidecar(archive: QdpxArchive | None, warnings: _Warnings) -> dict[str, dict[str, Any]]:
+    """zhagen's extras member of the archive, by kind and normalised GUID (empty if absent or unreadable)."""
+    member = archive.find(EXTRAS_MEMBER) if archive is not None else None
+    if member is None:
+        return {}
+    try:
+        data = json.loads(archive.read(member).decode("utf-8"))
+    except ValueError:
+        warnings.add(f"{EXTRAS_MEMBER} is not JSON; zhagen's extras were ignored")
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {kind: {_norm_guid(g) or "": v for g, v in items.items() if isinstance(v, dict)}
+            for kind, items in data.items() if isinstance(items, dict)}
+
+
 class _Parser:
-    def __init__(self, archive: QdpxArchive, warnings: _Warnings) -> None:
+    def __init__(self, archive: QdpxArchive | None, warnings: _Warnings, name: str) -> None:
         self.archive = archive
         self.warnings = warnings
-        self.result = _Parsed(archive=archive.path.name)
+        self.result = _Parsed(archive=name)
+        self.sidecar = _read_sidecar(archive, warnings)
         self._anonymous = 0
 
     def guid(self, element: Element, what: str) -> str:
-        found = _norm_guid(element.get("guid"))
+        raw = element.get("guid")
+        found = _norm_guid(raw)
         if found is None:
             self._anonymous += 1
             self.warnings.add(f"a {what} without a guid was given one")
             return f"anonymous-{self._anonymous}"
+        self.result.raw_guids[found] = raw.strip()
         return found
+
+    def described(self, element: Element, kind: str, guid: str) -> tuple[str, dict[str, Any] | None]:
+        """The readable ``Description`` of an element and zhagen's extras for it (sidecar first)."""
+        readable, extras = _split_extras(_text(_kid(element, "Description")))
+        return readable, self.sidecar.get(kind, {}).get(guid, extras)
 
     def note_ref(self, element: Element, kind: str, target: str) -> None:
         for ref in _kids(element, "NoteRef"):
@@ -670,10 +302,11 @@ class _Parser:
         if _local(root.tag) != "Project":
             raise UserError(
                 f"project.qde is not a REFI-QDA project (its root element is {_local(root.tag)!r}, not 'Project')",
-                where=str(self.archive.path),
+                where=self.result.archive,
             )
-        if isinstance(root.tag, str) and root.tag.startswith("{") and not root.tag.startswith(f"{{{NS_PROJECT}}}"):
-            self.warnings.add(f"unexpected XML namespace {root.tag[1:].split('}')[0]!r}; read as {NS_PROJECT}")
+        if not (isinstance(root.tag, str) and root.tag.startswith(f"{{{NS_PROJECT}}}")):
+            found = root.tag[1:].split("}")[0] if isinstance(root.tag, str) and root.tag.startswith("{") else "none"
+            self.warnings.add(f"unexpected XML namespace {found!r}; read as {NS_PROJECT}")
         for users in _kids(root, "Users"):
             for user in _kids(users, "User"):
                 guid = self.guid(user, "user")
@@ -699,9 +332,11 @@ class _Parser:
             for link in _kids(links, "Link"):
                 self.link(link, case_guids, note_guids)
         self.note_ref(root, "project", "")
-        for name in ("Sets", "Graphs"):
-            if _kid(root, name) is not None:
-                self.warnings.add(f"{name} are not imported (zhagen has no equivalent)")
+        for sets in _kids(root, "Sets"):
+            self.result.sets += [_tree(s) for s in _kids(sets, "Set") if s.get("name") != SUGGESTIONS_SET]
+        for graphs in _kids(root, "Graphs"):
+            self.result.graphs += [_tree(g) for g in _kids(graphs, "Graph")]
+        self.result.description = _text(_kid(root, "Description")) or ""
         return self.result
 
     def codes(self, container: Element) -> None:
@@ -711,7 +346,7 @@ class _Parser:
         while stack:
             element, parent, depth, root = stack.pop()
             guid = self.guid(element, "code")
-            description, extras = _split_extras(_text(_kid(element, "Description")))
+            description, extras = self.described(element, "codes", guid)
             self.result.codes.append(_PCode(
                 guid=guid,
                 name=element.get("name") or "",
@@ -727,7 +362,7 @@ class _Parser:
 
     def case(self, element: Element) -> None:
         guid = self.guid(element, "case")
-        description, extras = _split_extras(_text(_kid(element, "Description")))
+        description, extras = self.described(element, "cases", guid)
         values = []
         for vv in _kids(element, "VariableValue"):
             parsed = _variable_value(vv)
@@ -745,7 +380,8 @@ class _Parser:
     def source(self, element: Element) -> None:
         kind = _local(element.tag)
         if kind == "TextSource":
-            self.text_source(element, [self.guid(element, "source")], element.get("name"))
+            path_name = re.split(r"[\\/]", element.get("plainTextPath") or "")[-1]
+            self.text_source(element, [self.guid(element, "source")], element.get("name") or path_name or None)
         elif kind == "PDFSource":
             guid = self.guid(element, "source")
             representation = _kid(element, "Representation")
@@ -753,6 +389,7 @@ class _Parser:
                 self.warnings.add("PDF region selections are not imported (only the text representation is)")
             if representation is None:
                 self.warnings.add("a PDF source without a text representation was skipped")
+                self.result.skipped[kind] += 1
                 return
             self.note_ref(element, "source", guid)
             rep_guid = _norm_guid(representation.get("guid"))
@@ -760,17 +397,20 @@ class _Parser:
                              representation.get("name") or element.get("name"))
         else:
             self.warnings.add(f"{kind} sources are not imported (zhagen holds text only)")
+            self.result.skipped[kind] += 1
 
     def text_source(self, element: Element, guids: list[str], name: str | None) -> None:
         label = name or guids[0]
         text = self.read_text(element, f"source {label!r}")
         if text is None:
+            self.result.skipped[_local(element.tag)] += 1
             return
         if not text.strip():
             self.warnings.add(f"source {label!r} has no text and was skipped")
+            self.result.skipped[_local(element.tag)] += 1
             return
-        _, extras = _split_extras(_text(_kid(element, "Description")))
-        source = _PSource(guids=guids, name=name or guids[0], text=text, extras=extras)
+        description, extras = self.described(element, "sources", guids[0])
+        source = _PSource(guids=guids, name=name or guids[0], text=text, extras=extras, description=description)
         self.note_ref(element, "source", guids[0])
         if _kid(element, "VariableValue") is not None:
             self.warnings.add("source variables are not imported (zhagen keeps attributes on cases)")
@@ -778,7 +418,7 @@ class _Parser:
             self.selection(selection, source, label)
         whole = _coding_refs(element)
         if whole:
-            source.selections.append(_PSelection(0, len(text), whole, None))
+            source.selections.append(_PSelection("", 0, len(text), whole, None))
         self.result.sources.append(source)
 
     def selection(self, element: Element, source: _PSource, label: str) -> None:
@@ -796,30 +436,45 @@ class _Parser:
             return
         user = _norm_guid(element.get("creatingUser"))
         codings = [(code, coder or user) for code, coder in _coding_refs(element)]
-        _, extras = _split_extras(_text(_kid(element, "Description")))
+        guid = self.guid(element, "selection")
+        _, extras = self.described(element, "selections", guid)
         self.note_ref(element, "source", source.guids[0])
         for coding in _kids(element, "Coding"):
             self.note_ref(coding, "source", source.guids[0])
         if codings:
-            source.selections.append(_PSelection(start, end, codings, extras))
+            source.selections.append(_PSelection(guid, start, end, codings, extras))
 
     def note(self, element: Element) -> None:
         guid = self.guid(element, "note")
         text = self.read_text(element, f"note {element.get('name') or guid!r}")
         if text is None:
             return
-        _, extras = _split_extras(_text(_kid(element, "Description")))
+        _, extras = self.described(element, "notes", guid)
         self.result.notes.append(_PNote(guid, element.get("name") or "", text,
-                                        _norm_guid(element.get("creatingUser")), extras))
+                                        _norm_guid(element.get("creatingUser") or element.get("modifyingUser")),
+                                        extras, element.get("creationDateTime") or element.get("modifiedDateTime")))
 
     def link(self, element: Element, case_guids: set[str], note_guids: set[str]) -> None:
-        """A link between a note and a case makes the note a memo on the case."""
+        """A link between a note and a case makes the note a memo on the case; other links are not kept."""
         origin = _norm_guid(element.get("originGUID"))
         target = _norm_guid(element.get("targetGUID"))
         for note, other in ((origin, target), (target, origin)):
-            if note in note_guids and other in case_guids and note not in self.result.note_targets:
-                self.result.note_targets[note] = ("case", other)
+            if note in note_guids and other in case_guids:
+                self.result.note_targets.setdefault(note, ("case", other))
                 return
+        self.warnings.add("links other than from a note to a case are not imported")
+
+    def parse_codebook(self, root: Element) -> _Parsed:
+        """A ``.qdc`` codebook: only its code tree."""
+        if _local(root.tag) != "CodeBook":
+            raise UserError(f"not a REFI-QDA codebook (its root element is {_local(root.tag)!r}, not 'CodeBook')",
+                            where=self.result.archive, hint="export the codebook again as REFI-QDA (.qdc)")
+        if not (isinstance(root.tag, str) and root.tag.startswith(f"{{{NS_CODEBOOK}}}")):
+            found = root.tag[1:].split("}")[0] if isinstance(root.tag, str) and root.tag.startswith("{") else "none"
+            self.warnings.add(f"unexpected XML namespace {found!r}; read as {NS_CODEBOOK}")
+        for codes in _kids(root, "Codes"):
+            self.codes(codes)
+        return self.result
 
     def read_text(self, element: Element, label: str) -> str | None:
         content = _kid(element, "PlainTextContent")
@@ -832,14 +487,28 @@ class _Parser:
             else:
                 self.warnings.add(f"{label} has no text and was skipped")
             return None
-        if not path.startswith("internal://"):
-            self.warnings.add(f"{label}: the path {path!r} points outside the archive and was not followed")
-            return None
-        member = self.archive.find("sources/" + path[len("internal://"):])
+        member = self.member_for(path, label)
         if member is None:
-            self.warnings.add(f"{label}: {path!r} is not in the archive; skipped")
             return None
         return _decode(self.archive.read(member), str(self.archive.path), member)
+
+    def member_for(self, path: str, label: str) -> str | None:
+        """The archive member a ``plainTextPath`` names; other paths only when the file is in the archive."""
+        if self.archive is None:
+            return None
+        if path.startswith("internal://"):
+            member = self.archive.find("sources/" + path[len("internal://"):])
+            if member is None:
+                self.warnings.add(f"{label}: {path!r} is not in the archive; skipped")
+            return member
+        name = re.split(r"[\\/]", re.sub(r"^[a-z]+:/+", "", path))[-1]
+        member = self.archive.find("sources/" + name) if name else None
+        if member is None:
+            self.warnings.add(f"{label}: the path {path!r} points outside the archive and was not followed")
+        else:
+            self.warnings.add("a plainTextPath without internal:// was read from the file of that name in the "
+                              "archive's sources/ folder")
+        return member
 
 
 def _text(element: Element | None) -> str | None:
@@ -931,6 +600,8 @@ class _Store:
         self.code_ids: dict[str, str] = {}
         self.case_ids: dict[str, str] = {}
         self.doc_ids: dict[str, int] = {}
+        self.doc_hash: dict[int, str] = {}
+        self.foreign = refiqda_foreign.empty()
         self.counts = {
             "sources_imported": 0, "sources_reused": 0, "units": 0,
             "codes_created": 0, "codes_reused": 0,
@@ -943,19 +614,40 @@ class _Store:
             return "unknown"
         return self.parsed.users.get(guid, guid)
 
+    def raw(self, guid: str) -> str:
+        return self.parsed.raw_guids.get(guid, guid)
+
+    def keep_guid(self, guid: str, kind: str, key: str) -> dict[str, str]:
+        """``{"guid": ...}`` when the foreign GUID is not the one zhagen would make anyway."""
+        raw = self.raw(guid)
+        return {} if raw == refi_guid(kind, key) or guid.startswith("anonymous-") else {"guid": raw}
+
     def run(self) -> dict[str, int]:
         self.codes()
         self.cases()
         self.sources()
         self.codings()
         self.memos()
+        self.keep_project()
+        refiqda_foreign.merge(self.session, self.foreign)
         return self.counts
+
+    def keep_project(self) -> None:
+        """Users (also those who coded nothing), variables, sets, graphs and the description, for the way back."""
+        self.foreign["users"] = [[self.raw(g), name] for g, name in self.parsed.users.items()
+                                 if self.raw(g) != refi_guid("user", name) and not g.startswith("anonymous-")]
+        self.foreign["variables"] = {name: self.raw(g) for g, name in self.parsed.variables.items()
+                                     if name and self.raw(g) != refi_guid("variable", name)}
+        self.foreign["sets"] = self.parsed.sets
+        self.foreign["graphs"] = self.parsed.graphs
+        if self.parsed.description.strip():
+            self.foreign["project"]["description"] = self.parsed.description
 
     def codes(self) -> None:
         existing = {c.id for c in store_coding.list_codes(self.session)}
         inferred = _inferred_levels(self.parsed.codes)
         used: set[str] = set()
-        for code in self.parsed.codes:
+        for position, code in enumerate(self.parsed.codes):
             if code.guid in self.code_ids:
                 self.warnings.add("a code given twice (same guid) was imported once")
                 continue
@@ -969,6 +661,7 @@ class _Store:
                     code_id = f"qdpx_{hexed}"
             used.add(code_id)
             self.code_ids[code.guid] = code_id
+            self.foreign["codes"][code_id] = {"order": position, **self.keep_guid(code.guid, "code", code_id)}
             if code_id in existing:
                 self.counts["codes_reused"] += 1
                 continue
@@ -1040,6 +733,8 @@ class _Store:
             else:
                 title, reserved = case.description.strip() or None, None
             store_corpus.upsert_case(self.session, case_id, title=title, reserved=reserved, attributes=attributes)
+            if kept := self.keep_guid(case.guid, "case", case_id):
+                self.foreign["cases"][case_id] = kept
             self.counts["cases"] += 1
             self.counts["attributes"] += len(attributes)
 
@@ -1080,6 +775,12 @@ class _Store:
                 self.counts["units"] += len(spans)
             for guid in source.guids:
                 self.doc_ids[guid] = doc_id
+            self.doc_hash[doc_id] = digest
+            kept: dict[str, str] = self.keep_guid(source.guids[0], "document", digest)
+            if source.extras is None and source.description.strip():
+                kept["description"] = source.description
+            if kept:
+                self.foreign["sources"][digest] = kept
 
     def codings(self) -> None:
         rows: list[dict[str, Any]] = []
@@ -1103,12 +804,17 @@ class _Store:
                         self.warnings.add("a coding of a code that is not in the codebook was skipped")
                         self.counts["codings_skipped"] += 1
                         continue
-                    coder = self.user(user_guid)
+                    coder = _extra(selection.extras, "coder") or self.user(user_guid)
                     key = (doc_id, code_id, selection.start, selection.end, coder)
                     if key in seen:
                         self.counts["codings_duplicate"] += 1
                         continue
                     seen.add(key)
+                    if selection.guid and not selection.guid.startswith("anonymous-"):
+                        digest = self.doc_hash[doc_id]
+                        ckey = coding_key(digest, code_id, selection.start, selection.end, coder)
+                        if self.raw(selection.guid) != refi_guid("selection", ckey):
+                            self.foreign["selections"][ckey] = self.raw(selection.guid)
                     rows.append({
                         "code_id": code_id, "document_id": doc_id,
                         "unit_id": _unit_at(units, starts, selection.start, selection.end),
@@ -1135,14 +841,41 @@ class _Store:
             elif _extra(note.extras, "target_type") == "case" and _extra(note.extras, "target_id") in known_cases:
                 target_type, target_id = "case", _extra(note.extras, "target_id")
             author = self.user(note.user)
-            key = (target_type, target_id, author, note.name, note.text)
+            title = _extra(note.extras, "title") if note.extras and "title" in note.extras else note.name
+            key = (target_type, target_id, author, title, note.text)
             if key in existing:
                 self.counts["memos_duplicate"] += 1
                 continue
             existing.add(key)
             store_coding.add_memo(self.session, target_type=target_type, target_id=target_id, author=author,
-                                  text=note.text, title=note.name)
+                                  text=note.text, title=title, created_at=_parse_time(note.created))
+            self.keep_note(note, target_type, target_id, author, title)
             self.counts["memos"] += 1
+
+    def keep_note(self, note: _PNote, target_type: str, target_id: str | None, author: str, title: str) -> None:
+        """The note's GUID and creation time, found again by the memo's identity on export."""
+        target = target_id or ""
+        if target_type == "document" and target_id is not None:
+            target = self.doc_hash.get(int(target_id), target)
+        key = memo_key(target_type, target, author, title, note.text)
+        kept: dict[str, str] = self.keep_guid(note.guid, "memo", key)
+        if note.created:
+            kept["created"] = note.created
+        if kept:
+            self.foreign["notes"][key] = kept
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    """An ``xsd:dateTime`` as naive UTC (as zhagen stores times), or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
 
 
 def _unit_at(units: list[store_corpus.UnitRecord], starts: list[int], start: int, end: int) -> int | None:
@@ -1156,18 +889,66 @@ def _unit_at(units: list[store_corpus.UnitRecord], starts: list[int], start: int
     return None
 
 
+def _schema_warnings(data: bytes, schema: str, warnings: _Warnings) -> None:
+    """Where the XML departs from the official REFI-QDA schema: warnings, not refusals (other programs do)."""
+    try:
+        document = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+        validator = etree.XMLSchema(etree.parse(str(_SCHEMA_DIR / schema)))
+    except etree.XMLSyntaxError:
+        return  # the safe parser has already accepted the text; nothing more to say here
+    if validator.validate(document):
+        return
+    errors = list(validator.error_log)
+    for error in errors[:_MAX_SCHEMA_WARNINGS]:
+        warnings.add(f"not valid against the REFI-QDA {schema}: line {error.line}: {error.message}")
+    if len(errors) > _MAX_SCHEMA_WARNINGS:
+        warnings.add(f"... and {len(errors) - _MAX_SCHEMA_WARNINGS} more departures from {schema}")
+
+
+def _summary(path: Path, counts: dict[str, int], parsed: _Parsed, warnings: _Warnings) -> dict:
+    return {"archive": str(path), **counts, "sources_skipped": dict(sorted(parsed.skipped.items())),
+            "warnings": warnings.as_list()}
+
+
 def import_qdpx(project: Project, path: Path) -> dict:
     """Import a REFI-QDA ``.qdpx`` archive into the project, all or nothing.
 
     Returns counts (sources_imported, sources_reused, units, codes_created,
     codes_reused, codings, codings_duplicate, codings_skipped, cases,
-    attributes, memos, memos_duplicate) and ``warnings``, a list of what was
-    skipped and why.
+    attributes, memos, memos_duplicate), ``sources_skipped`` (source kind ->
+    number not imported) and ``warnings``, a list of what was skipped and why.
+    What zhagen's tables cannot hold (GUIDs, code order, users, sets, graphs)
+    is kept for the next export (:mod:`zhagen.exchange.refiqda_foreign`).
     """
     path = Path(path)
     warnings = _Warnings()
     with open_qdpx(path) as archive:
-        parsed = _Parser(archive, warnings).parse(archive.project_xml())
+        member = archive.find("project.qde")
+        root = archive.project_xml()
+        parser = _Parser(archive, warnings, archive.path.name)
+        parsed = parser.parse(root)
+        if member is not None and _local(root.tag) == "Project":
+            _schema_warnings(archive.read(member), "Project.xsd", warnings)
     with project.write() as session:
         counts = _Store(project, session, parsed, warnings).run()
-    return {"archive": str(path), **counts, "warnings": warnings.as_list()}
+    return _summary(path, counts, parsed, warnings)
+
+
+def import_qdc(project: Project, path: Path) -> dict:
+    """Import a REFI-QDA codebook (``.qdc``): its codes, all or nothing; counts and warnings as for a project."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > _MAX_QDC_BYTES:
+            raise UserError(f"the codebook is {size} bytes, more than the {_MAX_QDC_BYTES} allowed", where=str(path))
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError("file not found", where=str(path), hint="check the path") from None
+    except IsADirectoryError:
+        raise UserError("is a folder, not a .qdc file", where=str(path)) from None
+    warnings = _Warnings()
+    parsed = _Parser(None, warnings, path.name).parse_codebook(parse_xml(data, where=str(path)))
+    _schema_warnings(data, "Codebook.xsd", warnings)
+    with project.write() as session:
+        counts = _Store(project, session, parsed, warnings).run()
+    return _summary(path, counts, parsed, warnings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -53,6 +54,7 @@ class MemoRecord:
     author: str
     title: str
     text: str
+    created_at: datetime | None = None
 
 
 def upsert_code(session: Session, **fields: Any) -> None:
@@ -169,10 +171,11 @@ def set_coding_status(session: Session, coding_id: int, status: str) -> None:
     session.execute(update(Coding).where(Coding.id == coding_id).values(status=status, version=Coding.version + 1))
 
 
-def add_memo(session: Session, *, target_type: str, target_id: str | None, author: str, text: str, title: str = "") -> int:
+def add_memo(session: Session, *, target_type: str, target_id: str | None, author: str, text: str, title: str = "",
+             created_at: datetime | None = None) -> int:
     stamp = now()
     memo = Memo(target_type=target_type, target_id=target_id, author=author, title=title, text=text,
-                created_at=stamp, updated_at=stamp)
+                created_at=created_at or stamp, updated_at=created_at or stamp)
     session.add(memo)
     session.flush()
     return memo.id
@@ -180,7 +183,7 @@ def add_memo(session: Session, *, target_type: str, target_id: str | None, autho
 
 def list_memos(session: Session) -> list[MemoRecord]:
     return [
-        MemoRecord(m.id, m.target_type, m.target_id, m.author, m.title, m.text)
+        MemoRecord(m.id, m.target_type, m.target_id, m.author, m.title, m.text, m.created_at)
         for m in session.scalars(select(Memo).order_by(Memo.id))
     ]
 
@@ -221,3 +224,108 @@ def machine_concept_members(session: Session) -> dict[str, set[int]]:
         if unit_id is not None and code_id[1:].isdigit():
             result.setdefault(code_id, set()).add(unit_id)
     return result
+
+
+def machine_code_ids(session: Session) -> dict[str, str]:
+    """Id and status of every code a machine run made (concepts a1..an, any status)."""
+    return dict(session.execute(select(Code.id, Code.status).where(Code.origin == "machine")).all())
+
+
+def delete_unused_machine_concepts(session: Session, keep: set[str]) -> None:
+    """Remove codes of a previous machine run that this run does not make again.
+
+    Codes people rejected or merged stay for the audit (and so that their ids
+    are never given to another concept), and so do codes a human coding or a
+    kept code still points to: deleting them would break those references."""
+    machine = machine_code_ids(session)
+    candidates = {cid for cid, status in machine.items() if cid not in keep and status not in {"rejected", "merged"}}
+    if not candidates:
+        return
+    used = set(session.scalars(select(Coding.code_id).where(Coding.code_id.in_(candidates))).all())
+    parents = dict(session.execute(select(Code.id, Code.parent_id).where(Code.parent_id.is_not(None))).all())
+    doomed = candidates - used
+    changed = True
+    while changed:  # a code stays while a code that stays is its child
+        changed = False
+        for child, parent in parents.items():
+            if parent in doomed and child not in doomed:
+                doomed.discard(parent)
+                changed = True
+    if doomed:
+        session.execute(delete(Code).where(Code.id.in_(doomed)))
+
+
+def coded_pairs(session: Session, *, origin: str) -> set[tuple[int, str]]:
+    """(unit id, code id) of the codings of one origin that sit on a unit."""
+    rows = session.execute(select(Coding.unit_id, Coding.code_id).where(Coding.origin == origin,
+                                                                        Coding.unit_id.is_not(None))).all()
+    return {(int(u), str(c)) for u, c in rows}
+
+
+def code_parent(session: Session, code_id: str) -> str | None:
+    code = session.get(Code, code_id)
+    return code.parent_id if code is not None else None
+
+
+def would_cycle(session: Session, code_id: str, parent_id: str | None) -> bool:
+    """True when making ``parent_id`` the parent of ``code_id`` closes a loop in the code tree."""
+    seen: set[str] = set()
+    current = parent_id
+    while current is not None and current not in seen:
+        if current == code_id:
+            return True
+        seen.add(current)
+        code = session.get(Code, current)
+        current = code.parent_id if code is not None else None
+    return current is not None  # an existing loop above: refuse as well
+
+
+def replay_code_decision(session: Session, action: str, p: Mapping[str, Any], *, new: bool) -> None:
+    """Apply one logged decision on codes again to the store after a run rewrote it.
+
+    Renames, moves and rejections are set again (idempotent); merges and splits
+    move the machine's codings again (people's codings were moved when they
+    decided and a run never touches them).  ``new`` marks a decision made while
+    the run was computing: a merge then also moves the children it moved."""
+    if action == "rename_code":
+        code = session.get(Code, p["code_id"])
+        if code is not None:
+            code.name_zh = p.get("name_zh") or p["name"]
+            previous = p.get("previous") or {}
+            if p.get("name_en") is not None and p.get("name_en") != previous.get("name_en"):
+                code.name_en = p["name_en"]
+    elif action == "move_code":
+        code = session.get(Code, p["code_id"])
+        parent = p.get("parent_id")
+        if code is not None and (parent is None or session.get(Code, parent) is not None) \
+                and not would_cycle(session, code.id, parent):
+            code.parent_id = parent
+    elif action == "reject_code":
+        code = session.get(Code, p["code_id"])
+        if code is not None:
+            code.status = "rejected"
+    elif action == "merge_codes":
+        source, target = session.get(Code, p["source"]), session.get(Code, p["target"])
+        if source is None or target is None:
+            return
+        session.execute(update(Coding).where(Coding.code_id == source.id, Coding.origin == "machine")
+                        .values(code_id=target.id))
+        if new:
+            for child in p.get("children", []):
+                if code_parent(session, child) == source.id and not would_cycle(session, child, target.id):
+                    session.execute(update(Code).where(Code.id == child).values(parent_id=target.id))
+        source.status = "merged"
+    elif action == "split_code":
+        source = session.get(Code, p["code_id"])
+        if source is None:
+            return
+        if session.get(Code, p["new_id"]) is None:
+            name = p.get("name") or source.name_zh
+            session.add(Code(id=p["new_id"], parent_id=source.parent_id, name_zh=name, name_en=name,
+                             level=source.level, family=source.family, paradigm_role=source.paradigm_role,
+                             definition="", origin=source.origin, status="active", version=1))
+            session.flush()
+        session.execute(update(Coding).where(Coding.code_id == source.id, Coding.origin == "machine",
+                                             Coding.unit_id.in_([int(u) for u in p["unit_ids"]]))
+                        .values(code_id=p["new_id"]))
+    session.flush()

@@ -179,3 +179,74 @@ class Run(Base):
     versions: Mapped[dict] = mapped_column(JSON)
     input_hash: Mapped[str] = mapped_column(String(64))
     summary: Mapped[dict | None] = mapped_column(JSON)
+
+
+# ----------------------------------------------------------------- team coding (schema version 3)
+
+
+class User(Base):
+    """A person who may open the workbench: owner, coder or viewer (no users: one researcher, no login)."""
+
+    __tablename__ = "users"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # owner | coder | viewer
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Sample(Base):
+    """A coding sample drawn by the owner for independent (blind) double coding, with its rule."""
+
+    __tablename__ = "samples"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # units | documents
+    size: Mapped[int] = mapped_column(Integer)  # what was asked for
+    seed: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(Text)  # how it was drawn, in words, for the methods section
+    blind: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SampleUnit(Base):
+    """A meaning unit drawn into a sample."""
+
+    __tablename__ = "sample_units"
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class SampleCoder(Base):
+    """A coder assigned to a sample."""
+
+    __tablename__ = "sample_coders"
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True)
+    coder: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class SampleAnswer(Base):
+    """One coder's codes for one unit of a sample (an empty list: the coder said "none of the codes")."""
+
+    __tablename__ = "sample_answers"
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    coder: Mapped[str] = mapped_column(String(100), primary_key=True)
+    codes: Mapped[list] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Adjudication(Base):
+    """The owner's consensus for a unit of a sample where the coders disagreed, with the reason."""
+
+    __tablename__ = "adjudications"
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    codes: Mapped[list] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)

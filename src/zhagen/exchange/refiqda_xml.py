@@ -1,0 +1,108 @@
+"""What REFI-QDA export and import share: namespaces, GUIDs, XML-safe text, zhagen's extras.
+
+zhagen's own facts that QDA-XML has no place for (a code's level, family and
+English name; a coding's origin, status and confidence; a document's source
+path) travel in a JSON member of the archive, :data:`EXTRAS_MEMBER`, keyed by
+the GUID of the element they belong to.  Other programs ignore the member and
+show only what their users wrote.  Archives written by zhagen before 0.2 put
+the same JSON as a last line ``[zhagen] {json}`` of ``Description`` elements;
+:func:`split_extras` still reads that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from typing import Any
+
+from lxml import etree
+
+from zhagen import __version__
+
+NS_PROJECT = "urn:QDA-XML:project:1.0"
+NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
+#: Fixed namespace of every GUID zhagen writes (uuid5 over it and the zhagen id).
+GUID_NAMESPACE = uuid.UUID("6f1d7c2e-3b4a-5c8d-9e0f-7a6b5c4d3e2f")
+ORIGIN = f"zhagen {__version__}"
+#: The archive member holding zhagen's extras (JSON keyed by kind and GUID).
+EXTRAS_MEMBER = "zhagen-extras.json"
+EXTRAS_FORMAT = "zhagen-refiqda-extras/1"
+#: The marker of the machine-readable last line of a ``Description`` (older exports).
+EXTRAS_MARKER = "[zhagen] "
+#: Timestamp of every zip member (the earliest a zip file can hold).
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+RGB = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
+# Characters XML 1.0 cannot hold (C0 controls except tab/LF/CR, surrogates, U+FFFE/U+FFFF).
+NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def refi_guid(kind: str, key: object) -> str:
+    """The deterministic GUID of a zhagen thing (``kind`` is user, code, document, ...)."""
+    return str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}"))
+
+
+def split_extras(text: str | None) -> tuple[str, dict[str, Any] | None]:
+    """The human-readable part of a ``Description`` and its ``[zhagen] {json}`` extras (or None)."""
+    if not text:
+        return "", None
+    if text.startswith(EXTRAS_MARKER):
+        head, line = "", text
+    else:
+        cut = text.rfind("\n" + EXTRAS_MARKER)
+        if cut < 0:
+            return text, None
+        head, line = text[:cut], text[cut + 1 :]
+    line = line[len(EXTRAS_MARKER) :]
+    if "\n" in line.strip():
+        return text, None
+    try:
+        extras = json.loads(line)
+    except ValueError:
+        return text, None
+    if not isinstance(extras, dict):
+        return text, None
+    return head.rstrip("\n"), extras
+
+
+class Writer:
+    """Builds QDA-XML elements, keeping the text XML-safe and counting repairs."""
+
+    def __init__(self, namespace: str) -> None:
+        self.ns = namespace
+        self.replaced = 0
+
+    def clean(self, value: str) -> str:
+        cleaned, n = NOT_XML.subn("\ufffd", value)
+        self.replaced += n
+        return cleaned
+
+    def root(self, tag: str, attrib: dict[str, str | None]) -> etree._Element:
+        element = etree.Element(f"{{{self.ns}}}{tag}", nsmap={None: self.ns})
+        self._set(element, attrib)
+        return element
+
+    def sub(self, parent: etree._Element, tag: str, attrib: dict[str, str | None] | None = None,
+            text: str | None = None) -> etree._Element:
+        element = etree.SubElement(parent, f"{{{self.ns}}}{tag}")
+        self._set(element, attrib or {})
+        if text is not None:
+            element.text = self.clean(text)
+        return element
+
+    def _set(self, element: etree._Element, attrib: dict[str, str | None]) -> None:
+        for name, value in attrib.items():
+            if value is not None:
+                element.set(name, self.clean(value))
+
+
+def memo_key(target_type: str, target: str, author: str, title: str, text: str) -> str:
+    """A memo's identity across projects (a document target is given by its content hash)."""
+    text_hash = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"memo|{target_type}|{target}|{author}|{title}|{text_hash}"
+
+
+def coding_key(content_hash: str, code_id: str, start: int, end: int, coder: str) -> str:
+    """A coding's identity across projects."""
+    return f"coding|{content_hash}|{code_id}|{start}|{end}|{coder}"

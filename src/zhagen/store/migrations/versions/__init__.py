@@ -1,0 +1,1 @@
+"""The ordered Alembic revisions of the store schema."""
