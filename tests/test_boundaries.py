@@ -8,7 +8,11 @@ from pathlib import Path
 import zhagen
 
 PACKAGE = Path(zhagen.__file__).parent
-CORE = [p for p in PACKAGE.rglob("*.py") if p.name != "cli.py" and "web" not in p.relative_to(PACKAGE).parts]
+#: The command line is cli.py and its sub-command modules cli_*.py; the web layer is web/.
+CORE = [
+    p for p in PACKAGE.rglob("*.py")
+    if not (p.name == "cli.py" or p.name.startswith("cli_")) and "web" not in p.relative_to(PACKAGE).parts
+]
 
 
 def imported_modules(path: Path) -> set[str]:

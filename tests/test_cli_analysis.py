@@ -64,6 +64,34 @@ def test_agreement_bad_input(tmp_path: Path, content: str, fragments: list[str])
     assert_one_line_error(invoke("agreement", path), *fragments)
 
 
+def test_agreement_ordinal_text_codes_with_an_order(tmp_path: Path) -> None:
+    """Krippendorff (2011)'s ordinal example is numeric; the same data as words with --order gives the same alpha."""
+    words = {"1": "low", "2": "mid", "3": "high"}
+    rows = [("u1", "1", "1"), ("u2", "2", "2"), ("u3", "3", "3"), ("u4", "3", "2"), ("u5", "2", "2"),
+            ("u6", "1", "2"), ("u7", "3", "3"), ("u8", "1", "1")]
+    numeric, text = tmp_path / "n.csv", tmp_path / "t.csv"
+    numeric.write_text("unit,coder,code\n" + "".join(f"{u},A,{a}\n{u},B,{b}\n" for u, a, b in rows), encoding="utf-8")
+    text.write_text("unit,coder,code\n" + "".join(f"{u},A,{words[a]}\n{u},B,{words[b]}\n" for u, a, b in rows),
+                    encoding="utf-8")
+    by_number = json.loads(invoke("agreement", numeric, "--level", "ordinal", "--json").stdout)
+    result = invoke("agreement", text, "--level", "ordinal", "--order", "low,mid,high", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["krippendorff_alpha"] == pytest.approx(by_number["krippendorff_alpha"])
+    assert_one_line_error(invoke("agreement", text, "--level", "ordinal"), "--order low,mid,high")
+    assert_one_line_error(invoke("agreement", text, "--level", "ordinal", "--order", "low,mid"), "'high'", "--order")
+
+
+def test_agreement_with_several_codes_per_unit(tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text("unit,coder,code\nu1,A,x\nu1,A,y\nu1,B,x\nu2,A,x\nu2,B,x\n", encoding="utf-8")
+    result = invoke("agreement", path, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["percent_agreement"] == 0.5 and data["holsti"] == pytest.approx(0.8)
+    path.write_text("unit,coder,code\nu1,A,1\nu1,A,2\nu1,B,1\n", encoding="utf-8")
+    assert_one_line_error(invoke("agreement", path, "--level", "interval"), "u1", "--level nominal")
+
+
 def test_agreement_interval_level_needs_numbers(tmp_path: Path) -> None:
     path = tmp_path / "codes.csv"
     path.write_text("unit,coder,code\n1,A,x\n1,B,x\n", encoding="utf-8")
@@ -143,6 +171,23 @@ def test_saturation_and_codes_and_export(project_dir: Path, tmp_path: Path) -> N
     status = json.loads(invoke("status", fresh, "--json").stdout)
     original = json.loads(invoke("status", project_dir, "--json").stdout)
     assert status["documents"] == original["documents"] and status["cases"] == original["cases"]
+    codebook_only = tmp_path / "codebook-only"
+    assert invoke("init", codebook_only).exit_code == 0
+    imported = invoke("import", codebook_only, tmp_path / "c.qdc", "--json")
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout)["codes_created"] == len(codes)
+
+
+def test_export_reviewed_work_by_default_or_with_suggestions(project_dir: Path, tmp_path: Path) -> None:
+    help_text = " ".join(invoke("export", "--help").output.split())
+    assert "--with-suggestions" in help_text and "only reviewed work" in help_text
+    assert invoke("code", project_dir).exit_code == 0
+    reviewed = invoke("export", project_dir, tmp_path / "r.qdpx")
+    everything = invoke("export", project_dir, tmp_path / "a.qdpx", "--with-suggestions")
+    assert reviewed.exit_code == everything.exit_code == 0, reviewed.output + everything.output
+    assert "suggestions 0" in reviewed.output
+    suggested = int(everything.output.split("suggestions ")[1].split(",")[0])
+    assert suggested > 0
 
 
 def test_code_model_and_report_on_a_researchers_project(project_dir: Path) -> None:

@@ -159,3 +159,20 @@ def test_results_validate_against_the_published_schema(results: dict) -> None:
     from zhagen.results_model import schema_path
 
     jsonschema.validate(results, json.loads(schema_path().read_text(encoding="utf-8")))
+def test_model_after_decisions_rewrites_every_output_in_the_same_place(study: Path, results: dict) -> None:
+    tables = sorted(p.name for p in (study / "tables").glob("*.csv"))
+    figures = sorted(p.name for p in (study / "figures").glob("*"))
+    assert "reliability_confusion_pattern.csv" in tables
+    with Project.open(study) as project, project.read() as session:
+        first = next(c for c in list_codings(session) if c.status == "suggested")
+    decided = runner.invoke(app, ["decide", "accept", str(study), str(first.id), "--coder", "alice"])
+    assert decided.exit_code == 0, decided.output
+    again = runner.invoke(app, ["model", str(study)])
+    assert again.exit_code == 0, again.output
+    assert f"into: {study}" in " ".join(again.output.split())
+    assert not (study / "output" / "results.json").exists()
+    rerun = json.loads((study / "results.json").read_text(encoding="utf-8"))
+    assert set(rerun["reliability"]["per_family"]) == set(results["reliability"]["per_family"])
+    assert sorted(p.name for p in (study / "tables").glob("*.csv")) == tables
+    assert sorted(p.name for p in (study / "figures").glob("*")) == figures
+    assert "not computed" not in again.output

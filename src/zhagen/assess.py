@@ -140,7 +140,7 @@ class StudyModel:
         """Path suggestions for the host city from the study's path model."""
         name = lambda i: self.codebook.get(i)  # noqa: E731
         result: list[dict[str, str]] = []
-        needed = sorted((e for e in self.edges if e.target == pattern and not e.kind.startswith("moderating")), key=lambda e: -e.support)
+        needed = sorted((e for e in self.edges if e.target == pattern and e.kind != "moderates"), key=lambda e: -e.support)
         for force in self.forces:
             if forces.get(force, 0.0) >= 0.5:
                 continue

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from zhagen import __version__
 from zhagen.errors import UserError
+from zhagen.names import safe_name
 from zhagen.project import Project
 from zhagen.threads import limit_native_threads
 
@@ -55,7 +56,10 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            err.print(Text("error: ", style="bold red") + Text(exc.one_line()))
+            err.print(Text("error: ", style="bold red") + Text(safe_name(exc.one_line())))
+            raise typer.Exit(1) from None
+        except OverflowError:  # a number beyond any id the store can hold, e.g. 99999999999999999999999
+            err.print(Text("error: ", style="bold red") + Text("a number given is out of range: no such id"))
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -99,6 +103,7 @@ def import_(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to import.", show_default=False)] = None,
     manifest: Annotated[Path | None, typer.Option(help="CSV or YAML: file -> case and attributes.")] = None,
     text_column: Annotated[str, typer.Option(help="CSV column holding the text.")] = "text",
+    follow_links: Annotated[bool, typer.Option(help="Also read links that lead out of a folder.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Import sources (.txt .md .docx .pdf .html .csv, folders recursively), REFI-QDA .qdpx projects and .qdc codebooks."""
@@ -124,6 +129,7 @@ def import_(
                 manifest=loaded,
                 csv_text_column=text_column,
                 progress=lambda _p: bar.advance(bar.task_ids[0]),
+                follow_outside_links=follow_links,
             )
     if as_json:
         print_json(report.to_dict())
@@ -154,12 +160,16 @@ def _import_archives(root: Path, archives: list[Path], as_json: bool) -> None:
 def print_import_report(data: dict[str, Any]) -> None:
     for failure in data["failed"]:
         err.print(Text("failed: ", style="red") + Text(failure["reason"]))
+    for entry in data.get("skipped", []):
+        err.print(Text("skipped: ", style="yellow") + Text(f"{entry['source']}: {entry['reason']}"))
     summary = (
         f"imported {data['imported']} document(s) into {len(data['cases'])} case(s), "
         f"{data['units']} meaning units; {data['unchanged']} already stored"
     )
     if data["failed"]:
         summary += f"; {len(data['failed'])} file(s) failed and were not imported"
+    if data.get("skipped"):
+        summary += f"; {len(data['skipped'])} entr{'y' if len(data['skipped']) == 1 else 'ies'} skipped (listed above)"
     out.print(summary)
 
 
@@ -228,8 +238,10 @@ def run(
 def print_written(written: dict[str, Any]) -> None:
     for note in written.get("notes", []):
         err.print(Text("note: ", style="yellow") + Text(note))
-    kinds = [k for k in ("html", "xlsx", "figures", "tables", "graph", "qdpx") if written.get(k)]
+    kinds = [k for k in ("html", "xlsx", "docx", "methods", "figures", "tables", "graph", "qdpx") if written.get(k)]
     out.print("written: " + ", ".join(f"{k} ({len(written[k])})" for k in kinds))
+    if written.get("html"):
+        out.print(f"into: {Path(written['html'][0]).parent}")
 
 
 def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
@@ -280,28 +292,32 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
     with cluster(scheduler), Project.open(root) as project:
         outcome = code_project(project)
     suggested = sum(len(s) for s in outcome.codings)
-    data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id}
+    data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id,
+            "notes": outcome.notes}
     if as_json:
         print_json(data)
     else:
         out.print(f"coded {data['units']} units: {suggested} codebook codings, {data['concepts']} initial concepts "
                   f"(run {outcome.run_id})")
+        for note in outcome.notes:
+            err.print(Text("note: ", style="yellow") + Text(note))
 
 
 @app.command()
 @user_errors
 def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
-    """Open, axial and selective coding and the typology; writes DIR/output/results.json."""
+    """Open, axial and selective coding and the typology; writes results and outputs where they were before."""
     from zhagen.coding.parallel import cluster
-    from zhagen.study import analyse, write_all
+    from zhagen.study import analyse, output_folder, write_all
 
     with cluster(scheduler), Project.open(root) as project:
+        target = output_folder(project)
         results = analyse(project, step=_step)
-        written = write_all(project, project.output_dir, results, step=_step)
+        written = write_all(project, target, results, step=_step)
     if as_json:
         print_json(results)
     else:
-        print_run_summary(results, project.output_dir)
+        print_run_summary(results, target)
         print_written(written)
 
 
@@ -348,13 +364,20 @@ def assess(
 def agreement(
     file: Annotated[Path, typer.Argument(help="CSV with the columns unit,coder,code (a missing row is a missing value).")],
     level: Annotated[str, typer.Option(help="nominal, ordinal, interval or ratio.")] = "nominal",
+    order: Annotated[str | None, typer.Option(
+        help="Ordinal level: the text codes lowest first, comma-separated, e.g. low,mid,high.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Agreement statistics for a CSV of codings: percent, Cohen, Fleiss, Krippendorff, Holsti."""
+    """Agreement statistics for a CSV of codings: percent, Cohen, Fleiss, Krippendorff, Holsti.
+
+    Several codes from one coder on one unit (nominal level): the code sets are compared as wholes, Holsti and
+    the per-code figures judge each code.
+    """
     from zhagen.analysis.agreement import agreement_report, read_codings_csv, validate_level
 
     validate_level(level)
-    data = agreement_report(read_codings_csv(file, level), level).to_dict()
+    ordered = [code.strip() for code in order.split(",") if code.strip()] if order is not None else None
+    data = agreement_report(read_codings_csv(file, level), level, order=ordered).to_dict()
     if as_json:
         print_json(data)
         return

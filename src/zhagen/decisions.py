@@ -41,8 +41,12 @@ def _code(session: Session, code_id: str) -> Code:
     return code
 
 
+#: The largest id the store holds (a signed 64-bit integer); a larger number names nothing.
+MAX_ID = 2**63 - 1
+
+
 def _coding(session: Session, coding_id: int) -> Coding:
-    coding = session.get(Coding, coding_id)
+    coding = session.get(Coding, coding_id) if abs(coding_id) <= MAX_ID else None
     if coding is None:
         raise UserError(f"no coding {coding_id}", hint="it may have been removed by a re-run; reload")
     return coding
@@ -88,6 +92,8 @@ def _unit_at(session: Session, document_id: int, start: int, end: int) -> int | 
 
 def add_coding(project: Project, *, document_id: int, start: int, end: int, code_id: str, coder: str) -> int:
     """Code a span of a document by hand; returns the new coding's id."""
+    if abs(document_id) > MAX_ID or abs(start) > MAX_ID or abs(end) > MAX_ID:
+        raise UserError(f"no document {document_id} with a span [{start}, {end})")
     with project.write() as session:
         text = session.scalar(select(Document.text).where(Document.id == document_id))
         if text is None:
@@ -208,6 +214,8 @@ def split_code(project: Project, code_id: str, *, unit_ids: list[int], name_zh: 
     """Move the codings of some units from a code to a new sibling code; returns the new id."""
     if not name_zh.strip():
         raise UserError("the new code needs a name")
+    if any(abs(u) > MAX_ID for u in unit_ids):
+        raise UserError("a unit id is out of range", hint="see the unit ids: zhagen units DIR")
     new_id = _next_split_id(project, code_id)
     with project.write() as session:
         code = _code(session, code_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import platform
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
 
@@ -60,6 +60,7 @@ class OpenCodingOutcome:
     settings: EngineSettings
     run_id: int
     clusterer: ConceptClusterer
+    notes: list[str] = field(default_factory=list)  # why there are no suggestions or concepts, when there are none
 
 
 def versions() -> dict[str, str]:
@@ -78,7 +79,8 @@ def project_codebook(project: Project) -> Codebook:
         raise UserError(
             "the project has no codebook.yaml",
             where=str(project.root),
-            hint="write one (see docs/codebook.md) or copy the built-in study's: zhagen codebook --builtin > codebook.yaml",
+            hint="write one (docs/method.md, the codebook format) or start from the built-in study's: "
+                 "zhagen run writes it to zhagen-out/codebook.yaml",
         )
     return load_codebook(project.codebook_path)
 
@@ -266,7 +268,27 @@ def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
     run = RunOutput(units, machine, concepts, ids, names, rejected_members, codebook_file, codebook, settings, snapshot)
     run_id = _save_open_coding(project, run)
-    return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer)
+    return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
+                             _why_empty(units, codings, concepts, codebook, clusterer))
+
+
+def _why_empty(units: list[UnitInput], codings: list[list[CodeScore]], concepts: list[Concept],
+               codebook: Codebook, clusterer: ConceptClusterer) -> list[str]:
+    """One line for each kind of output a run could not give, saying why (a pilot project, a bare codebook)."""
+    notes = []
+    if not any(codings):
+        cues = sum(len(c.indicators) + len(c.patterns) + len(c.examples) for c in codebook.codes)
+        notes.append(
+            f"no codebook codings: none of the codebook's {cues} indicators, patterns and examples matched "
+            f"the {len(units)} units" if cues else
+            "no codebook codings: the codebook has no indicators, patterns or examples to code with; "
+            "add some to codebook.yaml (see docs/method.md, the codebook format)")
+    if not concepts:
+        needed = 2 * clusterer.settings.min_size
+        notes.append(f"no initial concepts: clustering needs at least {needed} units outside reserved cases, "
+                     f"the project has {len(units)} in all" if len(units) < needed else
+                     "no initial concepts: the units' clusters were all too small")
+    return notes
 
 
 @dataclass

@@ -198,6 +198,10 @@ class Corpus(Strict):
     documents: int
     cases: int
     reserved_cases: list[str]
+    documents_by_kind: dict[str, int] = Field(default_factory=dict)
+    documents_by_language: dict[str, int] = Field(default_factory=dict)
+    characters: int = 0
+    characters_by_language: dict[str, int] = Field(default_factory=dict)
 
 
 class Results(BaseModel):

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from zhagen.analysis.corpus_profile import corpus_profile
 from zhagen.analysis.reliability import machine_vs_gold, read_gold
 from zhagen.analysis.saturation import SaturationSettings, case_code_sets, guest_test, reserved_case_test
 from zhagen.analysis.typology import Profile
@@ -30,7 +31,7 @@ from zhagen.pipeline import STUDY_FILE, OpenCodingOutcome, all_profiles, code_pr
 from zhagen.project import Project
 from zhagen.results_model import Results
 from zhagen.results import build_results
-from zhagen.store.corpus import document_text, list_cases, unit_locations
+from zhagen.store.corpus import document_text, list_cases, list_documents, unit_locations
 from zhagen.studies import transfer
 
 Step = Callable[[str], None]
@@ -49,6 +50,8 @@ def prepare_builtin(out: Path) -> Project:
         shutil.copyfile(transfer.codebook_path(), project.codebook_path)
     if not (project.root / STUDY_FILE).exists():
         shutil.copyfile(transfer.study_dir() / STUDY_FILE, project.root / STUDY_FILE)
+    if not (project.root / "gold.csv").exists():  # so that `zhagen model` on this folder computes reliability too
+        shutil.copyfile(transfer.gold_path(), project.root / "gold.csv")
     report = import_sources(project, [], manifest=transfer.manifest())
     if report.failed:  # the shipped corpus is tested; this is a broken installation
         raise RuntimeError(f"built-in corpus failed to import: {report.failed}")
@@ -159,12 +162,22 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
              "title": codebook.title, "title_en": codebook.title_en}
     results = build_results(project, outcome, model, keep, profiles, study)
     results["study_check"] = pattern_agreement(results)
+    with project.read() as session:
+        results["corpus"].update(corpus_profile(list_documents(session), transfer.document_kinds()))
     step("saturation and reliability")
     results["saturation"] = saturation_section(project, outcome, model)
     gold = gold or (project.root / "gold.csv" if (project.root / "gold.csv").is_file() else None)
     if gold is not None:
         results["reliability"] = reliability_section(project, outcome, gold)
     return results
+
+
+def output_folder(project: Project) -> Path:
+    """Where a project's outputs go: beside its store when ``zhagen run`` put them there, else ``output/``.
+
+    Why: ``zhagen model`` on the folder ``zhagen run`` wrote must replace that run's outputs, not start a
+    second set elsewhere."""
+    return project.root if (project.root / "results.json").is_file() else project.output_dir
 
 
 def write_results(out: Path, results: dict[str, Any]) -> Path:

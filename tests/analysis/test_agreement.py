@@ -289,12 +289,40 @@ MULTI = [
 ]
 
 
-def test_overall_statistics_need_one_code_per_unit_and_coder() -> None:
+def test_multi_code_units_compare_code_sets_at_the_nominal_level() -> None:
+    """MULTI as sets per unit (u1: A {x, y}, B {x}; u2: A {x}, B {x, y}; u3: A {}, B {y}; u4: A {x}).
+
+    Units with a value from both: u1, u2 (u3: A examined it and gave nothing, a missing value).
+    u1: "x + y" vs "x", u2: "x" vs "x + y": no exact agreement -> percent 0.
+    Holsti over (unit, code) decisions of u1, u2: A {(u1,x),(u1,y),(u2,x)}, B {(u1,x),(u2,x),(u2,y)}:
+    M = 2, 2*2 / (3 + 3) = 2/3.
+    """
+    report = agreement_report(MULTI)
+    assert report.pairable_units == 2 and report.percent_agreement == 0.0
+    assert report.holsti == pytest.approx(2 / 3)
+    assert report.confusion.labels == ("x", "x + y")
+    assert any("2 unit/coder cell(s) held several codes" in note for note in report.notes)
+    assert set(report.per_code) == {"x", "y"}  # one decision per unit and code, unchanged
+
+
+def test_multi_code_units_are_an_error_at_ordered_levels() -> None:
+    rows = [("u1", "A", "1"), ("u1", "A", "2"), ("u1", "B", "1")]
     with pytest.raises(UserError) as error:
-        agreement_report(MULTI)
-    assert error.value.where == "unit u1, coder A"
-    assert "several" not in error.value.message and "2 codes (x, y)" in error.value.message
-    assert "per-code" in error.value.hint
+        agreement_report(rows, "interval")
+    assert error.value.where == "unit u1, coder A" and "2 codes (1, 2)" in error.value.message
+    assert "--level nominal" in error.value.hint
+
+
+def test_errors_name_the_cli_options() -> None:
+    rows = [("u1", "A", "low"), ("u1", "B", "high")]
+    with pytest.raises(UserError) as error:
+        agreement_report(rows, "ordinal")
+    assert "--order low,mid,high" in error.value.hint
+    with pytest.raises(UserError) as error:
+        agreement_report(rows, "ordinal", order=["low", "mid"])
+    assert "--order" in error.value.hint
+    with pytest.raises(UserError, match="order of codes was given for the nominal level"):
+        agreement_report(rows, "nominal", order=["low", "high"])
 
 
 def test_per_code_figures_hand_worked() -> None:

@@ -88,8 +88,8 @@ def build_sample(root: Path) -> Project:
                                  attributes={"city": "成都", "province": "四川", "year": "2009", "code": "007"})
         store_corpus.upsert_case(s, "xa-byd", title="西安比亚迪", reserved=True,
                                  attributes={"city": "西安", "province": "陕西", "year": "2021", "code": "12"})
-        d1 = add_doc(project, s, DOC1, case_id="cd-boe", title="新闻报道", source="cases/cd-boe/news.md", kind="md")
-        d2 = add_doc(project, s, DOC2, case_id="xa-byd", title=None, source="cases/xa-byd/policy.txt")
+        d1 = add_doc(project, s, DOC1, case_id="cd-boe", title="新闻报道", source="cases/cd-boe/boe-chengdu-display-news.md", kind="md")
+        d2 = add_doc(project, s, DOC2, case_id="xa-byd", title=None, source="cases/xa-byd/xian-nev-local-supply-opinions.txt")
         d3 = add_doc(project, s, DOC3, case_id=None, title="孤立文档", source="loose/orphan.txt")
         code = store_coding.upsert_code
         code(s, id="transfer", parent_id=None, name_zh="产业转移", name_en="Industrial transfer", level="core",
@@ -249,7 +249,7 @@ def test_pyrefiqda_reads_the_export(sample: Project, tmp_path: Path) -> None:
 
     # Sources: internal:// plain text files, UTF-8, and code-point selections.
     sources = {s.name: s for s in proj.sources.text_source}
-    assert set(sources) == {"新闻报道", "policy.txt", "孤立文档"}
+    assert set(sources) == {"新闻报道", "xian-nev-local-supply-opinions.txt", "孤立文档"}
     for source in sources.values():
         assert source.plain_text_path == f"internal://{source.guid}.txt"
         assert source.plain_text_content is None
@@ -281,7 +281,7 @@ def test_pyrefiqda_reads_the_export(sample: Project, tmp_path: Path) -> None:
     assert len(notes) == 4
     assert all(n.plain_text_content is None and n.creation_date_time and n.creating_user in users and n.name
                for n in notes.values())
-    assert [r.target_guid for r in sources["policy.txt"].note_ref] == [notes["政策文本，注意日期。"].guid]
+    assert [r.target_guid for r in sources["xian-nev-local-supply-opinions.txt"].note_ref] == [notes["政策文本，注意日期。"].guid]
     assert trust_gov.note_ref[0].target_guid == notes["信任与合法性的区别？\n第二行"].guid
     [link] = proj.links.link
     assert link.origin_guid == notes["成都案例的补充说明。"].guid and link.target_guid == cases["cd-boe"].guid
@@ -792,3 +792,49 @@ def test_a_broken_extras_line_is_plain_text() -> None:
     assert refiqda._split_extras("x\n\n[zhagen] [1, 2]") == ("x\n\n[zhagen] [1, 2]", None)
     assert refiqda._split_extras('[zhagen] {"a": 1}') == ("", {"a": 1})
     assert refiqda._split_extras('line\n[zhagen] {"a": "多"}') == ("line", {"a": "多"})
+
+
+# ---------------------------------------------------------------------------
+# What QualCoder's REFI-QDA importer needs (read from its source; the importer itself runs in
+# test_qualcoder_import.py when a QualCoder checkout is at hand)
+# ---------------------------------------------------------------------------
+
+
+def assert_qualcoder_can_read(archive: Path) -> None:
+    """The fields QualCoder's importer reads without a fallback, and the names its tables keep unique."""
+    root = project_xml(archive)
+    with zipfile.ZipFile(archive) as zf:
+        members = set(zf.namelist())
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    assert all(users.values())
+    codes = {c.get("guid") for c in root.iter(f"{{{NS_PROJECT}}}Code")}
+    variables = {v.get("guid") for v in root.iterfind("q:Variables/q:Variable", NS)}
+    notes = list(root.iterfind("q:Notes/q:Note", NS))
+    # A note without creationDateTime crashes the import; its text is read from a plainTextPath file only;
+    # journal names are unique (a repeated name crashes QualCoder's renaming).
+    assert all(n.get("creationDateTime") and n.get("name") for n in notes)
+    assert len({n.get("name") for n in notes}) == len(notes)
+    for element in [*notes, *root.iterfind("q:Sources/q:TextSource", NS)]:
+        path = element.get("plainTextPath")
+        assert path.startswith("internal://") and f"sources/{path[len('internal://'):]}" in members
+    sources = [s.get("name") for s in root.iterfind("q:Sources/q:TextSource", NS)]
+    assert len(set(sources)) == len(sources)
+    for selection in root.iter(f"{{{NS_PROJECT}}}PlainTextSelection"):
+        assert selection.get("creatingUser") in users
+        for coding in selection.iterfind("q:Coding", NS):
+            assert coding.find("q:CodeRef", NS).get("targetGUID") in codes
+    for ref in root.iterfind("q:Cases/q:Case/q:VariableValue/q:VariableRef", NS):
+        assert ref.get("targetGUID") in variables
+
+
+def test_exports_give_qualcoder_what_its_importer_reads(sample: Project, tmp_path: Path) -> None:
+    with sample.write() as s:  # a second untitled memo on the same document, and a repeated document name
+        docs = store_corpus.list_documents(s)
+        store_coding.add_memo(s, target_type="document", target_id=str(docs[1].id), author="bob", text="再看一遍。")
+        add_doc(sample, s, "另一份政策文本。", case_id="xa-byd", title=None, source="other/policy.txt")
+    for name, options in (("reviewed.qdpx", {}), ("all.qdpx", {"with_suggestions": True}),
+                          ("codes.qdpx", {"codebook_only": True})):
+        export_qdpx(sample, tmp_path / name, **options)
+        assert_qualcoder_can_read(tmp_path / name)
+    names = sorted(n.get("name") for n in project_xml(tmp_path / "all.qdpx").iterfind("q:Notes/q:Note", NS))
+    assert "memo on document 2 (2)" in names

@@ -125,3 +125,17 @@ def test_helpers():
     assert safe_sheet_name("案例×范畴矩阵", used) == "案例×范畴矩阵"
     assert safe_sheet_name("案例×范畴矩阵", used) == "案例×范畴矩阵 (2)"
     assert safe_sheet_name("a/b:c" * 10, set()) == ("a_b_c" * 10)[:31]
+
+
+def test_every_sheet_prints_landscape_fitted_to_width_with_its_header_on_each_page(tmp_path: Path, results):
+    workbook = load_workbook(write_workbook(results, tmp_path / "results.xlsx"))
+    for name in workbook.sheetnames:
+        ws = workbook[name]
+        assert ws.page_setup.orientation == "landscape", name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1, name
+        assert ws.page_setup.fitToHeight == 0, name  # as many pages tall as the table needs
+        assert ws.print_title_rows == "$1:$1", name
+        assert "&P" in ws.oddFooter.right.text and name in ws.oddFooter.left.text
+    # every column keeps a width set from its content, so a fitted page is not a page of two columns
+    ws = workbook["开放式编码"]
+    assert all(ws.column_dimensions[c.column_letter].width for c in ws[1] if c.value)

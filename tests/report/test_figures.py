@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import io
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from zhagen.report import fonts
-from zhagen.report.figures import FIGURES, cooccurrence, path_model_dot, render_figures, write_figures
+from zhagen.report.figures import (
+    FIGURES,
+    cooccurrence,
+    path_model_caption,
+    path_model_dot,
+    render_figures,
+    strongest_edges,
+    write_figures,
+)
 from zhagen.report.fonts import FontChoice, find_cjk_font
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 CJK = find_cjk_font()
 needs_cjk = pytest.mark.skipif(not CJK.cjk, reason="no CJK font on this machine (scripts/install-system-packages.sh)")
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
 
 
 def svg_text(data: bytes) -> str:
@@ -74,14 +80,24 @@ def test_english_labels(results):
     assert "jobs and tax" in svg_text(rendered.figures["path_model"]["svg"])
 
 
-@needs_dot
-def test_path_model_uses_graphviz_when_present(results):
-    rendered = render_figures(results, "zh", only=["path_model"])
-    assert rendered.engines["path_model"] == "graphviz"
-    assert rendered.figures["path_model"]["png"].startswith(PNG)
-    text = svg_text(rendered.figures["path_model"]["svg"])
-    assert "驱动力" in text and "转化机制" in text and "转移模式" in text and "转移成效" in text
-    assert not any("Graphviz" in note for note in rendered.notes)
+def test_path_model_figure_shows_only_the_strongest_edges(results):
+    shown = strongest_edges(results, limit=3)
+    # supports 9, 6, 5, 4, 3, 2: the three strongest, the threshold is the third's support
+    assert [e["support"] for e in shown.edges] == [9, 6, 5] and shown.threshold == 5 and shown.total == 6
+    caption = path_model_caption(results, "zh", limit=3)
+    assert "支持度 ≥ 5" in caption and "6 条关系" in caption and "3 条最强关系" in caption
+    assert "support ≥ 5" in path_model_caption(results, "en", limit=3)
+    # ties at the threshold are kept, so the caption's rule is exact
+    results["selective_coding"]["path_model"]["edges"][3]["support"] = 5
+    assert len(strongest_edges(results, limit=3).edges) == 4
+
+
+def test_path_model_figure_has_no_numbers_on_edges(results):
+    svg = render_figures(results, "zh", formats=("svg",), only=["path_model"]).figures["path_model"]["svg"]
+    text = svg_text(svg)
+    assert "成果孵化转移" in text and "驱动力" in text and "转移模式" in text
+    assert not any(token.isdigit() for token in text.split())  # no support numbers floating on edges
+    assert render_figures(results, "zh", formats=("png",), only=["path_model"]).engines["path_model"] == "matplotlib"
 
 
 def test_dot_source_layers_left_to_right_and_widths_by_support(results):
@@ -92,27 +108,6 @@ def test_dot_source_layers_left_to_right_and_widths_by_support(results):
     assert '"research" -> "incubation" [penwidth=6.0' in dot  # the strongest edge is the widest
     assert '"absorptive" -> "incubation" [' in dot and "style=dashed" in dot
     assert 'label="市场驱动力"' in dot
-
-
-def test_fallback_without_graphviz(monkeypatch, results):
-    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
-    rendered = render_figures(results, "zh", only=["path_model"])
-    assert rendered.engines["path_model"] == "matplotlib"
-    assert any("Graphviz (dot) not found" in note for note in rendered.notes)
-    assert rendered.figures["path_model"]["png"].startswith(PNG)
-    if CJK.cjk:
-        text = svg_text(rendered.figures["path_model"]["svg"])
-        assert "市场驱动力" in text and "就业与税收" in text and "转移模式" in text
-
-
-def test_fallback_when_dot_fails(monkeypatch, tmp_path: Path, results):
-    broken = tmp_path / "dot"
-    broken.write_text("#!/bin/sh\necho 'Error: broken dot' >&2\nexit 1\n")
-    broken.chmod(0o755)
-    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: str(broken) if name == "dot" else None)
-    rendered = render_figures(results, "zh", only=["path_model"])
-    assert rendered.engines["path_model"] == "matplotlib"
-    assert any("Graphviz failed: Error: broken dot" in note for note in rendered.notes)
 
 
 def test_without_a_cjk_font_figures_fall_back_to_dejavu(results):
@@ -151,10 +146,8 @@ def test_cooccurrence_from_the_case_category_matrix(results):
     assert not graph.has_edge("cost", "pilot")
 
 
-def test_empty_path_model_still_renders(monkeypatch, results):
+def test_empty_path_model_still_renders(results):
     results["selective_coding"]["path_model"] = {"nodes": [], "edges": []}
-    assert render_figures(results, "zh", formats=("png",), only=["path_model"]).figures["path_model"]["png"]
-    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
     assert render_figures(results, "zh", formats=("png",), only=["path_model"]).figures["path_model"]["png"]
 
 

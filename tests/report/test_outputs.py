@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,8 @@ from zhagen.report import figures as figures_module
 
 def test_write_outputs_writes_everything(tmp_path: Path, results):
     out = write_outputs(results, tmp_path / "out")
-    assert set(out) == {"html", "xlsx", "tables", "figures", "graph", "notes"}
-    for kind in ("html", "xlsx", "tables", "figures", "graph"):
+    assert set(out) == {"html", "xlsx", "docx", "methods", "tables", "figures", "graph", "notes"}
+    for kind in ("html", "xlsx", "docx", "tables", "figures", "graph"):
         assert out[kind], kind
         for path in out[kind]:
             assert Path(path).is_file() and Path(path).stat().st_size > 0, path
@@ -29,15 +28,15 @@ def test_write_outputs_writes_everything(tmp_path: Path, results):
     assert isinstance(out["notes"], list) and all(isinstance(n, str) for n in out["notes"])
 
 
-def test_notes_for_missing_sections_graphviz_and_font(monkeypatch, tmp_path: Path, bare_results):
-    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
+def test_notes_for_missing_sections_and_font(monkeypatch, tmp_path: Path, bare_results):
     monkeypatch.setattr(figures_module, "find_cjk_font", lambda: fonts.find_cjk_font(candidates=[]))
     import zhagen.report as report
 
     monkeypatch.setattr(report, "find_cjk_font", lambda: fonts.find_cjk_font(candidates=[]))
     out = write_outputs(bare_results, tmp_path)
     notes = " | ".join(out["notes"])
-    assert "Graphviz (dot) not found" in notes
+    assert "Graphviz" not in notes  # the path model needs no Graphviz; the full model is also in path_model.dot
+    assert (tmp_path / "path_model.dot").read_text(encoding="utf-8").startswith("digraph path_model {")
     assert "no CJK font" in notes
     assert "saturation not computed" in notes and "reliability not computed" in notes
     assert not any(Path(p).stem == "discovery_curve" for p in out["figures"])

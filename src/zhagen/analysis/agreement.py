@@ -25,6 +25,15 @@ citable ways, so every choice is written down here:
   both made.  With one code per unit it equals percent agreement; with several
   codes per unit it credits partial overlap.
 
+* **Several codes from one coder on one unit** (multi-code units).  At the
+  nominal level the overall statistics compare each coder's *set* of codes on
+  the unit as one category (``"a + b"``): the coders agree on the unit when
+  they gave exactly the same codes.  Holsti counts ``(unit, code)`` decisions
+  and so credits partial overlap, and the per-code figures judge every code as
+  present or absent: one decision per unit and code.  A note says how many
+  unit/coder cells held several codes.  Ordinal, interval and ratio values
+  cannot be sets: there several codes are an error naming the cell.
+
 Coding rows are ``(unit, coder, code)`` triples.  A coder/unit pair that never
 appears is a missing value.  An empty code ``""`` means "the coder examined the
 unit and applied no code": a missing value for the overall statistics, but an
@@ -328,13 +337,13 @@ def _ordinal_domain(present: list[Any], order: Sequence[Hashable] | None) -> lis
         unknown = [value for value in present if value not in allowed]
         if unknown:
             raise UserError(f"value {unknown[0]!r} is not in the ordinal order", where="order",
-                            hint="list every code that occurs, lowest first")
+                            hint="list every code that occurs, lowest first, in --order (order=[...] in Python)")
         return list(dict.fromkeys(order))
     try:
         return sorted(present)
     except TypeError:
         raise UserError("ordinal values cannot be sorted", where="order",
-                        hint="pass order=[...] listing the codes lowest first") from None
+                        hint="give the order lowest first: --order low,mid,high (order=[...] in Python)") from None
 
 
 def _coincidence_matrix(units: list[list[Any]], domain: list[Any]) -> np.ndarray:
@@ -513,23 +522,32 @@ def _coders(index: CodeSets) -> tuple[str, ...]:
     return coders
 
 
-def _single_codes(index: CodeSets, coders: tuple[str, ...]) -> list[list[str | None]]:
-    """Units x coders matrix of the one code per cell (``None`` if missing)."""
+#: Joins a coder's several codes on one unit into one set-valued nominal category.
+SET_JOINER = " + "
+
+
+def _single_codes(index: CodeSets, coders: tuple[str, ...], level: str = "nominal") -> tuple[list[list[str | None]], int]:
+    """Units x coders matrix of one value per cell (``None`` if missing) and the number of multi-code cells.
+
+    At the nominal level several codes become one set-valued category; at other levels they are an error.
+    """
     matrix: list[list[str | None]] = []
+    several = 0
     for unit in sorted(index):
         row: list[str | None] = []
         for coder in coders:
-            codes = index[unit].get(coder, set())
-            if len(codes) > 1:
+            codes = sorted(index[unit].get(coder, set()))
+            if len(codes) > 1 and level != "nominal":
                 raise UserError(
-                    f"coder {coder!r} gave unit {unit!r} {len(codes)} codes ({', '.join(sorted(codes))})",
+                    f"coder {coder!r} gave unit {unit!r} {len(codes)} codes ({', '.join(codes)})",
                     where=f"unit {unit}, coder {coder}",
-                    hint="overall statistics need one code per unit and coder; "
-                    "use the per-code figures (per_code_agreement) for multi-code data",
+                    hint=f"the {level} level needs one code per unit and coder; keep one, or use --level nominal "
+                    "(code sets are then compared as wholes)",
                 )
-            row.append(next(iter(codes)) if codes else None)
+            several += len(codes) > 1
+            row.append(SET_JOINER.join(codes) if codes else None)
         matrix.append(row)
-    return matrix
+    return matrix, several
 
 
 def _typed_values(
@@ -544,8 +562,9 @@ def _typed_values(
         if order is None and all(_to_number(code) is not None for code in present):
             return _numeric_matrix_values(matrix, units, coders, level)
         if order is None:
-            raise UserError("the ordinal level needs the order of the codes", where="order",
-                            hint="pass order=[...] listing the codes lowest first, or use numeric codes")
+            raise UserError("the ordinal level needs the order of text codes", where="order",
+                            hint="give it lowest first, e.g. --order low,mid,high (order=[...] in Python), "
+                            "or use numeric codes")
         return matrix, _ordinal_domain(present, order)
     return matrix, sorted(present)
 
@@ -694,13 +713,19 @@ def agreement_report(
     index = _index_codings(rows)
     coders = _coders(index)
     units = sorted(index)
-    raw = _single_codes(index, coders)
+    if order is not None and level != "ordinal":
+        raise UserError(f"an order of codes was given for the {level} level", where="order",
+                        hint="--order (order=[...]) is for --level ordinal")
+    raw, several = _single_codes(index, coders, level)
     matrix, categories = _typed_values(raw, units, coders, level, order)
     alpha = krippendorff_alpha(matrix, level, order=categories if level == "ordinal" else None)
     notes = _alpha_note("krippendorff_alpha", alpha)
+    if several:
+        notes.append(f"{several} unit/coder cell(s) held several codes: percent agreement, kappas and alpha compare "
+                     "each coder's code set as a whole; Holsti and the per-code figures judge each code")
     fleiss, fleiss_note = _fleiss_from_matrix(matrix, categories)
     notes += [fleiss_note] if fleiss_note else []
-    kappa, holsti_value, confusion = _two_coder_figures(matrix, units, coders, categories, notes)
+    kappa, holsti_value, confusion = _two_coder_figures(matrix, units, coders, categories, notes, index)
     return AgreementReport(
         level=level, coders=coders, units=len(units),
         pairable_units=sum(sum(value is not None for value in row) >= 2 for row in matrix),
@@ -712,7 +737,7 @@ def agreement_report(
 
 def _two_coder_figures(
     matrix: list[list[Any]], units: list[str], coders: tuple[str, ...], categories: Sequence[Any],
-    notes: list[str],
+    notes: list[str], index: CodeSets,
 ) -> tuple[float | None, float | None, ConfusionTable | None]:
     """Cohen's kappa, Holsti and the confusion table, or ``None`` with a note."""
     if len(coders) != 2:
@@ -722,8 +747,8 @@ def _two_coder_figures(
     pairs = _two_coder_pairs(matrix)
     kappa = cohen_kappa([a for a, _ in pairs], [b for _, b in pairs])
     notes += _kappa_note("cohen_kappa", kappa, len(pairs))
-    both = [(unit, row) for unit, row in zip(units, matrix) if row[0] is not None and row[1] is not None]
-    value = holsti({(unit, row[0]) for unit, row in both}, {(unit, row[1]) for unit, row in both})
+    both = [unit for unit, row in zip(units, matrix) if row[0] is not None and row[1] is not None]
+    value = holsti(*_decisions(both, index, coders))  # (unit, code) decisions: one per code of a multi-code cell
     if math.isnan(value):
         notes.append("holsti: undefined (no unit coded by both coders)")
     return kappa, value, _confusion(pairs, categories, (coders[0], coders[1]))

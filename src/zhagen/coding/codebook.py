@@ -42,6 +42,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from zhagen.coding.patterns import unbounded_reason
 from zhagen.errors import UserError
 from zhagen.files import write_text_atomic
 
@@ -588,6 +589,14 @@ class _Parser:
                     pattern_node,
                     f"patterns[{index_in_list}]",
                     "fix the expression (Python 're' syntax); quote it in single quotes so backslashes stay",
+                )
+            reason = unbounded_reason(pattern)
+            if reason is not None:
+                raise self.error(
+                    f"{what}: pattern {pattern!r} cannot be bounded in time: {reason}",
+                    pattern_node,
+                    f"patterns[{index_in_list}]",
+                    "write the repetition once, e.g. (ab)+ instead of (a+b?)+, or list the variants as indicators",
                 )
         for index_in_list, (alias, alias_node) in enumerate(raw["aliases"]):
             if not _ID_RE.fullmatch(alias):

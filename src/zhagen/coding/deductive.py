@@ -143,11 +143,18 @@ class DeductiveCoder:
     def fit_normalised(self, normalised_units: Sequence[str], labelled: Sequence[tuple[str, str]] = ()) -> DeductiveCoder:
         """:meth:`fit` on units already passed through :func:`normalise`."""
         texts, labels = self._training_set(normalised_units, labelled)
-        self.counter_ = ngrams.char_counter((1, 3), min_df=2, max_features=100_000)
+        # An n-gram must occur twice to count, except in a pilot of a few texts where nothing would be left.
+        self.counter_ = ngrams.char_counter((1, 3), min_df=2 if len(texts) >= 4 else 1, max_features=100_000)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True)
-        # A codebook without examples on a corpus its lexicon never matches has no training text: the
-        # vocabulary then comes from the units, and no classifier is learned (nothing to learn from).
-        matrix = self.tfidf_.fit_transform(self.counter_.fit_transform(texts or list(normalised_units)))
+        # Nothing to learn from (a codebook without indicators or examples, a pilot of a few short
+        # units): the vocabulary comes from the units themselves and no code gets a model.
+        basis = texts or list(normalised_units) or [" "]
+        try:
+            counts = self.counter_.fit_transform(basis)
+        except ValueError:  # no n-gram at all (units of punctuation only)
+            self.counter_ = ngrams.char_counter((1, 1), min_df=1)
+            counts = self.counter_.fit_transform([*basis, "-"])
+        matrix = self.tfidf_.fit_transform(counts)
         self.classes_ = sorted(set(labels) - {NEGATIVE})
         targets = np.array(labels)
         self.models_: dict[str, LogisticRegression] = {}

@@ -80,7 +80,7 @@ class ConceptClusterer:
         ``fit_sample`` units (every unit is projected into it afterwards): the
         space is as good, the cost no longer grows with the corpus squared."""
         step = max(1, math.ceil(len(normalised) / self.settings.fit_sample))
-        counter = ngrams.char_counter((2, 3), min_df=2)
+        counter = ngrams.char_counter((2, 3), min_df=2 if len(normalised) >= 4 else 1)
         tfidf = TfidfTransformer(sublinear_tf=True)
         sample = tfidf.fit_transform(counter.fit_transform(normalised[::step]))
         components = min(self.settings.svd_components, max(1, min(len(normalised), sample.shape[1]) - 1))

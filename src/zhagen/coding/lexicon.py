@@ -9,12 +9,12 @@ in "track"); Chinese terms match anywhere, as Chinese has no spaces.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import ahocorasick
 
 from zhagen.coding.codebook import Codebook
+from zhagen.coding.patterns import find_all
 from zhagen.coding.text import normalise
 
 INDICATOR = "indicator"
@@ -47,7 +47,7 @@ class Lexicon:
             self.automaton.add_word(key, (key, targets))
         if self.terms:
             self.automaton.make_automaton()
-        self.patterns = [(re.compile(p, re.IGNORECASE), code_id) for p, code_id in patterns]
+        self.patterns = list(patterns)  # matched by zhagen.coding.patterns under a time limit
 
     @classmethod
     def from_codebook(cls, codebook: Codebook) -> Lexicon:
@@ -76,7 +76,7 @@ class Lexicon:
                     previous = terms.get(term)
                     if previous is None or KIND_WEIGHTS[kind] > KIND_WEIGHTS[previous]:
                         terms[term] = kind
-        for regex, code_id in self.patterns:
-            for match in regex.finditer(text):
-                found.setdefault(code_id, {})[match.group(0)] = PATTERN
+        for pattern, code_id in self.patterns:
+            for match in find_all(pattern, text, code_id=code_id):
+                found.setdefault(code_id, {})[match] = PATTERN
         return found

@@ -112,7 +112,7 @@ def path_nodes(codebook: Codebook, declarations: Declarations | None = None) -> 
 
 def _kind(source_layer: str, target_layer: str, declarations: Declarations) -> tuple[str, str]:
     if declarations.moderates.get(source_layer) == target_layer:
-        return ("moderating condition of", "调节条件：" + declarations.family_name(target_layer, "zh"))
+        return ("moderates", "调节条件：" + declarations.family_name(target_layer, "zh"))
     return (f"{declarations.family_name(source_layer, 'en')} -> {declarations.family_name(target_layer, 'en')}",
             f"{declarations.family_name(source_layer, 'zh')}→{declarations.family_name(target_layer, 'zh')}")
 

@@ -18,7 +18,9 @@ from typing import Any
 from zhagen.corpus.language import detect_language
 from zhagen.corpus.manifest import Manifest
 from zhagen.corpus.readers import ExtractedDocument, iter_source_files, read_source
+from zhagen.corpus.walk import Skipped
 from zhagen.errors import UserError
+from zhagen.names import safe_name
 from zhagen.project import Project
 from zhagen.store import corpus as store_corpus
 from zhagen.units.segment import segment
@@ -41,6 +43,7 @@ class ImportReport:
     imported: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[ImportFailure] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # folder entries that are not files to read
 
     @property
     def cases(self) -> list[str]:
@@ -51,6 +54,7 @@ class ImportReport:
             "imported": len(self.imported),
             "unchanged": len(self.unchanged),
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
+            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
             "cases": self.cases,
             "units": sum(d["units"] for d in self.imported),
             "documents": self.imported,
@@ -67,11 +71,11 @@ def _display(path: Path, manifest: Manifest | None = None) -> str:
     folder or the working folder when possible, so no machine's layout is recorded."""
     relative = manifest.relative(path) if manifest is not None else None
     if relative is not None:
-        return relative
+        return safe_name(relative)
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+        return safe_name(path.resolve().relative_to(Path.cwd().resolve()).as_posix())
+    except (ValueError, OSError, RuntimeError):
+        return safe_name(path.as_posix())
 
 
 def _case_for(path: Path, manifest: Manifest | None) -> tuple[str, str | None]:
@@ -79,7 +83,11 @@ def _case_for(path: Path, manifest: Manifest | None) -> tuple[str, str | None]:
     entry = manifest.lookup(path) if manifest else None
     if entry is not None:
         return entry.case_id, entry.language
-    return path.resolve().parent.name, None
+    try:
+        folder = path.resolve().parent.name
+    except (OSError, RuntimeError):  # a link that loops: its own folder names the case
+        folder = path.absolute().parent.name
+    return safe_name(folder), None
 
 
 def _store_file(
@@ -128,22 +136,27 @@ def import_sources(
     csv_text_column: str = "text",
     csv_title_column: str | None = "title",
     progress: ProgressCallback | None = None,
+    follow_outside_links: bool = False,
 ) -> ImportReport:
     """Import files and folders (recursively) into the project.
 
     Without a manifest, a file's case is the name of its parent folder.  With
     one, the files it names get its case and case attributes; when ``paths``
-    is empty, the manifest's files are imported.
+    is empty, the manifest's files are imported.  Entries of a folder that are
+    not files to read (pipes, devices, links that loop or leave the folder
+    unless ``follow_outside_links``, files over the size limit) are skipped and
+    listed in the report; nothing stops the import of the other files.
     """
     path_list = list(paths)
-    files = list(iter_source_files(path_list)) if path_list else (manifest.files() if manifest else [])
     report = ImportReport()
+    files = (list(iter_source_files(path_list, skipped=report.skipped, follow_outside_links=follow_outside_links))
+             if path_list else (manifest.files() if manifest else []))
     for path in files:
         try:
             docs = read_source(path, csv_text_column=csv_text_column, csv_title_column=csv_title_column)
             stored, unchanged = _store_file(project, path, docs, manifest)
         except UserError as exc:
-            report.failed.append(ImportFailure(_display(path), exc.one_line()))
+            report.failed.append(ImportFailure(_display(path), safe_name(exc.one_line())))
         else:
             report.imported.extend(stored)
             report.unchanged.extend([_display(path)] * unchanged)

@@ -44,7 +44,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zhagen.corpus.encoding import decode_bytes, normalise_newlines
+from zhagen.corpus.walk import MAX_FILE_BYTES, Skipped, kind_of, walk_folder
 from zhagen.errors import UserError
+from zhagen.names import safe_name
 
 __all__ = ["SUPPORTED_SUFFIXES", "ExtractedDocument", "iter_source_files", "read_source"]
 
@@ -82,7 +84,7 @@ def read_source(
 ) -> list[ExtractedDocument]:
     """Read one source file; return its documents (several for CSV, else one)."""
     path = Path(path)
-    where = str(path)
+    where = safe_name(str(path))
     suffix = path.suffix.lower()
     if suffix not in _KIND:
         shown = f"'{path.suffix}'" if path.suffix else "no suffix"
@@ -111,14 +113,19 @@ def read_source(
     return [ExtractedDocument(text=text, kind=kind, encoding=encoding, source=where, title=title)]
 
 
-def iter_source_files(paths: Iterable[Path]) -> Iterator[Path]:
+def iter_source_files(
+    paths: Iterable[Path], *, skipped: list[Skipped] | None = None, follow_outside_links: bool = False
+) -> Iterator[Path]:
     """Files to read from ``paths`` (files and folders, folders recursively).
 
     Folders yield their files with a supported suffix, sorted by path; hidden files and
     folders (name starting with ``.``) and Office lock files (``~$...``) inside them are
     skipped.  A file named explicitly is yielded as given; a named file with an
     unsupported suffix, or a path that does not exist, is a :class:`UserError`.  Each
-    file is yielded once, in the order the paths were given.
+    file is yielded once, in the order the paths were given.  Entries of a folder
+    that are not regular files, links that loop or leave the folder and files over
+    the size limit are not yielded but appended to ``skipped`` (see
+    :mod:`zhagen.corpus.walk`).
     """
     seen: set[str] = set()
 
@@ -131,16 +138,10 @@ def iter_source_files(paths: Iterable[Path]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found: list[tuple[tuple[str, ...], Path]] = []
-            for folder, dirs, files in os.walk(path):
-                dirs[:] = [d for d in dirs if not _hidden(d)]
-                base = Path(folder)
-                for name in files:
-                    if _hidden(name) or Path(name).suffix.lower() not in _KIND:
-                        continue
-                    file = base / name
-                    found.append((file.relative_to(path).parts, file))
-            for _, file in sorted(found):
+            files, passed_over = walk_folder(path, _KIND, _hidden, follow_outside_links=follow_outside_links)
+            if skipped is not None:
+                skipped.extend(passed_over)
+            for file in files:
                 yield from once(file)
         elif path.exists():
             if path.suffix.lower() not in _KIND:
@@ -159,9 +160,19 @@ def _hidden(name: str) -> bool:
 
 
 def _read_bytes(path: Path) -> bytes:
-    where = str(path)
+    """The file's bytes; a pipe, device or socket is refused before it is opened (reading one
+    blocks or never ends), and so is a file over the size limit."""
+    where = safe_name(str(path))
     try:
-        return path.read_bytes()
+        info = os.stat(path)
+        what = kind_of(info.st_mode)
+        if what is not None and what != "a folder":
+            raise UserError(f"{what}, not a file", where=where, hint="give regular files")
+        if info.st_size > MAX_FILE_BYTES:
+            raise UserError(f"{info.st_size / 1024 / 1024:.0f} MB, over the limit of "
+                            f"{MAX_FILE_BYTES // 1024 // 1024} MB per file", where=where,
+                            hint="split the file, or leave it out")
+        return path.read_bytes()  # a regular file of known, bounded size
     except FileNotFoundError as exc:
         raise UserError("file not found", where=where, hint="check the path") from exc
     except IsADirectoryError as exc:

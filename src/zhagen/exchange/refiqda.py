@@ -394,20 +394,20 @@ class _Parser:
             self.note_ref(element, "source", guid)
             rep_guid = _norm_guid(representation.get("guid"))
             self.text_source(representation, [guid] + ([rep_guid] if rep_guid else []),
-                             representation.get("name") or element.get("name"))
+                             representation.get("name") or element.get("name"), kind="PDFSource")
         else:
             self.warnings.add(f"{kind} sources are not imported (zhagen holds text only)")
             self.result.skipped[kind] += 1
 
-    def text_source(self, element: Element, guids: list[str], name: str | None) -> None:
+    def text_source(self, element: Element, guids: list[str], name: str | None, kind: str = "TextSource") -> None:
         label = name or guids[0]
         text = self.read_text(element, f"source {label!r}")
         if text is None:
-            self.result.skipped[_local(element.tag)] += 1
+            self.result.skipped[kind] += 1
             return
         if not text.strip():
             self.warnings.add(f"source {label!r} has no text and was skipped")
-            self.result.skipped[_local(element.tag)] += 1
+            self.result.skipped[kind] += 1
             return
         description, extras = self.described(element, "sources", guids[0])
         source = _PSource(guids=guids, name=name or guids[0], text=text, extras=extras, description=description)

@@ -150,6 +150,15 @@ def _source_name(document: DocumentRecord) -> str:
     return name or f"document {document.id}"
 
 
+def _unique_name(name: str, taken: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name} ({n})"
+    taken.add(candidate)
+    return candidate
+
+
 def _variable_type(values: Iterable[str]) -> str:
     return "Integer" if all(_CANONICAL_INT.fullmatch(v) for v in values) else "Text"
 
@@ -183,6 +192,8 @@ class _Builder:
                        "variables": 0, "notes": 0}
         self._seen: dict[str, int] = {}
         self.selections: dict[str, etree._Element] = {}
+        self.note_names: set[str] = set()
+        self.source_names: set[str] = set()
         self._prepare_memos()
 
     # -- identities ---------------------------------------------------------------------------
@@ -321,7 +332,7 @@ class _Builder:
             guid = self.doc_guid(document.id)
             self.known.add(guid)
             element = self.w.sub(sources, "TextSource", {
-                "guid": guid, "name": _source_name(document), "plainTextPath": f"internal://{guid}.txt",
+                "guid": guid, "name": self.source_name(document), "plainTextPath": f"internal://{guid}.txt",
             })
             self.extras["sources"][guid] = {"source": document.source, "kind": document.kind,
                                             "encoding": document.encoding, "language": document.language,
@@ -375,7 +386,7 @@ class _Builder:
         for memo, guid, created in self.memos:
             self.known.add(guid)
             target = _memo_target(memo)
-            name = memo.title or (f"memo on {target[0]} {target[1]}" if target else "project memo")
+            name = self.note_name(memo.title or (f"memo on {target[0]} {target[1]}" if target else "project memo"))
             self.w.sub(notes, "Note", {
                 "guid": guid, "name": name, "creatingUser": self.user_guid[memo.author],
                 "creationDateTime": created,
@@ -394,6 +405,14 @@ class _Builder:
             for link_guid, origin, target_guid in links:
                 self.w.sub(element, "Link", {"guid": link_guid, "name": "memo", "direction": "OneWay",
                                              "originGUID": origin, "targetGUID": target_guid})
+
+    def note_name(self, name: str) -> str:
+        """Note names are unique: QualCoder keeps notes as journals whose names must differ."""
+        return _unique_name(name, self.note_names)
+
+    def source_name(self, document: DocumentRecord) -> str:
+        """Source names are unique: QualCoder and MAXQDA tell sources apart by name."""
+        return _unique_name(_source_name(document), self.source_names)
 
     def sets(self, root: etree._Element) -> None:
         kept = [] if self.codebook_only else self.foreign["sets"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from zhagen.declarations import GENERIC_FAMILY_NAMES
 from zhagen.errors import UserError
+from zhagen.exchange.cells import csv_safe
 from zhagen.files import write_bytes_atomic
 
 REQUIRED_SECTIONS = ("cases", "open_coding", "axial_coding", "selective_coding", "typology")
@@ -34,6 +35,11 @@ ROLE_NAMES = {
     "strategy": ("行动/互动策略", "action/interaction strategy"),
     "consequence": ("结果", "consequence"),
     None: ("待定", "unassigned"),
+}
+# Coders named by their role: the team's reference coding (gold.csv) and zhagen's machine coding.
+CODER_NAMES = {
+    "gold": ("团队参考编码", "team's reference coding"),
+    "zhagen": ("zhagen 机器编码", "zhagen machine coding"),
 }
 # A family's name is the study's (results.json -> study.declarations, see Names.family); these are the method's
 # generic words for results written without declarations.
@@ -483,19 +489,24 @@ def saturation_tables(results: Mapping[str, Any], names: Names) -> list[Table]:
             entry.get("case", ""), names.zh(entry.get("case", "")),
             "；".join(str(c) for c in entry.get("new_concepts", []) or []) or "无 none",
             len(entry.get("new_concepts", []) or []),
-            "\n".join(f"{m.get('item', '')} → {m.get('matched_to', '')}（{number(m.get('similarity'), 3)}）"
-                      for m in matched),
-            len(matched),
+            "\n".join(f"{m.get('text') or m.get('item', '')} → {names.zh(m.get('matched_to', ''))}"
+                      f"（{number(m.get('similarity'), 3)}）" for m in matched),
+            entry.get("matched_units", len(matched)),
+            entry.get("units", ""),
         ])
     columns = [
         Column("预留案例", "Reserved case", "id"), Column("案例名称", "Title"),
         Column("新概念", "New concepts", "long"), Column("新概念数", "New concepts (n)", "number"),
-        Column("匹配到已有范畴", "Matched to existing codes", "long"), Column("匹配数", "Matched (n)", "number"),
+        Column("匹配到已有范畴（示例）", "Matched to existing codes (examples)", "long"),
+        Column("匹配单元数", "Units matched (n)", "number"), Column("单元数", "Units (n)", "number"),
     ]
     summary_rows = [
         ["新概念数", "new concepts", data.get("new_concepts", "")],
         ["新范畴数", "new categories", data.get("new_categories", "")],
         ["新关系数", "new relations", data.get("new_relations", "")],
+        ["新关系", "new relations (named)", "；".join(
+            f"{names.zh(a)}→{names.zh(b)}" for a, _s, b in (str(r).partition(" -> ") for r in data.get("new_relation_ids", []) or []))
+         or "无 none"],
         ["理论饱和", "saturated", yes_no(data.get("saturated"))],
     ]
     guest = data.get("guest") or {}
@@ -513,7 +524,7 @@ def saturation_tables(results: Mapping[str, Any], names: Names) -> list[Table]:
             ratio = run.get("ratio")
             reached = ratio is not None and threshold is not None and ratio <= threshold
             run_rows.append([f"{run.get('start', '')}–{run.get('end', '')}", run.get("new_count", ""),
-                             number(ratio), "；".join(str(c) for c in run.get("new_codes", []) or []), yes_no(reached)])
+                             number(ratio), "；".join(names.zh(c) for c in run.get("new_codes", []) or []), yes_no(reached)])
     tables = [
         Table("saturation", "饱和度检验", "Saturation test: reserved cases", columns, rows),
         Table("saturation_summary", "饱和度检验汇总", "Saturation summary",
@@ -547,11 +558,17 @@ def reliability_tables(results: Mapping[str, Any], names: Names) -> list[Table]:
         if confusion.get("rows") and confusion.get("cols"):
             body = [[names.zh(label)] + list(counts)
                     for label, counts in zip(confusion["rows"], confusion.get("counts", []))]
+            rows_by = CODER_NAMES.get(str(confusion.get("coder_rows")), ("编码者A", "coder A"))
+            cols_by = CODER_NAMES.get(str(confusion.get("coder_cols")), ("编码者B", "coder B"))
             tables.append(Table(
                 f"reliability_confusion_{family}", f"混淆矩阵：{zh}", f"Confusion matrix: {en}",
-                [Column("编码者A \\ 编码者B", "Coder A \\ coder B")]
+                [Column(f"{rows_by[0]}（行）\\ {cols_by[0]}（列）", f"{rows_by[1]} (rows) \\ {cols_by[1]} (columns)")]
                 + [Column(names.zh(c), names.en(c), "number") for c in confusion["cols"]], body, heat=True))
-    return [Table("reliability", "信度检验", "Inter-coder reliability", columns, rows)] + tables
+    note = ("机器编码与团队参考编码的一致性（非两位研究者之间的信度）；每个单元每方只给一个代码，故 Holsti 系数等于百分比一致率。"
+            " Machine coding against the team's reference coding, not two researchers; one code per unit on each "
+            "side, so Holsti's coefficient equals percent agreement.")
+    return [Table("reliability", "信度检验：机器编码与团队参考编码", "Agreement: machine coding against the team's "
+                  "reference coding", columns, rows, note=note)] + tables
 
 
 def typology_family(results: Mapping[str, Any]) -> str | None:
@@ -700,9 +717,9 @@ def csv_text(table: Table) -> str:
     """The table as CSV text (header row, then the rows); ``\\r\\n`` line ends as Excel writes them."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.headers)
+    writer.writerow([csv_safe(h) for h in table.headers])
     for row in table.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else csv_safe(v) for v in row])
     return buffer.getvalue()
 
 
@@ -726,5 +743,5 @@ def read_csv(path: Path) -> list[list[str]]:
 
 
 def as_strings(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
-    """Rows as CSV reads them back (for comparisons)."""
-    return [["" if v is None else str(v) for v in row] for row in rows]
+    """Rows as CSV reads them back (for comparisons); text that looks like a formula has its apostrophe."""
+    return [["" if v is None else str(csv_safe(v)) for v in row] for row in rows]

@@ -4,10 +4,13 @@
 
     report.html            one self-contained page (zh with an English switch), evidence behind every number
     results.xlsx           one formatted sheet per table (开放式编码, 主范畴, 典型关系结构, ...)
+    methods.md             the methods paragraph (zh, en) with this run's figures
+    results.docx           the methods paragraph, the paper's tables (three-line) and figures with zh/en captions, in a paper's order
     tables/*.csv           the same tables as UTF-8-with-BOM CSV
     figures/*.png|svg      path model, coding tree, discovery curve, force heatmap, co-occurrence network
     path_model.graphml     the path model for Gephi / yEd / Cytoscape
     path_model.mmd         the path model as a Mermaid flowchart
+    path_model.dot         the full path model in Graphviz's DOT language
 
 It never fails for a missing CJK font or a missing Graphviz: it falls back and
 says so under ``"notes"`` in the returned dict.
@@ -21,12 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from zhagen.errors import UserError
+from zhagen.files import write_text_atomic
 from zhagen.exchange.graph import write_graphs
 from zhagen.exchange.tables import build_sheets, check_results, definitions_from_codebook, section, write_csv
 from zhagen.report.excel import write_workbook
-from zhagen.report.figures import render_figures, write_figures
+from zhagen.report.docx import write_docx
+from zhagen.report.figures import path_model_caption, path_model_dot, render_figures, write_figures
 from zhagen.report.fonts import find_cjk_font
 from zhagen.report.html import write_html
+from zhagen.report.methods import methods_markdown, methods_text
 
 __all__ = ["LANGUAGES", "resolve_definitions", "write_outputs"]
 
@@ -69,7 +75,7 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
                   codebook: Any = None) -> dict[str, list[str]]:
     """Write the HTML report, the workbook, CSV tables, figures and graph exports into ``out_dir``.
 
-    Returns the written paths by kind (``html``, ``xlsx``, ``tables``, ``figures``, ``graph``) and
+    Returns the written paths by kind (``html``, ``xlsx``, ``docx``, ``methods``, ``tables``, ``figures``, ``graph``) and
     ``notes``: one line per fallback (no CJK font, no Graphviz, a section not computed, ...).
     ``lang`` is the language of the figure files and the report's initial language ("zh" or "en").
     """
@@ -102,10 +108,21 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
         notes.append("reliability not computed (no 'reliability' section in the results): "
                      "the report and the 信度检验 table say 未计算 / not computed")
 
+    methods = write_text_atomic(out_dir / "methods.md", methods_markdown(results))
+    texts, _used = methods_text(results)
+    docx = write_docx(results, out_dir / "results.docx", [t for sheet in sheets for t in sheet.tables],
+                      {p.stem: p for p in figure_paths if p.suffix == ".png"},
+                      captions={"path_model": (path_model_caption(results, "zh"), path_model_caption(results, "en"))},
+                      methods=(texts["zh"], texts["en"]))
     graphs = write_graphs(results, out_dir, lang)
+    dot = out_dir / "path_model.dot"
+    write_text_atomic(dot, path_model_dot(results, lang, font.family))
+    graphs.append(dot)
     written: dict[str, list[str]] = {
         "html": [],
         "xlsx": [str(workbook)],
+        "docx": [str(docx)],
+        "methods": [str(methods)],
         "tables": [str(p) for p in tables],
         "figures": [str(p) for p in figure_paths],
         "graph": [str(p) for p in graphs],

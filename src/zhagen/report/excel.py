@@ -4,7 +4,9 @@ Headers are bold, bilingual ("初始概念 Initial concept"), wrapped and frozen
 column widths follow the content (a Chinese character counts double); long
 Chinese text wraps and rows are tall enough to show it; runs of equal cells in a
 grouping column (a concept, a main category) are merged; matrices are shaded
-by value.
+by value.  Every sheet prints: landscape A4, all columns fitted to the page
+width, the header row repeated on each page (print titles), the sheet's name
+and the page number in the footer.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from zhagen.exchange.cells import looks_like_formula
 from zhagen.exchange.tables import Sheet, Table, build_sheets
 from zhagen.files import write_atomic
 
@@ -86,6 +89,8 @@ def _write_table(ws: Worksheet, table: Table, top: int, widths: list[float], *, 
     header_row = row
     for col, header in enumerate(table.headers, start=1):
         cell = ws.cell(row=row, column=col, value=header)
+        if looks_like_formula(header):
+            cell.data_type = "s"
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = HEADER_ALIGN
@@ -98,6 +103,8 @@ def _write_table(ws: Worksheet, table: Table, top: int, widths: list[float], *, 
         lines = 1
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=col, value=value)
+            if looks_like_formula(value):
+                cell.data_type = "s"  # text as given, never a formula (zhagen.exchange.cells)
             cell.alignment = WRAP_TOP
             cell.border = BORDER
             if isinstance(value, str) and col - 1 < len(widths):
@@ -165,6 +172,25 @@ def fill_sheet(ws: Worksheet, sheet: Sheet) -> None:
         if first.rows:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(first.columns))}{len(first.rows) + 1}"
     ws.sheet_view.zoomScale = 100
+    print_setup(ws, sheet)
+
+
+def print_setup(ws: Worksheet, sheet: Sheet) -> None:
+    """Landscape A4, fitted to one page wide, header row on every page, name and page number in the footer.
+
+    Why: without it the first printed pages of a wide sheet show only its first two columns."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    if sheet.tables:
+        ws.print_title_rows = "1:1"
+    ws.oddFooter.left.text = f"{sheet.name} {sheet.name_en}"
+    ws.oddFooter.right.text = "&P / &N"
 
 
 def build_workbook(results: Mapping[str, Any], definitions: Mapping[str, tuple[str, str]] | None = None,

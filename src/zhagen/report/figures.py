@@ -3,18 +3,18 @@
 Each figure is rendered as PNG (200 dpi) and SVG.  SVG text stays text
 (``svg.fonttype = 'none'``) so labels can be edited and searched; the SVG lists
 common Chinese fonts after ours so it still reads on another machine.  The path
-model is laid out by Graphviz ``dot`` (left to right: forces -> mechanisms ->
-patterns -> outcomes, moderators dashed); without Graphviz, or when ``dot``
-fails, it is drawn with matplotlib in the same layered order and a note says
-so.  Output is deterministic: fixed hash salt, no dates, seeded layouts.
+model figure is the printable one: layered columns (forces -> mechanisms ->
+patterns -> outcomes, moderators dashed below), straight arrows, the strongest
+edges only; :func:`path_model_caption` states the threshold.  The full model is
+in the report's interactive view, ``path_model.graphml``/``.mmd`` and the DOT
+source ``path_model.dot`` (:func:`path_model_dot`) for Graphviz users.  Output is
+deterministic: fixed hash salt, no dates, seeded layouts.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import shutil
-import subprocess
 import textwrap
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -208,107 +208,132 @@ def path_model_dot(results: Mapping[str, Any], lang: str = "zh", fontname: str =
     return "\n".join(out) + "\n"
 
 
-def _graphviz_font_svg(svg: str, family: str) -> str:
-    from zhagen.report.fonts import PORTABLE_FAMILIES
-
-    families = ",".join([family, *PORTABLE_FAMILIES, "sans-serif"])
-    return svg.replace(f'font-family="{family}"', f'font-family="{families}"')
+JOURNAL_EDGES = 16  # the path-model figure shows this many strongest edges (ties at the threshold included)
 
 
-def _run_dot(dot: str, source: str, fmt: str, dpi: int | None = None) -> bytes:
-    command = [dot, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if dpi else [])
-    done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=120, check=False)
-    if done.returncode != 0 or not done.stdout:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(message[-1] if message else f"dot exited with {done.returncode}")
-    return done.stdout
+@dataclass(frozen=True)
+class Strongest:
+    """The edges a printed path model shows: those with support >= ``threshold``, out of ``total``."""
+
+    edges: list[dict[str, Any]]
+    threshold: int
+    total: int
 
 
-def path_model_graphviz(results: Mapping[str, Any], lang: str, font: FontChoice,
-                        formats: Sequence[str]) -> dict[str, bytes]:
-    """Render with Graphviz ``dot``; raises ``FileNotFoundError`` when it is not installed."""
-    dot = shutil.which("dot")
-    if not dot:
-        raise FileNotFoundError("dot")
-    source = path_model_dot(results, lang, font.graphviz_name())
-    out: dict[str, bytes] = {}
-    if "svg" in formats:
-        svg = _run_dot(dot, source, "svg").decode("utf-8")
-        out["svg"] = _graphviz_font_svg(svg, font.graphviz_name()).encode("utf-8")
-    if "png" in formats:
-        out["png"] = _run_dot(dot, source, "png", DPI)
-    return out
+def strongest_edges(results: Mapping[str, Any], limit: int = JOURNAL_EDGES) -> Strongest:
+    """The ``limit`` strongest edges by support, plus every edge tied with the weakest of them.
+
+    Why: a journal figure with every edge is unreadable; the threshold is one number a caption can state.
+    """
+    _nodes, edges = _layers(results)
+    ranked = sorted(edges, key=lambda e: (-(e.get("support") or 0), str(e["source"]), str(e["target"])))
+    if not ranked:
+        return Strongest([], 0, 0)
+    threshold = int(ranked[min(limit, len(ranked)) - 1].get("support") or 0)
+    return Strongest([e for e in ranked if (e.get("support") or 0) >= threshold], threshold, len(ranked))
 
 
-def path_model_matplotlib(results: Mapping[str, Any], lang: str, font: FontChoice,
-                          formats: Sequence[str]) -> dict[str, bytes]:
-    """The layered path model drawn with matplotlib (the fallback without Graphviz)."""
-    from matplotlib.patches import FancyArrowPatch
+def path_model_caption(results: Mapping[str, Any], lang: str = "zh", limit: int = JOURNAL_EDGES) -> str:
+    """The figure's caption line: what is shown, the threshold, and where the full model is."""
+    shown = strongest_edges(results, limit)
+    if lang == "en":
+        return (f"Strongest {len(shown.edges)} of {shown.total} relations (support ≥ {shown.threshold} meaning units); "
+                "line width is proportional to support, dashed lines are moderating relations. "
+                "The full model is in the interactive view and in path_model.graphml.")
+    return (f"仅显示 {shown.total} 条关系中支持度 ≥ {shown.threshold}（意义单元数）的 {len(shown.edges)} 条最强关系；"
+            "线宽与支持度成正比，虚线为调节关系；完整模型见交互视图与 path_model.graphml。")
 
-    nodes, edges = _layers(results)
-    names = Names(results)
-    layers = _ordered_layers(nodes, edges)
-    columns = [layer for layer in ordered_ids(names.layer_order, LAYER_ORDER) if layer != "moderator" and layer in layers]
+
+def _journal_positions(layers: dict[str, list[str]]) -> tuple[list[str], dict[str, tuple[float, float]]]:
+    """Columns left to right in the layer order, rows centred; moderators in a row below, right of the patterns.
+
+    Why there: a moderator's dashed arrows then rise through the gap between patterns and outcomes to the
+    right side of the pattern boxes and do not cross the mechanism-to-pattern arrows."""
+    columns = [layer for layer in LAYER_ORDER if layer != "moderator" and layer in layers]
     columns += [layer for layer in layers if layer not in LAYER_ORDER]
-    x_of = {layer: i * 3.2 for i, layer in enumerate(columns)}
-    if "moderator" in layers:  # below, between mechanisms and patterns: its dashed arrows reach up to the patterns
-        x_of["moderator"] = x_of.get("mechanism", 0.0) + (1.6 if "pattern" in x_of else 0.0)
-    tallest = max([len(layers[c]) + (len(layers.get("moderator", [])) + 1 if c == "mechanism" else 0)
-                   for c in columns] or [1])
+    tallest = max([len(layers[c]) for c in columns] or [1])
     pos: dict[str, tuple[float, float]] = {}
-    for layer in columns:
+    for col, layer in enumerate(columns):
         ids = layers[layer]
-        for i, node in enumerate(ids):
-            pos[node] = (x_of[layer], (tallest - 1) / 2 - i + (len(ids) - 1) / 2 - (tallest - 1) / 2)
-    if "moderator" in layers:
-        bottom = min((y for _x, y in pos.values()), default=0) - 1.3
-        for i, node in enumerate(layers["moderator"]):
-            pos[node] = (x_of["moderator"], bottom - i)
-    linked = {e["source"] for e in edges} | {e["target"] for e in edges}
-    top = max((e.get("support") or 0 for e in edges), default=1) or 1
-    ys = [y for _x, y in pos.values()] or [0]
-    ys.append(min(ys) - 0.6)
+        for row, node in enumerate(ids):
+            pos[node] = (col * 3.4, (len(ids) - 1) / 2 - row)
+    moderators = layers.get("moderator", [])
+    if moderators:
+        x0 = 3.4 * (columns.index("pattern") + 0.6) if "pattern" in columns else 0.0
+        y = -(tallest - 1) / 2 - 1.4
+        for i, node in enumerate(moderators):
+            pos[node] = (x0 + (i - (len(moderators) - 1) / 2) * 2.6, y)
+    return columns, pos
+
+
+def path_model_journal(results: Mapping[str, Any], lang: str, font: FontChoice,
+                       formats: Sequence[str], limit: int = JOURNAL_EDGES) -> dict[str, bytes]:
+    """The printable path model: layered columns, straight arrows, the strongest edges only.
+
+    Boxes have one size so that arrows run straight from the right side of a box to the left side of the
+    next column's box; no numbers float on the edges (widths show support, the caption states the
+    threshold).  Node names come from the results, layer titles from the layer names.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    shown = strongest_edges(results, limit)
+    nodes, _all = _layers(results)
+    names = Names(results)
+    ends = {e["source"] for e in shown.edges} | {e["target"] for e in shown.edges}
+    layers = _ordered_layers([n for n in nodes if n["id"] in ends], shown.edges)
+    columns, pos = _journal_positions(layers)
+    width, height = 2.3, 0.62
+    top = max((e.get("support") or 0 for e in shown.edges), default=1) or 1
+    xs = [x for x, _y in pos.values()] or [0.0]
+    ys = [y for _x, y in pos.values()] or [0.0]
     with _style(font):
-        fig = _figure(max(9.0, 3.0 * len(columns)), max(4.0, 0.62 * (max(ys) - min(ys) + 2)))
+        fig = _figure(max(8.0, 0.95 * (max(xs) - min(xs) + width + 0.6)),
+                      max(3.5, 0.95 * (max(ys) - min(ys) + height + 1.6)))
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
-        ax.set_xlim(-1.6, x_of[columns[-1]] + 1.6 if columns else 2)
-        ax.set_ylim(min(ys) - 0.8, max(ys) + 1.3)
-        for layer in columns:
+        ax.set_xlim(min(xs) - width / 2 - 0.2, max(xs) + width / 2 + 0.2)
+        ax.set_ylim(min(ys) - height / 2 - 0.9, max(ys) + height / 2 + 0.6)
+        for col, layer in enumerate(columns):
             title = names.family(layer)
-            ax.text(x_of[layer], max(ys) + 0.9, _t(lang, title[0], title[1]), ha="center", va="center",
-                    fontsize=13, color="#333333")
-        boxes = {}
-
-        def label(node: str, zorder: float) -> Any:
+            ax.text(col * 3.4, max(ys) + height / 2 + 0.3, _t(lang, title[0], title[1]), ha="center",
+                    va="center", fontsize=12, color="#222222")
+        patches = {}
+        for node, (x, y) in pos.items():
             layer = names.layers.get(node, "")
-            return ax.text(*pos[node], _wrap(names.name(node, lang), 9 if lang != "en" else 14), ha="center",
-                           va="center", fontsize=10, color="#222222" if node in linked else "#888888", zorder=zorder,
-                           bbox={"boxstyle": "round,pad=0.35", "facecolor": LAYER_COLORS.get(layer, "#f2f2f2")
-                                 if node in linked else "#f2f2f2", "edgecolor": "#555555",
-                                 "linestyle": "--" if layer == "moderator" or node not in linked else "-"})
-
-        for node in pos:
-            boxes[node] = label(node, 3)
-        for node in layers.get("moderator", [])[:1]:
-            title = names.family("moderator")
-            ax.text(pos[node][0], pos[node][1] - 0.55, _t(lang, title[0], title[1]), ha="center", va="center",
-                    fontsize=11, color="#555555")
-        fig.draw_without_rendering()  # lays out the label boxes, which clip the arrows below
-        for edge in edges:
-            if edge["source"] not in pos or edge["target"] not in pos:
-                continue
+            patch = FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.02",
+                                   facecolor=LAYER_COLORS.get(layer, "#eeeeee"), edgecolor="#333333",
+                                   linewidth=0.9, linestyle="--" if layer == "moderator" else "-", zorder=3)
+            ax.add_patch(patch)
+            patches[node] = patch
+            ax.text(x, y, _wrap(names.name(node, lang), 9 if lang != "en" else 15), ha="center", va="center",
+                    fontsize=10 if lang != "en" else 8.5, color="#111111", zorder=4, linespacing=1.1)
+        fan: dict[str, list[dict[str, Any]]] = {}
+        for edge in shown.edges:
+            if edge.get("kind") == "moderates":
+                fan.setdefault(edge["source"], []).append(edge)
+        for edge in shown.edges:
+            (x1, y1), (x2, y2) = pos[edge["source"]], pos[edge["target"]]
             kind = edge.get("kind", "")
-            # drawn after the labels (higher zorder) so that each arrow is clipped by the boxes of this very draw
-            ax.add_patch(FancyArrowPatch(
-                pos[edge["source"]], pos[edge["target"]], arrowstyle="-|>", mutation_scale=12,
-                patchA=boxes[edge["source"]].get_bbox_patch(), patchB=boxes[edge["target"]].get_bbox_patch(),
-                shrinkA=1, shrinkB=1, linewidth=_edge_width(edge.get("support") or 0, top, 0.6, 4.5),
-                color=EDGE_COLORS.get(kind, "#666666"), alpha=0.65, zorder=4,
-                linestyle="--" if kind == "moderates" else "-",
-                connectionstyle="arc3,rad=0.15" if kind == "moderates" else "arc3,rad=0.0"))
-        for node in pos:  # the same labels again on top, so arrows passing a box go under it
-            label(node, 5)
+            if kind == "moderates":  # fanned out along the box's top so the dashed arrows stay apart
+                siblings = sorted(fan[edge["source"]], key=lambda e: pos[e["target"]][1])
+                share = (siblings.index(edge) + 1) / (len(siblings) + 1)
+                start, end = (x1 - width / 2 + share * width, y1 + height / 2), (x2 + width / 2, y2 - height / 4)
+            else:
+                start, end = (x1 + width / 2, y1), (x2 - width / 2, y2)
+            ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=11, shrinkA=0, shrinkB=1,
+                                         linewidth=_edge_width(edge.get("support") or 0, top, 0.6, 3.6),
+                                         color=EDGE_COLORS.get(kind, "#555555"), alpha=0.85, zorder=2,
+                                         linestyle="--" if kind == "moderates" else "-"))
+        kinds: dict[str, str] = {}
+        for edge in shown.edges:
+            kinds.setdefault(edge.get("kind", ""), edge.get("kind_zh") or edge.get("kind", ""))
+        handles = [Line2D([], [], color=EDGE_COLORS.get(k, "#555555"), linewidth=2,
+                          linestyle="--" if k == "moderates" else "-", label=zh if lang != "en" else k)
+                   for k, zh in kinds.items()]
+        if handles:
+            ax.legend(handles=handles, loc="lower right", ncol=len(handles), fontsize=9, frameon=False,
+                      handlelength=2.2)
         return _save(fig, formats)
 
 
@@ -583,15 +608,8 @@ def render_figures(results: Mapping[str, Any], lang: str = "zh", *, formats: Seq
     rendered = Rendered(notes=list(font.notes))
     wanted = list(only) if only is not None else list(FIGURES)
     if "path_model" in wanted:
-        try:
-            rendered.figures["path_model"] = path_model_graphviz(results, lang, font, formats)
-            rendered.engines["path_model"] = "graphviz"
-        except (FileNotFoundError, OSError, RuntimeError, subprocess.SubprocessError) as exc:
-            reason = "Graphviz (dot) not found" if isinstance(exc, FileNotFoundError) else f"Graphviz failed: {exc}"
-            rendered.notes.append(f"{reason}: the path model is drawn with matplotlib in the same layered order "
-                                  "(install the graphviz system package for the dot layout)")
-            rendered.figures["path_model"] = path_model_matplotlib(results, lang, font, formats)
-            rendered.engines["path_model"] = "matplotlib"
+        rendered.figures["path_model"] = path_model_journal(results, lang, font, formats)
+        rendered.engines["path_model"] = "matplotlib"
     others: dict[str, Renderer] = {
         "coding_tree": coding_tree, "discovery_curve": discovery_curve, "force_heatmap": force_heatmap,
         "cooccurrence_network": cooccurrence_network,

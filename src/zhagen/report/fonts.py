@@ -2,10 +2,14 @@
 
 Why: matplotlib's font cache is built once per machine and silently misses fonts
 installed later; a figure then shows Chinese labels as empty boxes.  We look for
-a font *file* (``ZHAGEN_CJK_FONT`` first, then the usual places on Linux, macOS
-and Windows), register it with ``font_manager.fontManager.addfont`` and check
-that it really has Chinese glyphs.  Without one we fall back to DejaVu Sans and
-say so in one line; nothing crashes.
+a font *file* (``ZHAGEN_CJK_FONT`` first, then the Noto Sans CJK collection that
+installs with zhagen as the ``noto-cjk-sans-otc`` dependency (SIL Open Font
+Licence 1.1, the licence travels in that package's metadata), then the usual
+places on Linux, macOS and Windows), register it with
+``font_manager.fontManager.addfont`` and check that it really has Chinese glyphs.
+From a font collection (.ttc) we take its simplified-Chinese face ("... SC")
+when it has one, so that figures use mainland glyph shapes.  Without any font we
+fall back to DejaVu Sans and say so in one line; nothing crashes.
 """
 
 from __future__ import annotations
@@ -50,6 +54,18 @@ NAME_HINTS = ("wqy-microhei", "notosanscjk", "notosanssc", "sourcehansanssc", "s
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
              "/Library/Fonts", "~/Library/Fonts", "C:/Windows/Fonts")
 PROBE = "中文范畴"
+# The face of a font collection that draws simplified Chinese (Noto Sans CJK SC, Source Han Sans SC, ...).
+SC_SUFFIX = " SC"
+
+
+def bundled_font() -> str | None:
+    """The Noto Sans CJK collection installed with zhagen (package ``noto-cjk-sans-otc``), if present."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return None
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    return str(path) if path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -92,12 +108,24 @@ def _has_glyphs(path: str) -> bool:
         return False
 
 
+def _family_of(path: str) -> str:
+    """The family to ask matplotlib for: a collection's simplified-Chinese face, else its first face."""
+    from matplotlib import font_manager
+
+    faces = sorted({f.name for f in font_manager.fontManager.ttflist if f.fname == path})
+    simplified = [name for name in faces if name.endswith(SC_SUFFIX) and "Mono" not in name]
+    return simplified[0] if simplified else font_manager.FontProperties(fname=path).get_name()
+
+
 def candidate_files() -> list[str]:
     """Font files to try, in order: ``$ZHAGEN_CJK_FONT``, known paths, then a scan of the font folders."""
     found: list[str] = []
     env = os.environ.get(ENV_VAR)
     if env:
         found.append(str(Path(env).expanduser()))
+    bundled = bundled_font()
+    if bundled:
+        found.append(bundled)
     found.extend(p for p in KNOWN_FILES if Path(p).is_file())
     if len(found) > (1 if env else 0):
         return found
@@ -139,13 +167,14 @@ def find_cjk_font(candidates: list[str] | None = None) -> FontChoice:
             continue
         try:
             font_manager.fontManager.addfont(path)
-            family = font_manager.FontProperties(fname=path).get_name()
+            family = _family_of(path)
         except Exception:
             continue
         choice = FontChoice(family=family, path=path, cjk=True, notes=tuple(notes))
         _CACHE[key] = choice
         return choice
-    hint = "sudo apt-get install fonts-wqy-microhei" if sys.platform.startswith("linux") else "install a Chinese font"
+    hint = ("reinstall zhagen (its dependency noto-cjk-sans-otc brings the font), "
+            + ("or sudo apt-get install fonts-wqy-microhei" if sys.platform.startswith("linux") else "or install a Chinese font"))
     notes.append(f"no CJK font found: figures use {FALLBACK_FAMILY} and Chinese labels may show as boxes "
                  f"({hint}, or set {ENV_VAR} to a .ttf/.ttc/.otf file)")
     choice = FontChoice(family=FALLBACK_FAMILY, path=None, cjk=False, notes=tuple(notes))

@@ -20,6 +20,7 @@ from jinja2 import ChainableUndefined, Environment, PackageLoader
 from markupsafe import Markup
 
 from zhagen.exchange.tables import (
+    CODER_NAMES,
     FAMILY_NAMES,
     KIND_NAMES,
     LAYER_NAMES,
@@ -43,6 +44,7 @@ from zhagen.exchange.tables import (
     section,
 )
 from zhagen.files import write_bytes_atomic
+from zhagen.report.methods import methods_text, saturation_text
 
 ATTRIBUTE_NAMES = {
     "id": ("案例", "Case"), "title": ("名称", "Title"),
@@ -66,6 +68,21 @@ def figure_titles(names: Names) -> dict[str, tuple[str, str]]:
         if caption in names.captions:
             titles[key] = (zh + names.captions[caption][0], en + names.captions[caption][1])
     return titles
+
+
+def coder_names(coder: Any) -> tuple[str, str]:
+    """How a coder is named in tables: the reference coding and the machine by their role, others by name."""
+    return CODER_NAMES.get(str(coder or ""), (str(coder or "?"), str(coder or "?")))
+
+
+def figure_title(name: str, results: Mapping[str, Any], title: tuple[str, str] | None = None) -> tuple[str, str]:
+    """A figure's caption in both languages; the path model's states which edges it shows."""
+    zh, en = title or FIGURE_TITLES[name]
+    if name == "path_model":
+        from zhagen.report.figures import path_model_caption
+
+        return f"{zh}。{path_model_caption(results, 'zh')}", f"{en}. {path_model_caption(results, 'en')}"
+    return zh, en
 
 
 def environment() -> Environment:
@@ -229,8 +246,11 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
     css = Markup(env.loader.get_source(env, "report.css")[0])  # type: ignore[union-attr]
     script = Markup(env.loader.get_source(env, "report.js")[0])  # type: ignore[union-attr]
     template = env.get_template("report.html.j2")
+    titles = figure_titles(vm["names"])
+    titles["path_model"] = figure_title("path_model", results, titles["path_model"])
     return template.render(r=results, vm=vm, lang="en" if lang == "en" else "zh", figures=images,
-                           figure_titles=figure_titles(vm["names"]), notes=list(notes), css=css, script=script,
+                           figure_titles=titles, methods=methods_text(results)[0], coder=coder_names,
+                           saturation_text=saturation_text(results), notes=list(notes), css=css, script=script,
                            ref=quote_ref, outputs=outputs or {})
 
 

@@ -49,6 +49,7 @@ from flask import (
     url_for,
 )
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter, Map
 
 from zhagen import decisions
 from zhagen.decisions import ConflictError
@@ -105,11 +106,13 @@ class TreeNode:
     code: views.CodeRow
     children: list[TreeNode] = field(default_factory=list)
     depth: int = 0
+    total: int = 0  # accepted codings of the code and all its descendants
+    shown_children: list[TreeNode] = field(default_factory=list)  # what the tree page nests under it
 
-    @property
-    def total(self) -> int:
-        """Accepted codings of the code and all its descendants."""
-        return self.code.accepted + sum(c.total for c in self.children)
+
+#: Deeper than this the tree page lists descendants flat under their ancestor (the nesting is shown by
+#: indentation up to here): templates nest by recursion, and a tree 5,000 codes deep must still render.
+MAX_NESTING = 30
 
 
 def _sort_key(code: views.CodeRow) -> tuple[Any, ...]:
@@ -122,29 +125,78 @@ def _natural(text: str) -> tuple[Any, ...]:
 
 
 def build_tree(codes: list[views.CodeRow], statuses: tuple[str, ...] = ("active", "suggested")) -> list[TreeNode]:
-    """The code tree of the codes with these statuses (a child of a hidden parent becomes a root)."""
+    """The code tree of the codes with these statuses (a child of a hidden parent becomes a root).
+
+    Built without recursion, so that any depth works; a loop of parents in the
+    store (which no decision makes any more) is broken at its first code."""
     shown = {c.id: TreeNode(c) for c in codes if c.status in statuses}
     roots: list[TreeNode] = []
     for node in shown.values():
         parent = shown.get(node.code.parent_id or "")
-        (parent.children if parent is not None else roots).append(node)
-
-    def order(nodes: list[TreeNode], depth: int) -> None:
-        nodes.sort(key=lambda n: _sort_key(n.code))
-        for n in nodes:
-            n.depth = depth
-            order(n.children, depth + 1)
-
-    order(roots, 0)
+        (parent.children if parent is not None and parent is not node else roots).append(node)
+    reached = _walk(roots)
+    while len(reached) < len(shown):  # codes on a loop of parents: none of them is reached from a root
+        stray = min((n for n in shown.values() if n.code.id not in reached), key=lambda n: _sort_key(n.code))
+        parent = shown[stray.code.parent_id or ""]
+        parent.children.remove(stray)
+        roots.append(stray)
+        reached |= _walk([stray])
+    roots.sort(key=lambda n: _sort_key(n.code))
+    order = flatten_unordered(roots)
+    for node in order:
+        node.children.sort(key=lambda n: _sort_key(n.code))
+        for child in node.children:
+            child.depth = node.depth + 1
+    for node in reversed(flatten(roots)):
+        node.total = node.code.accepted + sum(c.total for c in node.children)
+        node.shown_children = node.children if node.depth < MAX_NESTING else []
+        if node.depth == MAX_NESTING and node.children:
+            node.shown_children = flatten(node.children)
     return roots
 
 
-def flatten(nodes: list[TreeNode]) -> list[TreeNode]:
-    result: list[TreeNode] = []
-    for n in nodes:
-        result.append(n)
-        result.extend(flatten(n.children))
+def _walk(roots: list[TreeNode]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node.code.id not in seen:
+            seen.add(node.code.id)
+            stack.extend(node.children)
+    return seen
+
+
+def flatten_unordered(nodes: list[TreeNode]) -> list[TreeNode]:
+    """Parents before their children (breadth first), without recursion."""
+    result = list(nodes)
+    index = 0
+    while index < len(result):
+        result.extend(result[index].children)
+        index += 1
     return result
+
+
+def flatten(nodes: list[TreeNode]) -> list[TreeNode]:
+    """The nodes in tree order (each followed by its descendants), without recursion."""
+    result: list[TreeNode] = []
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        result.append(node)
+        stack.extend(reversed(node.children))
+    return result
+
+
+class BoundedInt(IntegerConverter):
+    """A whole number in a URL that fits the store's ids; a larger one is a 404, not an overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+#: The largest id the store holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
 
 
 # ----------------------------------------------------------------- helpers
@@ -178,9 +230,12 @@ def _current_path() -> str:
 
 def _int(value: str | None, what: str) -> int:
     try:
-        return int(str(value))
+        number = int(str(value))
     except (TypeError, ValueError):
         raise UserError(f"{what} must be a whole number, not {value!r}") from None
+    if abs(number) > MAX_ID:
+        raise UserError(f"{what} {number} is out of range")
+    return number
 
 
 def _opt_int(value: str | None) -> int | None:
@@ -218,6 +273,7 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
     """
     project = Project.open(project_dir)
     app = Flask("zhagen.web", root_path=str(HERE), static_folder="static", template_folder="templates")
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),
         SESSION_COOKIE_NAME="zhagen_session",

@@ -37,3 +37,16 @@ def gold_path() -> Path:
 def manifest() -> Manifest:
     """The manifest of the built-in corpus, assembled from the per-case files."""
     return manifest_from_case_files(cases_dir().glob("*/case.yaml"), source="built-in study", base=study_dir())
+
+
+def document_kinds() -> dict[str, str]:
+    """What each built-in document is (news, policy, bulletin, summary), by its stored source path."""
+    import yaml
+
+    kinds: dict[str, str] = {}
+    for case_file in sorted(cases_dir().glob("*/case.yaml")):
+        data = yaml.safe_load(case_file.read_text(encoding="utf-8")) or {}
+        for doc in data.get("documents") or []:
+            if isinstance(doc, dict) and doc.get("file") and doc.get("kind"):
+                kinds[f"cases/{case_file.parent.name}/{doc['file']}"] = str(doc["kind"])
+    return kinds

@@ -1,0 +1,254 @@
+"""The methods paragraph of a run, in Chinese and English, every figure taken from ``results.json``.
+
+A researcher pastes it into a paper's methods section and cites it: corpus (cases, documents by kind and
+language, characters), meaning units and the rule that cut them, the open / axial / selective steps with their
+counts and thresholds, both saturation tests and how their verdicts fit together, reliability with who coded what
+(zhagen's machine coding against the team's reference coding), and the library versions.
+
+Every figure is read through :class:`Facts`, which remembers the place in the results it came from
+(``corpus.cases``, ``len:open_coding.concepts``, ...), so a test can check each one against ``results.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from zhagen.exchange.tables import FAMILY_NAMES, Names, pair, section
+
+# Common kinds of documents; any other kind is printed as it is written in the case files or manifest.
+KIND_NAMES = {
+    "news": ("新闻报道", "news reports"), "policy": ("政策文件", "policy documents"),
+    "bulletin": ("公告与简报", "bulletins"), "summary": ("分析摘要", "analytic summaries"),
+    "interview": ("访谈记录", "interview transcripts"), "report": ("研究报告", "reports"),
+}
+LANGUAGE_NAMES = {"zh": ("中文", "Chinese"), "en": ("英文", "English"), "unknown": ("未识别语言", "unidentified")}
+UNIT_RULE = ("按句末标点（。！？；及英文句点等）和换行切分，过长的句子在逗号处再分",
+             "cut at sentence-final punctuation (。！？； and the English full stop) and line breaks; "
+             "over-long sentences are split at a comma")
+CITATION_YEARS = ("2020",)
+MISSING = "—"  # Guest, Namey & Chen (2020)
+
+
+def resolve(results: Mapping[str, Any], path: str) -> Any:
+    """The value at ``path``: dotted keys, with ``len:`` (length) or ``sum:`` (sum of a mapping's values)."""
+    op, _, dotted = path.rpartition(":")
+    value: Any = results
+    for key in dotted.split("."):
+        value = value[key]
+    if op == "len":
+        return len(value)
+    if op == "sum":
+        return sum(value.values())
+    return value
+
+
+def fmt(value: Any) -> str:
+    """Integers as they are, fractions to two decimals (kappa, shares), thresholds as written."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        text = f"{value:.2f}"
+        return text if abs(float(text) - value) < 1e-9 or abs(value) < 1 else f"{value:g}"
+    return str(value)
+
+
+@dataclass
+class Facts:
+    """Reads figures from the results and remembers where each came from."""
+
+    results: Mapping[str, Any]
+    used: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, path: str) -> str:
+        """The figure as printed; "—" when the results do not hold it (an older or partial run)."""
+        if not self.has(path):
+            return MISSING
+        value = resolve(self.results, path)
+        self.used[path] = value
+        return fmt(value)
+
+    def has(self, path: str) -> bool:
+        try:
+            resolve(self.results, path)
+        except (KeyError, TypeError, IndexError, AttributeError):
+            return False
+        return True
+
+
+def _kinds(f: Facts, lang: str) -> str:
+    parts = []
+    for kind in f.results["corpus"].get("documents_by_kind", {}):
+        name = pair(KIND_NAMES, kind)[0 if lang == "zh" else 1] if kind in KIND_NAMES else kind
+        count = f(f"corpus.documents_by_kind.{kind}")
+        parts.append(f"{name}{count}份" if lang == "zh" else f"{count} {name}")
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def _languages(f: Facts, lang: str) -> str:
+    parts = []
+    for code in f.results["corpus"].get("documents_by_language", {}):
+        name = LANGUAGE_NAMES.get(code, (code, code))[0 if lang == "zh" else 1]
+        docs, chars = f(f"corpus.documents_by_language.{code}"), f(f"corpus.characters_by_language.{code}")
+        parts.append(f"{name}{docs}份（{chars}字符）" if lang == "zh" else f"{docs} in {name} ({chars} characters)")
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def corpus_sentences(f: Facts, lang: str) -> str:
+    corpus = f.results["corpus"]
+    profile = "documents_by_kind" in corpus
+    if lang == "zh":
+        text = f"本研究的资料为{f('corpus.cases')}个案例的{f('corpus.documents')}份文档"
+        if profile:
+            text += f"（{_kinds(f, lang)}；{_languages(f, lang)}），共{f('corpus.characters')}字符"
+        text += (f"。文档{UNIT_RULE[0]}，得到{f('corpus.units')}个意义单元。"
+                 f"其中{f('len:corpus.reserved_cases')}个案例（{'、'.join(corpus['reserved_cases'])}）"
+                 "预留，不参与建模，用于理论饱和度检验。")
+        return text
+    text = f"The material is {f('corpus.documents')} documents on {f('corpus.cases')} cases"
+    if profile:
+        text += f" ({_kinds(f, lang)}; {_languages(f, lang)}; {f('corpus.characters')} characters in all)"
+    text += (f". Documents were {UNIT_RULE[1]}, giving {f('corpus.units')} meaning units. "
+             f"{f('len:corpus.reserved_cases')} cases ({', '.join(corpus['reserved_cases'])}) were held out of "
+             "the model for the saturation test.")
+    return text
+
+
+def coding_sentences(f: Facts, lang: str) -> str:
+    emergent = sum(1 for c in f.results["axial_coding"]["categories"] if c.get("emergent"))
+    core = f.results["selective_coding"]["core_category"]
+    names = Names(f.results)
+    anchor = (names.zh(core.get("anchored_on", "")), names.en(core.get("anchored_on", "")))
+    if lang == "zh":
+        return (f"开放式编码：依据码本的演绎编码（置信度阈值{f('settings.deductive.min_confidence')}）给出"
+                f"{f('sum:open_coding.deductive_codings')}条编码，归纳式概念提取得到{f('len:open_coding.concepts')}个"
+                f"初始概念。主轴编码：初始概念按其意义单元落入码本范畴的占比（≥{f('settings.axial.match_share')}）归入范畴，"
+                f"共{f('len:axial_coding.categories')}个范畴（其中{emergent}个为待审阅的涌现范畴），归纳为"
+                f"{f('len:axial_coding.main_categories')}个主范畴。选择性编码：核心范畴为“{core.get('name_zh', '')}”，"
+                f"锚定于主范畴共现网络中中心性最高的“{anchor[0]}”；在{f('settings.selective.window')}句窗口内共现、支持度≥"
+                f"{f('settings.selective.min_support')}个意义单元、覆盖≥{f('settings.selective.min_cases')}个案例且提升度≥"
+                f"{f('settings.selective.min_lift')}的联系进入模型，得到{f('len:selective_coding.relations')}条典型关系和"
+                f"{f('len:selective_coding.path_model.edges')}条路径。")
+    return (f"Open coding: deductive coding against the codebook (confidence threshold "
+            f"{f('settings.deductive.min_confidence')}) gave {f('sum:open_coding.deductive_codings')} codings, and "
+            f"inductive concept extraction {f('len:open_coding.concepts')} initial concepts. Axial coding: a concept "
+            f"joined a category when at least {f('settings.axial.match_share')} of its meaning units fell into it, "
+            f"giving {f('len:axial_coding.categories')} categories ({emergent} emergent ones to review) under "
+            f"{f('len:axial_coding.main_categories')} main categories. Selective coding: the core category "
+            f"\u201c{core.get('name_en', '')}\u201d is anchored on \u201c{anchor[1]}\u201d, the most central main "
+            "category of the main categories' co-occurrence network; "
+            f"a link entered the model when its ends co-occurred within {f('settings.selective.window')} sentences in "
+            f"at least {f('settings.selective.min_support')} meaning units and {f('settings.selective.min_cases')} cases "
+            f"with lift of at least {f('settings.selective.min_lift')}, giving "
+            f"{f('len:selective_coding.relations')} typical relations and {f('len:selective_coding.path_model.edges')} "
+            "paths.")
+
+
+def _relation_names(f: Facts, lang: str) -> str:
+    names = Names(f.results)
+    parts = []
+    for rel in f.results["saturation"].get("new_relation_ids", []):
+        source, _, target = str(rel).partition(" -> ")
+        parts.append(f"{names.name(source, lang)}→{names.name(target, lang)}")
+    return ("、" if lang == "zh" else "; ").join(parts)
+
+
+def saturation_sentences(f: Facts, lang: str) -> str:
+    data = section(f.results, "saturation")
+    if data is None:
+        return "未进行理论饱和度检验。" if lang == "zh" else "Saturation was not tested."
+    guest = data.get("guest") or {}
+    new_relations = int(data.get("new_relations") or 0)
+    coded = not data.get("new_concepts") and not data.get("new_categories")
+    text_zh, text_en = [], []
+    if guest:
+        point = guest.get("saturation_point")
+        g = (f"基准{f('saturation.guest.base_size')}个案例、运行长度{f('saturation.guest.run_length')}、"
+             f"阈值{f('saturation.guest.threshold')}")
+        ge = (f"base {f('saturation.guest.base_size')} cases, run length {f('saturation.guest.run_length')}, "
+              f"threshold {f('saturation.guest.threshold')}")
+        if point is not None:
+            text_zh.append(f"按 Guest 等（2020）的方法（{g}），按收集顺序第{f('saturation.guest.saturation_point')}"
+                           "个案例后新代码比率不超过阈值，编码层面达到饱和")
+            text_en.append(f"By Guest et al. (2020) ({ge}), the share of new codes stayed at or below the threshold "
+                           f"after case {f('saturation.guest.saturation_point')} in the order of collection: "
+                           "saturation at the level of codes")
+        else:
+            text_zh.append(f"按 Guest 等（2020）的方法（{g}），编码层面未达到饱和")
+            text_en.append(f"By Guest et al. (2020) ({ge}), saturation at the level of codes was not reached")
+    rc = (f"{f('len:saturation.reserved_cases')}个预留案例出现{f('saturation.new_concepts')}个新概念、"
+          f"{f('saturation.new_categories')}个新范畴和{f('saturation.new_relations')}条新关系")
+    rce = (f"the {f('len:saturation.reserved_cases')} reserved cases brought {f('saturation.new_concepts')} new "
+           f"concepts, {f('saturation.new_categories')} new categories and {f('saturation.new_relations')} new relations")
+    if new_relations:
+        rc += f"（{_relation_names(f, 'zh')}）"
+        rce += f" ({_relation_names(f, 'en')})"
+    text_zh.append(rc)
+    text_en.append(rce)
+    if coded and new_relations:
+        verdict_zh = ("两项检验合起来看：概念与范畴层面已饱和，关系层面尚未饱和；上述新关系作为待后续案例验证的关系报告，"
+                      "不改变模型的范畴结构")
+        verdict_en = ("Read together, the two tests say that concepts and categories are saturated but relations are "
+                      "not yet; the new relations are reported as open to confirmation by further cases and leave the "
+                      "model's categories unchanged")
+    elif data.get("saturated"):
+        verdict_zh, verdict_en = "两项检验均支持理论饱和", "both tests support theoretical saturation"
+    else:
+        verdict_zh = "预留案例检验未通过，模型需在新增资料后修订"
+        verdict_en = "the reserved-case test was not passed; the model needs revising with further material"
+    return ("理论饱和度：" + "；".join(text_zh) + "。" + verdict_zh + "。" if lang == "zh"
+            else "Saturation: " + "; ".join(text_en) + ". " + verdict_en[0].upper() + verdict_en[1:] + ".")
+
+
+def saturation_text(results: Mapping[str, Any]) -> dict[str, str]:
+    """Both saturation tests and their reconciled verdict, per language (for the report's saturation section)."""
+    f = Facts(results)
+    return {lang: saturation_sentences(f, lang) for lang in ("zh", "en")}
+
+
+def reliability_sentences(f: Facts, lang: str) -> str:
+    data = section(f.results, "reliability")
+    if data is None:
+        return "未计算编码一致性。" if lang == "zh" else "Coding agreement was not computed."
+    families = list((data.get("per_family") or {}))
+    parts = []
+    for family in families:
+        zh, en = pair(FAMILY_NAMES, family)
+        kappa = f(f"reliability.per_family.{family}.cohen_kappa")
+        parts.append(f"{zh} κ={kappa}" if lang == "zh" else f"{en} κ = {kappa}")
+    per = ("、" if lang == "zh" else ", ").join(parts)
+    if lang == "zh":
+        return (f"编码一致性：以 zhagen 的机器编码与团队的参考编码（研究团队人工编码的子集）在{f('reliability.units')}个"
+                f"编码决策上比较，主范畴层面 Cohen's κ：{per}；总体 κ={f('reliability.cohen_kappa')}，Krippendorff's "
+                f"α={f('reliability.krippendorff_alpha')}，百分比一致率{f('reliability.percent_agreement')}。每个单元每方只给一个"
+                "代码，故 Holsti 系数等于百分比一致率。这是机器对人工参考编码的一致性，不是两位研究者之间的信度。")
+    return (f"Agreement: zhagen's machine coding was compared with the team's reference coding (a subset coded by "
+            f"hand by the research team) on {f('reliability.units')} coding decisions; Cohen's κ at main-category "
+            f"level: {per}; overall κ = {f('reliability.cohen_kappa')}, Krippendorff's α = "
+            f"{f('reliability.krippendorff_alpha')}, percent agreement {f('reliability.percent_agreement')}. Each side "
+            "gives one code per unit, so Holsti's coefficient equals percent agreement. This is the machine's "
+            "agreement with a human reference coding, not reliability between two researchers.")
+
+
+def versions_sentence(f: Facts, lang: str) -> str:
+    versions = f.results.get("versions") or {}
+    listed = ", ".join(f"{name} {f(f'versions.{name}')}" for name in sorted(versions))
+    return f"分析软件：{listed}。" if lang == "zh" else f"Software: {listed}."
+
+
+def methods_text(results: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The paragraph per language (``{"zh": ..., "en": ...}``) and every figure used, by its place in the results."""
+    f = Facts(results)
+    texts = {}
+    for lang in ("zh", "en"):
+        parts = [corpus_sentences(f, lang), coding_sentences(f, lang), saturation_sentences(f, lang),
+                 reliability_sentences(f, lang), versions_sentence(f, lang)]
+        texts[lang] = ("" if lang == "zh" else " ").join(parts)
+    return texts, dict(f.used)
+
+
+def methods_markdown(results: Mapping[str, Any]) -> str:
+    """``methods.md``: the two paragraphs under headings."""
+    texts, _used = methods_text(results)
+    return f"# 研究方法\n\n{texts['zh']}\n\n# Methods\n\n{texts['en']}\n"

@@ -1,0 +1,90 @@
+"""results.docx: three-line tables with zh/en captions in a paper's order, figures, and it opens in LibreOffice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from zhagen.report import write_outputs
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.report.conftest import make_results
+
+    out = tmp_path_factory.mktemp("docx")
+    return Path(write_outputs(make_results(), out)["docx"][0])
+
+
+def paragraphs(path: Path) -> list[str]:
+    return [p.text for p in Document(str(path)).paragraphs if p.text.strip()]
+
+
+def borders(table) -> dict[str, tuple[str, str | None]]:
+    element = table._tbl.tblPr.find(qn("w:tblBorders"))
+    return {child.tag.split("}")[1]: (child.get(qn("w:val")), child.get(qn("w:sz"))) for child in element}
+
+
+def test_tables_come_in_a_papers_order_with_both_captions(written: Path):
+    text = paragraphs(written)
+    order = ["表 1 开放式编码", "表 2 主范畴", "表 3 核心范畴", "表 4 典型关系结构", "表 5 案例类型"]
+    positions = [text.index(caption) for caption in order]
+    assert positions == sorted(positions)
+    assert "Table 1 Open coding" in text and "Table 4 Typical relation structure" in text
+    assert len(Document(str(written)).tables) == 5
+
+
+def test_every_table_is_a_three_line_table(written: Path):
+    for table in Document(str(written)).tables:
+        rules = borders(table)
+        assert rules["top"] == ("single", "12") and rules["bottom"] == ("single", "12")
+        assert rules["left"][0] == rules["right"][0] == rules["insideV"][0] == rules["insideH"][0] == "nil"
+        for cell in table.rows[0].cells:
+            bottom = cell._tc.tcPr.find(qn("w:tcBorders")).find(qn("w:bottom"))
+            assert (bottom.get(qn("w:val")), bottom.get(qn("w:sz"))) == ("single", "6")
+        if len(table.rows) > 1:  # body cells carry no rules of their own
+            assert table.rows[1].cells[0]._tc.tcPr is None or table.rows[1].cells[0]._tc.tcPr.find(
+                qn("w:tcBorders")) is None
+
+
+def test_figures_with_captions_below_and_the_path_model_threshold(written: Path):
+    doc = Document(str(written))
+    assert len(doc.inline_shapes) == 4  # path model, coding tree, discovery curve, force heatmap
+    text = paragraphs(written)
+    figures = [t for t in text if t.startswith("图 ")]
+    assert figures[:2] == ["图 1 编码树", "图 2 路径模型"]  # after the axial table, after the relations table
+    caption = figures[1]
+    following = text[text.index(caption) + 2]
+    assert "支持度 ≥" in following and "条最强关系" in following
+    header = [c.text for c in doc.tables[0].rows[0].cells]
+    assert "原始语句\nOriginal statement" in header
+
+
+def test_wide_tables_get_a_landscape_page(written: Path):
+    from docx.enum.section import WD_ORIENT
+
+    doc = Document(str(written))
+    assert any(s.orientation == WD_ORIENT.LANDSCAPE and s.page_width > s.page_height for s in doc.sections)
+    assert doc.sections[0].orientation == WD_ORIENT.PORTRAIT
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice not installed (apt-get install libreoffice-writer-nogui)")
+def test_the_document_opens_in_libreoffice(written: Path, tmp_path: Path):
+    import pypdfium2
+
+    profile = tmp_path / "profile"
+    done = subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                           "--outdir", str(tmp_path), str(written)], capture_output=True, timeout=240, check=False)
+    pdf = tmp_path / (written.stem + ".pdf")
+    assert done.returncode == 0 and pdf.is_file(), done.stderr.decode("utf-8", "replace")
+    document = pypdfium2.PdfDocument(str(pdf))
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    assert len(document) >= 3
+    assert "开放式编码" in text and "典型关系结构" in text and "Table 1" in text

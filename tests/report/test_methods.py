@@ -1,0 +1,94 @@
+"""The methods paragraph: every figure in it equals the one in results.json, in both languages."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zhagen.exchange.tables import Names
+from zhagen.report import write_outputs
+from zhagen.report.methods import CITATION_YEARS, methods_text
+
+NUMBER = re.compile(r"\d+(?:\.\d+)*")
+
+
+def lookup(results: dict[str, Any], path: str) -> Any:
+    """An independent reading of the paths the paragraph reports (dotted keys, len:, sum:)."""
+    op, _, dotted = path.rpartition(":")
+    node: Any = results
+    for key in dotted.split("."):
+        node = node[key]
+    return {"len": len, "sum": lambda d: sum(d.values()), "": lambda v: v}[op](node)
+
+
+def shown(value: Any) -> set[str]:
+    """The ways a figure may be printed: as is, or a fraction to two decimals."""
+    if isinstance(value, float):
+        return {f"{value:.2f}", f"{value:g}"}
+    return {str(value)}
+
+
+def check(results: dict[str, Any]) -> None:
+    texts, used = methods_text(results)
+    assert used, "the paragraph quotes no figure"
+    allowed: set[str] = set(CITATION_YEARS)
+    for path, value in used.items():
+        assert lookup(results, path) == value, path
+        for form in shown(value):
+            allowed.update(NUMBER.findall(form))
+    names = Names(results)
+    for lang, text in texts.items():
+        # identifiers and names may contain digits: they are not figures
+        for case in results["corpus"].get("reserved_cases", []):
+            text = text.replace(case, "")
+        for rel in (results.get("saturation") or {}).get("new_relation_ids", []):
+            for end in str(rel).split(" -> "):
+                text = text.replace(names.name(end, lang), "")
+        text = text.replace(results["selective_coding"]["core_category"].get(f"name_{lang}", "") or "\0", "")
+        stray = [n for n in NUMBER.findall(text) if n not in allowed]
+        assert not stray, (lang, stray)
+
+
+def test_every_figure_of_the_fixture_comes_from_the_results(results):
+    texts, used = methods_text(results)
+    check(results)
+    assert "3个案例" in texts["zh"] and "5份文档" in texts["zh"] and "24个意义单元" in texts["zh"]
+    assert "κ=0.78" in texts["zh"] and "Holsti 系数等于百分比一致率" in texts["zh"]
+    assert "团队的参考编码" in texts["zh"] and "team's reference coding" in texts["en"]
+    assert used["reliability.per_family.pattern.cohen_kappa"] == 0.78
+    assert "第8个案例后" in texts["zh"] and "after case 8" in texts["en"]
+
+
+def test_relations_are_named_and_the_two_saturation_verdicts_reconciled(results):
+    results["saturation"].update({"new_concepts": 0, "new_categories": 0, "new_relations": 1, "saturated": False,
+                                  "new_relation_ids": ["research -> incubation"]})
+    texts, _used = methods_text(results)
+    assert "高校院所→成果孵化转移" in texts["zh"] and "universities and institutes→achievement incubation" in texts["en"]
+    assert "概念与范畴层面已饱和，关系层面尚未饱和" in texts["zh"]
+    check(results)
+
+
+def test_a_changed_figure_changes_the_text(results):
+    results["corpus"]["units"] = 777
+    texts, used = methods_text(results)
+    assert "777个意义单元" in texts["zh"] and used["corpus.units"] == 777
+
+
+def test_methods_md_is_written_with_the_outputs(tmp_path: Path, results):
+    out = write_outputs(results, tmp_path)
+    text = Path(out["methods"][0]).read_text(encoding="utf-8")
+    assert text.startswith("# 研究方法") and "# Methods" in text
+    assert "研究方法" in Path(out["html"][0]).read_text(encoding="utf-8")
+
+
+BUILT = Path("zhagen-out/results.json")
+
+
+@pytest.mark.skipif(not BUILT.is_file(), reason="no built-in run in zhagen-out (make run)")
+def test_every_figure_of_a_built_in_run_comes_from_its_results_json():
+    results = json.loads(BUILT.read_text(encoding="utf-8"))
+    check(results)
