@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zhagen.cli import app
+from zhagen.coding.evidence import evidence_kind
 from zhagen.project import Project
 from zhagen.store.coding import list_codes, list_codings
 from zhagen.store.corpus import counts, document_text
@@ -35,7 +36,8 @@ def test_cases_have_patterns_forces_and_the_team_labels(results: dict) -> None:
     cases = results["cases"]
     assert len(cases) >= 28 and sum(c["reserved"] for c in cases) >= 4
     for case in cases:
-        assert {"id", "title", "city", "reserved", "pattern", "pattern_scores", "forces"} <= set(case)
+        assert {"id", "title", "attributes", "reserved", "pattern", "pattern_scores", "forces"} <= set(case)
+        assert case["attributes"]["city"]
         assert set(case["pattern_scores"]) == set(PATTERNS)
         assert abs(sum(case["pattern_scores"].values()) - 1) < 0.01
         assert set(case["forces"]) == set(FORCES) and all(0 <= v <= 1 for v in case["forces"].values())
@@ -65,13 +67,47 @@ def test_three_coding_stages_are_reported(results: dict) -> None:
     assert set(PATTERNS) | set(FORCES) <= set(mains)
     assert all(c["main_category"] in mains for c in axial["categories"])
     selective = results["selective_coding"]
-    assert selective["core_category"]["name_zh"] and selective["core_category"]["criterion"]
     assert selective["story_line"]["zh"] and selective["story_line"]["en"]
-    nodes = {n["id"]: n["layer"] for n in selective["path_model"]["nodes"]}
-    layers = {(nodes[e["source"]], nodes[e["target"]]) for e in selective["path_model"]["edges"]}
-    assert {("force", "mechanism"), ("mechanism", "pattern"), ("pattern", "outcome")} <= layers
-    sources = {e["source"] for e in selective["path_model"]["edges"]}
-    assert set(FORCES) <= sources  # every driving force is linked to the mechanisms by evidence
+
+
+def test_path_model_edges_are_evidence(results: dict) -> None:
+    """Issue 11's bar: positive association beyond chance, two cases, realised quotes, no mirror rows."""
+    selective = results["selective_coding"]
+    model = selective["path_model"]
+    nodes = {n["id"]: n["layer"] for n in model["nodes"]}
+    order = results["study"]["declarations"]["layers"]
+    assert model["edges"]
+    for edge in model["edges"] + selective["relations"]:
+        assert edge["lift"] > 1 and edge["q"] < 0.05 and edge["cases"] >= 2 and edge["support"] >= 3
+        assert edge["own_support"] >= 2
+        assert all(evidence_kind(q["text"]) in ("realised", "neutral") for q in edge["evidence"])
+        assert not {q["unit"] for q in edge["evidence"]} & {q["unit"] for q in edge["contradicting"] + edge["intended"]}
+    for edge in model["edges"]:
+        source, target = nodes[edge["source"]], nodes[edge["target"]]
+        assert (source, target) in zip(order, order[1:]) or results["study"]["declarations"]["moderates"].get(source) == target
+    pairs = [frozenset((r["source"], r["target"])) for r in selective["relations"]]
+    assert len(pairs) == len(set(pairs))  # each unordered pair once: no mirror rows
+    assert len({r["meaning"]["zh"] for r in selective["relations"]}) == len(selective["relations"])  # no template
+    null = model["null_baseline"]
+    assert null["draws"] >= 10 and null["real_edges"] == len(model["edges"])
+    assert null["mean_edges"] < 0.1 * len(model["edges"])
+
+
+def test_core_is_computed_with_the_hypothesised_beside_it(results: dict) -> None:
+    core = results["selective_coding"]["core_category"]
+    mains = {m["id"] for m in results["axial_coding"]["main_categories"]}
+    assert core["computed"] in mains and core["criterion"]
+    assert core["centrality"][0]["main_category"] == core["computed"]
+    assert core["hypothesised"] == "transfer_core" and core["agreement"] is False  # a core-level code is no main category
+
+
+def test_force_profiles_discriminate(results: dict) -> None:
+    summary = results["typology"]["force_summary"]
+    cases = [c for c in results["cases"] if not c["reserved"]]
+    for force in FORCES:
+        at_top = sum(c["forces"][force] >= 0.95 for c in cases)
+        assert at_top < len(cases) / 2 and summary[force]["at_ceiling"] == at_top
+        assert summary[force]["std"] > 0.02
 
 
 def test_saturation_and_reliability_are_reported(results: dict) -> None:
@@ -175,6 +211,14 @@ def test_no_concept_is_the_english_sentences(results: dict, study: Path) -> None
         english = sum(latin_share(text[u]) >= 0.5 for u in units) / len(units)
         if len(units) >= 30 and by_id[cid]["cases"] >= 3:
             assert english < 0.9, (cid, by_id[cid]["label"], english)
+
+
+def test_results_validate_against_the_published_schema(results: dict) -> None:
+    import jsonschema
+
+    from zhagen.results_model import schema_path
+
+    jsonschema.validate(results, json.loads(schema_path().read_text(encoding="utf-8")))
 
 
 def test_model_after_decisions_rewrites_every_output_in_the_same_place(study: Path, results: dict) -> None:

@@ -35,6 +35,8 @@ from zhagen.coding.engine import EngineSettings, level_maps
 from zhagen.coding.selective import Link, path_model
 from zhagen.corpus.readers import read_source
 from zhagen.analysis.scope import Scope
+from zhagen.declarations import load_declarations
+from zhagen.pipeline import STUDY_FILE
 from zhagen.studies import transfer
 from zhagen.units.segment import segment
 
@@ -88,8 +90,10 @@ class StudyModel:
         self.reading = transfer_reading()
         self.reading_settings = ReadingSettings()
         self.scope = Scope.from_file(transfer.scope_path())
-        self.patterns = [m.id for m in codebook.by_level("main_category") if m.family == "pattern"]
-        self.forces = [m.id for m in codebook.by_level("main_category") if m.family == "force"]
+        self.declarations = load_declarations(transfer.study_dir() / STUDY_FILE, codebook)
+        typology, profiled = self.declarations.typology_family, self.declarations.profile_families
+        self.patterns = [m.id for m in codebook.by_level("main_category") if typology and m.family == typology]
+        self.forces = [m.id for m in codebook.by_level("main_category") if m.family in profiled]
 
     @classmethod
     def fit_builtin(cls, settings: DocumentSettings | None = None, engine: EngineSettings | None = None,
@@ -111,7 +115,8 @@ class StudyModel:
         codings = coder.predict(unit_texts)
         mains, cats = level_maps(codings, codebook)
         node_codes = [{**m, **c} for m, c in zip(mains, cats)]
-        _nodes, edges = path_model(node_codes, unit_docs, unit_cases, unit_texts, codebook, engine.selective)
+        declarations = load_declarations(transfer.study_dir() / STUDY_FILE, codebook)
+        _nodes, edges = path_model(node_codes, unit_docs, unit_cases, unit_texts, codebook, engine.selective, declarations)  # type: ignore[misc]
         model = cls(codebook, coder, None, edges, settings or DocumentSettings())
         model.classifier = model.document_classifier([d.text for d in docs], [d.pattern for d in docs])
         model.unit_texts = unit_texts
@@ -177,7 +182,7 @@ class StudyModel:
         """Path suggestions for the host city from the study's path model."""
         name = lambda i: self.codebook.get(i)  # noqa: E731
         result: list[dict[str, str]] = []
-        needed = sorted((e for e in self.edges if e.target == pattern and e.kind == "shapes"), key=lambda e: -e.support)
+        needed = sorted((e for e in self.edges if e.target == pattern and e.kind != "moderates"), key=lambda e: -e.support)
         for force in self.forces:
             if forces.get(force, 0.0) >= 0.5:
                 continue

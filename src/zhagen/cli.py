@@ -255,26 +255,41 @@ def print_written(written: dict[str, Any]) -> None:
 
 
 def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
-    """The cases table and the headline figures of a run."""
-    table = Table("case", "city", "label", "pattern", "market", "labor_division", "institutional", title="cases")
+    """The cases table and the headline figures of a run (columns as the study declares them)."""
+    declared = results.get("study", {}).get("declarations", {})
+    columns = [c["attribute"] for c in declared.get("case_columns", [])][:1]
+    forces = sorted({f for case in results["cases"] for f in case.get("forces", {})})
+    table = Table("case", *columns, "label", "dominant", *forces, title="cases (force: share of substantive units)")
     for case in results["cases"]:
-        forces = case.get("forces", {})
+        shares = case.get("forces", {})
         mark = " (reserved)" if case["reserved"] else ""
         table.add_row(
-            case["id"] + mark, str(case.get("city") or ""), str(case.get("label") or ""),
+            case["id"] + mark, *(str(case.get("attributes", {}).get(c) or "") for c in columns),
+            str(case.get("label") or ""),
             str(case.get("pattern")) + (f" (mixed: {' + '.join(case.get('sharing', []))})" if case.get("reading") == "mixed" else ""),
-            *(f"{forces.get(f, 0):.2f}" for f in ("market", "labor_division", "institutional")),
+            *(f"{shares.get(f, 0):.2f}" for f in forces),
         )
     out.print(table)
     selective = results["selective_coding"]
-    check = results["study_check"]
+    check = results.get("study_check") or {}
+    null = selective["path_model"].get("null_baseline", {})
     out.print(
         f"concepts {len(results['open_coding']['concepts'])}, categories {len(results['axial_coding']['categories'])}, "
         f"main categories {len(results['axial_coding']['main_categories'])}, "
-        f"path-model edges {len(selective['path_model']['edges'])}"
+        f"path-model edges {len(selective['path_model']['edges'])} "
+        f"(null model: {null.get('mean_edges', 0)} on average over {null.get('draws', 0)} random draws)"
     )
-    out.print(f"core category: {selective['core_category']['name_zh']} / {selective['core_category']['name_en']}")
-    out.print(f"pattern agreement with the team's labels: {check['pattern_agreement']} ({check['agreeing']}/{check['cases']})")
+    core = selective["core_category"]
+    if core.get("computed"):
+        out.print(f"core category (computed): {core['name_zh']} / {core['name_en']}")
+    else:
+        out.print(f"core category: none ({core.get('reason', '')})")
+    if core.get("hypothesised"):
+        agree = "agrees" if core.get("agreement") else "does not agree"
+        out.print(f"core category (hypothesised): {core.get('hypothesised_name_zh')} / {core.get('hypothesised_name_en')}"
+                  f" — {agree} with the computed one")
+    if check.get("pattern_agreement") is not None:
+        out.print(f"agreement with the team's labels: {check['pattern_agreement']} ({check['agreeing']}/{check['cases']})")
     if check.get("mixed"):
         out.print(f"read as mixed (hybrid): {', '.join(sorted(check['mixed']))}")
     out.print(f"story line: {selective['story_line']['zh']}")

@@ -34,6 +34,7 @@ from zhagen.coding.engine import (
     open_coding,
 )
 from zhagen.coding.inductive import Concept, ConceptClusterer
+from zhagen.declarations import Declarations, default_declarations, load_declarations
 from zhagen.errors import UserError
 from zhagen.project import Project
 from zhagen.replay import Snapshot, StaleRun, check_not_stale, coding_states, replay_code_decisions
@@ -43,6 +44,8 @@ from zhagen.store import structure as store_structure
 from zhagen.units.structure import UnitClass, classify_all, plain
 
 MACHINE = "zhagen"
+#: The study's declarations next to the codebook in a project folder (see docs/study.md).
+STUDY_FILE = "study.yaml"
 
 
 @dataclass
@@ -432,7 +435,12 @@ def _coding_rows(
     return rows
 
 
-def model_outcome(outcome: OpenCodingOutcome) -> tuple[Model, list[int]]:
+def project_declarations(project: Project, codebook: Codebook) -> Declarations:
+    """The study's declarations (``study.yaml`` in the project folder), or those derived from the codebook."""
+    return load_declarations(project.root / STUDY_FILE, codebook)
+
+
+def model_outcome(outcome: OpenCodingOutcome, declarations: Declarations | None = None) -> tuple[Model, list[int]]:
     """Axial and selective coding over the non-reserved cases, and the indices of the units used."""
     keep = [i for i, u in enumerate(outcome.units) if u.case_id not in outcome.reserved]
     remap = {old: new for new, old in enumerate(keep)}
@@ -443,15 +451,18 @@ def model_outcome(outcome: OpenCodingOutcome) -> tuple[Model, list[int]]:
     ]
     return build_model(
         [outcome.units[i] for i in keep], [outcome.codings[i] for i in keep], concepts,
-        outcome.codebook, outcome.settings, outcome.concept_names,
+        outcome.codebook, outcome.settings, outcome.concept_names, declarations,
     ), keep
 
 
-def all_profiles(outcome: OpenCodingOutcome) -> dict[str, Any]:
-    """The typology profile of every case, reserved ones included."""
+def all_profiles(outcome: OpenCodingOutcome, declarations: Declarations | None = None) -> dict[str, Any]:
+    """The typology profile of every case, reserved ones included (families as the study declares them)."""
     mains, _ = level_maps(outcome.codings, outcome.codebook)
-    patterns = [m.id for m in outcome.codebook.by_level("main_category") if m.family == "pattern"]
-    forces = [m.id for m in outcome.codebook.by_level("main_category") if m.family == "force"]
+    declarations = declarations or default_declarations(outcome.codebook)
+    typology = declarations.typology_family
+    main_ids = outcome.codebook.by_level("main_category")
+    patterns = [m.id for m in main_ids if typology and m.family == typology]
+    forces = [m.id for m in main_ids if m.family in declarations.profile_families]
     by_case: dict[str, list[int]] = {}
     for i, unit in enumerate(outcome.units):
         by_case.setdefault(unit.case_id, []).append(i)

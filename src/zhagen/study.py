@@ -27,8 +27,10 @@ from zhagen.coding.engine import Model
 from zhagen.corpus.importer import import_sources
 from zhagen.errors import UserError
 from zhagen.files import write_text_atomic
-from zhagen.pipeline import OpenCodingOutcome, all_profiles, code_project, model_outcome
+from zhagen.declarations import Declarations, default_declarations
+from zhagen.pipeline import STUDY_FILE, OpenCodingOutcome, all_profiles, code_project, model_outcome, project_declarations
 from zhagen.project import Project
+from zhagen.results_model import Results
 from zhagen.results import build_results
 from zhagen.store.corpus import document_text, list_cases, list_documents, unit_locations
 from zhagen.studies import transfer
@@ -43,9 +45,12 @@ def dumps(data: Any) -> str:
 
 def prepare_builtin(out: Path) -> Project:
     """Create the study project in ``out`` (or reopen it) with the built-in corpus and codebook."""
-    project = Project.init(out, name="跨区域科技成果转化与产业转移 (built-in study)")
+    codebook = load_codebook(transfer.codebook_path())
+    project = Project.init(out, name=f"{codebook.title} (built-in study)")
     if not project.codebook_path.exists():
         shutil.copyfile(transfer.codebook_path(), project.codebook_path)
+    if not (project.root / STUDY_FILE).exists():
+        shutil.copyfile(transfer.study_dir() / STUDY_FILE, project.root / STUDY_FILE)
     if not (project.root / "gold.csv").exists():  # so that `zhagen model` on this folder computes reliability too
         shutil.copyfile(transfer.gold_path(), project.root / "gold.csv")
     report = import_sources(project, [], manifest=transfer.manifest())
@@ -85,16 +90,21 @@ def pattern_agreement(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_case_classifier(project: Project, profiles: dict[str, Profile], codebook: Codebook,
-                         reserved: frozenset[str]) -> dict[str, Profile]:
+                         reserved: frozenset[str], declarations: Declarations | None = None) -> dict[str, Profile]:
     """Mix a leave-one-case-out document classifier into the pattern scores of labelled cases.
 
-    Only when cases carry a ``pattern`` attribute with the codebook's pattern ids
-    (the team's labels, as in the built-in study); otherwise unit evidence alone."""
-    patterns = [m.id for m in codebook.by_level("main_category") if m.family == "pattern"]
+    Only when the study declares a ``case_label`` attribute whose values are ids of
+    its typology family (the team's labels, as in the built-in study); otherwise
+    unit evidence alone."""
+    declarations = declarations or default_declarations(codebook)
+    typology, label_key = declarations.typology_family, declarations.case_label
+    if typology is None or label_key is None:
+        return profiles
+    patterns = [m.id for m in codebook.by_level("main_category") if m.family == typology]
     with project.read() as session:
         cases = list_cases(session)
         texts = {c.id: [document_text(session, d) or "" for d in c.document_ids] for c in cases}
-    labels = {c.id: c.attributes["pattern"] for c in cases if c.attributes.get("pattern") in patterns}
+    labels = {c.id: c.attributes[label_key] for c in cases if c.attributes.get(label_key) in patterns}
     if len(set(labels.values())) < 2:
         return {case: with_reading(prof, patterns) for case, prof in profiles.items()}
     settings = DocumentSettings()
@@ -158,7 +168,7 @@ def saturation_of(project: Project, step: Step = lambda _s: None) -> dict[str, A
     step("open coding")
     outcome = code_project(project)
     step("model and saturation")
-    model, _keep = model_outcome(outcome)
+    model, _keep = model_outcome(outcome, project_declarations(project, outcome.codebook))
     return saturation_section(project, outcome, model)
 
 
@@ -167,8 +177,10 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
     step("open coding")
     outcome = code_project(project)
     step("axial and selective coding")
-    model, keep = model_outcome(outcome)
-    profiles = with_case_classifier(project, all_profiles(outcome), outcome.codebook, outcome.reserved)
+    declarations = project_declarations(project, outcome.codebook)
+    model, keep = model_outcome(outcome, declarations)
+    profiles = with_case_classifier(project, all_profiles(outcome, declarations), outcome.codebook, outcome.reserved,
+                                    declarations)
     codebook = load_codebook(project.codebook_path)
     study = {"name": project.settings.name, "codebook": codebook.id, "codebook_version": codebook.version,
              "title": codebook.title, "title_en": codebook.title_en}
@@ -199,6 +211,7 @@ def output_folder(project: Project) -> Path:
 
 def write_results(out: Path, results: dict[str, Any]) -> Path:
     path = out / "results.json"
+    Results.model_validate(results)  # the document matches the published schema's models before it is written
     write_text_atomic(path, dumps(results))
     return path
 

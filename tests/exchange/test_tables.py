@@ -81,7 +81,7 @@ def test_typology_and_matrix_tables(results):
     tables = {t.key: t for t in all_tables(results)}
     typology = tables["typology"]
     assert typology.headers[:6] == ["案例 Case", "案例名称 Title", "城市 City", "预留 Reserved", "团队标注 Label",
-                                    "主导模式 Dominant pattern"]
+                                    "主导转移模式 Dominant transfer pattern"]
     assert typology.rows[0][:7] == ["cd-alpha", "东部电池企业在成都新建生产基地", "成都", "否 no", "增量产能转移",
                                     "增量产能转移", "是 yes"]
     assert typology.rows[0][7:] == [0.7, 0.3, 0.9, 0.6]

@@ -32,6 +32,31 @@ Q = {
 }
 
 
+#: What the fixture study declares (study.yaml): the names and captions the outputs must use.
+DECLARATIONS: dict[str, Any] = {
+    "study": "fixture", "declared": True,
+    "families": [
+        {"id": "force", "name_zh": "驱动力", "name_en": "driving forces", "path_nodes": "main_category",
+         "typology": False, "profile": True},
+        {"id": "mechanism", "name_zh": "转化机制", "name_en": "mechanisms", "path_nodes": "category",
+         "typology": False, "profile": False},
+        {"id": "pattern", "name_zh": "转移模式", "name_en": "transfer pattern", "path_nodes": "main_category",
+         "typology": True, "profile": False},
+        {"id": "outcome", "name_zh": "转移成效", "name_en": "outcomes", "path_nodes": "category",
+         "typology": False, "profile": False},
+        {"id": "moderator", "name_zh": "调节因素", "name_en": "moderators", "path_nodes": "main_category",
+         "typology": False, "profile": False},
+    ],
+    "layers": ["force", "mechanism", "pattern", "outcome"], "moderates": {"moderator": "pattern"},
+    "captions": {"path_model": {"zh": "路径模型：驱动力—转化机制—转移模式—转移成效", "en": "Path model"},
+                 "typology": {"zh": "案例 × 转移模式", "en": "Cases x patterns"},
+                 "profile": {"zh": "各转移模式的驱动力画像", "en": "Force profile by pattern"}},
+    "case_columns": [{"attribute": "city", "name_zh": "城市", "name_en": "City"},
+                     {"attribute": "province", "name_zh": "省份", "name_en": "Province"}],
+    "case_label": "pattern", "topic": {"zh": "测试主题", "en": "test topic"}, "hypothesised_core": "core",
+}
+
+
 def make_results() -> dict[str, Any]:
     """A fresh results document (callers may mutate it)."""
     cases = [
@@ -137,7 +162,8 @@ def make_results() -> dict[str, Any]:
     matrix = {case: {c: counts[case].get(c, 0) for c in category_ids} for case in ("cd-alpha", "xa-beta")}
     return {
         "study": {"name": "测试研究 (fixture)", "codebook": "fixture", "codebook_version": 1,
-                  "title": "跨区域科技成果转化（测试）", "title_en": "Trans-regional transformation (test)"},
+                  "title": "跨区域科技成果转化（测试）", "title_en": "Trans-regional transformation (test)",
+                  "declarations": DECLARATIONS},
         "settings": {"axial": {"match_share": 0.3}, "selective": {"window": 1, "min_support": 2}},
         "versions": {"zhagen": "0.1.0", "python": "3.11"},
         "corpus": {"units": 24, "documents": 5, "cases": 3, "reserved_cases": ["my-gamma"]},

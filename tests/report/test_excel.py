@@ -100,8 +100,8 @@ def test_relation_saturation_reliability_and_typology_sheets(tmp_path: Path, res
     typology = workbook["案例类型"]
     head = headers(typology)
     assert head[:6] == ["案例 Case", "案例名称 Title", "城市 City", "预留 Reserved", "团队标注 Label",
-                        "主导模式 Dominant pattern"]
-    assert len([h for h in head if h.startswith("模式：")]) == 2 and len([h for h in head if h.startswith("动力：")]) == 2
+                        "主导转移模式 Dominant transfer pattern"]
+    assert len([h for h in head if h.startswith("转移模式：")]) == 2 and len([h for h in head if h.startswith("驱动力：")]) == 2
     assert typology.freeze_panes == "B2" or typology.freeze_panes == "A2"
 
     matrix = workbook["案例×范畴矩阵"]

@@ -497,6 +497,18 @@ def test_layout_puts_layers_in_order() -> None:
     assert lay.edges[0].width > lay.edges[1].width and lay.edges[0].path.startswith("M")
 
 
+def test_layout_follows_the_declared_layers() -> None:
+    from zhagen.web.graph import KIND_COLORS, layout
+
+    model = {"nodes": [{"id": "a", "layer": "outcome"}, {"id": "b", "layer": "force"}, {"id": "c", "layer": "moderator"}],
+             "edges": [{"source": "a", "target": "b", "kind": "outcome -> force", "support": 2}]}
+    lay = layout(model, ["outcome", "force"])
+    x = {n.id: n.x for n in lay.nodes}
+    assert x["a"] < x["b"] and [c for c, _ in lay.columns] == ["outcome", "force"]
+    assert lay.edges[0].style == "other" and lay.edges[0].color == "#666"  # no colour for an undeclared start layer
+    assert layout(model).edges[0].style == "other" and "force" in KIND_COLORS
+
+
 def test_filters_by_case_attributes(client, project) -> None:  # type: ignore[no-untyped-def]
     from zhagen.store import corpus as store_corpus
 

@@ -125,7 +125,7 @@ def reserved_case_test(outcome: OpenCodingOutcome, model: Model, settings: Satur
                 found[category] += 1
     new_categories = sorted(c for c, n in found.items() if n >= settings.new_category_min_units and c not in known)
 
-    new_relations = _new_relations(outcome, reserved_units, settings)
+    new_relations = _new_relations(outcome, reserved_units, settings, model.declarations)
     return {
         "settings": asdict(settings),
         "reserved_cases": [per_case[c] for c in sorted(per_case)],
@@ -149,7 +149,8 @@ def _node_codes(outcome: OpenCodingOutcome, units: list[int]) -> list[dict[str, 
     return [{**m, **c} for m, c in zip(mains, cats)]
 
 
-def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settings: SaturationSettings) -> list[str]:
+def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settings: SaturationSettings,
+                   declarations: Any = None) -> list[str]:
     """Links established in the reserved cases whose pair the model's data hardly ever show together.
 
     "Hardly ever" means fewer windows than the model itself requires of an edge
@@ -160,7 +161,8 @@ def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settin
     _nodes, edges = path_model(
         _node_codes(outcome, reserved_units), [units[i].document_id for i in reserved_units],
         [units[i].case_id for i in reserved_units], [units[i].text for i in reserved_units], outcome.codebook, relaxed,
-    )
+        declarations,
+    )  # type: ignore[misc]
     training = [i for i, u in enumerate(units) if u.case_id not in outcome.reserved]
     window = outcome.settings.selective.window
     support = pair_support(_node_codes(outcome, training), [units[i].document_id for i in training],

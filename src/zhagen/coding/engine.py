@@ -18,8 +18,9 @@ from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, catego
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings, ranking
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
-from zhagen.coding.selective import Link, SelectiveSettings, centrality, path_model, relation_structure
+from zhagen.coding.selective import Link, PathModel, SelectiveSettings, core_category, path_model, relation_structure
 from zhagen.coding.text import normalise
+from zhagen.declarations import Declarations, default_declarations
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,14 @@ class Model:
     """Axial and selective coding and the typology of a set of coded units."""
 
     axial: AxialResult
-    centrality: list[dict[str, object]]
+    core: dict[str, object]  # computed core category, its criteria table and, without one, the reason
     relations: list[Link]
     nodes: dict[str, str]
     edges: list[Link]
     profiles: dict[str, Profile]
     matrix: dict[str, dict[str, int]]
+    null: dict[str, object] = field(default_factory=dict)  # null-model baseline of the path model
+    declarations: Declarations | None = None
 
 
 def build_model(
@@ -152,23 +155,27 @@ def build_model(
     codebook: Codebook,
     settings: EngineSettings,
     concept_names: Mapping[int, str] | None = None,
+    declarations: Declarations | None = None,
 ) -> Model:
-    """Everything after open coding, over the units given."""
+    """Everything after open coding, over the units given (the study's declarations place the families)."""
     codebook = codebook.active()
+    declarations = declarations or default_declarations(codebook)
     cases = [u.case_id for u in units]
     docs = [u.document_id for u in units]
     texts = [u.text for u in units]
     axial = axial_coding(concepts, codings, cases, codebook, settings.axial, concept_names)
     mains, cats = level_maps(codings, codebook)
     node_codes = [{**m, **c} for m, c in zip(mains, cats)]
-    nodes, edges = path_model(node_codes, docs, cases, texts, codebook, settings.selective)
-    relations = relation_structure(mains, docs, cases, texts, codebook, settings.selective)
-    table = centrality(mains, docs, cases, codebook, settings.selective)
-    patterns = [m.id for m in codebook.by_family("pattern") if m.level == "main_category"]
-    forces = [m.id for m in codebook.by_family("force") if m.level == "main_category"]
+    found = path_model(node_codes, docs, cases, texts, codebook, settings.selective, declarations, with_null=True)
+    assert isinstance(found, PathModel)
+    relations = relation_structure(mains, docs, cases, texts, codebook, settings.selective, declarations)
+    core = core_category(relations, mains, cases, codebook, settings.selective, declarations)
+    typology = declarations.typology_family
+    patterns = [m.id for m in codebook.by_family(typology) if m.level == "main_category"] if typology else []
+    forces = [m.id for f in declarations.profile_families for m in codebook.by_family(f) if m.level == "main_category"]
     by_case: dict[str, list[int]] = {}
     for i, case in enumerate(cases):
         by_case.setdefault(case, []).append(i)
     profiles = {case: profile(mains, idx, patterns, forces) for case, idx in sorted(by_case.items())}
     matrix = case_category_matrix(cats, cases, [c.id for c in axial.categories])
-    return Model(axial, table, relations, nodes, edges, profiles, matrix)
+    return Model(axial, core, relations, found.nodes, found.edges, profiles, matrix, found.null, declarations)

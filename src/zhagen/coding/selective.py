@@ -1,74 +1,62 @@
-"""Selective coding: core category, relation structure, story line and path model.
+"""Selective coding: relation structure, path model and the core category.
 
-Relations are read off the data, never drawn by hand.  Two codes are linked
-where they are coded in the same meaning unit or within the next ``window``
-units of the same document (default 2: a report often states a condition in
-one sentence and the action or consequence in the next ones).  For a pair (A, B):
+Relations are read off the data by one evidence rule (:mod:`zhagen.coding.relations`):
+positive association beyond chance (lift > 1, one-sided Fisher exact test,
+Benjamini-Hochberg q < alpha), supported by distinct realised quotes from at
+least two cases, each relation with support of its own.  What the codes mean —
+which families form the layers of the path model and in which order — comes
+from the study's declarations (:mod:`zhagen.declarations`), never from here:
 
-* support = number of windows containing both; cases = distinct cases of those;
-* lift = support * windows / (windows with A * windows with B): 1 is what
-  chance would give; sentences tend to state one thing each, so conditions and
-  actions are rarely *more* frequent together than chance at this scale, and
-  the rule asks only that a pair is not clearly avoided (``min_lift`` 0.75);
-* evidence = the windows' units, those with a causal cue (因为, 推动, led to...)
-  first, then by confidence.
-
-An edge enters the path model when support >= ``min_support``, it is seen in at
-least ``min_cases`` cases and lift >= ``min_lift``.  The core category is
-anchored on the main category with the highest eigenvector centrality in the
-network of main categories weighted by support (ties: coverage of cases).
+* **path model**: nodes are the declared families' main categories (or their
+  categories); an edge may join a layer to the next declared layer, or a
+  moderating family to the layer it is declared to moderate; its direction is
+  that declared order, nothing else;
+* **relation structure**: every unordered pair of main categories is tested
+  once; a kept pair is reported once, directed by the declared order of the
+  families (then by paradigm role) and undirected where the order is equal;
+* **core category** (Strauss & Corbin's criteria): see :func:`core_category`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import product
+from dataclasses import dataclass
+from itertools import combinations, product
 
 import networkx as nx
 
-from zhagen.coding.codebook import Codebook
+from zhagen.coding.codebook import PARADIGM_ROLES, Codebook
+from zhagen.coding.relations import CAUSAL_CUES, Contexts, Relation, RelationSettings, build_contexts, evaluate_pairs, null_baseline
+from zhagen.declarations import Declarations, default_declarations
 
-CAUSAL_CUES = re.compile(
-    r"因为|由于|得益于|依托|借助|推动|带动|促进|吸引|使得|导致|从而|进而|以便|为了|驱动|支撑|助力|"
-    r"because|due to|thanks to|driven by|drive[sn]?|led to|lead[s]? to|attract|enable[sd]?|so that|as a result|resulting",
-    re.IGNORECASE,
-)
+__all__ = ["CAUSAL_CUES", "Link", "SelectiveSettings", "core_category", "pair_support", "path_model", "relation_structure"]
 
-#: The layers of the realization path model and which layer may point to which.
-LAYER_OF_FAMILY = {"force": "force", "mechanism": "mechanism", "pattern": "pattern", "outcome": "outcome", "moderator": "moderator"}
-ALLOWED = {
-    ("force", "mechanism"): ("drives", "驱动"),
-    ("mechanism", "pattern"): ("shapes", "形成"),
-    ("pattern", "outcome"): ("produces", "产生"),
-    ("moderator", "pattern"): ("moderates", "调节"),
-}
-ROLE_RELATIONS = {
-    ("condition", "strategy"): ("causal condition", "因果关系：条件驱动行动"),
-    ("context", "strategy"): ("context", "情境关系：情境约束行动"),
-    ("intervening", "strategy"): ("intervening", "中介调节：干预条件影响行动"),
-    ("strategy", "strategy"): ("mechanism", "作用关系：机制形成模式"),
-    ("strategy", "consequence"): ("consequence", "结果关系：行动产生结果"),
-    ("intervening", "consequence"): ("moderation", "调节关系：承接能力影响成效"),
+#: The method's generic names of the paradigm roles, used to type a relation.
+ROLE_WORDS = {
+    "condition": ("因果条件", "causal condition"),
+    "context": ("情境条件", "context"),
+    "intervening": ("中介条件", "intervening condition"),
+    "strategy": ("行动/互动策略", "action/interaction strategy"),
+    "consequence": ("结果", "consequence"),
 }
 
 
 @dataclass(frozen=True)
-class SelectiveSettings:
-    """Settings of selective coding (reported with every run)."""
+class SelectiveSettings(RelationSettings):
+    """Settings of selective coding: the relation rule and the core-category floor."""
 
-    window: int = 2
-    min_support: int = 3
-    min_cases: int = 2
-    min_lift: float = 0.75
-    max_evidence: int = 12
+    min_core_coverage: float = 0.5
+
+    @property
+    def window(self) -> int:
+        """Units after the first in one counting context (kept for callers that think in windows)."""
+        return self.context_units - 1
 
 
 @dataclass(frozen=True)
 class Link:
-    """A relation between two codes with its statistics and evidence (unit indices)."""
+    """A kept relation between two codes, directed by the declared order (or undirected)."""
 
     source: str
     target: str
@@ -77,99 +65,64 @@ class Link:
     support: int
     cases: int
     lift: float
-    evidence: tuple[int, ...]
+    evidence: tuple[int, ...]  # unit indices, strongest realised quotes first
+    p: float = 1.0
+    q: float = 1.0
+    units: int = 0
+    own: float = 0.0
+    directed: bool = True
+    contradicting: tuple[int, ...] = ()
+    intended: tuple[int, ...] = ()
+    case_ids: tuple[str, ...] = ()
 
 
-@dataclass
-class Windows:
-    """Codes present in each window of units, and the window's units."""
-
-    codes: list[set[str]] = field(default_factory=list)
-    units: list[tuple[int, ...]] = field(default_factory=list)
-    case: list[str] = field(default_factory=list)
-
-
-def build_windows(
-    unit_codes: Sequence[Mapping[str, float]], unit_docs: Sequence[int], unit_cases: Sequence[str], window: int
-) -> Windows:
-    """Each unit with the next ``window`` units of its document."""
-    result = Windows()
-    for index in range(len(unit_codes)):
-        members = [index]
-        for step in range(1, window + 1):
-            nxt = index + step
-            if nxt < len(unit_codes) and unit_docs[nxt] == unit_docs[index]:
-                members.append(nxt)
-        codes = set().union(*(unit_codes[m].keys() for m in members))
-        if codes:
-            result.codes.append(codes)
-            result.units.append(tuple(members))
-            result.case.append(unit_cases[index])
-    return result
+def _units(contexts: Contexts, rows: Sequence[int]) -> tuple[int, ...]:
+    seen: dict[int, None] = {}
+    for row in rows:
+        for unit in contexts.units[row]:
+            seen.setdefault(unit, None)
+    return tuple(seen)
 
 
-def link(
-    a: str,
-    b: str,
-    kind: tuple[str, str],
-    windows: Windows,
-    unit_codes: Sequence[Mapping[str, float]],
-    texts: Sequence[str],
-    settings: SelectiveSettings,
-    counts: Mapping[str, int],
-) -> Link | None:
-    """The relation a -> b if the data support it."""
-    hits = [i for i, codes in enumerate(windows.codes) if a in codes and b in codes]
-    if not hits:
-        return None
-    cases = {windows.case[i] for i in hits}
-    lift = len(hits) * len(windows.codes) / (counts[a] * counts[b])
-    if len(hits) < settings.min_support or len(cases) < settings.min_cases or lift < settings.min_lift:
-        return None
-    units: dict[int, float] = {}
-    for i in hits:
-        for unit in windows.units[i]:
-            strength = max(unit_codes[unit].get(a, 0.0), unit_codes[unit].get(b, 0.0))
-            if strength > 0:
-                units[unit] = max(units.get(unit, 0.0), strength)
-    ranked = sorted(units, key=lambda u: (not CAUSAL_CUES.search(texts[u]), -units[u], u))
-    return Link(a, b, kind[0], kind[1], len(hits), len(cases), round(lift, 4), tuple(ranked[: settings.max_evidence]))
+def _link(relation: Relation, source: str, target: str, kind: tuple[str, str], contexts: Contexts,
+          directed: bool = True) -> Link:
+    return Link(source, target, kind[0], kind[1], relation.support, relation.cases, relation.lift,
+                _units(contexts, relation.evidence), round(relation.p, 8), round(relation.q, 8), relation.units,
+                relation.own, directed, _units(contexts, relation.contradicting), _units(contexts, relation.intended),
+                relation.case_ids)
 
 
-def pair_support(
-    unit_codes: Sequence[Mapping[str, float]], unit_docs: Sequence[int], unit_cases: Sequence[str], window: int
-) -> dict[tuple[str, str], int]:
-    """Number of windows in which each (unordered, sorted) pair of codes occurs together."""
-    support: dict[tuple[str, str], int] = defaultdict(int)
-    for codes in build_windows(unit_codes, unit_docs, unit_cases, window).codes:
-        ordered = sorted(codes)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                support[(a, b)] += 1
-    return support
-
-
-def _counts(windows: Windows) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for codes in windows.codes:
-        for code in codes:
-            counts[code] += 1
-    return counts
-
-
-def path_nodes(codebook: Codebook) -> dict[str, str]:
-    """Path-model nodes and their layers: forces, patterns and moderators as main
-    categories; mechanisms and outcomes as categories (their parts are the steps of the path)."""
+def path_nodes(codebook: Codebook, declarations: Declarations | None = None) -> dict[str, str]:
+    """Path-model nodes and their layer (family) as the declarations place them."""
+    declarations = declarations or default_declarations(codebook)
+    placed = set(declarations.layers) | set(declarations.moderates)
     nodes: dict[str, str] = {}
     for main in codebook.by_level("main_category"):
-        layer = LAYER_OF_FAMILY.get(main.family or "")
-        if layer in {"force", "pattern", "moderator"}:
-            nodes[main.id] = layer
-        elif layer in {"mechanism", "outcome"}:
+        family = declarations.family(main.family or "")
+        if family is None or family.id not in placed:
+            continue
+        if family.path_nodes == "category":
             for child in codebook.children(main.id):
                 if child.level == "category" and child.is_active:
-                    nodes[child.id] = layer
+                    nodes[child.id] = family.id
+        else:
+            nodes[main.id] = family.id
     return nodes
+
+
+def _kind(source_layer: str, target_layer: str, declarations: Declarations) -> tuple[str, str]:
+    if declarations.moderates.get(source_layer) == target_layer:
+        return ("moderates", "调节条件：" + declarations.family_name(target_layer, "zh"))
+    return (f"{declarations.family_name(source_layer, 'en')} -> {declarations.family_name(target_layer, 'en')}",
+            f"{declarations.family_name(source_layer, 'zh')}→{declarations.family_name(target_layer, 'zh')}")
+
+
+@dataclass(frozen=True)
+class PathModel:
+    nodes: dict[str, str]
+    edges: list[Link]
+    tested: int
+    null: dict[str, object]
 
 
 def path_model(
@@ -179,23 +132,45 @@ def path_model(
     texts: Sequence[str],
     codebook: Codebook,
     settings: SelectiveSettings,
-) -> tuple[dict[str, str], list[Link]]:
-    """Nodes (id -> layer) and the edges the data support between allowed layers.
+    declarations: Declarations | None = None,
+    *,
+    with_null: bool = False,
+) -> tuple[dict[str, str], list[Link]] | PathModel:
+    """Nodes (id -> layer) and the edges the evidence rule keeps between declared neighbouring layers.
 
-    ``unit_codes`` must hold, per unit, every code it carries at the node's level
-    (main category or category) with the strongest confidence."""
-    nodes = path_nodes(codebook)
-    windows = build_windows(unit_codes, unit_docs, unit_cases, settings.window)
-    counts = _counts(windows)
-    edges = []
-    for (source_layer, target_layer), kind in ALLOWED.items():
-        sources = [n for n, layer in nodes.items() if layer == source_layer and counts.get(n)]
-        targets = [n for n, layer in nodes.items() if layer == target_layer and counts.get(n)]
-        for a, b in product(sources, targets):
-            found = link(a, b, kind, windows, unit_codes, texts, settings, counts)
-            if found is not None:
-                edges.append(found)
-    return nodes, edges
+    ``unit_codes`` holds, per unit, every code it carries at the nodes' levels
+    with the strongest confidence.  With ``with_null`` the whole
+    :class:`PathModel` with the null-model baseline is returned."""
+    declarations = declarations or default_declarations(codebook)
+    nodes = path_nodes(codebook, declarations)
+    contexts = build_contexts(unit_codes, unit_docs, unit_cases, texts, settings.context_units, settings.population)
+    present = {c for codes in contexts.codes for c in codes}
+    pairs: list[tuple[str, str]] = []
+    for source_layer, target_layer in declarations.allowed_links():
+        sources = [n for n, layer in nodes.items() if layer == source_layer and n in present]
+        targets = [n for n, layer in nodes.items() if layer == target_layer and n in present]
+        pairs.extend(product(sources, targets))
+    relations = evaluate_pairs(contexts, pairs, texts, settings)
+    edges = [_link(r, r.a, r.b, _kind(nodes[r.a], nodes[r.b], declarations), contexts) for r in relations if r.kept]
+    if not with_null:
+        return nodes, edges
+    null = null_baseline(contexts, pairs, settings)
+    return PathModel(nodes, edges, len(pairs), {**null, "real_edges": len(edges), "pairs_tested": len(pairs)})
+
+
+def _order(main_a: object, main_b: object, declarations: Declarations) -> int:
+    """-1 if a comes first in the declared order, 1 if b does, 0 if neither does."""
+    def rank(code: object) -> tuple[float, float]:
+        declared = declarations.rank(getattr(code, "family", None))
+        role = getattr(code, "paradigm_role", None)
+        return (float("inf") if declared is None else declared,
+                PARADIGM_ROLES.index(role) if role in PARADIGM_ROLES else float("inf"))
+    ra, rb = rank(main_a), rank(main_b)
+    if ra[0] != rb[0] and float("inf") not in (ra[0], rb[0]):
+        return -1 if ra[0] < rb[0] else 1
+    if ra[1] != rb[1] and float("inf") not in (ra[1], rb[1]):
+        return -1 if ra[1] < rb[1] else 1
+    return 0
 
 
 def relation_structure(
@@ -205,53 +180,95 @@ def relation_structure(
     texts: Sequence[str],
     codebook: Codebook,
     settings: SelectiveSettings,
+    declarations: Declarations | None = None,
 ) -> list[Link]:
-    """Typical relations between main categories, typed by their paradigm roles."""
-    windows = build_windows(unit_codes, unit_docs, unit_cases, settings.window)
-    counts = _counts(windows)
-    mains = [m for m in codebook.by_level("main_category") if counts.get(m.id)]
-    relations = []
-    for a, b in product(mains, mains):
-        kind = ROLE_RELATIONS.get((a.paradigm_role or "", b.paradigm_role or ""))
-        if a.id == b.id or kind is None:
+    """Kept relations between main categories, each unordered pair once, typed by paradigm roles."""
+    declarations = declarations or default_declarations(codebook)
+    contexts = build_contexts(unit_codes, unit_docs, unit_cases, texts, settings.context_units, settings.population)
+    present = {c for codes in contexts.codes for c in codes}
+    mains = {m.id: m for m in codebook.by_level("main_category") if m.id in present}
+    pairs = list(combinations(sorted(mains), 2))
+    links = []
+    for relation in evaluate_pairs(contexts, pairs, texts, settings):
+        if not relation.kept:
             continue
-        found = link(a.id, b.id, kind, windows, unit_codes, texts, settings, counts)
-        if found is not None:
-            relations.append(found)
-    return sorted(relations, key=lambda r: (-r.support, r.source, r.target))
+        a, b = mains[relation.a], mains[relation.b]
+        order = _order(a, b, declarations)
+        source, target = (b, a) if order > 0 else (a, b)
+        role_s, role_t = ROLE_WORDS.get(source.paradigm_role or "", ("", "")), ROLE_WORDS.get(target.paradigm_role or "", ("", ""))
+        if order == 0:
+            kind = (f"associated ({role_s[1]} / {role_t[1]})", f"共现关联（{role_s[0]}／{role_t[0]}）")
+        else:
+            kind = (f"{role_s[1]} -> {role_t[1]}", f"{role_s[0]}→{role_t[0]}")
+        links.append(_link(relation, source.id, target.id, kind, contexts, directed=order != 0))
+    return sorted(links, key=lambda r: (-r.support, r.source, r.target))
 
 
-def centrality(
+def pair_support(
+    unit_codes: Sequence[Mapping[str, float]], unit_docs: Sequence[int], unit_cases: Sequence[str], window: int
+) -> dict[tuple[str, str], int]:
+    """Number of counting contexts (``window`` + 1 units, not overlapping) holding each sorted pair."""
+    contexts = build_contexts(unit_codes, unit_docs, unit_cases, [""] * len(unit_codes), window + 1)
+    support: dict[tuple[str, str], int] = defaultdict(int)
+    for codes in contexts.codes:
+        for a, b in combinations(sorted(codes), 2):
+            support[(a, b)] += 1
+    return support
+
+
+def core_category(
+    relations: Sequence[Link],
     unit_codes: Sequence[Mapping[str, float]],
-    unit_docs: Sequence[int],
     unit_cases: Sequence[str],
     codebook: Codebook,
     settings: SelectiveSettings,
-) -> list[dict[str, object]]:
-    """Eigenvector centrality and case coverage of each main category, most central first."""
-    windows = build_windows(unit_codes, unit_docs, unit_cases, settings.window)
+    declarations: Declarations | None = None,
+) -> dict[str, object]:
+    """The core category chosen by Strauss & Corbin's criteria, computed on the kept relations.
+
+    For each main category: (1) *centrality*: eigenvector centrality in the
+    network of kept relations between main categories (weighted by support);
+    (2) *coverage*: the share of cases in which it is coded; (3) *relations*:
+    how many kept relations it has, as a share of the other main categories.
+    Its score is the mean of the three, each scaled to the largest value among
+    the main categories (coverage is a share already).  The core is the highest
+    score among the main categories that have at least one kept relation and
+    a coverage of at least ``min_core_coverage``; with none, there is no core."""
+    declarations = declarations or default_declarations(codebook)
     mains = [m.id for m in codebook.by_level("main_category")]
     graph = nx.Graph()
     graph.add_nodes_from(mains)
-    weights: dict[tuple[str, str], int] = defaultdict(int)
-    for codes in windows.codes:
-        present = sorted(c for c in codes if c in graph)
-        for i, a in enumerate(present):
-            for b in present[i + 1 :]:
-                weights[(a, b)] += 1
-    for (a, b), weight in sorted(weights.items()):
-        graph.add_edge(a, b, weight=weight)
-    try:
-        scores = nx.eigenvector_centrality_numpy(graph, weight="weight") if weights else {}
-    except (nx.NetworkXException, ValueError):
-        scores = {}
+    for link in relations:
+        if link.source in graph and link.target in graph:
+            graph.add_edge(link.source, link.target, weight=link.support)
+    centrality: dict[str, float] = dict.fromkeys(mains, 0.0)
+    if graph.number_of_edges():
+        try:
+            centrality.update(nx.eigenvector_centrality(graph, weight="weight", max_iter=5000, tol=1e-10))
+        except nx.PowerIterationFailedConvergence:  # pragma: no cover - tiny graphs converge
+            centrality.update(nx.degree_centrality(graph))
     all_cases = sorted(set(unit_cases))
-    coverage = {
-        m: len({unit_cases[u] for u, codes in enumerate(unit_codes) if m in codes}) / max(1, len(all_cases))
-        for m in mains
-    }
-    table = [
-        {"main_category": m, "centrality": round(abs(float(scores.get(m, 0.0))), 4), "coverage": round(coverage[m], 4)}
-        for m in mains
-    ]
-    return sorted(table, key=lambda r: (-r["centrality"], -r["coverage"], r["main_category"]))  # type: ignore[operator]
+    cases_of: dict[str, set[str]] = defaultdict(set)
+    for codes, case in zip(unit_codes, unit_cases):
+        for code in codes:
+            cases_of[code].add(case)
+    top_centrality = max(centrality.values(), default=0.0) or 1.0
+    others = max(1, len(mains) - 1)
+    table = []
+    for m in mains:
+        degree = graph.degree(m)
+        coverage = len(cases_of.get(m, ())) / len(all_cases) if all_cases else 0.0
+        row = {"main_category": m, "centrality": round(abs(float(centrality[m])), 4), "coverage": round(coverage, 4),
+               "relations": int(degree), "relation_share": round(degree / others, 4)}
+        row["score"] = round((abs(float(centrality[m])) / top_centrality + coverage + degree / others) / 3, 4)
+        row["eligible"] = bool(degree >= 1 and coverage >= settings.min_core_coverage)
+        table.append(row)
+    table.sort(key=lambda r: (-r["score"], -r["coverage"], r["main_category"]))  # type: ignore[operator]
+    eligible = [r for r in table if r["eligible"]]
+    computed = str(eligible[0]["main_category"]) if eligible else None
+    if computed is None:
+        reason = ("no main category has a relation that passes the evidence rule" if not graph.number_of_edges()
+                  else f"no main category with a relation is coded in at least {settings.min_core_coverage:.0%} of the cases")
+    else:
+        reason = ""
+    return {"computed": computed, "table": table, "reason": reason}

@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from zhagen.exchange.tables import LAYER_NAMES, LAYER_ORDER, check_results, pair
+from zhagen.exchange.tables import LAYER_ORDER, Names, check_results
 from zhagen.files import write_bytes_atomic
 
 
@@ -25,9 +25,10 @@ def path_model_graph(results: Mapping[str, Any]) -> nx.DiGraph:
     results = check_results(results)
     model = results["selective_coding"].get("path_model", {}) or {}
     graph = nx.DiGraph(name="path model", name_zh="路径模型")
+    names = Names(results)  # layer names as the study declares them
     for node in model.get("nodes", []):
         layer = node.get("layer") or ""
-        layer_zh, layer_en = pair(LAYER_NAMES, layer)
+        layer_zh, layer_en = names.family(layer)
         graph.add_node(
             str(node["id"]), name_zh=str(node.get("name_zh") or node["id"]),
             name_en=str(node.get("name_en") or node["id"]),
@@ -98,7 +99,7 @@ def mermaid(results: Mapping[str, Any], lang: str = "zh") -> str:
     for node, data in graph.nodes(data=True):
         by_layer.setdefault(data.get("layer") or "", []).append(node)
     for layer in sorted(by_layer, key=lambda item: LAYER_ORDER.index(item) if item in LAYER_ORDER else 99):
-        zh, en = pair(LAYER_NAMES, layer) if layer else ("其他", "other")
+        zh, en = Names(results).family(layer) if layer else ("其他", "other")
         lines.append(f"  subgraph L_{_UNSAFE.sub('_', layer) or 'other'}[{_label(en if lang == 'en' else zh)}]")
         for node in by_layer[layer]:
             lines.append(f"    {ids[node]}[{_label(graph.nodes[node][name_key])}]")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zhagen.declarations import GENERIC_FAMILY_NAMES
 from zhagen.errors import UserError
 from zhagen.exchange.cells import csv_safe
 from zhagen.files import write_bytes_atomic
@@ -40,22 +41,11 @@ CODER_NAMES = {
     "gold": ("团队参考编码", "team's reference coding"),
     "zhagen": ("zhagen 机器编码", "zhagen machine coding"),
 }
-FAMILY_NAMES = {
-    "pattern": ("转移模式", "transfer pattern"),
-    "force": ("驱动力", "driving force"),
-    "mechanism": ("转化机制", "mechanism"),
-    "outcome": ("转移成效", "outcome"),
-    "moderator": ("调节因素", "moderator"),
-    None: ("待归类", "unassigned"),
-}
+# A family's name is the study's (results.json -> study.declarations, see Names.family); these are the method's
+# generic words for results written without declarations.
+FAMILY_NAMES: dict[Any, tuple[str, str]] = {**GENERIC_FAMILY_NAMES, None: ("待归类", "unassigned")}
 LAYER_ORDER = ("force", "mechanism", "pattern", "outcome", "moderator")
-LAYER_NAMES = {
-    "force": ("驱动力", "driving forces"),
-    "mechanism": ("转化机制", "mechanisms"),
-    "pattern": ("转移模式", "transfer patterns"),
-    "outcome": ("转移成效", "outcomes"),
-    "moderator": ("调节因素", "moderators"),
-}
+LAYER_NAMES = dict(GENERIC_FAMILY_NAMES)
 KIND_NAMES = {
     "drives": ("驱动", "drives"),
     "shapes": ("形成", "shapes"),
@@ -103,6 +93,11 @@ class Names:
         self.en_names: dict[str, str] = {}
         self.labels: dict[str, str] = {}
         self.layers: dict[str, str] = {}
+        declared = (results.get("study") or {}).get("declarations") or {}
+        self.families = {f["id"]: (f["name_zh"], f["name_en"]) for f in declared.get("families", [])}
+        self.captions = {k: (v["zh"], v["en"]) for k, v in (declared.get("captions") or {}).items()}
+        self.case_columns = [(c["attribute"], c["name_zh"], c["name_en"]) for c in declared.get("case_columns", [])]
+        self.layer_order = list(declared.get("layers") or LAYER_ORDER) + sorted(declared.get("moderates") or {})
         axial = results.get("axial_coding", {})
         selective = results.get("selective_coding", {})
         for node in selective.get("path_model", {}).get("nodes", []):
@@ -116,6 +111,13 @@ class Names:
             self._add(concept.get("id"), concept.get("label"), concept.get("label"))
         for case in results.get("cases", []):
             self._add(case.get("id"), case.get("title"), case.get("title"))
+
+    def family(self, family: Any) -> tuple[str, str]:
+        """A family's name as the study declares it (generic words otherwise)."""
+        return self.families.get(family) or pair(FAMILY_NAMES, family)
+
+    def caption(self, key: str, default: tuple[str, str]) -> tuple[str, str]:
+        return self.captions.get(key, default)
 
     def _add(self, code: Any, zh: Any, en: Any, label: Any = None) -> None:
         if not code:
@@ -369,7 +371,7 @@ def main_category_table(results: Mapping[str, Any], names: Names,
     rows: list[list[Any]] = []
     for main in results["axial_coding"].get("main_categories", []):
         role = pair(ROLE_NAMES, main.get("paradigm_role"))
-        family = pair(FAMILY_NAMES, main.get("family"))
+        family = names.family(main.get("family"))
         for category_id in main.get("categories", []):
             category = by_id.get(category_id, {"id": category_id})
             meaning_zh, meaning_en = definition_of(category, definitions)
@@ -391,6 +393,10 @@ def main_category_table(results: Mapping[str, Any], names: Names,
 
 
 def _relation_meaning(link: Mapping[str, Any], names: Names) -> tuple[str, str]:
+    """What the relation is: the meaning results.json gives (from its strongest realised quote)."""
+    meaning = link.get("meaning")
+    if isinstance(meaning, Mapping) and meaning.get("zh"):
+        return str(meaning["zh"]), str(meaning.get("en", ""))
     kind_zh = str(link.get("kind_zh", ""))
     if "：" in kind_zh:
         kind_zh = kind_zh.split("：", 1)[1]
@@ -412,14 +418,15 @@ def relation_table(results: Mapping[str, Any], names: Names) -> Table:
             f"{names.en(link['source'])} → {names.en(link['target'])}",
             link.get("kind_zh", ""), link.get("kind", ""), meaning[0],
             link.get("support", ""), link.get("cases", ""), number(link.get("lift")),
+            number(link.get("p"), 6), number(link.get("q"), 6),
             quote_line(evidence[0] if evidence else None), len(evidence),
         ])
     columns = [
         Column("序号", "No.", "number"), Column("典型关系结构", "Relation"), Column("关系（英文）", "Relation (English)"),
         Column("关系类型", "Type"), Column("类型（英文）", "Type (English)"), Column("关系结构的内涵", "Meaning", "long"),
         Column("支持单元数", "Support", "number"), Column("案例数", "Cases", "number"),
-        Column("提升度", "Lift", "number"), Column("证据语句", "Evidence quote", "long"),
-        Column("证据条数", "Quotes", "number"),
+        Column("提升度", "Lift", "number"), Column("p 值", "p", "number"), Column("q 值 (BH)", "q (BH)", "number"),
+        Column("证据语句", "Evidence quote", "long"), Column("证据条数", "Quotes", "number"),
     ]
     return Table("relations", "典型关系结构", "Typical relation structure", columns, rows)
 
@@ -429,12 +436,13 @@ def path_model_table(results: Mapping[str, Any], names: Names) -> Table:
     rows = []
     for number_, edge in enumerate(results["selective_coding"].get("path_model", {}).get("edges", []), start=1):
         evidence = edge.get("evidence") or []
-        source_layer = pair(LAYER_NAMES, names.layers.get(edge["source"]))
-        target_layer = pair(LAYER_NAMES, names.layers.get(edge["target"]))
+        source_layer = names.family(names.layers.get(edge["source"]))
+        target_layer = names.family(names.layers.get(edge["target"]))
         rows.append([
             number_, f"{names.zh(edge['source'])}（{source_layer[0]}）", f"{names.zh(edge['target'])}（{target_layer[0]}）",
             f"{names.en(edge['source'])} → {names.en(edge['target'])}", f"{edge.get('kind_zh', '')} {edge.get('kind', '')}",
             edge.get("support", ""), edge.get("cases", ""), number(edge.get("lift")),
+            number(edge.get("p"), 6), number(edge.get("q"), 6),
             quote_line(evidence[0] if evidence else None),
             ", ".join(str(q.get("unit", "")) for q in evidence),
         ])
@@ -442,7 +450,8 @@ def path_model_table(results: Mapping[str, Any], names: Names) -> Table:
         Column("序号", "No.", "number"), Column("起点", "From"), Column("终点", "To"),
         Column("路径（英文）", "Edge (English)"), Column("关系", "Kind"),
         Column("支持单元数", "Support", "number"), Column("案例数", "Cases", "number"),
-        Column("提升度", "Lift", "number"), Column("证据语句", "Evidence quote", "long"),
+        Column("提升度", "Lift", "number"), Column("p 值", "p", "number"), Column("q 值 (BH)", "q (BH)", "number"),
+        Column("证据语句", "Evidence quote", "long"),
         Column("证据单元", "Evidence units", "id"),
     ]
     return Table("path_model", "路径模型", "Path model edges", columns, rows)
@@ -451,16 +460,26 @@ def path_model_table(results: Mapping[str, Any], names: Names) -> Table:
 def centrality_table(results: Mapping[str, Any], names: Names) -> Table:
     core = results["selective_coding"].get("core_category") or {}
     rows = []
+    computed = core.get("computed", core.get("anchored_on"))
     for rank, item in enumerate(core.get("centrality", []), start=1):
         main = item.get("main_category")
         rows.append([rank, names.tagged(main), names.en(main), number(item.get("centrality")),
-                     number(item.get("coverage")), yes_no(main == core.get("anchored_on"))])
+                     number(item.get("coverage")), item.get("relations", ""), number(item.get("score")),
+                     yes_no(main == computed)])
     columns = [
         Column("排序", "Rank", "number"), Column("主范畴", "Main category"), Column("英文名", "English"),
         Column("特征向量中心度", "Eigenvector centrality", "number"), Column("案例覆盖率", "Case coverage", "number"),
-        Column("核心锚定", "Anchor of the core", "id"),
+        Column("关系数", "Relations", "number"), Column("综合得分", "Score", "number"),
+        Column("计算所得核心", "Computed core", "id"),
     ]
-    note = f"{core.get('name_zh', '')} / {core.get('name_en', '')}: {core.get('criterion', '')}"
+    if computed:
+        note = f"计算所得 computed: {core.get('name_zh', '')} / {core.get('name_en', '')}"
+    else:
+        note = f"无核心范畴 no core category: {core.get('reason', '')}"
+    if core.get("hypothesised"):
+        note += (f"; 研究假设 hypothesised: {core.get('hypothesised_name_zh')} / {core.get('hypothesised_name_en')}"
+                 f" ({'一致 agrees' if core.get('agreement') else '不一致 does not agree'})")
+    note += f". {core.get('criterion', '')}"
     return Table("core_category", "核心范畴", "Core category", columns, rows, note=note)
 
 
@@ -538,7 +557,7 @@ def reliability_tables(results: Mapping[str, Any], names: Names) -> list[Table]:
     rows = [row("总体 overall", data)]
     tables = []
     for family, values in (data.get("per_family") or {}).items():
-        zh, en = pair(FAMILY_NAMES, family)
+        zh, en = names.family(family)
         rows.append(row(f"{zh} {en}", values))
         confusion = values.get("confusion") or {}
         if confusion.get("rows") and confusion.get("cols"):
@@ -562,26 +581,36 @@ def mixed_note(case: Mapping[str, Any], names: Names) -> str:
     if case.get("reading") != "mixed":
         return ""
     return "（混合：" + "、".join(names.zh(p) for p in case.get("sharing", [])) + "）"
+def typology_family(results: Mapping[str, Any]) -> str | None:
+    """The family that types cases, as the study declares it (``pattern`` without declarations)."""
+    declared = ((results.get("study") or {}).get("declarations") or {}).get("families")
+    if declared is None:
+        return "pattern"
+    return next((f["id"] for f in declared if f.get("typology")), None)
 
 
 def typology_table(results: Mapping[str, Any], names: Names) -> Table:
     patterns, forces = pattern_ids(results), force_ids(results)
+    typology, profiled = names.family(typology_family(results)), names.family("force")
     rows = []
     for case in results.get("cases", []):
         scores = case.get("pattern_scores") or {}
         strengths = case.get("forces") or {}
         label, pattern = case.get("label"), case.get("pattern")
         rows.append(
-            [case["id"], case.get("title", ""), case.get("city") or "", yes_no(case.get("reserved")),
+            [case["id"], case.get("title", "")] + [_case_value(case, a) or "" for a, _zh, _en in names.case_columns[:1]]
+            + [yes_no(case.get("reserved")),
              names.zh(label) if label else "", (names.zh(pattern) if pattern else "") + mixed_note(case, names),
              yes_no(label == pattern) if label and pattern else ""]
             + [number(scores.get(p)) for p in patterns] + [number(strengths.get(f)) for f in forces])
     columns = [
-        Column("案例", "Case", "id"), Column("案例名称", "Title", "long"), Column("城市", "City"),
-        Column("预留", "Reserved", "id"), Column("团队标注", "Label"), Column("主导模式", "Dominant pattern"),
+        Column("案例", "Case", "id"), Column("案例名称", "Title", "long")] + [
+        Column(zh, en) for _a, zh, en in names.case_columns[:1]] + [
+        Column("预留", "Reserved", "id"), Column("团队标注", "Label"),
+        Column(f"主导{typology[0]}", f"Dominant {typology[1]}"),
         Column("一致", "Agrees", "id"),
-    ] + [Column(f"模式：{names.zh(p)}", names.en(p), "number") for p in patterns] + [
-        Column(f"动力：{names.zh(f)}", names.en(f), "number") for f in forces]
+    ] + [Column(f"{typology[0]}：{names.zh(p)}", names.en(p), "number") for p in patterns] + [
+        Column(f"{profiled[0]}：{names.zh(f)}（单元占比）", f"{names.en(f)} (share of units)", "number") for f in forces]
     return Table("typology", "案例类型", "Case typology", columns, rows)
 
 
@@ -590,9 +619,11 @@ def force_profile_table(results: Mapping[str, Any], names: Names) -> Table:
     forces = force_ids(results)
     rows = [[names.zh(p), names.en(p)] + [number(profile[p].get(f)) for f in forces]
             for p in ordered_ids(pattern_ids(results), profile)]
-    columns = [Column("转移模式", "Pattern"), Column("英文", "English")] + [
+    family = names.family(typology_family(results))
+    columns = [Column(family[0], family[1]), Column("英文", "English")] + [
         Column(names.zh(f), names.en(f), "number") for f in forces]
-    return Table("force_profile", "动力画像", "Force profile by pattern", columns, rows, heat=True)
+    caption = names.caption("profile", ("案例画像", "Case profiles"))
+    return Table("force_profile", caption[0], caption[1], columns, rows, heat=True)
 
 
 def matrix_table(results: Mapping[str, Any], names: Names) -> Table:
@@ -608,34 +639,49 @@ def matrix_table(results: Mapping[str, Any], names: Names) -> Table:
 
 
 ATTRIBUTES = (
-    ("id", "案例", "Case", "id"), ("title", "案例名称", "Title", "long"), ("city", "城市", "City", "text"),
-    ("province", "省份", "Province", "text"), ("year", "年份", "Year", "id"),
-    ("source_region", "来源地区", "Source region", "text"), ("industry", "行业", "Industry", "text"),
+    ("id", "案例", "Case", "id"), ("title", "案例名称", "Title", "long"),
     ("label", "团队标注", "Label", "text"), ("reserved", "预留（饱和度检验）", "Reserved (saturation)", "id"),
     ("documents", "文档", "Documents", "id"),
 )
-NOT_ATTRIBUTES = {"pattern", "pattern_scores", "forces", "evidence"}
+NOT_ATTRIBUTES = {"pattern", "pattern_scores", "forces", "evidence", "force_bands", "force_presence",
+                  "substantive_units", "attributes"}
+
+
+def _case_value(case: Mapping[str, Any], key: str) -> Any:
+    if key in case and key not in NOT_ATTRIBUTES:
+        return case.get(key)
+    return (case.get("attributes") or {}).get(key)
 
 
 def attribute_keys(results: Mapping[str, Any]) -> list[str]:
-    """The known attributes, then any other plain attribute the cases carry."""
-    known = [a[0] for a in ATTRIBUTES]
+    """The case's own fields, the columns the study declares, then any other plain attribute."""
+    declared = [c["attribute"] for c in ((results.get("study") or {}).get("declarations") or {}).get("case_columns", [])]
+    known = [a[0] for a in ATTRIBUTES[:2]] + declared + [a[0] for a in ATTRIBUTES[2:]]
     extra: list[str] = []
     for case in results.get("cases", []):
-        for key, value in case.items():
+        plain = {**(case.get("attributes") or {}), **case}
+        for key, value in plain.items():
             if key not in known and key not in NOT_ATTRIBUTES and key not in extra and not isinstance(value, (dict, list)):
                 extra.append(key)
     return known + extra
 
 
+def attribute_spec(results: Mapping[str, Any]) -> dict[str, tuple[str, str, str, str]]:
+    """Captions of the case columns: the case's own fields and the study's declared columns."""
+    declared = ((results.get("study") or {}).get("declarations") or {}).get("case_columns", [])
+    spec = {a[0]: a for a in ATTRIBUTES}
+    spec.update({c["attribute"]: (c["attribute"], c["name_zh"], c["name_en"], "text") for c in declared})
+    return spec
+
+
 def attribute_table(results: Mapping[str, Any], names: Names) -> Table:
     keys = attribute_keys(results)
-    spec = {a[0]: a for a in ATTRIBUTES}
+    spec = attribute_spec(results)
     rows = []
     for case in results.get("cases", []):
         row = []
         for key in keys:
-            value = case.get(key)
+            value = _case_value(case, key)
             if key == "label":
                 value = names.zh(value) if value else ""
             elif key == "reserved":

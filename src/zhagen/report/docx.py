@@ -41,13 +41,13 @@ PAPER_TABLES = (
     ("main_categories", "主轴编码：主范畴", "Axial coding: main categories"),
     ("core_category", "选择性编码：核心范畴", "Selective coding: core category"),
     ("relations", "典型关系结构", "Typical relation structure"),
-    ("typology", "案例与转移模式", "Cases and their patterns"),
+    ("typology", "案例类型", "Case typology"),
 )
 PAPER_FIGURES = (
     ("path_model", "路径模型", "Path model"),
     ("coding_tree", "编码树", "Coding tree"),
     ("discovery_curve", "新代码发现曲线", "Discovery curve"),
-    ("force_heatmap", "各模式的驱动力画像", "Force profile by pattern"),
+    ("force_heatmap", "案例画像", "Case profiles"),
 )
 
 

@@ -169,11 +169,11 @@ def path_model_dot(results: Mapping[str, Any], lang: str = "zh", fontname: str =
         "color=\"#555555\", penwidth=1.0];",
         f"  edge [fontname={font}, fontsize=9, arrowsize=0.7, fontcolor=\"#555555\"];",
     ]
-    ranked = [layer for layer in LAYER_ORDER if layer != "moderator" and layer in layers]
+    ranked = [layer for layer in ordered_ids(names.layer_order, LAYER_ORDER) if layer != "moderator" and layer in layers]
     clusters = ranked + (["moderator"] if "moderator" in layers else []) + [
         layer for layer in layers if layer not in LAYER_ORDER]
     for layer in clusters:
-        title = pair(LAYER_NAMES, layer)
+        title = names.family(layer)
         out.append(f"  subgraph {q('cluster_' + layer)} {{")
         out.append(f"    label={q(_t(lang, title[0], title[1]))}; labelloc=t; fontsize=15; fontcolor=\"#333333\"; "
                    f"style=\"rounded,filled\"; fillcolor=\"#fafafa\"; color=\"#dddddd\";")
@@ -295,7 +295,7 @@ def path_model_journal(results: Mapping[str, Any], lang: str, font: FontChoice,
         ax.set_xlim(min(xs) - width / 2 - 0.2, max(xs) + width / 2 + 0.2)
         ax.set_ylim(min(ys) - height / 2 - 0.9, max(ys) + height / 2 + 0.6)
         for col, layer in enumerate(columns):
-            title = pair(LAYER_NAMES, layer)
+            title = names.family(layer)
             ax.text(col * 3.4, max(ys) + height / 2 + 0.3, _t(lang, title[0], title[1]), ha="center",
                     va="center", fontsize=12, color="#222222")
         patches = {}
@@ -480,7 +480,8 @@ def force_heatmap(results: Mapping[str, Any], lang: str, font: FontChoice,
     with _style(font):
         fig = _figure(1.7 * len(forces) + 3.2, 0.75 * len(patterns) + 1.6)
         ax = fig.add_subplot(1, 1, 1)
-        image = ax.imshow(values, cmap="YlOrRd", vmin=0.0, vmax=1.0, aspect="auto")
+        top = max([max(row) for row in values] + [1e-9])  # shares are small: the scale is the largest mean
+        image = ax.imshow(values, cmap="YlOrRd", vmin=0.0, vmax=top, aspect="auto")
         ax.set_xticks(range(len(forces)), [_wrap(names.name(f, lang), 6 if lang != "en" else 12) for f in forces])
         ax.set_yticks(range(len(patterns)), [
             f"{names.name(p, lang)}（n={counts.get(p, 0)}）" if lang != "en" else f"{names.name(p, lang)} (n={counts.get(p, 0)})"
@@ -489,10 +490,11 @@ def force_heatmap(results: Mapping[str, Any], lang: str, font: FontChoice,
         for i, row in enumerate(values):
             for j, value in enumerate(row):
                 ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=10,
-                        color="white" if value > 0.65 else "#222222")
+                        color="white" if value > 0.65 * top else "#222222")
         colorbar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
-        colorbar.set_label(_t(lang, "平均动力强度", "mean force intensity"))
-        ax.set_title(_t(lang, "各转移模式的驱动力画像", "Force profile by transfer pattern"), fontsize=12)
+        colorbar.set_label(_t(lang, "平均单元占比", "mean share of substantive units"))
+        caption = names.caption("profile", ("案例画像", "Case profiles"))
+        ax.set_title(_t(lang, caption[0], caption[1]), fontsize=12)
         return _save(fig, formats)
 
 

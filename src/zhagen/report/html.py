@@ -30,6 +30,7 @@ from zhagen.exchange.tables import (
     Names,
     _relation_meaning,
     attribute_keys,
+    attribute_spec,
     category_order,
     check_results,
     concept_categories,
@@ -47,17 +48,27 @@ from zhagen.report.audit import decision_table, memo_table
 from zhagen.report.methods import methods_text, saturation_text
 
 ATTRIBUTE_NAMES = {
-    "id": ("案例", "Case"), "title": ("名称", "Title"), "city": ("城市", "City"), "province": ("省份", "Province"),
-    "year": ("年份", "Year"), "source_region": ("来源地区", "Source region"), "industry": ("行业", "Industry"),
+    "id": ("案例", "Case"), "title": ("名称", "Title"),
     "label": ("团队标注", "Label"), "reserved": ("预留", "Reserved"), "documents": ("文档", "Documents"),
 }
 FIGURE_TITLES = {
-    "path_model": ("图 1 路径模型：驱动力—转化机制—转移模式—转移成效", "Figure 1. Path model: forces — mechanisms — patterns — outcomes"),
+    "path_model": ("图 1 路径模型", "Figure 1. Path model"),
     "coding_tree": ("图 2 编码树", "Figure 2. Coding tree"),
     "discovery_curve": ("图 3 新代码发现曲线", "Figure 3. Discovery curve"),
-    "force_heatmap": ("图 4 各转移模式的驱动力画像", "Figure 4. Force profile by pattern"),
+    "force_heatmap": ("图 4 案例画像", "Figure 4. Case profiles"),
     "cooccurrence_network": ("图 5 范畴共现网络", "Figure 5. Category co-occurrence network"),
 }
+#: Figures whose title is the study's declared caption (results.json -> study.declarations.captions).
+DECLARED_FIGURES = {"path_model": ("图 1 ", "Figure 1. ", "path_model"), "force_heatmap": ("图 4 ", "Figure 4. ", "profile")}
+
+
+def figure_titles(names: Names) -> dict[str, tuple[str, str]]:
+    """Figure titles, with the study's captions where it declares them."""
+    titles = dict(FIGURE_TITLES)
+    for key, (zh, en, caption) in DECLARED_FIGURES.items():
+        if caption in names.captions:
+            titles[key] = (zh + names.captions[caption][0], en + names.captions[caption][1])
+    return titles
 
 
 def coder_names(coder: Any) -> tuple[str, str]:
@@ -65,9 +76,9 @@ def coder_names(coder: Any) -> tuple[str, str]:
     return CODER_NAMES.get(str(coder or ""), (str(coder or "?"), str(coder or "?")))
 
 
-def figure_title(name: str, results: Mapping[str, Any]) -> tuple[str, str]:
+def figure_title(name: str, results: Mapping[str, Any], title: tuple[str, str] | None = None) -> tuple[str, str]:
     """A figure's caption in both languages; the path model's states which edges it shows."""
-    zh, en = FIGURE_TITLES[name]
+    zh, en = title or FIGURE_TITLES[name]
     if name == "path_model":
         from zhagen.report.figures import path_model_caption
 
@@ -133,7 +144,7 @@ def view_model(results: Mapping[str, Any], definitions: Mapping[str, tuple[str, 
             category = categories.get(category_id, {"id": category_id})
             rows.append({**category, "meaning": definition_of(category, definitions)})
         groups.append({**main, "rows": rows, "meaning": definition_of(main, definitions),
-                       "role": pair(ROLE_NAMES, main.get("paradigm_role")), "family_names": pair(FAMILY_NAMES, main.get("family"))})
+                       "role": pair(ROLE_NAMES, main.get("paradigm_role")), "family_names": names.family(main.get("family"))})
     paradigm: dict[Any, list[dict[str, Any]]] = {}
     for main in axial.get("main_categories", []):
         paradigm.setdefault(main.get("paradigm_role"), []).append(main)
@@ -151,21 +162,21 @@ def view_model(results: Mapping[str, Any], definitions: Mapping[str, tuple[str, 
             matrix_quotes.setdefault((quote.get("case"), category["id"]), []).append(quote)
     edges = []
     for edge in selective.get("path_model", {}).get("edges", []):
-        edges.append({**edge, "source_layer": pair(LAYER_NAMES, names.layers.get(edge["source"])),
-                      "target_layer": pair(LAYER_NAMES, names.layers.get(edge["target"])),
+        edges.append({**edge, "source_layer": names.family(names.layers.get(edge["source"])),
+                      "target_layer": names.family(names.layers.get(edge["target"])),
                       "kind_names": pair(KIND_NAMES, edge.get("kind"))})
     relations = [{**link, "meaning": _relation_meaning(link, names)} for link in selective.get("relations", [])]
     nodes_by_layer = []
     model_nodes = selective.get("path_model", {}).get("nodes", [])
-    for layer in ordered_ids(LAYER_NAMES, [n.get("layer") for n in model_nodes]):
-        nodes_by_layer.append({"layer": pair(LAYER_NAMES, layer), "nodes": [n for n in model_nodes if n.get("layer") == layer]})
+    for layer in ordered_ids(names.layer_order, [n.get("layer") for n in model_nodes]):
+        nodes_by_layer.append({"layer": names.family(layer), "nodes": [n for n in model_nodes if n.get("layer") == layer]})
     saturation = section(results, "saturation")
     reliability = section(results, "reliability")
     reliability_rows = []
     if reliability:
         reliability_rows.append({"scope": ("总体", "overall"), "values": reliability, "confusion": None})
         for family, values in (reliability.get("per_family") or {}).items():
-            reliability_rows.append({"scope": pair(FAMILY_NAMES, family), "values": values,
+            reliability_rows.append({"scope": names.family(family), "values": values,
                                      "confusion": values.get("confusion") or None})
     return {
         "names": names,
@@ -176,7 +187,15 @@ def view_model(results: Mapping[str, Any], definitions: Mapping[str, tuple[str, 
         "groups": groups,
         "paradigm": paradigm_rows,
         "attribute_keys": attribute_keys(results),
-        "attribute_names": ATTRIBUTE_NAMES,
+        "attribute_names": {**ATTRIBUTE_NAMES, **{k: (v[1], v[2]) for k, v in attribute_spec(results).items()}},
+        "case_columns": names.case_columns[:1],
+        "typology_caption": names.caption("typology", ("案例类型", "Case typology")),
+        "profile_caption": names.caption("profile", ("案例画像", "Case profiles")),
+        "typology_family": names.family(next((m.get("family") for m in axial.get("main_categories", [])
+                                              if m.get("id") in pattern_ids(results)), None)),
+        "null": selective.get("path_model", {}).get("null_baseline") or {},
+        "force_summary": results.get("typology", {}).get("force_summary") or {},
+        "bands": results.get("typology", {}).get("bands") or [],
         "cases": cases,
         "case_ids": case_ids,
         "patterns": pattern_ids(results),
@@ -230,8 +249,8 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
     css = Markup(env.loader.get_source(env, "report.css")[0])  # type: ignore[union-attr]
     script = Markup(env.loader.get_source(env, "report.js")[0])  # type: ignore[union-attr]
     template = env.get_template("report.html.j2")
-    titles = dict(FIGURE_TITLES)
-    titles["path_model"] = figure_title("path_model", results)
+    titles = figure_titles(vm["names"])
+    titles["path_model"] = figure_title("path_model", results, titles["path_model"])
     return template.render(r=results, vm=vm, lang="en" if lang == "en" else "zh", figures=images,
                            figure_titles=titles, methods=methods_text(results)[0], coder=coder_names,
                            saturation_text=saturation_text(results),

@@ -710,7 +710,8 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
     def model() -> str:
         results, path = results_cache.get()
         path_model = ((results or {}).get("selective_coding") or {}).get("path_model")
-        lay = graph.layout(path_model) if path_model else None
+        declared = ((results or {}).get("study") or {}).get("declarations") or {}
+        lay = graph.layout(path_model, declared.get("layers")) if path_model else None
         selected = request.args.get("edge")
         edge = None
         evidence: list[dict[str, Any]] = []

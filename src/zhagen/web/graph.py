@@ -1,7 +1,9 @@
 """The path model of ``results.json`` laid out for an inline SVG.
 
-Nodes stand in columns by layer: force -> mechanism -> pattern -> outcome, with
-moderators in a row above, between the pattern and the outcome columns.  The
+Nodes stand in columns by layer, in the order the study declares
+(``study.declarations.layers``; the family ids force -> mechanism -> pattern ->
+outcome without declarations), with moderators in a row above, between the
+last two columns.  An edge is coloured by the layer it starts from.  The
 order within a column is chosen by a few barycentre sweeps, which removes most
 edge crossings on graphs of this size.  The template draws the result; this
 module only computes coordinates.
@@ -18,7 +20,8 @@ COLUMNS = ("force", "mechanism", "pattern", "outcome")
 NODE_W, NODE_H = 200, 46
 COL_GAP, ROW_GAP = 90, 18
 MARGIN = 24
-KIND_COLORS = {"drives": "#2f6fb3", "shapes": "#2e8b57", "produces": "#c26a13", "moderates": "#8a4fb0"}
+#: Edge colours by the layer an edge starts from (its "kind" in the legend and the arrow markers).
+KIND_COLORS = {"force": "#2f6fb3", "mechanism": "#2e8b57", "pattern": "#c26a13", "moderator": "#8a4fb0"}
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Edge:
     path: str = ""
     width: float = 1.5
     color: str = "#666"
+    style: str = "other"  # the source layer: colour, arrow marker and (moderator) dashes
     label_x: float = 0.0
     label_y: float = 0.0
 
@@ -102,7 +106,7 @@ class ResultsCache:
         return self._data, path
 
 
-def _order(columns: dict[str, list[Node]], edges: list[Edge]) -> None:
+def _order(columns: dict[str, list[Node]], edges: list[Edge], order: tuple[str, ...] = COLUMNS) -> None:
     """Barycentre sweeps over the columns, left to right and back."""
     preds: dict[str, list[str]] = {}
     succs: dict[str, list[str]] = {}
@@ -120,15 +124,16 @@ def _order(columns: dict[str, list[Node]], edges: list[Edge]) -> None:
             keyed.sort(key=lambda t: (t[0], t[1]))
             columns[col_name] = [t[2] for t in keyed]
 
-    forward = [(COLUMNS[i], COLUMNS[i - 1]) for i in range(1, len(COLUMNS))]
-    backward = [(COLUMNS[i], COLUMNS[i + 1]) for i in range(len(COLUMNS) - 2, -1, -1)]
+    forward = [(order[i], order[i - 1]) for i in range(1, len(order))]
+    backward = [(order[i], order[i + 1]) for i in range(len(order) - 2, -1, -1)]
     for _ in range(4):
         sweep(forward, preds)
         sweep(backward, succs)
 
 
-def layout(path_model: dict[str, Any]) -> Layout:
-    """Coordinates of the nodes and paths of the edges of a results path model."""
+def layout(path_model: dict[str, Any], layers: list[str] | tuple[str, ...] | None = None) -> Layout:
+    """Coordinates of the nodes and paths of the edges of a results path model (columns: ``layers``)."""
+    order = tuple(layers) if layers else COLUMNS
     nodes = {
         n["id"]: Node(n["id"], n.get("layer") or "mechanism", n.get("name_zh") or n["id"], n.get("name_en") or "")
         for n in path_model.get("nodes", [])
@@ -144,15 +149,15 @@ def layout(path_model: dict[str, Any]) -> Layout:
     connected = {e.source for e in edges} | {e.target for e in edges}
     for node in nodes.values():
         node.connected = node.id in connected
-    columns: dict[str, list[Node]] = {c: [] for c in COLUMNS}
+    columns: dict[str, list[Node]] = {c: [] for c in order}
     moderators: list[Node] = []
     for node in nodes.values():
-        if node.layer == "moderator":
+        if node.layer not in columns:
             moderators.append(node)
         else:
-            columns[node.layer if node.layer in columns else "mechanism"].append(node)
-    _order(columns, edges)
-    col_x = {c: MARGIN + i * (NODE_W + COL_GAP) for i, c in enumerate(COLUMNS)}
+            columns[node.layer].append(node)
+    _order(columns, edges, order)
+    col_x = {c: MARGIN + i * (NODE_W + COL_GAP) for i, c in enumerate(order)}
     top = MARGIN + 22 + (NODE_H + 2 * ROW_GAP if moderators else 0)
     tallest = max((len(col) for col in columns.values()), default=0)
     full = tallest * (NODE_H + ROW_GAP)
@@ -160,15 +165,16 @@ def layout(path_model: dict[str, Any]) -> Layout:
         offset = top + (full - len(col) * (NODE_H + ROW_GAP)) / 2
         for i, node in enumerate(col):
             node.x, node.y = col_x[name], offset + i * (NODE_H + ROW_GAP)
-    mod_x = (col_x["pattern"] + col_x["outcome"]) / 2
+    mod_x = (col_x[order[-2]] + col_x[order[-1]]) / 2 if len(order) > 1 else col_x[order[0]]
     for i, node in enumerate(moderators):
         node.x, node.y = mod_x + i * (NODE_W + 20), MARGIN + 22
     max_support = max((e.support for e in edges), default=1) or 1
     for e in edges:
         s, t = nodes[e.source], nodes[e.target]
         e.width = round(1.2 + 5.0 * e.support / max_support, 2)
-        e.color = KIND_COLORS.get(e.kind, "#666")
-        if s.layer == "moderator":
+        e.style = s.layer if s.layer in KIND_COLORS else "other"
+        e.color = KIND_COLORS.get(s.layer, "#666")
+        if s.layer not in columns:
             x1, y1 = s.cx, s.y + NODE_H
             x2, y2 = t.x + NODE_W, t.y + 11  # into the upper right, clear of the outgoing edges
             e.path = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y2:.1f} {x2 + 40:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
@@ -183,7 +189,7 @@ def layout(path_model: dict[str, Any]) -> Layout:
             e.path = f"M{x1:.1f},{y1:.1f} C{x1 + 60:.1f},{y1:.1f} {x2 + 60:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
         e.label_x, e.label_y = (x1 + x2) / 2, (y1 + y2) / 2
     result = Layout(list(nodes.values()), edges)
-    result.width = MARGIN * 2 + len(COLUMNS) * NODE_W + (len(COLUMNS) - 1) * COL_GAP
+    result.width = MARGIN * 2 + len(order) * NODE_W + (len(order) - 1) * COL_GAP
     result.height = top + full + MARGIN
-    result.columns = [(c, col_x[c] + NODE_W / 2) for c in COLUMNS]
+    result.columns = [(c, col_x[c] + NODE_W / 2) for c in order]
     return result

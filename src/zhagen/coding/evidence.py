@@ -1,0 +1,60 @@
+"""Polarity and modality of a quote: does it state what it is cited for?
+
+A sentence coded with an outcome may say that the outcome did *not* happen
+("用工并不多", "few jobs stayed") or that it is only *planned* ("力争年内达产",
+"will create 2,000 jobs").  Such a quote is evidence, but not evidence *for*
+the relation: relations count only quotes that are neither contradicting nor
+intention-only, and list the others apart.
+
+* ``contradicting``: a negation, hedge or limitation cue (不多, 有限, 尚未, 难以,
+  缺乏, not, few, limited, little ...); it wins over every other cue.
+* ``intended``: an intention or plan cue (将, 拟, 计划, 力争, 预计, plans to,
+  will ...) before any realisation cue ("力争年内实现满产": the realisation is
+  what is planned);
+* ``realised``: a realisation cue (已, 建成, 实现, 达到, has, completed ...) that
+  comes first ("已建成投产，将进一步扩产");
+* ``neutral``: none of these.
+
+The cues are literal words; where a word also has an unrelated use (有限公司
+"limited company", 将 as the object marker before 其/该/这) that use is excluded.
+"""
+
+from __future__ import annotations
+
+import re
+
+CONTRADICTING = re.compile(
+    r"不多|有限(?!公司|责任|合伙)|尚未|尚不|难以|缺乏|缺少|不足|不够|未能|并未|并不|没有|仍未|较少|很少|偏少|欠缺|短板|薄弱|乏力|受限|"
+    r"\bnot\b(?! only)|n't\b|\bfew\b|\blimited\b(?! company| liability)|\blittle\b|\black(?:s|ed|ing)?\b|"
+    r"\byet to\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b",
+    re.IGNORECASE,
+)
+INTENDED = re.compile(
+    r"将(?!其|该|此|这|之|近|军|领|帅|士|来)|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
+    r"\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
+    r"\bare set to\b|\bwould\b|\bto be built\b",
+    re.IGNORECASE,
+)
+REALISED = re.compile(
+    r"已|建成|实现|达到|投产|落成|完成|竣工|累计|成功|带动了|形成了|"
+    r"\bhas\b|\bhave\b|\bhad\b|\bcompleted\b|\bopened\b|\bbegan\b|\blaunched\b|\bstarted\b|\bcreated\b|"
+    r"\breached\b|\bachieved\b|\bbuilt\b|\bemploys\b|\bnow\b",
+    re.IGNORECASE,
+)
+KINDS = ("realised", "neutral", "intended", "contradicting")
+
+
+def evidence_kind(text: str) -> str:
+    """``contradicting``, ``intended``, ``realised`` or ``neutral`` (see the module docstring)."""
+    if CONTRADICTING.search(text):
+        return "contradicting"
+    realised = REALISED.search(text)
+    intended = INTENDED.search(text)
+    if intended and (realised is None or intended.start() < realised.start()):
+        return "intended"
+    return "realised" if realised else "neutral"
+
+
+def counts_as_support(kind: str) -> bool:
+    """Only realised and neutral quotes support a relation."""
+    return kind in ("realised", "neutral")

@@ -1,0 +1,231 @@
+"""Relations between codes as evidence: co-occurrence that chance does not explain.
+
+Counting.  The units of a document are cut into consecutive, non-overlapping
+*contexts* of ``context_units`` meaning units (1: each sentence is its own
+context), so no unit is ever counted twice.  The population is every context
+(``population="all"``, the default: the sentence is the sampling unit, as in
+corpus co-occurrence statistics) or, stricter, only the contexts that carry a
+codebook code (``"coded"``: conditional on a sentence saying anything the
+codebook knows).  For codes A and B:
+
+* ``n`` contexts, ``n_a`` with A, ``n_b`` with B;
+* support = contexts holding both whose quotes count as support (neither
+  contradicting nor intention-only, :mod:`zhagen.coding.evidence`); the others
+  are listed apart as ``contradicting`` and ``intended``;
+* lift = support * n / (n_a * n_b);
+* p = P(X >= support) for X hypergeometric(n, n_a, n_b): the one-sided Fisher
+  exact test of positive association (scipy); q = Benjamini-Hochberg over all
+  pairs tested together (the candidate pairs of one model).
+
+A relation is kept when lift > 1, q < ``alpha``, support >= ``min_support``
+distinct contexts from >= ``min_cases`` cases, and its *own* support is at
+least ``min_own``: a context that backs k kept relations gives each 1/k, so a
+keyword-dense sentence cannot carry many relations alone.  Contradicting or
+intended quotes never count, so the marginals (all contexts with A or B) make
+the test conservative.
+
+Null model.  Each code's contexts are re-drawn at random among the population
+(its frequency kept; contexts keep their case and polarity), with a fixed seed,
+``null_draws`` times; the same rule is applied; how many relations survive is
+the baseline the real count should exceed by far.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import false_discovery_control, hypergeom
+
+from zhagen.coding.evidence import counts_as_support, evidence_kind
+
+CAUSAL_CUES = re.compile(
+    r"因为|由于|得益于|依托|借助|推动|带动|促进|吸引|使得|导致|从而|进而|以便|为了|驱动|支撑|助力|"
+    r"because|due to|thanks to|driven by|drive[sn]?|led to|lead[s]? to|attract|enable[sd]?|so that|as a result|resulting",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class RelationSettings:
+    """The evidence rule of a relation (reported with every run)."""
+
+    context_units: int = 1
+    population: str = "all"  # "all": every context; "coded": only contexts with a codebook code (stricter)
+    alpha: float = 0.05
+    min_support: int = 3
+    min_cases: int = 2
+    min_own: float = 2.0
+    null_draws: int = 20
+    seed: int = 0
+    max_evidence: int = 12
+
+
+@dataclass(frozen=True)
+class Contexts:
+    """The counting contexts: their units, case, codes (with strength) and whether their quotes count."""
+
+    units: tuple[tuple[int, ...], ...]
+    case: tuple[str, ...]
+    codes: tuple[dict[str, float], ...]
+    kind: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A tested pair: its statistics and evidence (context indices, strongest first)."""
+
+    a: str
+    b: str
+    support: int
+    units: int
+    cases: int
+    n_a: int
+    n_b: int
+    lift: float
+    p: float
+    q: float = 1.0
+    own: float = 0.0
+    kept: bool = False
+    evidence: tuple[int, ...] = ()
+    contradicting: tuple[int, ...] = ()
+    intended: tuple[int, ...] = ()
+    case_ids: tuple[str, ...] = field(default=(), compare=False)
+
+
+def build_contexts(
+    unit_codes: Sequence[Mapping[str, float]], unit_docs: Sequence[int], unit_cases: Sequence[str],
+    texts: Sequence[str], size: int, population: str = "coded",
+) -> Contexts:
+    """Non-overlapping runs of ``size`` units within a document; only runs with a code are kept unless
+    ``population`` is ``all``."""
+    units, cases, codes, kinds = [], [], [], []
+    start = 0
+    while start < len(unit_codes):
+        members = [start]
+        while len(members) < size and start + len(members) < len(unit_codes) and unit_docs[start + len(members)] == unit_docs[start]:
+            members.append(start + len(members))
+        merged: dict[str, float] = {}
+        for m in members:
+            for code, strength in unit_codes[m].items():
+                merged[code] = max(merged.get(code, 0.0), strength)
+        if merged or population == "all":
+            found = [evidence_kind(texts[m]) for m in members if unit_codes[m]]
+            kind = next((k for k in ("contradicting", "intended") if k in found), "realised" if "realised" in found else "neutral")
+            units.append(tuple(members))
+            cases.append(unit_cases[start])
+            codes.append(merged)
+            kinds.append(kind)
+        start += len(members)
+    return Contexts(tuple(units), tuple(cases), tuple(codes), tuple(kinds))
+
+
+def _matrix(contexts: Contexts, codes: Sequence[str]) -> np.ndarray:
+    index = {c: i for i, c in enumerate(codes)}
+    matrix = np.zeros((len(contexts), len(codes)), dtype=bool)
+    for row, present in enumerate(contexts.codes):
+        for code in present:
+            if code in index:
+                matrix[row, index[code]] = True
+    return matrix
+
+
+def _test(matrix: np.ndarray, ok: np.ndarray, case_codes: np.ndarray, pairs: Sequence[tuple[int, int]],
+          settings: RelationSettings) -> list[tuple[int, float, float, int, np.ndarray]]:
+    """Per pair: support, lift, p, number of cases and the supporting rows."""
+    n = matrix.shape[0]
+    totals = matrix.sum(axis=0)
+    rows = []
+    for a, b in pairs:
+        both = matrix[:, a] & matrix[:, b] & ok
+        support = int(both.sum())
+        n_a, n_b = int(totals[a]), int(totals[b])
+        lift = support * n / (n_a * n_b) if n_a and n_b else 0.0
+        p = float(hypergeom.sf(support - 1, n, n_a, n_b)) if support else 1.0
+        cases = len(np.unique(case_codes[both])) if support else 0
+        rows.append((support, lift, p, cases, both))
+    return rows
+
+
+def _decide(rows: list[tuple[int, float, float, int, np.ndarray]], settings: RelationSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """q values, own support and the kept flags of tested pairs."""
+    if not rows:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+    q = false_discovery_control(np.array([r[2] for r in rows]), method="bh")
+    passing = np.array([
+        r[1] > 1.0 and q[i] < settings.alpha and r[0] >= settings.min_support and r[3] >= settings.min_cases
+        for i, r in enumerate(rows)
+    ])
+    load = np.zeros(rows[0][4].shape[0])
+    for i, r in enumerate(rows):
+        if passing[i]:
+            load += r[4]
+    own = np.array([float((r[4] / np.maximum(load, 1)).sum()) if passing[i] else 0.0 for i, r in enumerate(rows)])
+    kept = passing & (own >= settings.min_own - 1e-9)
+    return q, own, kept
+
+
+def evaluate_pairs(
+    contexts: Contexts, pairs: Sequence[tuple[str, str]], texts: Sequence[str], settings: RelationSettings,
+) -> list[Relation]:
+    """Every pair tested; ``kept`` says which the evidence rule keeps."""
+    codes = sorted({c for pair in pairs for c in pair})
+    index = {c: i for i, c in enumerate(codes)}
+    matrix = _matrix(contexts, codes)
+    ok = np.array([counts_as_support(k) for k in contexts.kind], dtype=bool)
+    _, case_codes = np.unique(np.array(contexts.case, dtype=object), return_inverse=True) if len(contexts) else (None, np.zeros(0, int))
+    numeric = [(index[a], index[b]) for a, b in pairs]
+    rows = _test(matrix, ok, case_codes, numeric, settings)
+    q, own, kept = _decide(rows, settings)
+    result = []
+    for i, ((a, b), (support, lift, p, cases, both)) in enumerate(zip(pairs, rows)):
+        joint = matrix[:, index[a]] & matrix[:, index[b]]
+        rows_ok = [int(r) for r in np.flatnonzero(both)]
+        result.append(Relation(
+            a, b, support, len({u for r in rows_ok for u in contexts.units[r]}), cases,
+            int(matrix[:, index[a]].sum()), int(matrix[:, index[b]].sum()), round(lift, 4), float(p), float(q[i]),
+            round(float(own[i]), 4), bool(kept[i]),
+            tuple(_ranked(rows_ok, contexts, texts, a, b)[: settings.max_evidence]),
+            tuple(int(r) for r in np.flatnonzero(joint) if contexts.kind[r] == "contradicting"),
+            tuple(int(r) for r in np.flatnonzero(joint) if contexts.kind[r] == "intended"),
+            tuple(sorted({contexts.case[r] for r in rows_ok})),
+        ))
+    return result
+
+
+def _ranked(rows: Sequence[int], contexts: Contexts, texts: Sequence[str], a: str, b: str) -> list[int]:
+    """Strongest evidence first: realised before neutral, a causal cue first, then by coding strength."""
+    def key(row: int) -> tuple[object, ...]:
+        text = " ".join(texts[u] for u in contexts.units[row])
+        strength = min(contexts.codes[row].get(a, 0.0), contexts.codes[row].get(b, 0.0))
+        return (contexts.kind[row] != "realised", not CAUSAL_CUES.search(text), -strength, row)
+    return sorted(rows, key=key)
+
+
+def null_baseline(contexts: Contexts, pairs: Sequence[tuple[str, str]], settings: RelationSettings) -> dict[str, object]:
+    """How many relations the same rule keeps after each code's contexts are re-drawn at random."""
+    codes = sorted({c for pair in pairs for c in pair})
+    index = {c: i for i, c in enumerate(codes)}
+    real = _matrix(contexts, codes)
+    ok = np.array([counts_as_support(k) for k in contexts.kind], dtype=bool)
+    numeric = [(index[a], index[b]) for a, b in pairs]
+    rng = np.random.default_rng(settings.seed)
+    counts = []
+    n = len(contexts)
+    _, case_codes = np.unique(np.array(contexts.case, dtype=object), return_inverse=True) if n else (None, np.zeros(0, int))
+    for _draw in range(settings.null_draws):
+        shuffled = np.zeros_like(real)
+        for column in range(real.shape[1]):
+            chosen = rng.choice(n, size=int(real[:, column].sum()), replace=False) if n else []
+            shuffled[chosen, column] = True
+        _q, _own, kept = _decide(_test(shuffled, ok, case_codes, numeric, settings), settings)
+        counts.append(int(kept.sum()))
+    return {
+        "draws": settings.null_draws, "seed": settings.seed, "edges_per_draw": counts,
+        "mean_edges": round(float(np.mean(counts)), 4) if counts else 0.0, "max_edges": max(counts, default=0),
+    }

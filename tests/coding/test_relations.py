@@ -1,0 +1,84 @@
+"""The evidence rule of relations: Fisher/BH, distinct contexts, polarity, own support, the null model."""
+
+from __future__ import annotations
+
+from scipy.stats import fisher_exact
+
+from zhagen.coding.evidence import evidence_kind
+from zhagen.coding.relations import RelationSettings, build_contexts, evaluate_pairs, null_baseline
+
+
+def corpus(pairs_ab: int, only_a: int, only_b: int, neither: int, cases: int = 4):
+    """Units coded {a, b}, {a}, {b}, {c}, spread round-robin over ``cases`` cases, one unit per document."""
+    codes = [{"a": 0.9, "b": 0.9}] * pairs_ab + [{"a": 0.9}] * only_a + [{"b": 0.9}] * only_b + [{"c": 0.9}] * neither
+    texts = ["该项目已建成投产。"] * len(codes)
+    return codes, list(range(len(codes))), [f"k{i % cases}" for i in range(len(codes))], texts
+
+
+def test_p_is_the_one_sided_fisher_exact_test() -> None:
+    codes, docs, cases, texts = corpus(8, 4, 4, 30)
+    contexts = build_contexts(codes, docs, cases, texts, 1)
+    [relation] = evaluate_pairs(contexts, [("a", "b")], texts, RelationSettings())
+    expected = fisher_exact([[8, 4], [4, 30]], alternative="greater").pvalue  # scipy's own Fisher test
+    assert abs(relation.p - expected) < 1e-12
+    assert relation.lift == round(8 * 46 / (12 * 12), 4) and relation.kept
+
+
+def test_negative_association_is_never_kept() -> None:
+    codes, docs, cases, texts = corpus(3, 30, 30, 0)
+    contexts = build_contexts(codes, docs, cases, texts, 1)
+    [relation] = evaluate_pairs(contexts, [("a", "b")], texts, RelationSettings())
+    assert relation.lift < 1 and not relation.kept
+
+
+def test_a_window_counts_each_unit_once() -> None:
+    codes = [{"a": 1.0}, {"b": 1.0}, {"a": 1.0}, {"b": 1.0}, {}, {"c": 1.0}]
+    contexts = build_contexts(codes, [0] * 6, ["k"] * 6, ["x"] * 6, 2)
+    assert contexts.units == ((0, 1), (2, 3), (4, 5))  # consecutive, not overlapping (a window would count 1..3 twice)
+    assert sum(len(u) for u in contexts.units) == len({u for us in contexts.units for u in us})
+
+
+def test_contradicting_and_intended_quotes_are_listed_apart_not_counted() -> None:
+    codes, docs, cases, texts = corpus(8, 4, 4, 30)
+    texts[0] = "数据中心建成后用工并不多。"
+    texts[1] = "项目计划明年带动就业两千人。"
+    contexts = build_contexts(codes, docs, cases, texts, 1)
+    [relation] = evaluate_pairs(contexts, [("a", "b")], texts, RelationSettings())
+    assert relation.support == 6
+    assert relation.contradicting == (0,) and relation.intended == (1,)
+    assert 0 not in relation.evidence and 1 not in relation.evidence
+
+
+def test_polarity_and_modality_cues() -> None:
+    assert evidence_kind("真正能留在本地的就业岗位并不多") == "contradicting"
+    assert evidence_kind("Few local jobs were created.") == "contradicting"
+    assert evidence_kind("力争年内实现满产") == "intended"  # what is planned is the realisation
+    assert evidence_kind("一期已建成投产，将进一步扩产") == "realised"  # realised first, then a plan
+    assert evidence_kind("预计明年投入运营") == "intended"
+    assert evidence_kind("The plant will employ 2,000 people.") == "intended"
+    assert evidence_kind("四川某某科技有限公司签约落户") == "neutral"  # 有限公司 is a company, not a limitation
+    assert evidence_kind("The plant has created 2,000 jobs.") == "realised"
+
+
+def test_a_dense_unit_cannot_carry_relations_alone() -> None:
+    # one unit coded with five codes in each of four cases: four contexts per pair, each backing ten pairs
+    dense = {c: 1.0 for c in "abcde"}
+    codes = [dense] * 4 + [{"z": 1.0}] * 60
+    cases = [f"k{i}" for i in range(4)] + ["k9"] * 60
+    texts = ["已建成。"] * len(codes)
+    contexts = build_contexts(codes, list(range(len(codes))), cases, texts, 1)
+    pairs = [(x, y) for i, x in enumerate("abcde") for y in "abcde"[i + 1:]]
+    relations = evaluate_pairs(contexts, pairs, texts, RelationSettings())
+    assert all(r.q < 0.05 and r.lift > 1 for r in relations)
+    assert not any(r.kept for r in relations)  # own support 4 x 1/10 = 0.4 < 2
+    assert all(abs(r.own - 0.4) < 1e-9 for r in relations)
+
+
+def test_null_model_keeps_few_edges_of_a_real_association() -> None:
+    codes, docs, cases, texts = corpus(20, 5, 5, 200)
+    contexts = build_contexts(codes, docs, cases, texts, 1)
+    settings = RelationSettings(null_draws=10)
+    real = sum(r.kept for r in evaluate_pairs(contexts, [("a", "b")], texts, settings))
+    null = null_baseline(contexts, [("a", "b")], settings)
+    assert real == 1 and null["mean_edges"] < 0.1 * real
+    assert null == null_baseline(contexts, [("a", "b")], settings)  # seeded
