@@ -90,7 +90,8 @@ def profile(
         for key, values in sorted(strength.items())
     }
     shares = {f: round(hits[f] / substantive, 4) if substantive else 0.0 for f in forces}
-    return Profile(dominant, scores, {f: round(1.0 - absent[f], 4) for f in forces}, evidence, shares, substantive)
+    return Profile(dominant, scores, {f: round(1.0 - absent[f], 4) for f in forces}, evidence,
+                   force_shares=shares, substantive=substantive)
 
 
 def case_category_matrix(
