@@ -1,8 +1,15 @@
-"""A small coded project for the decision tests: the engine tests' cases, a codebook of six codes."""
+"""A small coded project for the decision tests: the engine tests' cases, a codebook of six codes.
+
+Every test runs on SQLite and on a real PostgreSQL (tests/pgserver.py): there the coded
+project is built once into a template database and every copy gets a fresh database made
+from it (``CREATE DATABASE ... TEMPLATE``), the way tests/web does."""
 
 from __future__ import annotations
 
 import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,25 +64,64 @@ codes:
 """
 
 
+TEMPLATE_DB = "decisions_template"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def decisions_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
-def coded_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A coded project, built once; tests copy it."""
-    root = tmp_path_factory.mktemp("decisions") / "proj"
+def coded_project(tmp_path_factory: pytest.TempPathFactory, decisions_backend: str,
+                  request: pytest.FixtureRequest) -> Path:
+    """A coded project, built once per backend; tests copy it (see ``copy_project``)."""
+    database = None
+    if decisions_backend == "postgresql":
+        database = request.getfixturevalue("pg_server").create_database(TEMPLATE_DB)
+    root = tmp_path_factory.mktemp(f"decisions-{decisions_backend}") / "proj"
     sources = root.parent / "sources"
     for case, texts in CASES.items():
         for number, text in enumerate(texts):
             path = sources / case / f"doc{number}.txt"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-    with Project.init(root) as project:
+    with Project.init(root, database=database) as project:
+        assert project.backend == decisions_backend
         project.codebook_path.write_text(CODEBOOK, encoding="utf-8")
         assert not import_sources(project, [sources]).failed
         code_project(project)
     return root
 
 
+@pytest.fixture(scope="session")
+def copy_project(coded_project: Path, decisions_backend: str,
+                 request: pytest.FixtureRequest) -> Callable[[Path], AbstractContextManager[Path]]:
+    """``with copy_project(target) as root:`` a copy of the coded project with its own store
+    (a copied zhagen.db, or a new PostgreSQL database made from the template), dropped afterwards."""
+    server = request.getfixturevalue("pg_server") if decisions_backend == "postgresql" else None
+
+    @contextmanager
+    def copy(target: Path) -> Iterator[Path]:
+        shutil.copytree(coded_project, target)
+        if server is None:
+            yield target
+            return
+        name = f"d_{uuid.uuid4().hex[:12]}"
+        server.create_database(name, template=TEMPLATE_DB)
+        settings = target / "zhagen.yaml"
+        text = settings.read_text(encoding="utf-8")
+        assert f"/{TEMPLATE_DB}" in text
+        settings.write_text(text.replace(f"/{TEMPLATE_DB}", f"/{name}"), encoding="utf-8")
+        try:
+            yield target
+        finally:
+            server.drop_database(name)
+
+    return copy
+
+
 @pytest.fixture()
-def project_root(coded_project: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
-    shutil.copytree(coded_project, root)
-    return root
+def project_root(copy_project: Callable[[Path], AbstractContextManager[Path]], tmp_path: Path) -> Iterator[Path]:
+    with copy_project(tmp_path / "proj") as root:
+        yield root

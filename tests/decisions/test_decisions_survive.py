@@ -7,8 +7,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import shutil
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -168,11 +169,9 @@ def _apply(project: Project, step: tuple[str, int]) -> None:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(STEP, min_size=1, max_size=12))
 def test_any_sequence_of_decisions_and_reruns_leaves_the_store_as_the_log_says(
-    coded_project: Path, steps: list[tuple[str, int]]
+    copy_project: Callable[[Path], AbstractContextManager[Path]], steps: list[tuple[str, int]]
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "proj"
-        shutil.copytree(coded_project, root)
+    with tempfile.TemporaryDirectory() as tmp, copy_project(Path(tmp) / "proj") as root:
         with Project.open(root) as project:
             for step in steps:
                 _apply(project, step)
