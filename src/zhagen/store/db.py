@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zhagen.errors import UserError
 from zhagen.store.models import Meta
+from zhagen.store.trouble import StorageTrouble
 
 #: The schema version of this zhagen: each Alembic revision 000N takes the store to version N.
 SCHEMA_VERSION = 4
@@ -183,7 +184,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         where = shown_url(bind.url) if bind is not None and bind.url.database else None
         if bind is not None and bind.dialect.name == "sqlite":
             where = str(bind.url.database)
-        raise UserError(
+        raise StorageTrouble(
             f"the project is busy: another zhagen process has been writing to it for over {BUSY_SECONDS:.0f} s",
-            where=where, hint="nothing was written; try again when it has finished",
+            where=where, hint="nothing was written; try again when it has finished", temporary=True,
         ) from None

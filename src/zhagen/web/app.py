@@ -48,6 +48,7 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
@@ -57,6 +58,8 @@ from zhagen.errors import UserError
 from zhagen.project import Project
 from zhagen.store import search as store_search
 from zhagen.store import views
+from zhagen.store.trouble import StorageTrouble
+from zhagen.store.trouble import explain as explain_storage
 from zhagen.web import graph
 from zhagen.web.highlight import code_color, code_tint, render_coding_list, render_segments, segments
 
@@ -362,8 +365,10 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
 
     @app.context_processor
     def common() -> dict[str, Any]:
-        with project.read() as s:
-            last = views.last_decision(s, g.get("coder", project.settings.coder))
+        last = None
+        if not g.get("storage_trouble"):  # the error page for a store that cannot be read must not read it
+            with project.read() as s:
+                last = views.last_decision(s, g.get("coder", project.settings.coder))
         return {
             "project_name": project.settings.name,
             "csrf_token": session.get("csrf", ""),
@@ -405,6 +410,22 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge) -> Response:
         return _fail(f"the upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", 413)
+
+    @app.errorhandler(StorageTrouble)
+    @app.errorhandler(SQLAlchemyError)
+    @app.errorhandler(OSError)
+    @app.errorhandler(ModuleNotFoundError)
+    def storage_trouble(exc: Exception) -> Response:
+        """A store that cannot be used (damaged, locked, full, server gone): one line and 503 (507 when full),
+        never a 500; nothing was written, since every change is one transaction."""
+        problem = exc if isinstance(exc, StorageTrouble) else explain_storage(exc)
+        if problem is None:
+            raise exc  # a bug: a 500, with its traceback in the server's log
+        g.storage_trouble = True
+        response = _fail(problem.one_line(), 507 if problem.full else 503)
+        if problem.temporary:
+            response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(404)
     def not_found(exc: HTTPException) -> Response:
