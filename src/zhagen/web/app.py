@@ -27,7 +27,6 @@ import re
 import secrets
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,6 +61,8 @@ from zhagen.store.trouble import StorageTrouble
 from zhagen.store.trouble import explain as explain_storage
 from zhagen.web import graph
 from zhagen.web.highlight import code_color, code_tint, render_coding_list, render_segments, segments
+from zhagen.web.uploads import UploadRequest, plan_upload, upload_config
+from zhagen.web.uploads import safe_filename as safe_filename  # part of this module's interface
 
 HERE = Path(__file__).resolve().parent
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
@@ -92,8 +93,6 @@ HTMX_CONFIG = json.dumps({
     "scrollIntoViewOnBoost": False,
     "defaultSettleDelay": 0,
 })
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-UPLOAD_SUFFIXES = {".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm", ".csv"}
 
 
 class CsrfError(HTTPException):
@@ -253,13 +252,6 @@ def _opt_int(value: str | None) -> int | None:
     return _int(value, "the version")
 
 
-def safe_filename(name: str) -> str:
-    """A file name for an upload: no folders, no control characters, Chinese kept."""
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip().lstrip(".")
-    return name[:200] or "upload"
-
-
 def _parse_hl(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
@@ -283,12 +275,13 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
     project = Project.open(project_dir)
     app = Flask("zhagen.web", root_path=str(HERE), static_folder="static", template_folder="templates")
     app.url_map.converters["int"] = BoundedInt
+    app.request_class = UploadRequest  # an upload refused as too large says which limit it met
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),
         SESSION_COOKIE_NAME="zhagen_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        **upload_config(),
         TEMPLATES_AUTO_RELOAD=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
@@ -408,8 +401,8 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
         return _fail(str(exc.description), 403)
 
     @app.errorhandler(RequestEntityTooLarge)
-    def too_large(_exc: RequestEntityTooLarge) -> Response:
-        return _fail(f"the upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", 413)
+    def too_large(exc: RequestEntityTooLarge) -> Response:
+        return _fail(str(exc.description), 413)  # the reason: see UploadRequest.too_large_reason
 
     @app.errorhandler(StorageTrouble)
     @app.errorhandler(SQLAlchemyError)
@@ -782,38 +775,26 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
     def import_upload() -> str:
         from zhagen.corpus.importer import import_sources
 
-        case_name = safe_filename((request.form.get("case") or "").strip())
         if not (request.form.get("case") or "").strip():
             raise UserError("give the case the files belong to", hint="a new or an existing case id")
         files = [f for f in request.files.getlist("files") if f and f.filename]
         if not files:
             raise UserError("choose one or more files to import")
+        plan = plan_upload(request.form["case"], files)
         with tempfile.TemporaryDirectory(prefix="zhagen-upload-") as tmp:
-            folder = Path(tmp) / case_name
+            folder = Path(tmp) / plan.case_id
             folder.mkdir()
-            skipped = []
-            used: set[str] = set()
-            for upload in files:
-                name = safe_filename(upload.filename or "upload")
-                if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
-                    skipped.append({"source": name, "reason": f"{name}: not a file zhagen reads "
-                                    "(.txt .md .docx .pdf .html .csv)"})
-                    continue
-                stem, suffix = Path(name).stem, Path(name).suffix
-                n = 1
-                while name in used:
-                    n += 1
-                    name = f"{stem}-{n}{suffix}"
-                used.add(name)
+            for upload, name, _source in plan.files:
                 upload.save(folder / name)
-            report = import_sources(project, [folder], shown_as=lambda p: f"upload:{p.relative_to(folder.parent)}",
-                                    ).to_dict()
+            report = import_sources(project, [folder], shown_as=lambda p: plan.source_of(p.name)).to_dict()
         prefix = str(folder) + os.sep
         for failure in report["failed"]:
             failure["source"] = failure["source"].replace(prefix, "")
             failure["reason"] = failure["reason"].replace(prefix, "")
         for item in report["documents"]:
             item["source"] = item["source"].replace(prefix, "")
+        report["notices"] = plan.notices
+        skipped = plan.skipped
         report["failed"].extend(skipped)
         status = 200 if not report["failed"] else 422
         page = render_template("import.html", nav="import", report=report, cases=read(views.case_ids))
