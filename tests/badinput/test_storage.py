@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 import sqlite3
 import threading
 import zipfile
@@ -99,6 +100,19 @@ def test_a_missing_database_driver_is_one_line(cli: Callable[..., Any], project_
                         encoding="utf-8")
     line = one_line_error(cli("status", project_dir))
     assert "pymysql" in line and "not installed" in line
+
+
+def test_a_database_server_that_does_not_answer_is_one_line(cli: Callable[..., Any], project_dir: Path) -> None:
+    pytest.importorskip("psycopg")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = project_dir / "zhagen.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + f"database: postgresql://u@127.0.0.1:{port}/z\n",
+                        encoding="utf-8")
+    for command in ("status", "serve"):
+        line = one_line_error(cli(command, project_dir))
+        assert "database server cannot be reached" in line and "zhagen.yaml" in line
 
 
 def test_a_lock_held_by_another_program_is_one_line(
