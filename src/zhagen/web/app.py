@@ -406,8 +406,7 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
 
     @app.errorhandler(StorageTrouble)
     @app.errorhandler(SQLAlchemyError)
-    @app.errorhandler(OSError)
-    @app.errorhandler(ModuleNotFoundError)
+    @app.errorhandler(OSError)  # a missing driver fails at start, in `zhagen serve` (one line there)
     def storage_trouble(exc: Exception) -> Response:
         """A store that cannot be used (damaged, locked, full, server gone): one line and 503 (507 when full),
         never a 500; nothing was written, since every change is one transaction."""
