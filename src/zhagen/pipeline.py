@@ -34,6 +34,8 @@ from zhagen.coding.engine import (
     open_coding,
 )
 from zhagen.coding.inductive import Concept, ConceptClusterer
+from zhagen.coding.lexicon import Lexicon
+from zhagen.coding.text import normalise
 from zhagen.declarations import Declarations, default_declarations, load_declarations
 from zhagen.errors import UserError
 from zhagen.project import Project
@@ -297,17 +299,27 @@ def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
                              _why_empty(units, codings, concepts, codebook, clusterer), classes)
 
 
+def _units_with_a_term(units: list[UnitInput], codebook: Codebook) -> int:
+    """How many units hold at least one of the codebook's indicator terms or patterns."""
+    lexicon = Lexicon.from_codebook(codebook)
+    return sum(1 for unit in units if lexicon.terms_by_code(normalise(unit.text)))
+
+
 def _why_empty(units: list[UnitInput], codings: list[list[CodeScore]], concepts: list[Concept],
                codebook: Codebook, clusterer: ConceptClusterer) -> list[str]:
     """One line for each kind of output a run could not give, saying why (a pilot project, a bare codebook)."""
     notes = []
     if not any(codings):
         cues = sum(len(c.indicators) + len(c.patterns) + len(c.examples) for c in codebook.codes)
+        matched = _units_with_a_term(units, codebook) if cues else 0
         notes.append(
-            f"no codebook codings: none of the codebook's {cues} indicators, patterns and examples matched "
-            f"the {len(units)} units" if cues else
             "no codebook codings: the codebook has no indicators, patterns or examples to code with; "
-            "add some to codebook.yaml (see docs/method.md, the codebook format)")
+            "add some to codebook.yaml (see docs/method.md, the codebook format)" if not cues else
+            f"no codebook codings: none of the codebook's {cues} indicators, patterns and examples matched "
+            f"the {len(units)} units" if not matched else
+            f"no codebook codings: indicators occur in {matched} of the {len(units)} units, but a lone term is "
+            "a suggestion only when the classifier trained on the codebook's examples agrees; add examples (or a "
+            "second indicator that co-occurs) to codebook.yaml (see docs/method.md)")
     if not concepts:
         needed = 2 * clusterer.settings.min_size
         notes.append(f"no initial concepts: clustering needs at least {needed} units outside reserved cases, "
