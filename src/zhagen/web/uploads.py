@@ -61,11 +61,13 @@ class UploadPlan:
     files: list[tuple[FileStorage, str, str]] = field(default_factory=list)  # upload, saved as, stored source
     skipped: list[dict[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    _sources: dict[str, str] = field(default_factory=dict, repr=False)
 
     def source_of(self, saved_as: str) -> str:
         """The stored source of the file saved as ``saved_as``."""
-        found = [source for _upload, name, source in self.files if name == saved_as]
-        return found[0] if found else f"upload:{self.case_id}/{saved_as}"
+        if len(self._sources) != len(self.files):
+            self._sources = {name: source for _upload, name, source in self.files}
+        return self._sources.get(saved_as, f"upload:{self.case_id}/{saved_as}")
 
 
 def plan_upload(case: str, uploads: Iterable[FileStorage]) -> UploadPlan:
