@@ -317,9 +317,9 @@ def _why_empty(units: list[UnitInput], codings: list[list[CodeScore]], concepts:
             "add some to codebook.yaml (see docs/method.md, the codebook format)" if not cues else
             f"no codebook codings: none of the codebook's {cues} indicators, patterns and examples matched "
             f"the {len(units)} units" if not matched else
-            f"no codebook codings: indicators occur in {matched} of the {len(units)} units, but a lone term is "
-            "a suggestion only when the classifier trained on the codebook's examples agrees; add examples (or a "
-            "second indicator that co-occurs) to codebook.yaml (see docs/method.md)")
+            f"no codebook codings: indicators occur in {matched} of the {len(units)} units, but a lone term counts "
+            "in full only when the classifier trained on the codebook's examples agrees, and a negated or hedged "
+            "unit counts less; add examples (or indicators that co-occur) to codebook.yaml (see docs/method.md)")
     if not concepts:
         needed = 2 * clusterer.settings.min_size
         notes.append(f"no initial concepts: clustering needs at least {needed} units outside reserved cases, "
