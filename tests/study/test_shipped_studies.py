@@ -176,6 +176,8 @@ def test_no_structure_unit_is_a_concept_suggestion_evidence_or_quote(run_dir: Pa
     for quote in quotes:
         assert not any(marker in quote["text"] for marker in MARKDOWN), quote["text"]
         assert plain(quote["text"]) == quote["text"]
+        # independent of the classifier: the news meta lines and table rows of these texts are never quoted
+        assert not re.search(r"来源[：:]|作者[：:]|｜|^\|", quote["text"]), quote["text"]
 
 
 def test_concepts_are_named_by_phrases_from_their_quotes_and_defined(results: dict) -> None:
