@@ -52,7 +52,8 @@ def prepare_builtin(out: Path, name: str = DEFAULT) -> Project:
     if existing.is_file() and load_codebook(existing).id != codebook.id:
         raise UserError(f"this folder holds the study {load_codebook(existing).id!r}, not {codebook.id!r}",
                         where=str(out), hint="choose another folder with --out")
-    project = Project.init(out, name=f"{codebook.title} (built-in study)")
+    label = "built-in study" if chosen.name == DEFAULT else f"example study {chosen.name} shipped with zhagen"
+    project = Project.init(out, name=f"{codebook.title} ({label})")
     if not project.codebook_path.exists():
         shutil.copyfile(chosen.codebook_path, project.codebook_path)
     if not (project.root / STUDY_FILE).exists() and (chosen.root / STUDY_FILE).is_file():

@@ -87,6 +87,22 @@ def test_the_study_is_listed_and_shipped_with_its_files() -> None:
                 assert any(fnmatch.fnmatch(relative, p) and relative.count("/") == p.count("/") for p in patterns), relative
 
 
+@pytest.mark.parametrize("case_file", sorted(STUDY.glob("cases/*/case.yaml")), ids=lambda p: p.parent.name)
+def test_case_files_state_their_sources_as_the_builtin_study_does(case_file: Path) -> None:
+    """The built-in corpus's provenance rules (tests/test_corpus_provenance.py), applied to this study's cases."""
+    from test_corpus_provenance import (
+        test_document_names_say_what_they_are,
+        test_every_document_cites_existing_sources,
+        test_every_source_is_complete,
+    )
+
+    test_every_source_is_complete(case_file)
+    test_every_document_cites_existing_sources(case_file)
+    test_document_names_say_what_they_are(case_file)
+    listed = {doc["file"] for doc in yaml.safe_load(case_file.read_text(encoding="utf-8"))["documents"]}
+    assert {p.name for p in case_file.parent.iterdir() if p.is_file()} == listed | {"case.yaml"}
+
+
 def test_case_folders_are_unique_across_shipped_studies() -> None:
     folders = [p.parent.name for name in studies.available()
                for p in (studies.studies_root() / name).glob("cases/*/case.yaml")]
