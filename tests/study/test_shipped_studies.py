@@ -238,3 +238,12 @@ def test_results_validate_and_the_largest_category_is_named(results: dict) -> No
     largest = max(categories, key=lambda c: (c.get("units", 0), c["id"]))
     assert largest["name_zh"] and "待归类" not in largest["name_zh"]
     assert "uncoded_substantive_units" in results["open_coding"]["coverage"]
+
+
+def test_reliability_against_the_teams_reference_coding(results: dict) -> None:
+    """The study ships a reference coding (gold.csv, 62 units x 4 families): machine-versus-reference kappa is reported."""
+    per_family = results["reliability"]["per_family"]
+    assert set(per_family) == {"pattern", "force", "mechanism", "outcome"}
+    for family in per_family.values():
+        assert family["units"] == 62 and -1 <= family["cohen_kappa"] <= 1
+        assert sum(map(sum, family["confusion"]["counts"])) == family["units"]
