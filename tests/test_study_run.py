@@ -240,42 +240,13 @@ def test_model_after_decisions_rewrites_every_output_in_the_same_place(study: Pa
     assert "not computed" not in again.output
 
 
-#: Words that would name a barrier / risk / problem code (the test's reading, not the engine's).
-BARRIER_NAMES = ("障碍", "风险", "问题", "隐忧", "挑战", "短板", "瓶颈", "制约", "门槛", "难题",
-                 "barrier", "risk", "problem", "obstacle", "challenge", "bottleneck", "weakness")
-
-
 def test_barriers_come_out_as_an_emergent_category_the_codebook_lacks(results: dict, study: Path) -> None:
     """Issue 10 step 5: the problems / risks passages that nearly every case has (the team's reading in
     tests/data/transfer_barrier_passages.yaml, not the tool's output) are found by open and axial coding
     as an emergent category with quotes from six cases or more, while the codebook has no such code."""
-    from barrier_oracle import barrier_units
-
-    from zhagen.store.coding import machine_concept_members
+    from barrier_oracle import PASSAGES, assert_emergent_barrier_category, barrier_units
 
     with Project.open(study) as project, project.read() as session:
         barrier, unit_case = barrier_units(session)
-        members = machine_concept_members(session)
-        codebook = [c for c in list_codes(session) if c.origin != "machine"]
-    assert len({unit_case[u] for u in barrier}) >= 20  # the oracle: problem passages in most cases
-    assert codebook and not [
-        c.id for c in codebook if any(w in f"{c.name_zh} {c.name_en}".lower() for w in BARRIER_NAMES)
-    ]
-    in_concepts = set().union(*members.values())
-    base_rate = len(barrier & in_concepts) / len(in_concepts)
-
-    def share(category: dict) -> float:
-        units = set().union(set(), *(members.get(c, set()) for c in category["concepts"]))
-        return len(units & barrier) / len(units) if units else 0.0
-
-    emergent = [c for c in results["axial_coding"]["categories"] if c["origin"] == "emergent"]
-    best = max(emergent, key=share)
-    units = set().union(*(members[c] for c in best["concepts"]))
-    assert share(best) >= max(0.3, 3 * base_rate), (best["name_zh"], share(best), base_rate)
-    assert len({unit_case[u] for u in units & barrier}) >= 6
-    quotes = best["quotes"]
-    assert len({q["case"] for q in quotes}) >= 6
-    assert len({q["case"] for q in quotes if q["unit"] in barrier}) >= 3
-    assert best["name_zh"] and "·" not in best["name_zh"]
-    concepts = {c["id"]: c for c in results["open_coding"]["concepts"]}
-    assert all(concepts[c]["category"] is None and "·" not in concepts[c]["label"] for c in best["concepts"])
+    assert len({unit_case[u] for u in barrier}) >= 20  # the team's reading: problem passages in most cases
+    assert_emergent_barrier_category(results, study, PASSAGES, min_cases=6)

@@ -47,6 +47,9 @@ class InductiveSettings:
     #: a passage is read in its context, so that what a passage *says about* its topic (a worry, a
     #: measure, an outcome) can weigh as much as the topic itself (see :meth:`ConceptClusterer.in_context`).
     context_weight: float = 0.3
+    #: k-means runs from this many seeded starts and keeps the tightest: a theme that cuts across topics
+    #: (a smaller, looser group) is found by some starts and lost by others, so one start is not enough.
+    kmeans_restarts: int = 10
     background_sample: int = 5000
     minibatch_above: int = 20_000
     fit_sample: int = 50_000
@@ -186,7 +189,7 @@ class ConceptClusterer:
         if len(placed) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
             kmeans = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=self.settings.seed)
         else:
-            kmeans = KMeans(n_clusters=k, n_init=4, random_state=self.settings.seed)
+            kmeans = KMeans(n_clusters=k, n_init=self.settings.kmeans_restarts, random_state=self.settings.seed)
         assignment = np.full(len(vectors), -1)
         assignment[placed] = kmeans.fit_predict(vectors[placed])
         assignment = self._place_glossed(assignment, vectors, present & glossed, kmeans.cluster_centers_)
