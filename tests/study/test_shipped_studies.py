@@ -247,4 +247,3 @@ def test_reliability_against_the_teams_reference_coding(results: dict) -> None:
     for family in per_family.values():
         assert family["units"] == 62 and -1 <= family["cohen_kappa"] <= 1
         assert sum(map(sum, family["confusion"]["counts"])) == family["units"]
-
