@@ -238,3 +238,15 @@ def test_model_after_decisions_rewrites_every_output_in_the_same_place(study: Pa
     assert sorted(p.name for p in (study / "tables").glob("*.csv")) == tables
     assert sorted(p.name for p in (study / "figures").glob("*")) == figures
     assert "not computed" not in again.output
+
+
+def test_barriers_come_out_as_an_emergent_category_the_codebook_lacks(results: dict, study: Path) -> None:
+    """Issue 10 step 5: the problems / risks passages that nearly every case has (the team's reading in
+    tests/data/transfer_barrier_passages.yaml, not the tool's output) are found by open and axial coding
+    as an emergent category with quotes from six cases or more, while the codebook has no such code."""
+    from barrier_oracle import PASSAGES, assert_emergent_barrier_category, barrier_units
+
+    with Project.open(study) as project, project.read() as session:
+        barrier, unit_case = barrier_units(session)
+    assert len({unit_case[u] for u in barrier}) >= 20  # the team's reading: problem passages in most cases
+    assert_emergent_barrier_category(results, study, PASSAGES, min_cases=6)

@@ -17,6 +17,8 @@ from zhagen.coding import labels
 
 #: Quotes per concept shown in the coding chain.
 CHAIN_QUOTES = 3
+#: Quotes per category (spread over cases).
+CATEGORY_QUOTES = 6
 
 
 def concept_entries(outcome: Any, mapping: Mapping[int, Any], quotes: Callable[..., list[dict[str, Any]]],
@@ -69,6 +71,30 @@ def _label_first(concept: Any, texts: Sequence[str], label: str) -> list[int]:
 
 def _chain_units(concept: Any, texts: Sequence[str]) -> list[int]:
     return _label_first(concept, texts, concept.label)[:CHAIN_QUOTES]
+
+
+def category_quote_units(category: Any, outcome: Any, keep: Sequence[int], limit: int) -> list[int]:
+    """Quotes of a category (unit indices of the run), one per case before any case is quoted twice, so
+    that the quotes show how far the category reaches: the most typical members of its concepts, the
+    concept that spans most cases first (the one the category is named after when it has no shared
+    phrase); a category without concepts (codebook codings only) is quoted in unit order."""
+    members = {keep[u] for u in category.units}
+    if category.concepts:
+        concepts = [outcome.concepts[i] for i in category.concepts]
+        concepts.sort(key=lambda c: (-len({outcome.units[u].case_id for u in c.members}), -len(c.members)))
+        ordered = [u for c in concepts for u in c.typical if u in members]
+    else:
+        ordered = [keep[u] for u in category.units]
+    ordered = list(dict.fromkeys(ordered))
+    first: list[int] = []
+    seen: set[str] = set()
+    for unit in ordered:
+        case = outcome.units[unit].case_id
+        if case not in seen:
+            seen.add(case)
+            first.append(unit)
+    chosen = set(first)
+    return (first + [u for u in ordered if u not in chosen])[:limit]
 
 
 def coverage(outcome: Any) -> dict[str, int]:

@@ -20,7 +20,7 @@ from zhagen.coding.codebook import Codebook
 from zhagen.coding.engine import Model, UnitInput
 from zhagen.coding.selective import Link
 from zhagen.coding.storyline import gaps, story_line
-from zhagen.concept_view import concept_entries, coverage
+from zhagen.concept_view import CATEGORY_QUOTES, category_quote_units, concept_entries, coverage
 from zhagen.declarations import Declarations, default_declarations
 from zhagen.pipeline import OpenCodingOutcome, dominant_counts, versions
 from zhagen.project import Project
@@ -128,7 +128,7 @@ def build_results(
             "emergent": category.emergent, "origin": category.origin,
             "concepts": [concept_id[i] for i in category.concepts],
             "units": len(category.units), "cases": list(category.cases),
-            "quotes": quotes([keep[u] for u in category.units], limit=3),
+            "quotes": quotes(category_quote_units(category, outcome, keep, CATEGORY_QUOTES), limit=CATEGORY_QUOTES),
         })
     mains = [
         {"id": m.id, "label": f"B{n}", "name_zh": m.name_zh, "name_en": m.name_en, "family": m.family,

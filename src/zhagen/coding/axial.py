@@ -186,7 +186,7 @@ def axial_coding(
     for number, group in enumerate(groups, start=1):
         members = [emergent[i] for i in group]
         units = sorted({u for c in members for u in c.members})
-        label = emergent_name(members, concept_names or {})
+        label = emergent_name(members, concept_names or {}, unit_cases)
         categories.append(
             Category(
                 f"emergent_{number}",
@@ -204,19 +204,29 @@ def axial_coding(
     return AxialResult(tuple(mappings), tuple(categories), main_categories)
 
 
-def emergent_name(concepts: Sequence[Concept], names: Mapping[int, str]) -> str:
-    """A proposed phrase label for an emergent category: the phrase most of its concepts share
-    (among each one's name and runners-up), else the name of its largest concept."""
+#: How many of a concept's best phrases count when its category looks for a phrase its concepts share
+#: (deeper runners-up are common words such as 企业 that name nothing).
+SHARED_PHRASES = 3
+
+
+def emergent_name(concepts: Sequence[Concept], names: Mapping[int, str], unit_cases: Sequence[str] = ()) -> str:
+    """A proposed phrase label for an emergent category: the phrase most of its concepts share (among
+    each one's name and first runners-up, ``SHARED_PHRASES``), else the name of its most widespread
+    concept (the one that spans most cases, then the largest): a category of the study is named after
+    what recurs across cases, not after what one or two cases say at length."""
+    def widespread(c: Concept) -> tuple[int, int, int]:
+        cases = len({unit_cases[u] for u in c.members}) if unit_cases else 0
+        return cases, len(c.members), -c.index
+
+    leading = max(concepts, key=widespread)
     if len(concepts) == 1 or not any(c.phrases for c in concepts):
-        largest = max(concepts, key=lambda c: (len(c.members), -c.index))
-        return names.get(largest.index, largest.label)
-    shared = Counter(p for c in concepts for p in dict.fromkeys(c.phrases))
+        return names.get(leading.index, leading.label)
+    shared = Counter(p for c in concepts for p in dict.fromkeys(c.phrases[:SHARED_PHRASES]))
     weight = {p: sum(len(c.members) for c in concepts if p in c.phrases) for p in shared}
     best = max(shared, key=lambda p: (shared[p], weight[p], len(p), p))
     if shared[best] >= 2:
         return best
-    largest = max(concepts, key=lambda c: (len(c.members), -c.index))
-    return names.get(largest.index, largest.label)
+    return names.get(leading.index, leading.label)
 
 
 def _main_categories(codebook: Codebook, categories: Sequence[Category]) -> tuple[MainCategory, ...]:

@@ -93,7 +93,8 @@ def open_coding(
     probabilities, vectors = ngrams.apply([coder.scorer(), clusterer.learn_space(read, han_only)], read)
     codings = coder.predict_normalised(normalised, probabilities)
     glossed = [r != n for r, n in zip(read, normalised)] if han_only else None
-    return coder, clusterer, codings, clusterer.cluster(texts, vectors, glossed)
+    in_context = clusterer.in_context(vectors, [u.document_id for u in units])
+    return coder, clusterer, codings, clusterer.cluster(texts, in_context, glossed, [u.case_id for u in units])
 
 
 def _bridged(

@@ -43,6 +43,13 @@ class InductiveSettings:
     gloss_similarity: float = 0.15
     #: Read English units through their Chinese gloss (:mod:`zhagen.coding.bilingual`).
     bilingual: bool = True
+    #: Weight of the units just before and after a unit (same document) in the vector that is clustered:
+    #: a passage is read in its context, so that what a passage *says about* its topic (a worry, a
+    #: measure, an outcome) can weigh as much as the topic itself (see :meth:`ConceptClusterer.in_context`).
+    context_weight: float = 0.3
+    #: k-means runs from this many seeded starts and keeps the tightest: a theme that cuts across topics
+    #: (a smaller, looser group) is found by some starts and lost by others, so one start is not enough.
+    kmeans_restarts: int = 10
     background_sample: int = 5000
     minibatch_above: int = 20_000
     fit_sample: int = 50_000
@@ -119,6 +126,28 @@ class ConceptClusterer:
             normalised = self.glossary_.bridge(normalised)
         return ngrams.apply([self.space_], normalised)[0]
 
+    def in_context(self, vectors: np.ndarray, documents: Sequence[int]) -> np.ndarray:
+        """Each unit's vector with its neighbours' added at ``context_weight`` (the unit before and the
+        unit after it in the same document; ``documents`` in reading order), normalised again.
+
+        Line-by-line coding reads a sentence in its paragraph.  A concept that recurs across cases
+        but is said in each case's own words (a problems passage about land in one case, about
+        electricity in another) shares little vocabulary unit by unit; its neighbouring units, which
+        carry the same stance, make the shared part visible to the comparison.  Units with no n-gram
+        of the space stay empty (uncoded)."""
+        weight = self.settings.context_weight
+        if weight <= 0 or len(vectors) < 2:
+            return vectors
+        documents = np.asarray(documents)
+        same = documents[1:] == documents[:-1]
+        around = np.zeros_like(vectors)
+        around[1:][same] += vectors[:-1][same]
+        around[:-1][same] += vectors[1:][same]
+        mixed = vectors + weight * around
+        norms = np.linalg.norm(mixed, axis=1, keepdims=True)
+        present = np.abs(vectors).sum(axis=1, keepdims=True) > 0
+        return np.where(present, mixed / np.maximum(norms, 1e-12), 0.0)
+
     def enough(self, n_units: int) -> bool:
         """Whether there are units enough to cluster (two concepts of ``min_size``)."""
         return n_units >= 2 * self.settings.min_size
@@ -137,7 +166,7 @@ class ConceptClusterer:
         return assignment
 
     def cluster(self, unit_texts: Sequence[str], vectors: np.ndarray,
-                glossed: Sequence[bool] | None = None) -> list[Concept]:
+                glossed: Sequence[bool] | None = None, groups: Sequence[str] | None = None) -> list[Concept]:
         """Concepts of the units, given their vectors in :meth:`learn_space`'s space (see
         :func:`zhagen.coding.engine.open_coding`), ordered by their first member so that ids follow the corpus.
 
@@ -147,7 +176,9 @@ class ConceptClusterer:
 
         Units with no n-gram of the space (an empty vector) stay uncoded.  Clusters whose centres are
         near-duplicates (cosine >= ``merge_similarity``) or that get the same name are merged, and the
-        merge is kept on the concept (``merged``)."""
+        merge is kept on the concept (``merged``).  ``groups`` (each unit's case) let a concept be named
+        by a phrase that recurs across cases (:func:`zhagen.coding.labels.ranked_phrases`)."""
+        self.groups_ = list(groups) if groups is not None else None
         present = np.abs(vectors).sum(axis=1) > 0
         glossed = np.asarray(glossed, dtype=bool) if glossed is not None else np.zeros(len(vectors), dtype=bool)
         placed = np.flatnonzero(present & ~glossed)
@@ -158,7 +189,7 @@ class ConceptClusterer:
         if len(placed) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
             kmeans = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=self.settings.seed)
         else:
-            kmeans = KMeans(n_clusters=k, n_init=4, random_state=self.settings.seed)
+            kmeans = KMeans(n_clusters=k, n_init=self.settings.kmeans_restarts, random_state=self.settings.seed)
         assignment = np.full(len(vectors), -1)
         assignment[placed] = kmeans.fit_predict(vectors[placed])
         assignment = self._place_glossed(assignment, vectors, present & glossed, kmeans.cluster_centers_)
@@ -249,7 +280,9 @@ class ConceptClusterer:
         typical = tuple(members[i] for i in order)
         head = typical[: self.settings.typical_members]
         terms = self.name_units(head, unit_texts, background, n_units)
-        ranked = labels.ranked_phrases([unit_texts[i] for i in head], phrase_background)
+        groups = getattr(self, "groups_", None)
+        ranked = labels.ranked_phrases([unit_texts[i] for i in head], phrase_background,
+                                       [groups[i] for i in head] if groups is not None else None)
         chinese = sum(bool(_HAN.search(unit_texts[i])) for i in head) * 2 >= len(head)
         ranked = [r for r in ranked if bool(_HAN.search(r[0])) == chinese] or ranked  # the concept's main language
         phrases = tuple(p for p, _n in ranked[:8]) or terms

@@ -79,24 +79,44 @@ class Background:
         return cls(Counter(p for text in texts for p in phrases(text)), len(texts))
 
 
+#: Extra weight per word of a phrase beyond the first: a phrase says more than a word, and single words
+#: (项目, 支持, 企业) name little.
+PHRASE_BONUS = 1.2
+
+
 def _score(phrase: str, count: int, size: int, background: Background) -> float:
     share = count / size
     lift = share / (max(background.counts[phrase], count) / max(background.size, 1))
     length = len(phrase.split()) if " " in phrase else max(1, len(phrase) // 2 - (len(phrase) <= 4))
-    return share * math.log(1 + lift) * (1 + 0.8 * (min(length, MAX_WORDS) - 1))
+    return share * math.log(1 + lift) * (1 + PHRASE_BONUS * (min(length, MAX_WORDS) - 1))
 
 
-def ranked_phrases(texts: Sequence[str], background: Background) -> list[tuple[str, int]]:
+def ranked_phrases(texts: Sequence[str], background: Background,
+                   groups: Sequence[str] | None = None) -> list[tuple[str, int]]:
     """Phrases of a group of units, most distinctive first, with the number of units that hold them;
-    a phrase must recur (in two units) when the group has more than three."""
-    local = Counter(p for text in texts for p in phrases(text))
+    a phrase must recur (in two units) when the group has more than three.
+
+    ``groups`` (the case of each text): when the texts come from two cases or more, a phrase must
+    recur in two cases, so that a concept of the study is not named by what one case alone says
+    (a place, a firm, a project's name); when no phrase does, the rule is dropped."""
+    found = [phrases(text) for text in texts]
+    local = Counter(p for f in found for p in f)
     size = len(texts)
+    spread: dict[str, set[str]] = {}
+    if groups is not None and len(set(groups)) >= 2:
+        for group, f in zip(groups, found):
+            for p in f:
+                spread.setdefault(p, set()).add(group)
     scored = [
         (-_score(p, n, size, background), -len(p), p, n)
         for p, n in local.items() if n >= 2 or size <= 3
     ]
     scored.sort()
-    return [(p, n) for _, _, p, n in scored]
+    ranked = [(p, n) for _, _, p, n in scored]
+    if spread:
+        across = [(p, n) for p, n in ranked if len(spread[p]) >= 2]
+        return across or ranked
+    return ranked
 
 
 def name(texts: Sequence[str], background: Background, taken: Iterable[str] = ()) -> str:
