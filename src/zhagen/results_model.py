@@ -193,6 +193,8 @@ class Typology(Strict):
     force_profile_by_pattern: dict[str, dict[str, float]]
     force_summary: dict[str, ForceSummary]
     bands: list[dict[str, Any]]
+    case_category_quotes: dict[str, dict[str, list[Quote]]] = Field(
+        default_factory=dict, description="case -> category -> the strongest units behind its matrix cell")
 
 
 class Corpus(Strict):

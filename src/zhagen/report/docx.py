@@ -42,6 +42,10 @@ PAPER_TABLES = (
     ("core_category", "选择性编码：核心范畴", "Selective coding: core category"),
     ("relations", "典型关系结构", "Typical relation structure"),
     ("typology", "案例类型", "Case typology"),
+    ("cross_case_matrix", "跨案例矩阵", "Cross-case matrix"),
+    ("deviant_cases", "偏离与混合案例", "Deviant and hybrid cases"),
+    ("sensitivity", "敏感性分析", "Sensitivity analysis"),
+    ("path_suggestions", "路径建议", "Path suggestions"),
 )
 PAPER_FIGURES = (
     ("path_model", "路径模型", "Path model"),

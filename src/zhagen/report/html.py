@@ -45,6 +45,7 @@ from zhagen.exchange.tables import (
 )
 from zhagen.files import write_bytes_atomic
 from zhagen.report.audit import decision_table, memo_table
+from zhagen.report.cases import case_view
 from zhagen.report.methods import methods_text, saturation_text
 
 ATTRIBUTE_NAMES = {
@@ -231,11 +232,15 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
                 figures: Mapping[str, Mapping[str, bytes | str]] | None = None,
                 notes: Sequence[str] = (), definitions: Mapping[str, tuple[str, str]] | None = None,
                 outputs: Mapping[str, Sequence[str]] | None = None,
-                audit: Mapping[str, Any] | None = None, sources: Any = None) -> str:
+                audit: Mapping[str, Any] | None = None, sources: Any = None,
+                source_data: Mapping[str, Any] | None = None, sensitivity: Mapping[str, Any] | None = None,
+                suggestions: Any = None) -> str:
     """The report as one HTML string (with an audit-trail section when ``audit`` is given).
 
     ``figures`` maps a figure name to its SVG per language (``{"zh": ..., "en": ...}``);
-    a figure missing in one language shows the other one.
+    a figure missing in one language shows the other one.  ``source_data`` (:func:`zhagen.report.sources.collect`)
+    adds each case's sources to its within-case display; ``sensitivity`` (results' ``sensitivity`` section) and
+    ``suggestions`` (:func:`zhagen.report.paths.suggestions`) add their sections.
     """
     results = check_results(results)
     env = environment()
@@ -256,6 +261,8 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
                            saturation_text=saturation_text(results),
                            audit=[memo_table(audit), decision_table(audit)] if audit is not None else [],
                            sources=sources, notes=list(notes), css=css, script=script,
+                           case_view=case_view(results, source_data) if results.get("cases") else None,
+                           sensitivity=sensitivity or results.get("sensitivity"), suggestions=suggestions,
                            ref=quote_ref, outputs=outputs or {})
 
 
