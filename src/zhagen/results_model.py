@@ -224,6 +224,9 @@ class Results(BaseModel):
     study_check: dict[str, Any] | None = None
     saturation: dict[str, Any] | None = None
     reliability: dict[str, Any] | None = None
+    sensitivity: dict[str, Any] | None = Field(
+        default=None, description="axial and selective coding re-run without some kinds of document "
+                                  "(zhagen model --exclude-kind), compared with the full run")
 
 
 def json_schema() -> dict[str, Any]:

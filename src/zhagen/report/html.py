@@ -46,6 +46,7 @@ from zhagen.exchange.tables import (
 from zhagen.files import write_bytes_atomic
 from zhagen.report.audit import decision_table, memo_table
 from zhagen.report.cases import case_view
+from zhagen.report.sensitivity import changes as sensitivity_changes, summary as sensitivity_summary
 from zhagen.report.methods import methods_text, saturation_text
 
 ATTRIBUTE_NAMES = {
@@ -263,6 +264,7 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
                            sources=sources, notes=list(notes), css=css, script=script,
                            case_view=case_view(results, source_data) if results.get("cases") else None,
                            sensitivity=sensitivity or results.get("sensitivity"), suggestions=suggestions,
+                           sensitivity_summary=sensitivity_summary(results), sensitivity_rows=sensitivity_changes(results),
                            ref=quote_ref, outputs=outputs or {})
 
 

@@ -24,7 +24,7 @@ from zhagen.errors import UserError
 from zhagen.store.models import Meta
 
 #: The schema version of this zhagen: each Alembic revision 000N takes the store to version N.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Where the Alembic revisions live (a package, so that they ship in the wheel).
 MIGRATIONS = "zhagen.store:migrations"
