@@ -30,6 +30,7 @@ from zhagen.exchange.tables import build_sheets, check_results, definitions_from
 from zhagen.report.excel import write_workbook
 from zhagen.report.audit import audit_sheet, decision_table, memo_table
 from zhagen.report.cases import case_sheets, cross_case_table, within_case_table
+from zhagen.report.paths import path_sheets
 from zhagen.report.sensitivity import sensitivity_sheets
 from zhagen.report.docx import Appendix, write_docx
 from zhagen.report.figures import path_model_caption, path_model_dot, render_figures, write_figures
@@ -97,7 +98,8 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     out_dir.mkdir(parents=True, exist_ok=True)
     definitions, notes = resolve_definitions(results, out_dir, codebook)
 
-    sheets = build_sheets(results, definitions) + case_sheets(results, sources) + sensitivity_sheets(results)
+    sheets = (build_sheets(results, definitions) + case_sheets(results, sources) + sensitivity_sheets(results)
+              + path_sheets(results))
     if has_sources(sources):
         sheets.insert(0, source_sheet(sources))
     if audit is not None:
