@@ -240,7 +240,7 @@ def deviant_table(results: Mapping[str, Any]) -> Table:
                Column("得分", "Score", "number"), Column("证据单元（列出）", "Evidence units (listed)", "number"),
                Column("证据语句", "Evidence", "long")]
     return Table("deviant_cases", "偏离与混合案例", "Deviant and hybrid cases", columns, rows, merge=(0, 1, 2, 3),
-                 note=f"混合：领先{typology[0]}得分未超过次优者 {margin():g}。"
+                 note=f"混合：领先的{typology[0]}得分比次优者高不到 {margin():g}。"
                       f" Mixed: no {typology[1]} leads the runner-up by {margin():g}.")
 
 

@@ -30,22 +30,10 @@ def changes(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     profile = family_names(results)["profile"]
     rows: list[dict[str, Any]] = []
 
-    def add(what: tuple[str, str], item_zh: str, item_en: str, before: Any, after: Any) -> None:
+    def add(what: tuple[str, str], item_zh: str, item_en: str, before: Any, after: Any, minor: bool = False) -> None:
         rows.append({"what": what, "item": (item_zh, item_en), "before": "—" if before is None else before,
-                     "after": "—" if after is None else after})
+                     "after": "—" if after is None else after, "minor": minor})
 
-    for concept in found.get("concepts", {}).get("without_units", []):
-        add(("概念（无剩余单元）", "Concept (no unit left)"), f"{concept} {names.zh(concept)}", concept, "✓", "—")
-    for item in found.get("concepts", {}).get("reassigned", []):
-        add(("概念归属", "Concept assignment"), f"{item['concept']} {names.zh(item['concept'])}", item["concept"],
-            names.zh(item["before"]) if item["before"] else None, names.zh(item["after"]) if item["after"] else None)
-    for key, what in (("relations", ("典型关系", "Relation")), ("edges", ("路径模型连线", "Path-model edge"))):
-        part = found.get(key, {})
-        for edge in part.get("lost", []) + part.get("gained", []):
-            before, after = part.get("support", {}).get(edge, [None, None])
-            add(what, _edge_name(edge, names, "zh"), _edge_name(edge, names, "en"), before, after)
-    for category, (before, after) in (found.get("categories", {}).get("support") or {}).items():
-        add(("范畴单元数", "Category units"), names.tagged(category), names.en(category), before, after)
     core = found.get("core") or {}
     if core and core.get("before") != core.get("after"):
         add(("核心范畴", "Core category"), "", "", names.zh(core.get("before")) if core.get("before") else None,
@@ -55,10 +43,27 @@ def changes(results: Mapping[str, Any]) -> list[dict[str, Any]]:
             add((f"案例{typology[0]}判读", f"Case reading ({typology[1]})"), row["case"], row["case"],
                 _reading(row["before"], row["sharing_before"], names, "zh"),
                 _reading(row["after"], row["sharing_after"], names, "zh"))
+    for key, what in (("edges", ("路径模型连线", "Path-model edge")), ("relations", ("典型关系", "Relation"))):
+        part = found.get(key, {})
+        for edge in part.get("lost", []) + part.get("gained", []):
+            before, after = part.get("support", {}).get(edge, [None, None])
+            add(what, _edge_name(edge, names, "zh"), _edge_name(edge, names, "en"), before, after)
+    for concept in found.get("concepts", {}).get("without_units", []):
+        add(("概念（无剩余单元）", "Concept (no unit left)"), f"{concept} {names.zh(concept)}", concept, "✓", "—")
+    for item in found.get("concepts", {}).get("reassigned", []):
+        add(("概念归属", "Concept assignment"), f"{item['concept']} {names.zh(item['concept'])}", item["concept"],
+            names.zh(item["before"]) if item["before"] else None, names.zh(item["after"]) if item["after"] else None)
     for force, values in (found.get("forces") or {}).items():
         if values.get("before") != values.get("after"):
             add((f"{profile[0]}均值", f"Mean {profile[1]}"), names.zh(force), names.en(force), values["before"],
                 values["after"])
+    categories = found.get("categories", {})
+    for category in categories.get("lost", []) + categories.get("gained", []):
+        before, after = (categories.get("support") or {}).get(category, [None, None])
+        add(("范畴（出现／消失）", "Category (lost / gained)"), names.tagged(category), names.en(category), before, after)
+    for category, (before, after) in (categories.get("support") or {}).items():
+        if before is not None and after is not None:  # the unit counts of categories in both runs
+            add(("范畴单元数", "Category units"), names.tagged(category), names.en(category), before, after, minor=True)
     return rows
 
 
