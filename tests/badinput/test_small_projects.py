@@ -51,7 +51,8 @@ def pilot(tmp_path: Path, cli: Callable[..., Any], units: int, cues: str) -> Pat
     for n in range(units):
         path = tmp_path / "src" / ("a" if n % 2 else "b") / f"{n}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{SENTENCES[n % len(SENTENCES)]}（{n}）", encoding="utf-8")
+        sentence = SENTENCES[n % len(SENTENCES)]  # numbered inside the sentence: a line that ends "。（n）" reads as a heading
+        path.write_text(f"{sentence[:-1]}（{n}）{sentence[-1]}", encoding="utf-8")
     assert cli("import", root, tmp_path / "src").exit_code == 0
     return root
 

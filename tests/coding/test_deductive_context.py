@@ -19,6 +19,7 @@ def test_a_lone_term_needs_the_classifier_and_a_hedge_halves_the_lexicon() -> No
     assert agreed_strength(0.63, ("jobs",), 0.1, False, settings) < settings.min_confidence
     assert agreed_strength(0.63, ("jobs",), 0.8, False, settings) == 0.63
     assert agreed_strength(0.63, ("jobs",), 0.1, False, settings) == 0.63 * settings.lone_term_factor
+    assert agreed_strength(0.63, ("jobs",), None, False, settings) == 0.63  # no classifier for the code
     assert agreed_strength(0.86, ("电价", "成本"), 0.1, True, settings) < settings.min_confidence
 
 

@@ -84,11 +84,12 @@ def lexicon_strength(kinds_by_term: dict[str, str]) -> float:
 HEDGES = re.compile(r"不多|有限|尚未|缺乏|没有|并非|未能|\b(?:not|no|few|limited|lack|lacks|lacking|hardly|without)\b")
 
 
-def agreed_strength(strength: float, terms: tuple[str, ...], probability: float, hedged: bool,
+def agreed_strength(strength: float, terms: tuple[str, ...], probability: float | None, hedged: bool,
                     settings: DeductiveSettings) -> float:
     """The lexicon's strength once the context is read: a lone term counts in full only when the
-    classifier agrees, and a negated or hedged unit counts less."""
-    if len(terms) <= 1 and probability < settings.lone_term_agreement:
+    classifier agrees, and a negated or hedged unit counts less.  ``probability`` is None when the
+    code has no classifier (a pilot with too few examples): nobody can agree, so the term stands."""
+    if len(terms) <= 1 and probability is not None and probability < settings.lone_term_agreement:
         strength *= settings.lone_term_factor
     if hedged:
         strength *= settings.hedge_factor
@@ -236,7 +237,7 @@ class DeductiveCoder:
             hedged = bool(lexical) and HEDGES.search(normalised_units[row]) is not None
             for code_id, (strength, terms) in lexical.items():
                 col = column.get(code_id)
-                probability = float(probabilities[row, col]) if col is not None else 0.0
+                probability = float(probabilities[row, col]) if col is not None else None
                 strength = agreed_strength(strength, terms, probability, hedged, self.settings)
                 if col is not None:
                     at_rows.append(row)

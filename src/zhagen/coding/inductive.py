@@ -151,7 +151,8 @@ class ConceptClusterer:
         present = np.abs(vectors).sum(axis=1) > 0
         glossed = np.asarray(glossed, dtype=bool) if glossed is not None else np.zeros(len(vectors), dtype=bool)
         placed = np.flatnonzero(present & ~glossed)
-        k = min(self.settings.n_concepts or auto_concept_count(int(present.sum())), len(placed) // 2)
+        distinct = len(np.unique(vectors[placed], axis=0)) if len(placed) else 0  # repeated texts: one point
+        k = min(self.settings.n_concepts or auto_concept_count(int(present.sum())), len(placed) // 2, distinct)
         if k < 1:
             return []
         if len(placed) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
