@@ -90,3 +90,12 @@ def test_the_document_opens_in_libreoffice(written: Path, tmp_path: Path):
     text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
     assert len(document) >= 3
     assert "开放式编码" in text and "典型关系结构" in text and "Table 1" in text
+
+
+def test_long_text_columns_get_the_room(written: Path):
+    """A quote column is wider than an id column, in the grid LibreOffice reads and in the cells Word reads."""
+    table = next(t for t in Document(str(written)).tables if t.rows[0].cells[0].text.startswith("案例")
+                 and "证据语句" in t.rows[0].cells[-1].text)
+    grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert grid[-1] > 2 * grid[0]
+    assert table.rows[0].cells[-1].width > 2 * table.rows[0].cells[0].width

@@ -162,9 +162,12 @@ def add_table(doc: Any, table: Table, numbers: Numbering) -> None:
     for r, values in enumerate(table.rows, start=1):
         for col in range(len(table.columns)):
             _cell(grid.rows[r].cells[col], values[col] if col < len(values) else "")
-    if table.columns:
+    if table.columns:  # the grid (LibreOffice reads it) and every cell (Word reads these) get the widths
         grid.autofit = False
-        for column, width in zip(grid.columns, _widths(doc, table)):
+        widths = _widths(doc, table)
+        for grid_col, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+            grid_col.set(qn("w:w"), str(width // 635))  # EMU -> twentieths of a point
+        for column, width in zip(grid.columns, widths):
             for cell in column.cells:
                 cell.width = width
     three_line(grid)
