@@ -25,6 +25,8 @@ from zhagen.errors import UserError
 from zhagen.names import safe_name
 from zhagen.project import Project
 from zhagen.store.trouble import explain as explain_storage
+from zhagen.studies.shipped import DEFAULT as DEFAULT_STUDY
+from zhagen.studies.shipped import available as available_studies
 from zhagen.threads import limit_native_threads
 
 app = typer.Typer(
@@ -229,15 +231,17 @@ def _step(message: str) -> None:
 @user_errors
 def run(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder (becomes a zhagen project).")] = Path("zhagen-out"),
+    study: Annotated[str, typer.Option("--study", help=f"Shipped study to run: {', '.join(available_studies())}.")]
+    = DEFAULT_STUDY,
     as_json: JsonFlag = False,
     scheduler: SchedulerOption = None,
 ) -> None:
-    """Run the built-in study end to end: import, code, model, results."""
+    """Run a shipped study end to end (the built-in one by default): import, code, model, results."""
     from zhagen.coding.parallel import cluster
     from zhagen.study import run_builtin
 
     with cluster(scheduler):
-        results, written = run_builtin(out_dir, step=_step)
+        results, written = run_builtin(out_dir, step=_step, name=study)
     if as_json:
         print_json({"study_check": results["study_check"], "written": written})
         return

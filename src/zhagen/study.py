@@ -1,8 +1,8 @@
-"""Running a whole study: the built-in one by default, or a researcher's project.
+"""Running a whole study: a shipped one (the built-in study by default), or a researcher's project.
 
-``run_study`` makes the output folder a zhagen project (so that ``zhagen
-serve`` and ``zhagen report`` work on it), imports the built-in corpus with its
-manifest and codebook on the first run, codes and models it, and writes
+``run_builtin`` makes the output folder a zhagen project (so that ``zhagen
+serve`` and ``zhagen report`` work on it), imports the shipped study's corpus
+(``zhagen.studies.shipped``) with its manifest and codebook on the first run, codes and models it, and writes
 ``results.json``.  A later run over the same folder keeps every human decision
 stored there.
 """
@@ -29,11 +29,11 @@ from zhagen.errors import UserError
 from zhagen.files import write_text_atomic
 from zhagen.declarations import Declarations, default_declarations
 from zhagen.pipeline import STUDY_FILE, OpenCodingOutcome, all_profiles, code_project, model_outcome, project_declarations
-from zhagen.project import Project
+from zhagen.project import CODEBOOK_FILE, Project
 from zhagen.results_model import Results
 from zhagen.results import build_results
 from zhagen.store.corpus import document_text, list_cases, list_documents, unit_locations
-from zhagen.studies import transfer
+from zhagen.studies.shipped import DEFAULT, document_kinds, shipped
 
 Step = Callable[[str], None]
 
@@ -43,17 +43,24 @@ def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def prepare_builtin(out: Path) -> Project:
-    """Create the study project in ``out`` (or reopen it) with the built-in corpus and codebook."""
-    codebook = load_codebook(transfer.codebook_path())
-    project = Project.init(out, name=f"{codebook.title} (built-in study)")
+def prepare_builtin(out: Path, name: str = DEFAULT) -> Project:
+    """Create the study project in ``out`` (or reopen it) with a shipped study's corpus and codebook (the built-in
+    study by default); a folder that already holds another study is refused rather than mixed."""
+    chosen = shipped(name)
+    codebook = load_codebook(chosen.codebook_path)
+    existing = out / CODEBOOK_FILE
+    if existing.is_file() and load_codebook(existing).id != codebook.id:
+        raise UserError(f"this folder holds the study {load_codebook(existing).id!r}, not {codebook.id!r}",
+                        where=str(out), hint="choose another folder with --out")
+    label = "built-in study" if chosen.name == DEFAULT else f"example study {chosen.name} shipped with zhagen"
+    project = Project.init(out, name=f"{codebook.title} ({label})")
     if not project.codebook_path.exists():
-        shutil.copyfile(transfer.codebook_path(), project.codebook_path)
-    if not (project.root / STUDY_FILE).exists():
-        shutil.copyfile(transfer.study_dir() / STUDY_FILE, project.root / STUDY_FILE)
-    if not (project.root / "gold.csv").exists():  # so that `zhagen model` on this folder computes reliability too
-        shutil.copyfile(transfer.gold_path(), project.root / "gold.csv")
-    report = import_sources(project, [], manifest=transfer.manifest())
+        shutil.copyfile(chosen.codebook_path, project.codebook_path)
+    if not (project.root / STUDY_FILE).exists() and (chosen.root / STUDY_FILE).is_file():
+        shutil.copyfile(chosen.root / STUDY_FILE, project.root / STUDY_FILE)
+    if chosen.gold_path and not (project.root / "gold.csv").exists():  # so that `zhagen model` computes reliability too
+        shutil.copyfile(chosen.gold_path, project.root / "gold.csv")
+    report = import_sources(project, [], manifest=chosen.manifest())
     if report.failed:  # the shipped corpus is tested; this is a broken installation
         raise RuntimeError(f"built-in corpus failed to import: {report.failed}")
     return project
@@ -190,7 +197,7 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
     results = build_results(project, outcome, model, keep, profiles, study)
     results["study_check"] = pattern_agreement(results)
     with project.read() as session:
-        results["corpus"].update(corpus_profile(list_documents(session), transfer.document_kinds()))
+        results["corpus"].update(corpus_profile(list_documents(session), document_kinds()))
     if exclude_kinds:
         from zhagen.analysis.sensitivity import sensitivity
 
@@ -242,11 +249,13 @@ def write_all(project: Project, out: Path, results: dict[str, Any], step: Step =
     return written
 
 
-def run_builtin(out: Path, step: Step = lambda _s: None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The built-in study end to end into ``out``; returns the results and the files written."""
-    step("importing the built-in corpus")
-    with prepare_builtin(out) as project:
-        results = analyse(project, step, gold=transfer.gold_path())
+def run_builtin(out: Path, step: Step = lambda _s: None, name: str = DEFAULT) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A shipped study (the built-in one by default) end to end into ``out``; returns the results and the files
+    written."""
+    chosen = shipped(name)
+    step(f"importing the corpus of the study {chosen.name}")
+    with prepare_builtin(out, chosen.name) as project:
+        results = analyse(project, step, gold=chosen.gold_path)
         written = write_all(project, out, results, step)
     return results, written
 
