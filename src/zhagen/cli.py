@@ -323,14 +323,18 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
 
 @app.command()
 @user_errors
-def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
+def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None,
+          exclude_kind: Annotated[list[str] | None, typer.Option(
+              "--exclude-kind", help="Also re-run axial/selective coding without documents of this kind "
+                                     "(the manifest's kind column, e.g. summary) and show what changes.")] = None,
+          ) -> None:
     """Open, axial and selective coding and the typology; writes results and outputs where they were before."""
     from zhagen.coding.parallel import cluster
     from zhagen.study import analyse, output_folder, write_all
 
     with cluster(scheduler), Project.open(root) as project:
         target = output_folder(project)
-        results = analyse(project, step=_step)
+        results = analyse(project, step=_step, exclude_kinds=tuple(exclude_kind or ()))
         written = write_all(project, target, results, step=_step)
     if as_json:
         print_json(results)

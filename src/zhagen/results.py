@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from zhagen import results_model as rm
+from zhagen.analysis.case_evidence import strongest_units
 from zhagen.analysis.typology import BANDS, Profile, band
 from zhagen.coding.codebook import Codebook
-from zhagen.coding.engine import Model, UnitInput
+from zhagen.coding.engine import Model, UnitInput, level_maps
 from zhagen.coding.selective import Link
 from zhagen.coding.storyline import gaps, story_line
 from zhagen.concept_view import CATEGORY_QUOTES, category_quote_units, concept_entries, coverage
@@ -178,9 +179,18 @@ def build_results(
             case_category_matrix=model.matrix, force_profile_by_pattern=_force_profile(profiles, outcome.reserved),
             force_summary=_force_summary(profiles, outcome.reserved),
             bands=[{"min": bound, "zh": zh, "en": en} for bound, zh, en in BANDS],
+            case_category_quotes=_cell_quotes(outcome, keep, quotes),
         ),
     )
     return document.model_dump(mode="json", exclude={"study_check", "saturation", "reliability"})
+
+
+def _cell_quotes(outcome: OpenCodingOutcome, keep: Sequence[int], quotes: Quotes) -> dict[str, dict[str, list[rm.Quote]]]:
+    """The strongest quotes behind each non-empty cell of the case x category matrix (same units as its counts)."""
+    _mains, cats = level_maps([outcome.codings[i] for i in keep], outcome.codebook.active())
+    cells = strongest_units(cats, [outcome.units[i].case_id for i in keep])
+    return {case: {code: [rm.Quote(**q) for q in quotes([keep[i] for i in units])] for code, units in row.items()}
+            for case, row in cells.items()}
 
 
 CORE_CRITERION = (

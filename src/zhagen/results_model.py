@@ -193,6 +193,8 @@ class Typology(Strict):
     force_profile_by_pattern: dict[str, dict[str, float]]
     force_summary: dict[str, ForceSummary]
     bands: list[dict[str, Any]]
+    case_category_quotes: dict[str, dict[str, list[Quote]]] = Field(
+        default_factory=dict, description="case -> category -> the strongest units behind its matrix cell")
 
 
 class Corpus(Strict):
@@ -222,6 +224,9 @@ class Results(BaseModel):
     study_check: dict[str, Any] | None = None
     saturation: dict[str, Any] | None = None
     reliability: dict[str, Any] | None = None
+    sensitivity: dict[str, Any] | None = Field(
+        default=None, description="axial and selective coding re-run without some kinds of document "
+                                  "(zhagen model --exclude-kind), compared with the full run")
 
 
 def json_schema() -> dict[str, Any]:

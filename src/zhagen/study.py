@@ -97,12 +97,13 @@ def pattern_agreement(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_case_classifier(project: Project, profiles: dict[str, Profile], codebook: Codebook,
-                         reserved: frozenset[str], declarations: Declarations | None = None) -> dict[str, Profile]:
+                         reserved: frozenset[str], declarations: Declarations | None = None,
+                         excluded: frozenset[int] = frozenset()) -> dict[str, Profile]:
     """Mix a leave-one-case-out document classifier into the pattern scores of labelled cases.
 
     Only when the study declares a ``case_label`` attribute whose values are ids of
     its typology family (the team's labels, as in the built-in study); otherwise
-    unit evidence alone."""
+    unit evidence alone.  ``excluded`` documents are left out of the classifier's texts (a sensitivity run)."""
     declarations = declarations or default_declarations(codebook)
     typology, label_key = declarations.typology_family, declarations.case_label
     if typology is None or label_key is None:
@@ -110,7 +111,7 @@ def with_case_classifier(project: Project, profiles: dict[str, Profile], codeboo
     patterns = [m.id for m in codebook.by_level("main_category") if m.family == typology]
     with project.read() as session:
         cases = list_cases(session)
-        texts = {c.id: [document_text(session, d) or "" for d in c.document_ids] for c in cases}
+        texts = {c.id: [document_text(session, d) or "" for d in c.document_ids if d not in excluded] for c in cases}
     labels = {c.id: c.attributes[label_key] for c in cases if c.attributes.get(label_key) in patterns}
     if len(set(labels.values())) < 2:
         return {case: with_reading(prof, patterns) for case, prof in profiles.items()}
@@ -179,8 +180,10 @@ def saturation_of(project: Project, step: Step = lambda _s: None) -> dict[str, A
     return saturation_section(project, outcome, model)
 
 
-def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None = None) -> dict[str, Any]:
-    """Code and model a project; return the results document."""
+def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None = None,
+            exclude_kinds: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Code and model a project; return the results document (with a ``sensitivity`` section, axial and selective
+    coding re-run without the documents of ``exclude_kinds``, when given)."""
     step("open coding")
     outcome = code_project(project)
     step("axial and selective coding")
@@ -195,6 +198,12 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
     results["study_check"] = pattern_agreement(results)
     with project.read() as session:
         results["corpus"].update(corpus_profile(list_documents(session), document_kinds()))
+    if exclude_kinds:
+        from zhagen.analysis.sensitivity import sensitivity
+
+        step(f"sensitivity: without {', '.join(exclude_kinds)}")
+        results["sensitivity"] = sensitivity(project, outcome, declarations, model, results["cases"], exclude_kinds,
+                                             with_case_classifier)
     step("saturation and reliability")
     results["saturation"] = saturation_section(project, outcome, model)
     gold = gold or (project.root / "gold.csv" if (project.root / "gold.csv").is_file() else None)

@@ -34,11 +34,13 @@ def borders(table) -> dict[str, tuple[str, str | None]]:
 
 def test_tables_come_in_a_papers_order_with_both_captions(written: Path):
     text = paragraphs(written)
-    order = ["表 1 开放式编码", "表 2 主范畴", "表 3 核心范畴", "表 4 典型关系结构", "表 5 案例类型"]
+    order = ["表 1 开放式编码", "表 2 主范畴", "表 3 核心范畴", "表 4 典型关系结构", "表 5 案例类型",
+             "表 6 跨案例矩阵（按主导转移模式排序；意义单元数）", "表 7 偏离与混合案例",
+             "表 8 路径建议（仅依据路径模型中保留的关系）", "表 9 案例内展示"]
     positions = [text.index(caption) for caption in order]
     assert positions == sorted(positions)
     assert "Table 1 Open coding" in text and "Table 4 Typical relation structure" in text
-    assert len(Document(str(written)).tables) == 5
+    assert len(Document(str(written)).tables) == 9
 
 
 def test_every_table_is_a_three_line_table(written: Path):
@@ -88,3 +90,12 @@ def test_the_document_opens_in_libreoffice(written: Path, tmp_path: Path):
     text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
     assert len(document) >= 3
     assert "开放式编码" in text and "典型关系结构" in text and "Table 1" in text
+
+
+def test_long_text_columns_get_the_room(written: Path):
+    """A quote column is wider than an id column, in the grid LibreOffice reads and in the cells Word reads."""
+    table = next(t for t in Document(str(written)).tables if t.rows[0].cells[0].text.startswith("案例")
+                 and "证据语句" in t.rows[0].cells[-1].text)
+    grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert grid[-1] > 2 * grid[0]
+    assert table.rows[0].cells[-1].width > 2 * table.rows[0].cells[0].width

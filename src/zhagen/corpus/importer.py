@@ -101,6 +101,8 @@ def _store_file(
     shown = shown or _display(path, manifest)
     case_id, language = _case_for(path, manifest)
     info = manifest.cases.get(case_id) if manifest else None
+    entry = manifest.lookup(path) if manifest else None
+    genre = entry.kind if entry is not None else None
     stored: list[dict[str, Any]] = []
     unchanged = 0
     settings = project.settings
@@ -109,6 +111,8 @@ def _store_file(
             digest = content_hash(doc.text)
             if store_corpus.has_content(session, digest):
                 unchanged += 1
+                if genre:  # a store imported before kinds were kept learns them on the next import
+                    store_corpus.fill_genre(session, digest, genre)
                 continue
             if info is not None:
                 store_corpus.upsert_case(
@@ -123,6 +127,7 @@ def _store_file(
                 content_hash=digest,
                 source=shown if doc.row is None else f"{shown}#row={doc.row}",
                 kind=doc.kind,
+                genre=genre,
                 encoding=doc.encoding,
                 title=doc.title,
                 language=language or detect_language(doc.text),

@@ -51,6 +51,7 @@ class ManifestEntry:
     path: Path
     case_id: str
     language: str | None = None
+    kind: str | None = None  # what the document is (news, policy, summary, ...), stored as its genre
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ class _Builder:
             merged,
         )
 
-    def add_file(self, name: Any, case_id: str, language: str | None, where: str) -> None:
+    def add_file(self, name: Any, case_id: str, language: str | None, where: str, kind: Any = None) -> None:
         if not isinstance(name, str) or not name.strip():
             raise UserError("a file entry is empty", where=where, hint="give a path relative to the manifest")
         path = (self.base / name.strip()).resolve()
@@ -146,7 +147,7 @@ class _Builder:
             )
         if path in self.entries and self.entries[path].case_id != case_id:
             raise UserError(f"{name!r} is assigned to two cases", where=where)
-        self.entries[path] = ManifestEntry(path, case_id, language)
+        self.entries[path] = ManifestEntry(path, case_id, language, str(kind).strip() or None if kind else None)
 
     def build(self) -> Manifest:
         if not self.entries:
@@ -174,7 +175,7 @@ def _add_row(builder: _Builder, row: Mapping[str, Any], where: str) -> None:
         ),
         where,
     )
-    builder.add_file(row.get("file"), case_id, row.get("language") or None, where)
+    builder.add_file(row.get("file"), case_id, row.get("language") or None, where, row.get("kind"))
 
 
 def _add_case_mapping(builder: _Builder, case: Mapping[str, Any], where: str) -> None:
@@ -199,7 +200,7 @@ def _add_case_mapping(builder: _Builder, case: Mapping[str, Any], where: str) ->
         raise UserError("the case lists no files", where=where, hint="add 'files:' or 'documents:'")
     for doc in documents:
         entry = doc if isinstance(doc, Mapping) else {"file": doc}
-        builder.add_file(entry.get("file"), case_id, entry.get("language"), where)
+        builder.add_file(entry.get("file"), case_id, entry.get("language"), where, entry.get("kind"))
 
 
 def _read_csv(builder: _Builder, text: str) -> None:

@@ -643,7 +643,7 @@ ATTRIBUTES = (
     ("label", "团队标注", "Label", "text"), ("reserved", "预留（饱和度检验）", "Reserved (saturation)", "id"),
     ("documents", "文档", "Documents", "id"),
 )
-NOT_ATTRIBUTES = {"pattern", "pattern_scores", "forces", "evidence", "force_bands", "force_presence",
+NOT_ATTRIBUTES = {"pattern", "reading", "pattern_scores", "forces", "evidence", "force_bands", "force_presence",
                   "substantive_units", "attributes"}
 
 

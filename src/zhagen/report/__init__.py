@@ -29,6 +29,9 @@ from zhagen.exchange.graph import write_graphs
 from zhagen.exchange.tables import build_sheets, check_results, definitions_from_codebook, section, write_csv
 from zhagen.report.excel import write_workbook
 from zhagen.report.audit import audit_sheet, decision_table, memo_table
+from zhagen.report.cases import case_sheets, cross_case_table, within_case_table
+from zhagen.report.paths import path_sheets
+from zhagen.report.sensitivity import sensitivity_sheets
 from zhagen.report.docx import Appendix, write_docx
 from zhagen.report.figures import path_model_caption, path_model_dot, render_figures, write_figures
 from zhagen.report.fonts import find_cjk_font
@@ -95,7 +98,8 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     out_dir.mkdir(parents=True, exist_ok=True)
     definitions, notes = resolve_definitions(results, out_dir, codebook)
 
-    sheets = build_sheets(results, definitions)
+    sheets = (build_sheets(results, definitions) + case_sheets(results, sources) + sensitivity_sheets(results)
+              + path_sheets(results))
     if has_sources(sources):
         sheets.insert(0, source_sheet(sources))
     if audit is not None:
@@ -120,12 +124,16 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
 
     methods = write_text_atomic(out_dir / "methods.md", methods_markdown(results))
     texts, _used = methods_text(results)
-    docx = write_docx(results, out_dir / "results.docx", [t for sheet in sheets for t in sheet.tables],
+    paper_tables = [t for sheet in sheets for t in sheet.tables if t.key != "within_case"]
+    paper_tables = [cross_case_table(results, categories=False) if t.key == "cross_case_matrix" else t
+                    for t in paper_tables]  # a page holds the main categories, not every category
+    docx = write_docx(results, out_dir / "results.docx", paper_tables,
                       {p.stem: p for p in figure_paths if p.suffix == ".png"},
                       captions={"path_model": (path_model_caption(results, "zh"), path_model_caption(results, "en"))},
                       methods=(texts["zh"], texts["en"]),
-                      appendices=[Appendix("审计轨迹：备忘录与决策日志", "Audit trail: memos and decision log",
-                                           [memo_table(audit), decision_table(audit)])] if audit is not None else [])
+                      appendices=([Appendix("审计轨迹：备忘录与决策日志", "Audit trail: memos and decision log",
+                                            [memo_table(audit), decision_table(audit)])] if audit is not None else [])
+                      + [Appendix("案例内展示", "Within-case displays", [within_case_table(results, sources)])])
     graphs = write_graphs(results, out_dir, lang)
     dot = out_dir / "path_model.dot"
     write_text_atomic(dot, path_model_dot(results, lang, font.family))
@@ -142,7 +150,7 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     listing = {kind: [os.path.relpath(p, out_dir) for p in paths] for kind, paths in written.items()}
     html = write_html(results, out_dir / "report.html", lang=lang, figures=svgs, notes=notes,
                       definitions=definitions, outputs=listing, audit=audit,
-                      sources=source_table(sources) if has_sources(sources) else None)
+                      sources=source_table(sources) if has_sources(sources) else None, source_data=sources)
     written["html"] = [str(html)]
     written["notes"] = list(notes)
     return written

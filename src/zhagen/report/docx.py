@@ -42,6 +42,10 @@ PAPER_TABLES = (
     ("core_category", "选择性编码：核心范畴", "Selective coding: core category"),
     ("relations", "典型关系结构", "Typical relation structure"),
     ("typology", "案例类型", "Case typology"),
+    ("cross_case_matrix", "跨案例矩阵", "Cross-case matrix"),
+    ("deviant_cases", "偏离与混合案例", "Deviant and hybrid cases"),
+    ("sensitivity", "敏感性分析", "Sensitivity analysis"),
+    ("path_suggestions", "路径建议", "Path suggestions"),
 )
 PAPER_FIGURES = (
     ("path_model", "路径模型", "Path model"),
@@ -133,6 +137,18 @@ def _orient(doc: Any, landscape: bool) -> None:
     new.page_width, new.page_height = width, height
 
 
+#: Relative width of a column by its kind: long text (quotes, titles) gets the room, ids and numbers little.
+KIND_WEIGHT = {"long": 4.0, "text": 1.6, "id": 1.2, "number": 1.0}
+
+
+def _widths(doc: Any, table: Table) -> list[Any]:
+    """Column widths in proportion to their kind, filling the text width of the current page."""
+    section = doc.sections[-1]
+    usable = section.page_width - section.left_margin - section.right_margin
+    weights = [KIND_WEIGHT.get(c.kind, 1.6) for c in table.columns] or [1.0]
+    return [int(usable * w / sum(weights)) for w in weights]
+
+
 def add_table(doc: Any, table: Table, numbers: Numbering) -> None:
     """Caption (zh, en) above, then the table as a three-line table."""
     _orient(doc, len(table.columns) > PORTRAIT_COLUMNS)
@@ -146,6 +162,14 @@ def add_table(doc: Any, table: Table, numbers: Numbering) -> None:
     for r, values in enumerate(table.rows, start=1):
         for col in range(len(table.columns)):
             _cell(grid.rows[r].cells[col], values[col] if col < len(values) else "")
+    if table.columns:  # the grid (LibreOffice reads it) and every cell (Word reads these) get the widths
+        grid.autofit = False
+        widths = _widths(doc, table)
+        for grid_col, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+            grid_col.set(qn("w:w"), str(width // 635))  # EMU -> twentieths of a point
+        for column, width in zip(grid.columns, widths):
+            for cell in column.cells:
+                cell.width = width
     three_line(grid)
     if table.note:
         note = doc.add_paragraph()

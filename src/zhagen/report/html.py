@@ -45,6 +45,9 @@ from zhagen.exchange.tables import (
 )
 from zhagen.files import write_bytes_atomic
 from zhagen.report.audit import decision_table, memo_table
+from zhagen.report.cases import case_view
+from zhagen.report.paths import path_view
+from zhagen.report.sensitivity import changes as sensitivity_changes, summary as sensitivity_summary
 from zhagen.report.methods import methods_text, saturation_text
 
 ATTRIBUTE_NAMES = {
@@ -231,11 +234,15 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
                 figures: Mapping[str, Mapping[str, bytes | str]] | None = None,
                 notes: Sequence[str] = (), definitions: Mapping[str, tuple[str, str]] | None = None,
                 outputs: Mapping[str, Sequence[str]] | None = None,
-                audit: Mapping[str, Any] | None = None, sources: Any = None) -> str:
+                audit: Mapping[str, Any] | None = None, sources: Any = None,
+                source_data: Mapping[str, Any] | None = None, suggestions: Any = None) -> str:
     """The report as one HTML string (with an audit-trail section when ``audit`` is given).
 
     ``figures`` maps a figure name to its SVG per language (``{"zh": ..., "en": ...}``);
-    a figure missing in one language shows the other one.
+    a figure missing in one language shows the other one.  ``source_data`` (:func:`zhagen.report.sources.collect`)
+    adds each case's sources to its within-case display.  The results' ``sensitivity`` section (``zhagen model
+    --exclude-kind``) and the path suggestions (:func:`zhagen.report.paths.path_view`, or ``suggestions``) get
+    their own sections.
     """
     results = check_results(results)
     env = environment()
@@ -256,6 +263,10 @@ def render_html(results: Mapping[str, Any], *, lang: str = "zh",
                            saturation_text=saturation_text(results),
                            audit=[memo_table(audit), decision_table(audit)] if audit is not None else [],
                            sources=sources, notes=list(notes), css=css, script=script,
+                           case_view=case_view(results, source_data) if results.get("cases") else None,
+                           sensitivity=results.get("sensitivity"),
+                           suggestions=path_view(results) if suggestions is None else suggestions,
+                           sensitivity_summary=sensitivity_summary(results), sensitivity_rows=sensitivity_changes(results),
                            ref=quote_ref, outputs=outputs or {})
 
 

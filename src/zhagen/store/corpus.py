@@ -30,6 +30,7 @@ class DocumentRecord:
     case_id: str | None
     content_hash: str
     n_chars: int
+    genre: str | None = None  # news, policy, summary, ...: the manifest's kind column (None when not given)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,13 @@ def has_content(session: Session, content_hash: str) -> bool:
     """Whether a document with this content is already stored."""
     found = session.execute(select(Document.id).where(Document.content_hash == content_hash))
     return found.first() is not None
+
+
+def fill_genre(session: Session, content_hash: str, genre: str) -> None:
+    """Record what an already stored document is, when it was imported before its kind was recorded."""
+    document = session.execute(select(Document).where(Document.content_hash == content_hash)).scalar_one_or_none()
+    if document is not None and document.genre is None:
+        document.genre = genre
 
 
 def upsert_case(
@@ -105,12 +113,14 @@ def add_document(
     language: str | None,
     case_id: str | None,
     spans: Iterable[tuple[int, int, str]],
+    genre: str | None = None,
 ) -> int:
     """Store a document with its meaning units; return the new document id."""
     document = Document(
         content_hash=content_hash,
         source=source,
         kind=kind,
+        genre=genre,
         encoding=encoding,
         title=title,
         language=language,
@@ -151,6 +161,7 @@ def _document_record(doc: Document, n_chars: int) -> DocumentRecord:
         case_id=doc.case_id,
         content_hash=doc.content_hash,
         n_chars=n_chars,
+        genre=doc.genre,
     )
 
 

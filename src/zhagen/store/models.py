@@ -68,7 +68,8 @@ class Document(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     source: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # the file format: txt, md, docx, pdf, html, csv
+    genre: Mapped[str | None] = mapped_column(String(32))  # what it is (news, policy, summary): the manifest's kind
     encoding: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8))
