@@ -208,7 +208,10 @@ def cross_case_table(results: Mapping[str, Any], *, categories: bool = True) -> 
     typology = family_names(results)["typology"]
     columns = [Column("案例", "Case", "id"), Column("团队标注", "Label"),
                Column(f"主导{typology[0]}", f"Leading {typology[1]}"), Column("判读", "Reading")]
-    columns += [Column(f"{names.label(m)} {names.zh(m)}".strip(), names.en(m), "number") for m, _ in data["mains"]]
+    # On the Word page the narrow count columns carry the label and Chinese name only (the English names are in
+    # the main-category table under the same labels), so that headers do not break letter by letter.
+    columns += [Column(f"{names.label(m)} {names.zh(m)}".strip(), names.en(m) if categories else "", "number")
+                for m, _ in data["mains"]]
     shown = data["categories"] if categories else []
     columns += [Column(names.tagged(c), names.en(c), "number") for c in shown]
     rows = []
