@@ -37,7 +37,8 @@ def without_documents(outcome: OpenCodingOutcome, drop: Iterable[int]) -> OpenCo
             continue
         typical = tuple(remap[m] for m in concept.typical if m in remap) or members[:1]
         names_index = len(concepts)
-        concepts.append(replace(concept, members=members, typical=typical))
+        # a concept's index is its position (axial coding maps concepts by it): renumber past the dropped ones
+        concepts.append(replace(concept, index=names_index, members=members, typical=typical))
         ids.append(outcome.concept_ids[index])
         if index in outcome.concept_names:
             names[names_index] = outcome.concept_names[index]
