@@ -23,8 +23,9 @@ system:
 run: setup
 	$(BIN)/zhagen run
 
+# One pytest worker per core; a test file stays in one worker (its session fixtures are built once).
 test: setup-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: setup-test
 	$(BIN)/python bench/run_all.py

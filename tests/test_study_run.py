@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from concept_checks import (
+    assert_concepts_named_from_their_quotes,
+    assert_no_english_sentence_cluster,
+    assert_no_structure_is_coded_or_quoted,
+)
 from zhagen.cli import app
 from zhagen.coding.evidence import evidence_kind
 from zhagen.project import Project
@@ -154,63 +159,17 @@ def test_a_second_run_gives_identical_results(study: Path, results: dict) -> Non
     assert json.loads((study / "results.json").read_text(encoding="utf-8")) == results
 
 
-MARKDOWN = ("**", "## ", "# ", "__", "<br", "](")
-
-
-def _all_quotes(results: dict) -> list[dict]:
-    quotes = [q for c in results["open_coding"]["concepts"] for q in c["quotes"]]
-    quotes += [link["quote"] for c in results["open_coding"]["concepts"] for link in c["chain"]]
-    quotes += [q for c in results["axial_coding"]["categories"] for q in c["quotes"]]
-    quotes += [q for e in results["selective_coding"]["path_model"]["edges"] for q in e["evidence"]]
-    quotes += [q for r in results["selective_coding"]["relations"] for q in r["evidence"]]
-    return quotes
-
-
 def test_no_structure_unit_is_a_concept_suggestion_evidence_or_quote(results: dict, study: Path) -> None:
-    from zhagen.store.structure import unit_classes
-
-    with Project.open(study) as project, project.read() as session:
-        classes = unit_classes(session)
-        machine = list_codings(session, origin="machine")
-    structure = {u for u, (kind, _rule) in classes.items() if kind != "substantive"}
-    assert len(structure) > 300  # headings, dates, article numbers, boilerplate ... of the built-in corpus
-    assert not structure & {c.unit_id for c in machine}
-    quotes = _all_quotes(results)
-    assert quotes and not structure & {q["unit"] for q in quotes}
-    for quote in quotes:
-        assert not any(marker in quote["text"] for marker in MARKDOWN), quote["text"]
+    assert_no_structure_is_coded_or_quoted(study, results, 300)  # headings, dates, article numbers, boilerplate ...
 
 
 def test_concepts_are_named_by_phrases_from_their_quotes_and_defined(results: dict) -> None:
-    from zhagen.coding.text import normalise
-
-    concepts = results["open_coding"]["concepts"]
-    assert len({c["label"] for c in concepts}) == len(concepts)
-    for concept in concepts:
-        label = concept["label"]
-        assert "·" not in label and label != "未命名"
-        texts = [normalise(q["text"]) for q in concept["quotes"]]
-        assert any(label in t for t in texts), label
-        assert concept["definition"] and label in concept["definition"] and concept["definition_en"]
-        assert concept["chain"] and all(link["id"].startswith("aa") and link["tag"] for link in concept["chain"])
+    for concept in assert_concepts_named_from_their_quotes(results):
         assert concept["document_topic"] == (concept["documents"] == 1)
 
 
 def test_no_concept_is_the_english_sentences(results: dict, study: Path) -> None:
-    from zhagen.coding.bilingual import latin_share
-
-    with Project.open(study) as project, project.read() as session:
-        text = {u: t for u, t in session.execute(__import__("sqlalchemy").text("SELECT id, text FROM units"))}
-        members: dict[str, list[int]] = {}
-        for coding in list_codings(session, origin="machine"):
-            if coding.code_id.startswith("a") and coding.confidence is None:
-                members.setdefault(coding.code_id, []).append(coding.unit_id)
-    by_id = {c["id"]: c for c in results["open_coding"]["concepts"]}
-    assert set(members) == set(by_id)
-    for cid, units in members.items():
-        english = sum(latin_share(text[u]) >= 0.5 for u in units) / len(units)
-        if len(units) >= 30 and by_id[cid]["cases"] >= 3:
-            assert english < 0.9, (cid, by_id[cid]["label"], english)
+    assert_no_english_sentence_cluster(study, results, 30)
 
 
 def test_results_validate_against_the_published_schema(results: dict) -> None:

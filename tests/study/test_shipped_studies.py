@@ -19,17 +19,20 @@ import yaml
 from typer.testing import CliRunner
 
 from zhagen.cli import app
-from zhagen.project import Project
-from zhagen.store.coding import list_codings
 from zhagen.studies import shipped as studies
 from zhagen.units.structure import plain
+
+from concept_checks import (
+    assert_concepts_named_from_their_quotes,
+    assert_no_english_sentence_cluster,
+    assert_no_structure_is_coded_or_quoted,
+)
 
 from .test_engine_knows_no_study import STUDY_WORDS, study_terms
 
 NAME = "rural_ecommerce"
 STUDY = studies.studies_root() / NAME
 runner = CliRunner()
-MARKDOWN = ("**", "## ", "# ", "__", "<br", "](")
 #: Words of the built-in study named by issue 10/11 beside its own ids, names and captions.
 TRANSFER_WORDS = STUDY_WORDS + ("transfer pattern", "driving forces", "转移")
 #: Cue words of the problem / risk / barrier passages the texts hold (not in the codebook; see the codebook test).
@@ -169,63 +172,20 @@ def test_story_line_captions_core_and_tables_speak_its_own_vocabulary(run_dir: P
     assert results["study"]["declarations"]["study"] == NAME
 
 
-def _all_quotes(results: dict) -> list[dict]:
-    quotes = [q for c in results["open_coding"]["concepts"] for q in c["quotes"]]
-    quotes += [link["quote"] for c in results["open_coding"]["concepts"] for link in c["chain"]]
-    quotes += [q for c in results["axial_coding"]["categories"] for q in c["quotes"]]
-    quotes += [q for e in results["selective_coding"]["path_model"]["edges"] for q in e["evidence"]]
-    quotes += [q for r in results["selective_coding"]["relations"] for q in r["evidence"]]
-    return quotes
-
-
 def test_no_structure_unit_is_a_concept_suggestion_evidence_or_quote(run_dir: Path, results: dict) -> None:
-    from zhagen.store.structure import unit_classes
-
-    with Project.open(run_dir) as project, project.read() as session:
-        classes = unit_classes(session)
-        machine = list_codings(session, origin="machine")
-    structure = {u for u, (kind, _rule) in classes.items() if kind != "substantive"}
-    assert len(structure) >= 50  # headlines, datelines, bylines, article numbers, page furniture of these texts
-    assert not structure & {c.unit_id for c in machine}
-    quotes = _all_quotes(results)
-    assert quotes and not structure & {q["unit"] for q in quotes}
-    for quote in quotes:
-        assert not any(marker in quote["text"] for marker in MARKDOWN), quote["text"]
+    # headlines, datelines, bylines, article numbers, page furniture of these texts
+    for quote in assert_no_structure_is_coded_or_quoted(run_dir, results, 50):
         assert plain(quote["text"]) == quote["text"]
         # independent of the classifier: the news meta lines and table rows of these texts are never quoted
         assert not re.search(r"来源[：:]|作者[：:]|｜|^\|", quote["text"]), quote["text"]
 
 
 def test_concepts_are_named_by_phrases_from_their_quotes_and_defined(results: dict) -> None:
-    from zhagen.coding.text import normalise
-
-    concepts = results["open_coding"]["concepts"]
-    assert len(concepts) >= 5 and len({c["label"] for c in concepts}) == len(concepts)
-    for concept in concepts:
-        label = concept["label"]
-        assert "·" not in label and label != "未命名"
-        assert any(label in normalise(q["text"]) for q in concept["quotes"]), label
-        assert concept["definition"] and label in concept["definition"] and concept["definition_en"]
-        assert concept["chain"] and all(link["id"].startswith("aa") and link["tag"] for link in concept["chain"])
+    assert len(assert_concepts_named_from_their_quotes(results)) >= 5
 
 
 def test_no_concept_is_the_english_sentences(run_dir: Path, results: dict) -> None:
-    import sqlalchemy
-
-    from zhagen.coding.bilingual import latin_share
-
-    with Project.open(run_dir) as project, project.read() as session:
-        text = dict(session.execute(sqlalchemy.text("SELECT id, text FROM units")).all())
-        members: dict[str, list[int]] = {}
-        for coding in list_codings(session, origin="machine"):
-            if coding.code_id.startswith("a") and coding.confidence is None:
-                members.setdefault(coding.code_id, []).append(coding.unit_id)
-    by_id = {c["id"]: c for c in results["open_coding"]["concepts"]}
-    assert set(members) == set(by_id)
-    for cid, units in members.items():
-        english = sum(latin_share(text[u]) >= 0.5 for u in units) / len(units)
-        if len(units) >= 10 and by_id[cid]["cases"] >= 3:  # the bar of the built-in study, scaled to 16 texts
-            assert english < 0.9, (cid, by_id[cid]["label"], english)
+    assert_no_english_sentence_cluster(run_dir, results, 10)  # the bar of the built-in study, scaled to 16 texts
 
 
 def test_results_validate_and_the_largest_category_is_named(results: dict) -> None:

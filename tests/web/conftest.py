@@ -124,6 +124,9 @@ def template_project(tmp_path_factory: pytest.TempPathFactory, web_backend: str,
     if web_backend == "sqlite":
         return build(tmp_path_factory.mktemp("webproject"))
     server = request.getfixturevalue("pg_server")
+    # pytest may build this session fixture again when the backend parameter comes round a second time (as under
+    # pytest-xdist, where one worker runs its files in turn): start from no template
+    server.drop_database(TEMPLATE_DB)
     return build(tmp_path_factory.mktemp("webproject-pg"), server.create_database(TEMPLATE_DB))
 
 
