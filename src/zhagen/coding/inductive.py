@@ -182,8 +182,11 @@ class ConceptClusterer:
         present = np.abs(vectors).sum(axis=1) > 0
         glossed = np.asarray(glossed, dtype=bool) if glossed is not None else np.zeros(len(vectors), dtype=bool)
         placed = np.flatnonzero(present & ~glossed)
-        distinct = len(np.unique(vectors[placed], axis=0)) if len(placed) else 0  # repeated texts: one point
-        k = min(self.settings.n_concepts or auto_concept_count(int(present.sum())), len(placed) // 2, distinct)
+        k = min(self.settings.n_concepts or auto_concept_count(int(present.sum())), len(placed) // 2)
+        if 0 < len(placed) <= self.settings.minibatch_above:
+            # repeated texts are one point: a small corpus may hold fewer distinct units than concepts asked for
+            # (counted only here: on a large corpus the sort costs seconds, about 3 s at 520,000 units, and in practice cannot bind)
+            k = min(k, len(np.unique(vectors[placed], axis=0)))
         if k < 1:
             return []
         if len(placed) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
