@@ -185,7 +185,8 @@ class ConceptClusterer:
         k = min(self.settings.n_concepts or auto_concept_count(int(present.sum())), len(placed) // 2)
         if 0 < len(placed) <= self.settings.minibatch_above:
             # repeated texts are one point: a small corpus may hold fewer distinct units than concepts asked for
-            # (counted only here: on a large corpus the sort costs seconds, about 3 s at 520,000 units, and in practice cannot bind)
+            # (counted only here: on a large corpus the sort costs about 3 s at 520,000 units and in practice
+            # cannot bind)
             k = min(k, len(np.unique(vectors[placed], axis=0)))
         if k < 1:
             return []
