@@ -854,19 +854,32 @@ def _glance(results: dict[str, Any] | None) -> list[tuple[str, list[tuple[str, A
 
 @contextmanager
 def serving(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 4) -> Iterator[str]:
-    """Serve ``app`` with waitress in a background thread (tests, benchmarks); yields the base URL."""
+    """Serve ``app`` with waitress in a background thread (tests, benchmarks); yields the base URL.
+
+    The loop runs one short poll at a time and checks a stop flag between polls, so the sockets are closed only
+    after the loop thread has left ``select``: closing them under a running ``select`` fails with EBADF.
+    """
+    from waitress import wasyncore
     from waitress.server import create_server
 
     server = create_server(app, host=host, port=port, threads=threads, ident="zhagen")
-    thread = threading.Thread(target=server.run, name="zhagen-web", daemon=True)
+    sockets = server._map  # type: ignore[union-attr]
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set() and sockets:
+            wasyncore.loop(timeout=0.05, map=sockets, count=1)
+
+    thread = threading.Thread(target=loop, name="zhagen-web", daemon=True)
     thread.start()
     try:
         yield f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
     finally:
-        server.close()
-        for channel in list(server._map.values()):  # type: ignore[union-attr]
-            channel.close()
+        stop.set()
         thread.join(timeout=5)
+        server.close()
+        for channel in list(sockets.values()):
+            channel.close()
         server.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
 
