@@ -8,7 +8,9 @@ is most over-represented among its most typical members compared with the
 corpus: a run of two or three words (jieba for Chinese; words for English)
 that starts and ends with a content word and occurs as written in at least two
 of the concept's quotes.  When no phrase recurs, the most distinctive single
-word is used.  The same measure names each quote of the chain: the concept's
+word is used, or the commoner longer phrase that holds it.  Names of places,
+people and organisations (jieba's dictionary tags) name no concept while
+anything else recurs: they say which case, not what happens.  The same measure names each quote of the chain: the concept's
 phrase when the quote holds it, else the quote's own most distinctive phrase.
 """
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from zhagen.coding.tokens import chinese_stop_words, words
+from zhagen.coding.tokens import chinese_stop_words, proper_name, words
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z\-]*")
@@ -114,9 +116,35 @@ def ranked_phrases(texts: Sequence[str], background: Background,
     scored.sort()
     ranked = [(p, n) for _, _, p, n in scored]
     if spread:
-        across = [(p, n) for p, n in ranked if len(spread[p]) >= 2]
-        return across or ranked
-    return ranked
+        ranked = [(p, n) for p, n in ranked if len(spread[p]) >= 2] or ranked
+    ranked = [(p, n) for p, n in ranked if not _names_someone(p)] or ranked
+    return _phrase_first(ranked)
+
+
+def _names_someone(phrase: str) -> bool:
+    """A phrase with the name of a place, person or organisation (成都, 华为): what a case says, not a concept."""
+    return any(proper_name(w) for w in words(phrase))
+
+
+#: A phrase that holds the leading single word replaces it when it is found in at least this share of the
+#: units that hold the word (人才公寓 for 公寓, 研发机构 for 机构): it says the same, more precisely.
+EXTENSION_SHARE = 0.4
+
+
+def _phrase_first(ranked: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The ranking with the leading word replaced by the commonest longer phrase that holds it, if one is
+    common enough (:data:`EXTENSION_SHARE`); the word follows it."""
+    if not ranked:
+        return ranked
+    word, count = ranked[0]
+    if len(words(word)) != 1:
+        return ranked
+    longer = [(n, -i, p) for i, (p, n) in enumerate(ranked[1:]) if word in p and p != word
+              and n >= max(2, EXTENSION_SHARE * count)]
+    if not longer:
+        return ranked
+    _n, _i, phrase = max(longer)
+    return [(phrase, dict(ranked)[phrase]), *(r for r in ranked if r[0] != phrase)]
 
 
 def name(texts: Sequence[str], background: Background, taken: Iterable[str] = ()) -> str:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from importlib import resources
 
 import jieba
+import jieba.posseg
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from zhagen.coding.text import normalise
@@ -37,6 +38,21 @@ def chinese_stop_words() -> frozenset[str]:
 def words(text: str) -> list[str]:
     """jieba's segmentation of the normalised text (all tokens, in order)."""
     return _tokenizer().lcut(normalise(text))
+
+
+#: jieba's part-of-speech tags of proper names: places (ns), people (nr, nrfg, nrt) and organisations (nt).
+PROPER_NAME_TAGS = frozenset({"ns", "nr", "nrfg", "nrt", "nt"})
+
+
+@lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    """Each dictionary word's part-of-speech tag (jieba's own dictionary, no model)."""
+    return dict(jieba.posseg.POSTokenizer(_tokenizer()).word_tag_tab)
+
+
+def proper_name(word: str) -> bool:
+    """Whether jieba's dictionary tags the word as the name of a place, person or organisation."""
+    return _word_tags().get(word) in PROPER_NAME_TAGS
 
 
 def content_words(text: str) -> list[str]:

@@ -1,0 +1,44 @@
+"""Concept names: phrases of the quotes, not the name of a place or a firm, the longer phrase when it is common."""
+
+from __future__ import annotations
+
+from zhagen.coding import labels
+from zhagen.coding.tokens import proper_name
+
+BACKGROUND = labels.Background.of([
+    "项目按期开工建设。", "企业加快发展。", "当地推进招商引资工作。", "园区道路建设完成。",
+    "市场需求稳步增长。", "政府出台支持政策。", "企业扩大生产规模。", "基础设施不断完善。",
+])
+
+
+def test_jieba_tags_places_people_and_organisations_as_proper_names() -> None:
+    assert proper_name("成都") and proper_name("北京")
+    assert not proper_name("公寓") and not proper_name("电池") and not proper_name("孵化器")
+
+
+def test_a_place_does_not_name_a_concept_when_a_phrase_of_the_quotes_can() -> None:
+    texts = ["成都的企业员工住进人才公寓。", "成都为引进人员提供人才公寓。", "成都新建公寓和通勤班车。",
+             "成都人才公寓配套完善。"]
+    ranked = labels.ranked_phrases(texts, BACKGROUND)
+    assert ranked[0][0] != "成都"
+    assert not any(p == "成都" for p, _n in ranked)
+
+
+def test_a_place_still_names_a_group_that_says_nothing_else() -> None:
+    ranked = labels.ranked_phrases(["成都。", "成都！"], BACKGROUND)
+    assert ranked[0][0] == "成都"
+
+
+def test_the_commoner_longer_phrase_replaces_the_single_word_it_holds() -> None:
+    texts = ["园区建设人才公寓。", "新建人才公寓一批。", "人才公寓已经入住。", "公寓周边配套完善。",
+             "公寓租金下降。"]
+    ranked = labels.ranked_phrases(texts, BACKGROUND)
+    assert ranked[0][0] == "人才公寓"
+    assert "公寓" in [p for p, _n in ranked]
+
+
+def test_a_rare_longer_phrase_leaves_the_word_first() -> None:
+    texts = ["新建人才公寓一批。", "公寓入住率提高。", "公寓租金下降。", "公寓周边配套完善。", "公寓数量增加。",
+             "公寓管理规范。"]
+    ranked = labels.ranked_phrases(texts, BACKGROUND)
+    assert ranked[0][0] == "公寓"
