@@ -127,6 +127,20 @@ def test_the_codebook_has_no_barrier_code_but_the_texts_have_barrier_passages() 
     assert len(with_barriers) >= 6, sorted(with_barriers)
 
 
+def test_barriers_come_out_as_an_emergent_category_the_codebook_lacks(run_dir: Path, results: dict) -> None:
+    """Issue 10 step 5 on a corpus that is not the built-in one: the problem passages of the village
+    e-commerce texts (the team's reading in tests/data/rural_ecommerce_barrier_passages.yaml) come out as
+    an emergent category quoted from six cases, with barrier units from half of the ten cases."""
+    from barrier_oracle import assert_emergent_barrier_category, barrier_units
+    from zhagen.project import Project
+
+    passages = Path(__file__).parents[1] / "data" / "rural_ecommerce_barrier_passages.yaml"
+    with Project.open(run_dir) as project, project.read() as session:
+        barrier, unit_case = barrier_units(session, passages)
+    assert len({unit_case[u] for u in barrier}) >= 8  # the team's reading: problem passages in 8 of 10 cases
+    assert_emergent_barrier_category(results, run_dir, passages, min_cases=5)
+
+
 def test_unknown_study_names_the_available_ones(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "--study", "nope", "--out", str(tmp_path / "x")])
     assert result.exit_code == 1 and "no shipped study called 'nope'" in result.output
