@@ -48,11 +48,12 @@ def barrier_units(session: Session, path: Path = PASSAGES) -> tuple[set[int], di
     return found, unit_case
 
 
-def assert_emergent_barrier_category(results: dict[str, Any], study: Path, passages: Path, min_cases: int) -> None:
+def assert_emergent_barrier_category(results: dict[str, Any], study: Path, passages: Path, min_cases: int,
+                                     min_quoted_cases: int = 6) -> None:
     """Issue 10 step 5 on a study's run: the codebook has no barrier code, and an emergent category
     whose units are barrier units (the team's reading in ``passages``) at 1.5 times their share among
     all concept units (and at least 30%) holds barrier units from ``min_cases`` cases, is quoted from
-    six cases or more and from barrier units of three cases or more, and is named by a phrase."""
+    ``min_quoted_cases`` cases or more and from barrier units of three cases or more, and is named by a phrase."""
     with Project.open(study) as project, project.read() as session:
         barrier, unit_case = barrier_units(session, passages)
         members = machine_concept_members(session)
@@ -78,7 +79,7 @@ def assert_emergent_barrier_category(results: dict[str, Any], study: Path, passa
         quotes = category["quotes"]
         return (share(category) >= threshold
                 and len({unit_case[u] for u in units & barrier}) >= min_cases
-                and len({q["case"] for q in quotes}) >= 6
+                and len({q["case"] for q in quotes}) >= min_quoted_cases
                 and len({q["case"] for q in quotes if q["unit"] in barrier}) >= 3
                 and bool(category["name_zh"]) and "·" not in category["name_zh"]
                 and all(concepts[c]["category"] is None and "·" not in concepts[c]["label"]

@@ -130,7 +130,8 @@ def test_the_codebook_has_no_barrier_code_but_the_texts_have_barrier_passages() 
 def test_barriers_come_out_as_an_emergent_category_the_codebook_lacks(run_dir: Path, results: dict) -> None:
     """Issue 10 step 5 on a corpus that is not the built-in one: the problem passages of the village
     e-commerce texts (the team's reading in tests/data/rural_ecommerce_barrier_passages.yaml) come out as
-    an emergent category quoted from six cases, with barrier units from half of the ten cases."""
+    an emergent category with barrier units from half of the ten cases, quoted from as many (the built-in
+    study's bar is six of its 28 cases)."""
     from barrier_oracle import assert_emergent_barrier_category, barrier_units
     from zhagen.project import Project
 
@@ -138,7 +139,7 @@ def test_barriers_come_out_as_an_emergent_category_the_codebook_lacks(run_dir: P
     with Project.open(run_dir) as project, project.read() as session:
         barrier, unit_case = barrier_units(session, passages)
     assert len({unit_case[u] for u in barrier}) >= 8  # the team's reading: problem passages in 8 of 10 cases
-    assert_emergent_barrier_category(results, run_dir, passages, min_cases=5)
+    assert_emergent_barrier_category(results, run_dir, passages, min_cases=5, min_quoted_cases=5)
 
 
 def test_unknown_study_names_the_available_ones(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ deductively coded with, when that share reaches ``match_share``; the share and
 the runner-up are kept so that a reviewer can see how clear the match was.
 Concepts that match no category are *emergent*: they are grouped with each
 other by the similarity of their members (cosine of the LSA centroids) and by
-co-occurrence within cases (Jaccard of their case sets), and flagged for the
+co-occurrence within cases beyond chance (phi of their case sets), and flagged for the
 researcher to name, merge into the codebook or reject.
 """
 
@@ -30,7 +30,7 @@ class AxialSettings:
 
     match_share: float = 0.3
     emergent_similarity: float = 0.35
-    #: Weight of the members' similarity (cosine of centres) against case co-occurrence (Jaccard).
+    #: Weight of the members' similarity (cosine of centres) against case co-occurrence beyond chance (phi).
     similarity_weight: float = 0.7
     min_category_units: int = 3
 
@@ -117,6 +117,29 @@ def map_concepts(
     return mappings
 
 
+def case_association(concepts: Sequence[Concept], unit_cases: Sequence[str]) -> np.ndarray:
+    """How much more often two concepts occur in the same cases than chance would have them: the phi
+    coefficient of their case-presence vectors, negative values as 0.
+
+    Raw overlap (Jaccard) would make any two concepts that most cases mention look alike, so that
+    widespread concepts of unrelated content merge into one category; phi is 0 for a concept that every
+    case (or no case) holds, and counts only co-occurrence beyond chance."""
+    cases = sorted(set(unit_cases))
+    index = {case: i for i, case in enumerate(cases)}
+    present = np.zeros((len(concepts), len(cases)))
+    for row, concept in enumerate(concepts):
+        for unit in concept.members:
+            present[row, index[unit_cases[unit]]] = 1.0
+    if len(cases) < 2:
+        return np.zeros((len(concepts), len(concepts)))
+    centred = present - present.mean(axis=1, keepdims=True)
+    spread = np.sqrt((centred ** 2).sum(axis=1))
+    scale = np.outer(spread, spread)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phi = np.where(scale > 0, (centred @ centred.T) / np.where(scale > 0, scale, 1.0), 0.0)
+    return np.clip(phi, 0.0, 1.0)
+
+
 def group_emergent(
     concepts: Sequence[Concept], unit_cases: Sequence[str], similarity: float, weight: float = 0.5
 ) -> list[list[int]]:
@@ -127,11 +150,8 @@ def group_emergent(
         return [[0]]
     centroids = np.array([c.centroid / (np.linalg.norm(c.centroid) or 1.0) for c in concepts])
     cosine = np.clip(centroids @ centroids.T, -1.0, 1.0)
-    case_sets = [{unit_cases[u] for u in c.members} for c in concepts]
-    jaccard = np.array(
-        [[len(a & b) / len(a | b) if a | b else 0.0 for b in case_sets] for a in case_sets]
-    )
-    distance = 1.0 - (weight * cosine + (1.0 - weight) * jaccard)
+    together = case_association(concepts, unit_cases)
+    distance = 1.0 - (weight * cosine + (1.0 - weight) * together)
     np.fill_diagonal(distance, 0.0)
     tree = linkage(squareform(np.clip(distance, 0.0, None), checks=False), method="average")
     labels = fcluster(tree, t=1.0 - similarity, criterion="distance")
