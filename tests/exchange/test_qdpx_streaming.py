@@ -32,7 +32,7 @@ except ModuleNotFoundError:  # a checkout without an installed package
 import pytest
 from lxml import etree
 
-from zhagen.exchange import refiqda
+from zhagen.exchange import refiqda, refiqda_export
 from zhagen.exchange.refiqda import export_qdpx, import_qdpx
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
@@ -198,23 +198,147 @@ def exports_of(project: Project, folder: Path, label: str) -> dict[str, Any]:
     return facts
 
 
-@pytest.fixture(scope="module")
-def fixture_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+PAGES = {"default pages": None, "tiny pages": 2}
+
+
+@pytest.fixture(scope="module", params=list(PAGES))
+def fixture_exports(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The exports of the three fixture projects, with the export's page sizes as shipped and with pages
+    of two documents (every page boundary crossed: a case, a source, its codings, the text members)."""
     tmp = tmp_path_factory.mktemp("streaming")
     facts: dict[str, Any] = {}
-    for label, make in (("mixed", lambda: build_mixed(tmp / "mixed")),
-                        ("foreign", lambda: build_foreign(tmp / "foreign", tmp)),
-                        ("generated", lambda: build_generated(tmp / "generated", 23, sentences=8))):
-        project = make()
-        try:
-            facts.update(exports_of(project, tmp, label))
-        finally:
-            project.close()
-    if os.environ.get("ZHAGEN_WRITE_GOLDEN") == "1":
+    with pytest.MonkeyPatch.context() as patch:
+        if PAGES[request.param] is not None:
+            for name in ("DOCUMENT_PAGE", "TEXT_PAGE", "CASE_PAGE"):
+                patch.setattr(refiqda_export, name, PAGES[request.param])
+        for label, make in (("mixed", lambda: build_mixed(tmp / "mixed")),
+                            ("foreign", lambda: build_foreign(tmp / "foreign", tmp)),
+                            ("generated", lambda: build_generated(tmp / "generated", 23, sentences=8))):
+            project = make()
+            try:
+                facts.update(exports_of(project, tmp, label))
+            finally:
+                project.close()
+    if os.environ.get("ZHAGEN_WRITE_GOLDEN") == "1" and PAGES[request.param] is None:
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(json.dumps(facts, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return facts
 
 
-def test_golden_written(fixture_exports: dict[str, Any]) -> None:
-    assert GOLDEN.is_file()
+# --------------------------------------------------------------------------- same archive as before
+
+
+def test_streamed_export_equals_what_the_in_memory_builder_wrote(fixture_exports: dict[str, Any]) -> None:
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert sorted(fixture_exports) == sorted(golden)
+    for key, expected in golden.items():
+        found = fixture_exports[key]
+        for part in ("members", "texts", "extras", "stamps", "result"):
+            assert found[part] == expected[part], f"{key}: {part}"
+        assert found["qde"] == expected["qde"], f"{key}: project.qde differs"
+
+
+def test_streamed_exports_are_valid_against_the_official_schema(fixture_exports: dict[str, Any]) -> None:
+    """The projects zhagen made (the foreign fixture's set lists a code after its sources, against the
+    schema's order, and a set goes back as it came)."""
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    for key, facts in fixture_exports.items():
+        if key.startswith("foreign/"):
+            continue
+        if not schema.validate(etree.fromstring(facts["qde"].encode("utf-8"))):
+            pytest.fail(f"{key}: " + "\n".join(str(e) for e in schema.error_log))
+
+
+def test_the_fixtures_exercise_what_they_are_for(fixture_exports: dict[str, Any]) -> None:
+    """Guard against a fixture that silently stopped covering a rule."""
+    mixed = fixture_exports["mixed/suggestions"]
+    assert mixed["result"]["suggestions"] and mixed["result"]["cases"] == 3 and mixed["result"]["notes"] == 7
+    assert "报道 (2) (2)" in mixed["qde"] and "<Links>" in mixed["qde"] and "<Sets>" in mixed["qde"]
+    assert mixed["result"]["warnings"]  # characters XML cannot hold
+    foreign = fixture_exports["foreign/default"]
+    assert "<Graphs>" in foreign["qde"] or "<Sets>" in foreign["qde"]
+    assert foreign["result"]["warnings"]  # a set member that is not exported
+    assert fixture_exports["generated/default"]["result"]["sources"] == 23
+
+
+def test_two_streamed_exports_are_byte_identical(tmp_path: Path) -> None:
+    project = build_mixed(tmp_path / "p")
+    try:
+        export_qdpx(project, tmp_path / "a.qdpx", with_suggestions=True)
+        export_qdpx(project, tmp_path / "b.qdpx", with_suggestions=True)
+    finally:
+        project.close()
+    assert (tmp_path / "a.qdpx").read_bytes() == (tmp_path / "b.qdpx").read_bytes()
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def export_peak(project: Project, target: Path) -> int:
+    """Peak of Python's allocations (tracemalloc) while one export runs, in bytes."""
+    tracemalloc.start()
+    try:
+        export_qdpx(project, target, with_suggestions=True)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_stays_flat_as_the_corpus_grows(tmp_path: Path) -> None:
+    """Four times the documents (and codings) must not take anywhere near four times the memory: the
+    in-memory builder held every text, every coding and every member (its peak grew 3.6x here)."""
+    n = 100
+    small, large = build_generated(tmp_path / "small", n), build_generated(tmp_path / "large", 4 * n)
+    try:
+        for project in (small, large):  # imports, connections and statement caches are not the export's memory
+            export_qdpx(project, tmp_path / "warm.qdpx")
+        peak_small = export_peak(small, tmp_path / "small.qdpx")
+        peak_large = export_peak(large, tmp_path / "large.qdpx")
+    finally:
+        small.close()
+        large.close()
+    with zipfile.ZipFile(tmp_path / "large.qdpx") as zf:
+        assert len([n for n in zf.namelist() if n.startswith("sources/")]) == 4 * n + 1
+    print(f"export peak: {peak_small} B at {n} documents, {peak_large} B at {4 * n}")
+    assert peak_large < 1.8 * peak_small, (peak_small, peak_large)
+
+
+# --------------------------------------------------------------------------- atomic
+
+
+def folder_state(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("where", ["source", "text"])
+def test_a_failure_mid_export_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    where: str) -> None:
+    project = build_generated(tmp_path / "p", 12, sentences=5)
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "study.qdpx"
+    try:
+        export_qdpx(project, target, codebook_only=True)
+        before = folder_state(out)
+        calls = {"n": 0}
+
+        def fail_on_the_fifth(original: Any) -> Any:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                calls["n"] += 1
+                if calls["n"] == 5:
+                    raise OSError("disk gone")
+                return original(*args, **kwargs)
+            return wrapper
+
+        monkeypatch.setattr(refiqda_export, "TEXT_PAGE", 2)
+        if where == "source":
+            monkeypatch.setattr(refiqda_export._Export, "source", fail_on_the_fifth(refiqda_export._Export.source))
+        else:
+            monkeypatch.setattr(refiqda_export.store_corpus, "document_texts",
+                                fail_on_the_fifth(refiqda_export.store_corpus.document_texts))
+        with pytest.raises(OSError, match="disk gone"):
+            export_qdpx(project, target)
+        assert calls["n"] == 5
+        assert folder_state(out) == before
+    finally:
+        project.close()
