@@ -70,11 +70,11 @@ def coding_row(doc_id: int, start: int, end: int, code_id: str, coder: str, *, o
             "origin": origin, "status": status, "confidence": confidence, "run_id": None, "version": 1}
 
 
-def build_mixed(root: Path) -> Project:
+def build_mixed(root: Path, database: str | None = None) -> Project:
     """Every rule of the export in a few documents: repeated and missing titles, cases with integer and text
     variables, a code tree with a rejected and a machine code, codings of every origin and status (one twice),
     memos on every kind of target (fixed times), characters XML cannot hold."""
-    project = Project.init(root, name="流式导出 test")
+    project = Project.init(root, name="流式导出 test", database=database)
     rng = random.Random(7)
     with project.write() as s:
         store_corpus.upsert_case(s, "c1", title="成都案例", attributes={"year": "2009", "city": "成都"})
@@ -269,6 +269,24 @@ def test_two_streamed_exports_are_byte_identical(tmp_path: Path) -> None:
     finally:
         project.close()
     assert (tmp_path / "a.qdpx").read_bytes() == (tmp_path / "b.qdpx").read_bytes()
+
+
+def test_the_export_reads_one_snapshot_on_both_stores(database: str | None, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of two documents on SQLite and PostgreSQL (where the export asks for a repeatable read)
+    give the archive the in-memory builder wrote."""
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    for name in ("DOCUMENT_PAGE", "TEXT_PAGE", "CASE_PAGE"):
+        monkeypatch.setattr(refiqda_export, name, 2)
+    project = build_mixed(tmp_path / "p", database)
+    try:
+        found = exports_of(project, tmp_path, "mixed")
+    finally:
+        project.close()
+    for key in ("mixed/default", "mixed/suggestions"):
+        assert found[key]["qde"] == golden[key]["qde"], key
+        assert found[key]["extras"] == golden[key]["extras"], key
+        assert found[key]["members"] == golden[key]["members"], key
 
 
 # --------------------------------------------------------------------------- memory
