@@ -34,16 +34,18 @@ of :data:`DOCUMENT_PAGE` documents at a time; then the text members
 (``sources/<guid>.txt``, documents and notes in name order) are written from
 texts read :data:`TEXT_PAGE` at a time; then the extras, whose per-source,
 per-case and per-selection entries were spooled to an unnamed temporary file
-while ``project.qde`` was written.  What must be known before the first source
-(users, code GUIDs, which memos leave) comes from a light first look: distinct
-coders, codes, cases, memos.  Held for the whole export are one name and one
-member name per document (for unique source names and the member order), the
-codes, cases and memos.  The members are in the order of the in-memory
-builder this replaced: ``project.qde``, the text members sorted by name,
-:data:`~zhagen.exchange.refiqda_xml.EXTRAS_MEMBER`; the XML is byte for byte
-what it wrote (two-space indentation); only the entries of the extras'
-``cases``, ``sources`` and ``selections`` objects follow the export order
-instead of being sorted by GUID (readers look them up by GUID).
+while ``project.qde`` was written.  What must be known before the first
+source (users, code GUIDs, which memos leave) comes from a light first look:
+distinct coders, codes, cases, memos.  Held for the whole export are one name
+and one member name per document (for unique source names and the member
+order), the zip's directory entry of each member, the codes, cases and memos,
+and what an import recorded of a foreign project
+(:mod:`~zhagen.exchange.refiqda_foreign`).  The members are in the order of
+the in-memory builder this replaced: ``project.qde``, the text members sorted
+by name, :data:`~zhagen.exchange.refiqda_xml.EXTRAS_MEMBER`; the XML is byte
+for byte what it wrote (two-space indentation); only the entries of the
+extras' ``cases``, ``sources`` and ``selections`` objects follow the export
+order instead of being sorted by GUID (readers look them up by GUID).
 """
 
 from __future__ import annotations
