@@ -24,19 +24,43 @@ What leaves (see :mod:`zhagen.exchange.refiqda` for the mapping of every element
 
 Two exports of the same project are byte-identical (fixed member order and
 timestamps, deterministic GUIDs).
+
+**Memory does not grow with the corpus.**  A project of tens of thousands of
+documents and millions of codings does not fit in memory as one XML tree, so
+the archive is streamed: ``project.qde`` is written into its zip member as it
+is made (:func:`lxml.etree.xmlfile`), one ``Case`` and one ``TextSource`` with
+its selections and codings at a time, from documents and codings read a page
+of :data:`DOCUMENT_PAGE` documents at a time; then the text members
+(``sources/<guid>.txt``, documents and notes in name order) are written from
+texts read :data:`TEXT_PAGE` at a time; then the extras, whose per-source,
+per-case and per-selection entries were spooled to an unnamed temporary file
+while ``project.qde`` was written.  What must be known before the first
+source (users, code GUIDs, which memos leave) comes from a light first look:
+distinct coders, codes, cases, memos.  Held for the whole export are one name
+and one member name per document (for unique source names and the member
+order), the zip's directory entry of each member, the codes, cases and memos,
+and what an import recorded of a foreign project
+(:mod:`~zhagen.exchange.refiqda_foreign`).  The members are in the order of
+the in-memory builder this replaced: ``project.qde``, the text members sorted
+by name, :data:`~zhagen.exchange.refiqda_xml.EXTRAS_MEMBER`; the XML is byte
+for byte what it wrote (two-space indentation); only the entries of the
+extras' ``cases``, ``sources`` and ``selections`` objects follow the export
+order instead of being sorted by GUID (readers look them up by GUID).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 from lxml import etree
+from sqlalchemy.orm import Session
 
 from zhagen.errors import UserError
 from zhagen.exchange import refiqda_foreign
@@ -64,43 +88,33 @@ __all__ = ["SUGGESTION_USER_SUFFIX", "SUGGESTIONS_SET", "export_qdc", "export_qd
 
 SUGGESTION_USER_SUFFIX = " (machine suggestion)"
 SUGGESTIONS_SET = "zhagen: codes with unreviewed machine suggestions"
+#: Documents (with their codings) read per query while ``project.qde`` is written.
+DOCUMENT_PAGE = 64
+#: Document texts read per query while the text members are written.
+TEXT_PAGE = 64
+#: Documents whose content hashes are read per query while the cases are written.
+CASE_PAGE = 512
+#: ``project.qde`` is written as a zip64 member when it may exceed this size (a zip member of
+#: unknown size must say so before its first byte; most exports stay far below and keep the plain form).
+ZIP64_BYTES = 1 << 30
+#: A generous size of one exported coding in ``project.qde`` (selection, coding, code reference).
+_BYTES_PER_CODING = 600
 _CANONICAL_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _MEMBER_TAGS = ("MemberCode", "MemberSource", "MemberNote")
+_INDENT = "  "
 
 
 def is_reviewed(coding: CodingRecord) -> bool:
     """An accepted coding, or a human one nobody rejected: what a default export carries."""
-    return coding.status == "accepted" or (coding.origin == "human" and coding.status != "rejected")
+    return _reviewed(coding.origin, coding.status)
 
 
-def _leaves(coding: CodingRecord, with_suggestions: bool) -> bool:
-    return is_reviewed(coding) or (with_suggestions and coding.status == "suggested")
+def _reviewed(origin: str, status: str) -> bool:
+    return status == "accepted" or (origin == "human" and status != "rejected")
 
 
-@dataclass
-class _Snapshot:
-    """Everything an export needs, read in one session."""
-
-    name: str
-    codes: list[CodeRecord]
-    memos: list[MemoRecord]
-    foreign: dict[str, Any]
-    documents: list[DocumentRecord] = field(default_factory=list)
-    texts: dict[int, str] = field(default_factory=dict)
-    codings: list[CodingRecord] = field(default_factory=list)
-    cases: list[CaseRecord] = field(default_factory=list)
-
-
-def _snapshot(project: Project, *, with_sources: bool, with_suggestions: bool) -> _Snapshot:
-    with project.read() as session:
-        snap = _Snapshot(project.settings.name, sorted(store_coding.list_codes(session), key=lambda c: c.id),
-                         store_coding.list_memos(session), refiqda_foreign.load(session))
-        if with_sources:
-            snap.documents = store_corpus.list_documents(session)
-            snap.texts = {d.id: store_corpus.document_text(session, d.id) or "" for d in snap.documents}
-            snap.codings = [c for c in store_coding.list_codings(session) if _leaves(c, with_suggestions)]
-            snap.cases = store_corpus.list_cases(session)
-    return snap
+def _leaves(origin: str, status: str, with_suggestions: bool) -> bool:
+    return _reviewed(origin, status) or (with_suggestions and status == "suggested")
 
 
 def _code_extras(code: CodeRecord) -> dict[str, Any]:
@@ -173,42 +187,105 @@ def _memo_target(memo: MemoRecord) -> tuple[str, str] | None:
     return None
 
 
-class _Builder:
-    """Builds ``project.qde``, the note files and the extras of one export."""
+def _document_id(target: str) -> int | None:
+    """The document id a memo target names (decimal digits), or None."""
+    return int(target) if target.isdigit() and target.isascii() else None
 
-    def __init__(self, snap: _Snapshot, *, codebook_only: bool, with_suggestions: bool) -> None:
-        self.snap = snap
-        self.foreign = snap.foreign
+
+def _indent(element: etree._Element, level: int) -> None:
+    """Indent ``element``'s subtree as libxml2's pretty printer does at depth ``level``: two spaces a level,
+    and nothing inside an element that holds text beside its children (mixed content)."""
+    if len(element) == 0 or element.text or any(child.tail for child in element):
+        return
+    inner = "\n" + _INDENT * (level + 1)
+    element.text = inner
+    for child in element:
+        _indent(child, level + 1)
+        child.tail = inner
+    child.tail = "\n" + _INDENT * level
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    """A zip member with the fixed timestamp and permissions every member of an export has."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    return info
+
+
+class _Spool:
+    """The entries of one object of the extras, written to an unnamed temporary file as they come.
+
+    Each entry is formatted as ``json.dumps(..., sort_keys=True, indent=1)`` formats it at
+    its depth in the extras, so the member reads like the one the in-memory builder wrote."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.count = 0
+
+    def add(self, key: str, value: Any) -> None:
+        lines = json.dumps({key: value}, ensure_ascii=False, sort_keys=True, indent=1).split("\n")[1:-1]
+        if self.count:
+            self.handle.write(b",\n")
+        self.handle.write("\n".join(" " + line for line in lines).encode("utf-8"))
+        self.count += 1
+
+    def copy_to(self, out: IO[bytes]) -> None:
+        if not self.count:
+            out.write(b"{}")
+            return
+        out.write(b"{\n")
+        self.handle.seek(0)
+        shutil.copyfileobj(self.handle, out)
+        out.write(b"\n }")
+
+
+class _Export:
+    """One streamed export: what is known before the first source, then the archive written in one pass."""
+
+    def __init__(self, session: Session, name: str, *, codebook_only: bool, with_suggestions: bool) -> None:
+        self.session = session
+        self.name = name
         self.codebook_only = codebook_only
         self.with_suggestions = with_suggestions
-        self.w = Writer(NS_PROJECT)
-        self.extras: dict[str, Any] = {"format": EXTRAS_FORMAT, "codes": {}, "sources": {}, "cases": {},
-                                       "selections": {}, "notes": {}}
-        self.members: list[tuple[str, bytes]] = []
+        self.foreign = refiqda_foreign.load(session)
+        self.codes = sorted(store_coding.list_codes(session), key=lambda c: c.id)
+        self.cases: list[CaseRecord] = [] if codebook_only else store_corpus.list_cases(session)
+        #: (coder, origin, status, count) of the codings that leave
+        self.kinds = [] if codebook_only else [k for k in store_coding.coding_kinds(session)
+                                               if _leaves(k[1], k[2], with_suggestions)]
+        self.w = Writer(None)
+        self.extras: dict[str, Any] = {"format": EXTRAS_FORMAT, "codes": {}, "notes": {}}
+        self.spools: dict[str, _Spool] = {}
         self.warnings: list[str] = []
-        self.known: set[str] = set()  # GUIDs of everything exported, for sets and graphs
-        self.doc_hash = {d.id: d.content_hash for d in snap.documents}
         self.counts = {"users": 0, "codes": 0, "sources": 0, "codings": 0, "suggestions": 0, "cases": 0,
                        "variables": 0, "notes": 0}
         self._seen: dict[str, int] = {}
-        self.selections: dict[str, etree._Element] = {}
         self.note_names: set[str] = set()
         self.source_names: set[str] = set()
+        self.suggested_codes: set[str] = set()
+        #: (member name, document id or note text) of every text member, for the second pass
+        self.text_members: list[tuple[str, int | str]] = []
+        #: normalised GUIDs that foreign sets and graphs name; ``known`` holds those exported
+        self.wanted = self._wanted()
+        self.known: set[str] = set()
         self._prepare_memos()
+        self.user_guid: dict[str, str] = {}
 
     # -- identities ---------------------------------------------------------------------------
 
-    def unique(self, key: str) -> str:
-        n = self._seen.get(key, 0)
-        self._seen[key] = n + 1
+    def unique(self, key: str, seen: dict[str, int] | None = None) -> str:
+        seen = self._seen if seen is None else seen
+        n = seen.get(key, 0)
+        seen[key] = n + 1
         return key if n == 0 else f"{key}#{n}"
 
     def code_guid(self, code_id: str) -> str:
         return self.foreign["codes"].get(code_id, {}).get("guid") or refi_guid("code", code_id)
 
-    def doc_guid(self, doc_id: int) -> str:
-        digest = self.doc_hash[doc_id]
-        return self.foreign["sources"].get(digest, {}).get("guid") or refi_guid("document", digest)
+    def source_guid(self, content_hash: str) -> str:
+        return self.foreign["sources"].get(content_hash, {}).get("guid") or refi_guid("document", content_hash)
 
     def case_guid(self, case_id: str) -> str:
         return self.foreign["cases"].get(case_id, {}).get("guid") or refi_guid("case", case_id)
@@ -216,148 +293,278 @@ class _Builder:
     def variable_guid(self, name: str) -> str:
         return self.foreign["variables"].get(name) or refi_guid("variable", name)
 
+    def _wanted(self) -> set[str]:
+        wanted: set[str] = set()
+        if not self.codebook_only:
+            for tree in self.foreign["sets"]:
+                wanted.update(_norm(c["attrib"].get("targetGUID", "")) for c in tree.get("children", [])
+                              if c["tag"] in _MEMBER_TAGS)
+            for tree in self.foreign["graphs"]:
+                wanted.update(_norm(g) for g in _represented(tree))
+        return wanted
+
     # -- memos ----------------------------------------------------------------------------------
 
     def _prepare_memos(self) -> None:
         """Which memos leave, their GUIDs, and what points at them."""
-        code_ids = {c.id for c in self.snap.codes}
-        doc_ids = {str(d.id) for d in self.snap.documents}
-        case_ids = {c.id for c in self.snap.cases}
+        memos = store_coding.list_memos(self.session)
+        code_ids = {c.id for c in self.codes}
+        case_ids = {c.id for c in self.cases}
+        targets = {_document_id(m.target_id) for m in memos if m.target_type == "document" and m.target_id}
+        doc_hash = {} if self.codebook_only else store_corpus.content_hashes(self.session, targets - {None})
+        doc_ids = {str(i) for i in doc_hash}
         self.memos: list[tuple[MemoRecord, str, str | None]] = []
         self.note_refs: dict[tuple[str, str], list[str]] = {}
-        for memo in self.snap.memos:
+        for memo in memos:
             target = _memo_target(memo)
             if self.codebook_only and (target is None or target[0] != "code"):
                 continue
             key_target = target[1] if target is not None else ""
-            if target is not None and target[0] == "document" and key_target.isdigit() \
-                    and int(key_target) in self.doc_hash:
-                key_target = self.doc_hash[int(key_target)]
+            if target is not None and target[0] == "document" and _document_id(key_target) in doc_hash:
+                key_target = doc_hash[int(key_target)]
             key = self.unique(memo_key(memo.target_type, key_target, memo.author, memo.title, memo.text))
             foreign = self.foreign["notes"].get(key, {})
             guid = foreign.get("guid") or refi_guid("memo", key)
             self.memos.append((memo, guid, foreign.get("created") or _stamp(memo)))
             if target is not None and target[1] in {"code": code_ids, "document": doc_ids, "case": case_ids}[target[0]]:
                 self.note_refs.setdefault(target, []).append(guid)
+        self.memos_of: dict[str, list[str]] = {}
+        for memo, _, _ in self.memos:
+            if memo.target_type == "document" and memo.target_id is not None:
+                self.memos_of.setdefault(memo.target_id, []).append(memo.text)
 
-    # -- the document ---------------------------------------------------------------------------
+    # -- the archive ----------------------------------------------------------------------------
 
-    def build(self) -> bytes:
-        root = self.w.root("Project", {"name": self.snap.name, "origin": ORIGIN})
-        self.users(root)
-        self.codebook(root)
-        if not self.codebook_only:
-            self.variables_and_cases(root)
-            self.sources(root)
-        self.notes(root)
-        self.sets(root)
-        self.graphs(root)
-        description = self.foreign["project"].get("description")
-        if description and not self.codebook_only:
-            self.w.sub(root, "Description", text=description)
-        self.members.append((EXTRAS_MEMBER, json.dumps(self.extras, ensure_ascii=False, sort_keys=True,
-                                                       indent=1).encode("utf-8")))
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    def write(self, handle: BinaryIO, spool_folder: Path) -> None:
+        """Write the whole archive to ``handle`` (a new file)."""
+        with tempfile.TemporaryFile(dir=spool_folder) as cases, \
+                tempfile.TemporaryFile(dir=spool_folder) as sources, \
+                tempfile.TemporaryFile(dir=spool_folder) as selections, \
+                zipfile.ZipFile(handle, "w") as archive:
+            self.spools = {"cases": _Spool(cases), "sources": _Spool(sources), "selections": _Spool(selections)}
+            large = _BYTES_PER_CODING * sum(k[3] for k in self.kinds) > ZIP64_BYTES
+            with archive.open(_member("project.qde"), "w", force_zip64=large) as member:
+                self.write_qde(member)
+            self.write_texts(archive)
+            with archive.open(_member(EXTRAS_MEMBER), "w") as member:
+                self.write_extras(member)
 
-    def users(self, root: etree._Element) -> None:
+    def write_qde(self, out: IO[bytes]) -> None:
+        with etree.xmlfile(out, encoding="UTF-8") as xf:
+            xf.write_declaration()
+            if self.nothing():  # an empty root is written as one, like a pretty-printed tree writes it
+                root = etree.Element(f"{{{NS_PROJECT}}}Project", nsmap={None: NS_PROJECT})
+                root.set("name", self.w.clean(self.name))
+                root.set("origin", self.w.clean(ORIGIN))
+                xf.write(root)
+                xf.flush()
+                out.write(b"\n")
+                return
+            attrib = {"name": self.w.clean(self.name), "origin": self.w.clean(ORIGIN)}
+            with xf.element(f"{{{NS_PROJECT}}}Project", attrib, nsmap={None: NS_PROJECT}):
+                wrote = self.put(xf, self.users())
+                wrote |= self.put(xf, self.codebook())
+                if not self.codebook_only:
+                    wrote |= self.put(xf, self.variables())
+                    wrote |= self.write_cases(xf)
+                    wrote |= self.write_sources(xf)
+                for element in self.notes():
+                    wrote |= self.put(xf, element)
+                wrote |= self.put(xf, self.sets())
+                wrote |= self.put(xf, self.graphs())
+                description = self.foreign["project"].get("description")
+                if description and not self.codebook_only:
+                    wrote |= self.put(xf, self.w.root("Description", {}), text=description)
+                if wrote:
+                    xf.write("\n")
+        out.write(b"\n")
+
+    def nothing(self) -> bool:
+        """Whether ``project.qde`` has no element but its root."""
+        if self.foreign["users"] or self.kinds or self.memos or self.codes:
+            return False
+        return self.codebook_only or not (
+            self.cases or self.foreign["sets"] or self.foreign["graphs"] or self.foreign["project"].get("description")
+            or store_corpus.document_page(self.session, limit=1))
+
+    def put(self, xf: Any, element: etree._Element | None, level: int = 1, text: str | None = None) -> bool:
+        """Write one finished element at depth ``level``; True when there was one."""
+        if element is None:
+            return False
+        if text is not None:
+            element.text = self.w.clean(text)
+        _indent(element, level)
+        xf.write("\n" + _INDENT * level)
+        xf.write(element)
+        return True
+
+    def write_texts(self, archive: zipfile.ZipFile) -> None:
+        """The text members of the documents and notes, in name order, texts read a page at a time."""
+        self.text_members.sort(key=lambda item: item[0])
+        for first in range(0, len(self.text_members), TEXT_PAGE):
+            page = self.text_members[first:first + TEXT_PAGE]
+            texts = store_corpus.document_texts(self.session, [v for _, v in page if isinstance(v, int)])
+            for name, value in page:
+                # A document's text goes out byte-exact: it is not XML, so nothing needs replacing.
+                text = (texts.get(value) or "") if isinstance(value, int) else value
+                archive.writestr(_member(name), text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED,
+                                 compresslevel=6)
+
+    def write_extras(self, out: IO[bytes]) -> None:
+        names = sorted([*self.extras, *self.spools])
+        out.write(b"{\n")
+        for i, name in enumerate(names):
+            if i:
+                out.write(b",\n")
+            out.write(f" {json.dumps(name)}: ".encode("utf-8"))
+            if name in self.spools:
+                self.spools[name].copy_to(out)
+            else:
+                text = json.dumps(self.extras[name], ensure_ascii=False, sort_keys=True, indent=1)
+                out.write(text.replace("\n", "\n ").encode("utf-8"))
+        out.write(b"\n}")
+
+    # -- the sections of project.qde ------------------------------------------------------------
+
+    def users(self) -> etree._Element | None:
         """Every coder (suggestions under their own marked user), memo author and foreign user."""
-        self.user_guid: dict[str, str] = {}
         listed: list[tuple[str, str]] = []
         for guid, name in self.foreign["users"]:
             listed.append((guid, name))
             self.user_guid.setdefault(name, guid)
-        names = {self.coder_name(c) for c in self.snap.codings} | {m.author for m, _, _ in self.memos}
+        names = {self.coder_name(coder, status) for coder, _, status, _ in self.kinds}
+        names |= {m.author for m, _, _ in self.memos}
         for name in sorted(names - set(self.user_guid)):
             self.user_guid[name] = refi_guid("user", name)
             listed.append((self.user_guid[name], name))
-        if listed:
-            users = self.w.sub(root, "Users")
-            for guid, name in listed:
-                self.w.sub(users, "User", {"guid": guid, "name": name})
         self.counts["users"] = len(listed)
+        if not listed:
+            return None
+        users = self.w.root("Users", {})
+        for guid, name in listed:
+            self.w.sub(users, "User", {"guid": guid, "name": name})
+        return users
 
-    def coder_name(self, coding: CodingRecord) -> str:
-        return coding.coder + (SUGGESTION_USER_SUFFIX if coding.status == "suggested" else "")
+    @staticmethod
+    def coder_name(coder: str, status: str) -> str:
+        return coder + (SUGGESTION_USER_SUFFIX if status == "suggested" else "")
 
-    def codebook(self, root: etree._Element) -> None:
-        if not self.snap.codes:
-            return
-        container = self.w.sub(self.w.sub(root, "CodeBook"), "Codes")
+    def codebook(self) -> etree._Element | None:
+        if not self.codes:
+            return None
+        codebook = self.w.root("CodeBook", {})
         refs = {k[1]: v for k, v in self.note_refs.items() if k[0] == "code"}
-        self.counts["codes"] = build_codes(self.w, container, self.snap.codes, self.foreign, refs, self.extras)
-        self.known.update(self.extras["codes"])
+        self.counts["codes"] = build_codes(self.w, self.w.sub(codebook, "Codes"), self.codes, self.foreign, refs,
+                                           self.extras)
+        self.known.update(_norm(g) for g in self.extras["codes"])
+        return codebook
 
-    def variables_and_cases(self, root: etree._Element) -> None:
+    def variables(self) -> etree._Element | None:
         values_by_name: dict[str, list[str]] = {}
-        for case in self.snap.cases:
+        for case in self.cases:
             for name, value in case.attributes.items():
                 values_by_name.setdefault(name, []).append(value)
-        types = {name: _variable_type(values) for name, values in sorted(values_by_name.items())}
-        if types:
-            variables = self.w.sub(root, "Variables")
-            for name, kind in types.items():
-                self.w.sub(variables, "Variable", {"guid": self.variable_guid(name), "name": name,
-                                                   "typeOfVariable": kind})
-        self.counts["variables"] = len(types)
-        if not self.snap.cases:
-            return
-        cases = self.w.sub(root, "Cases")
-        for case in self.snap.cases:
-            guid = self.case_guid(case.id)
-            self.known.add(guid)
-            element = self.w.sub(cases, "Case", {"guid": guid, "name": case.id})
-            self.extras["cases"][guid] = {"id": case.id, "title": case.title, "reserved": case.reserved}
-            if case.title:
-                self.w.sub(element, "Description", text=case.title)
-            for name, value in sorted(case.attributes.items()):
-                vv = self.w.sub(element, "VariableValue")
-                self.w.sub(vv, "VariableRef", {"targetGUID": self.variable_guid(name)})
-                self.w.sub(vv, "IntegerValue" if types[name] == "Integer" else "TextValue", text=value)
-            for doc_id in case.document_ids:
-                self.w.sub(element, "SourceRef", {"targetGUID": self.doc_guid(doc_id)})
-        self.counts["cases"] = len(self.snap.cases)
+        self.types = {name: _variable_type(values) for name, values in sorted(values_by_name.items())}
+        self.counts["variables"] = len(self.types)
+        if not self.types:
+            return None
+        variables = self.w.root("Variables", {})
+        for name, kind in self.types.items():
+            self.w.sub(variables, "Variable", {"guid": self.variable_guid(name), "name": name,
+                                               "typeOfVariable": kind})
+        return variables
 
-    def sources(self, root: etree._Element) -> None:
-        if not self.snap.documents:
-            return
-        codings_of: dict[int, list[CodingRecord]] = {}
-        for coding in self.snap.codings:
-            codings_of.setdefault(coding.document_id, []).append(coding)
-        memos_of: dict[str, list[str]] = {}
-        for memo, _, _ in self.memos:
-            if memo.target_type == "document" and memo.target_id is not None:
-                memos_of.setdefault(memo.target_id, []).append(memo.text)
-        sources = self.w.sub(root, "Sources")
-        for document in self.snap.documents:
-            guid = self.doc_guid(document.id)
-            self.known.add(guid)
-            element = self.w.sub(sources, "TextSource", {
-                "guid": guid, "name": self.source_name(document), "plainTextPath": f"internal://{guid}.txt",
-            })
-            self.extras["sources"][guid] = {"source": document.source, "kind": document.kind,
-                                            "encoding": document.encoding, "language": document.language,
-                                            "title": document.title}
-            foreign = self.foreign["sources"].get(document.content_hash, {})
-            description = foreign.get("description") or "\n\n".join(memos_of.get(str(document.id), []))
-            if description:
-                self.w.sub(element, "Description", text=description)
-            for coding in codings_of.get(document.id, []):
-                self.selection(element, document, coding)
-            for note_guid in self.note_refs.get(("document", str(document.id)), []):
-                self.w.sub(element, "NoteRef", {"targetGUID": note_guid})
-            # The text goes out byte-exact: it is not XML, so nothing needs replacing.
-            self.members.append((f"sources/{guid}.txt", self.snap.texts[document.id].encode("utf-8")))
-        self.counts["sources"] = len(self.snap.documents)
+    def write_cases(self, xf: Any) -> bool:
+        """The cases one by one; their documents' GUIDs read for a page of cases at a time."""
+        if not self.cases:
+            return False
+        xf.write("\n" + _INDENT)
+        with xf.element(f"{{{NS_PROJECT}}}Cases"):
+            page: list[CaseRecord] = []
+            size = 0
+            for i, case in enumerate(self.cases):
+                page.append(case)
+                size += len(case.document_ids)
+                if size >= CASE_PAGE or i == len(self.cases) - 1:
+                    hashes = store_corpus.content_hashes(self.session, [d for c in page for d in c.document_ids])
+                    for each in page:
+                        self.put(xf, self.case(each, hashes), level=2)
+                    page, size = [], 0
+            xf.write("\n" + _INDENT)
+        self.counts["cases"] = len(self.cases)
+        return True
 
-    def selection(self, parent: etree._Element, document: DocumentRecord, coding: CodingRecord) -> None:
-        key = self.unique(coding_key(document.content_hash, coding.code_id, coding.start, coding.end, coding.coder))
+    def case(self, case: CaseRecord, hashes: dict[int, str]) -> etree._Element:
+        guid = self.case_guid(case.id)
+        self.known.add(_norm(guid))
+        element = self.w.root("Case", {"guid": guid, "name": case.id})
+        self.spools["cases"].add(guid, {"id": case.id, "title": case.title, "reserved": case.reserved})
+        if case.title:
+            self.w.sub(element, "Description", text=case.title)
+        for name, value in sorted(case.attributes.items()):
+            vv = self.w.sub(element, "VariableValue")
+            self.w.sub(vv, "VariableRef", {"targetGUID": self.variable_guid(name)})
+            self.w.sub(vv, "IntegerValue" if self.types[name] == "Integer" else "TextValue", text=value)
+        for doc_id in case.document_ids:
+            self.w.sub(element, "SourceRef", {"targetGUID": self.source_guid(hashes[doc_id])})
+        return element
+
+    def write_sources(self, xf: Any) -> bool:
+        """The documents one by one, with their codings, read a page of documents at a time."""
+        page = store_corpus.document_page(self.session, limit=DOCUMENT_PAGE)
+        if not page:
+            return False
+        xf.write("\n" + _INDENT)
+        with xf.element(f"{{{NS_PROJECT}}}Sources"):
+            while page:
+                codings_of: dict[int, list[CodingRecord]] = {}
+                for coding in store_coding.codings_of_documents(self.session, page[0].id, page[-1].id):
+                    if _leaves(coding.origin, coding.status, self.with_suggestions):
+                        codings_of.setdefault(coding.document_id, []).append(coding)
+                for document in page:
+                    self.put(xf, self.source(document, codings_of.pop(document.id, [])), level=2)
+                page = store_corpus.document_page(self.session, after=page[-1].id, limit=DOCUMENT_PAGE)
+            xf.write("\n" + _INDENT)
+        return True
+
+    def source(self, document: DocumentRecord, codings: list[CodingRecord]) -> etree._Element:
+        """One ``TextSource`` with its selections and codings; its text member is written later."""
+        guid = self.source_guid(document.content_hash)
+        if _norm(guid) in self.wanted:
+            self.known.add(_norm(guid))
+        element = self.w.root("TextSource", {
+            "guid": guid, "name": self.source_name(document), "plainTextPath": f"internal://{guid}.txt",
+        })
+        self.spools["sources"].add(guid, {"source": document.source, "kind": document.kind,
+                                          "encoding": document.encoding, "language": document.language,
+                                          "title": document.title})
+        foreign = self.foreign["sources"].get(document.content_hash, {})
+        description = foreign.get("description") or "\n\n".join(self.memos_of.get(str(document.id), []))
+        if description:
+            self.w.sub(element, "Description", text=description)
+        selections: dict[str, etree._Element] = {}
+        seen: dict[str, int] = {}  # a coding's key holds its document's content hash: unique per document
+        for coding in codings:
+            self.selection(element, document, coding, selections, seen)
+        for note_guid in self.note_refs.get(("document", str(document.id)), []):
+            self.w.sub(element, "NoteRef", {"targetGUID": note_guid})
+        self.text_members.append((f"sources/{guid}.txt", document.id))
+        self.counts["sources"] += 1
+        return element
+
+    def selection(self, parent: etree._Element, document: DocumentRecord, coding: CodingRecord,
+                  selections: dict[str, etree._Element], seen: dict[str, int]) -> None:
+        key = self.unique(coding_key(document.content_hash, coding.code_id, coding.start, coding.end, coding.coder),
+                          seen)
         guid = self.foreign["selections"].get(key) or refi_guid("selection", key)
-        user = self.user_guid[self.coder_name(coding)]
-        selection = self.selections.get(guid)
+        user = self.user_guid[self.coder_name(coding.coder, coding.status)]
+        if coding.status == "suggested":
+            self.suggested_codes.add(coding.code_id)
+        selection = selections.get(guid)
         if selection is not None:  # a foreign selection with several codings goes back as one
             self.coding_element(selection, key, user, coding)
             return
-        selection = self.selections[guid] = self.w.sub(parent, "PlainTextSelection", {
+        selection = selections[guid] = self.w.sub(parent, "PlainTextSelection", {
             "guid": guid, "startPosition": str(coding.start), "endPosition": str(coding.end), "creatingUser": user,
         })
         if coding.status == "suggested":
@@ -370,7 +577,7 @@ class _Builder:
             extras: dict[str, Any] = {"origin": coding.origin, "status": coding.status, "coder": coding.coder}
             if coding.confidence is not None:
                 extras["confidence"] = coding.confidence
-            self.extras["selections"][guid] = extras
+            self.spools["selections"].add(guid, extras)
         self.coding_element(selection, key, user, coding)
 
     def coding_element(self, selection: etree._Element, key: str, user: str, coding: CodingRecord) -> None:
@@ -378,13 +585,14 @@ class _Builder:
         self.w.sub(element, "CodeRef", {"targetGUID": self.code_guid(coding.code_id)})
         self.counts["codings"] += 1
 
-    def notes(self, root: etree._Element) -> None:
+    def notes(self) -> list[etree._Element]:
+        """``Notes`` and, when a note belongs to a case, ``Links``."""
         if not self.memos:
-            return
-        notes = self.w.sub(root, "Notes")
+            return []
+        notes = self.w.root("Notes", {})
         links: list[tuple[str, str, str]] = []
         for memo, guid, created in self.memos:
-            self.known.add(guid)
+            self.known.add(_norm(guid))
             target = _memo_target(memo)
             name = self.note_name(memo.title or (f"memo on {target[0]} {target[1]}" if target else "project memo"))
             self.w.sub(notes, "Note", {
@@ -392,7 +600,7 @@ class _Builder:
                 "creationDateTime": created,
                 "plainTextPath": f"internal://{guid}.txt",
             })
-            self.members.append((f"sources/{guid}.txt", self.w.clean(memo.text).encode("utf-8")))
+            self.text_members.append((f"sources/{guid}.txt", self.w.clean(memo.text)))
             extras: dict[str, Any] = {"title": memo.title}
             if target is not None and (target[0] == "case" or guid not in self.note_refs.get(target, [])):
                 extras.update(target_type=target[0], target_id=target[1])
@@ -400,11 +608,13 @@ class _Builder:
                     links.append((refi_guid("memo-link", guid), guid, self.case_guid(target[1])))
             self.extras["notes"][guid] = extras
         self.counts["notes"] = len(self.memos)
-        if links:
-            element = self.w.sub(root, "Links")
-            for link_guid, origin, target_guid in links:
-                self.w.sub(element, "Link", {"guid": link_guid, "name": "memo", "direction": "OneWay",
-                                             "originGUID": origin, "targetGUID": target_guid})
+        if not links:
+            return [notes]
+        element = self.w.root("Links", {})
+        for link_guid, origin, target_guid in links:
+            self.w.sub(element, "Link", {"guid": link_guid, "name": "memo", "direction": "OneWay",
+                                         "originGUID": origin, "targetGUID": target_guid})
+        return [notes, element]
 
     def note_name(self, name: str) -> str:
         """Note names are unique: QualCoder keeps notes as journals whose names must differ."""
@@ -414,16 +624,15 @@ class _Builder:
         """Source names are unique: QualCoder and MAXQDA tell sources apart by name."""
         return _unique_name(_source_name(document), self.source_names)
 
-    def sets(self, root: etree._Element) -> None:
+    def sets(self) -> etree._Element | None:
         kept = [] if self.codebook_only else self.foreign["sets"]
-        suggested = sorted({c.code_id for c in self.snap.codings if c.status == "suggested"})
+        suggested = sorted(self.suggested_codes)
         if not kept and not suggested:
-            return
-        sets = self.w.sub(root, "Sets")
+            return None
+        sets = self.w.root("Sets", {})
         for tree in kept:
             members = [c for c in tree.get("children", []) if c["tag"] in _MEMBER_TAGS]
-            known = {_norm(g) for g in self.known}
-            missing = [c for c in members if _norm(c["attrib"].get("targetGUID", "")) not in known]
+            missing = [c for c in members if _norm(c["attrib"].get("targetGUID", "")) not in self.known]
             if missing:
                 self.warnings.append(f"set {tree['attrib'].get('name')!r}: {len(missing)} member(s) that are not "
                                      "in the export were left out")
@@ -436,19 +645,21 @@ class _Builder:
                 "nobody has reviewed yet; these codes carry such codings."))
             for code_id in suggested:
                 self.w.sub(element, "MemberCode", {"targetGUID": self.code_guid(code_id)})
+        return sets
 
-    def graphs(self, root: etree._Element) -> None:
+    def graphs(self) -> etree._Element | None:
         if self.codebook_only or not self.foreign["graphs"]:
-            return
+            return None
         container = None
         for tree in self.foreign["graphs"]:
-            if any(_norm(g) not in {_norm(k) for k in self.known} for g in _represented(tree)):
+            if any(_norm(g) not in self.known for g in _represented(tree)):
                 self.warnings.append(f"graph {tree['attrib'].get('name')!r} shows things that are not in the "
                                      "export and was left out")
                 continue
             if container is None:
-                container = self.w.sub(root, "Graphs")
+                container = self.w.root("Graphs", {})
             self.copy(container, tree)
+        return container
 
     def copy(self, parent: etree._Element, tree: dict[str, Any], skip: list[int] | None = None) -> None:
         """Write a kept foreign element (see refiqda_foreign) under ``parent``."""
@@ -500,23 +711,20 @@ def _check_output(path: Path) -> None:
         raise UserError("the folder does not exist", where=str(path.parent), hint="create it first")
 
 
-def _write_zip(path: Path, members: list[tuple[str, bytes]]) -> None:
-    def write(handle: Any) -> None:
-        with zipfile.ZipFile(handle, "w") as archive:
-            for name, data in members:
-                info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3
-                info.external_attr = 0o100644 << 16
-                archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
-
-    write_atomic(path, write)
-
-
 def _replaced_warning(replaced: int) -> list[str]:
     if not replaced:
         return []
     return [f"{replaced} character(s) that XML cannot hold were replaced by U+FFFD in names, memos or descriptions"]
+
+
+def _one_snapshot(session: Session) -> None:
+    """Read every page of the export from one snapshot of the store, even while others write.
+
+    SQLite readers already do (zhagen begins their transactions explicitly);
+    PostgreSQL's default isolation would let a page see a coding by a coder
+    the first look did not list."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def export_qdpx(project: Project, path: Path, *, codebook_only: bool = False, with_suggestions: bool = False) -> dict:
@@ -525,16 +733,19 @@ def export_qdpx(project: Project, path: Path, *, codebook_only: bool = False, wi
     By default only reviewed codings leave (accepted ones and human ones);
     ``with_suggestions=True`` adds the unreviewed machine suggestions, marked.
     Returns counts (users, codes, sources, codings, suggestions, cases,
-    variables, notes) and ``warnings`` (a list of strings).
+    variables, notes) and ``warnings`` (a list of strings).  The archive is
+    streamed (see the module docstring) and replaces ``path`` only when it is
+    complete.
     """
     path = Path(path)
     _check_output(path)
-    snap = _snapshot(project, with_sources=not codebook_only, with_suggestions=with_suggestions)
-    builder = _Builder(snap, codebook_only=codebook_only, with_suggestions=with_suggestions)
-    xml = builder.build()
-    _write_zip(path, [("project.qde", xml), *sorted(builder.members)])
-    return {"path": str(path), **builder.counts,
-            "warnings": builder.warnings + _replaced_warning(builder.w.replaced)}
+    with project.read() as session:
+        _one_snapshot(session)
+        export = _Export(session, project.settings.name, codebook_only=codebook_only,
+                         with_suggestions=with_suggestions)
+        write_atomic(path, lambda handle: export.write(handle, path.parent))
+    return {"path": str(path), **export.counts,
+            "warnings": export.warnings + _replaced_warning(export.w.replaced)}
 
 
 def export_qdc(project: Project, path: Path) -> dict:
@@ -545,12 +756,14 @@ def export_qdc(project: Project, path: Path) -> dict:
     """
     path = Path(path)
     _check_output(path)
-    snap = _snapshot(project, with_sources=False, with_suggestions=False)
-    if not snap.codes:
+    with project.read() as session:
+        codes = sorted(store_coding.list_codes(session), key=lambda c: c.id)
+        foreign = refiqda_foreign.load(session)
+    if not codes:
         raise UserError("the project has no codes to export", where=str(project.root),
                         hint="a REFI-QDA codebook needs at least one code")
     writer = Writer(NS_CODEBOOK)
     root = writer.root("CodeBook", {"origin": ORIGIN})
-    n_codes = build_codes(writer, writer.sub(root, "Codes"), snap.codes, snap.foreign, {}, None)
+    n_codes = build_codes(writer, writer.sub(root, "Codes"), codes, foreign, {}, None)
     write_bytes_atomic(path, etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
     return {"path": str(path), "codes": n_codes, "warnings": _replaced_warning(writer.replaced)}

@@ -67,9 +67,13 @@ def split_extras(text: str | None) -> tuple[str, dict[str, Any] | None]:
 
 
 class Writer:
-    """Builds QDA-XML elements, keeping the text XML-safe and counting repairs."""
+    """Builds QDA-XML elements, keeping the text XML-safe and counting repairs.
 
-    def __init__(self, namespace: str) -> None:
+    With ``namespace=None`` the elements get bare tag names: fragments that a
+    streamed export writes inside a root element declaring the QDA-XML default
+    namespace, where they belong to that namespace without declaring it again."""
+
+    def __init__(self, namespace: str | None) -> None:
         self.ns = namespace
         self.replaced = 0
 
@@ -78,14 +82,17 @@ class Writer:
         self.replaced += n
         return cleaned
 
+    def tag(self, name: str) -> str:
+        return name if self.ns is None else f"{{{self.ns}}}{name}"
+
     def root(self, tag: str, attrib: dict[str, str | None]) -> etree._Element:
-        element = etree.Element(f"{{{self.ns}}}{tag}", nsmap={None: self.ns})
+        element = etree.Element(self.tag(tag), nsmap=None if self.ns is None else {None: self.ns})
         self._set(element, attrib)
         return element
 
     def sub(self, parent: etree._Element, tag: str, attrib: dict[str, str | None] | None = None,
             text: str | None = None) -> etree._Element:
-        element = etree.SubElement(parent, f"{{{self.ns}}}{tag}")
+        element = etree.SubElement(parent, self.tag(tag))
         self._set(element, attrib or {})
         if text is not None:
             element.text = self.clean(text)

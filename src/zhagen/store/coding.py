@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhagen.store.corpus import now
@@ -335,3 +335,27 @@ def decision_history(session: Session) -> list[tuple[int, datetime, str, str, di
     """Every decision with its time and whether it was undone: (id, at, coder, action, payload, undone)."""
     return [(d.id, d.at, d.coder, d.action, dict(d.payload), bool(d.undone))
             for d in session.scalars(select(Decision).order_by(Decision.id))]
+
+
+def coding_kinds(session: Session) -> list[tuple[str, str, str, int]]:
+    """(coder, origin, status, number of codings) of every combination in the store, sorted.
+
+    What an export needs to know before it reads a single coding: which users
+    appear and how many codings there are."""
+    rows = session.execute(
+        select(Coding.coder, Coding.origin, Coding.status, func.count())
+        .group_by(Coding.coder, Coding.origin, Coding.status)
+        .order_by(Coding.coder, Coding.origin, Coding.status)
+    )
+    return [(str(coder), str(origin), str(status), int(n)) for coder, origin, status, n in rows]
+
+
+def codings_of_documents(session: Session, first: int, last: int) -> list[CodingRecord]:
+    """The codings of the documents with ids ``first`` to ``last`` (inclusive), in the order of
+    :func:`list_codings`: the codings of a corpus read a page of documents at a time."""
+    columns = [getattr(Coding, f.name) for f in fields(CodingRecord)]
+    query = (
+        select(*columns).where(Coding.document_id.between(first, last))
+        .order_by(Coding.document_id, Coding.start, Coding.code_id, Coding.id)
+    )
+    return [CodingRecord(*row) for row in session.execute(query)]

@@ -243,3 +243,40 @@ def units_for_coding(session: Session) -> tuple[list[tuple[int, int, str | None,
 def unit_offsets(session: Session) -> dict[int, tuple[int, int]]:
     """Per unit id: its [start, end) offsets."""
     return {r[0]: (r[1], r[2]) for r in session.execute(select(MeaningUnit.id, MeaningUnit.start, MeaningUnit.end))}
+
+
+#: Ids per ``IN (...)`` query: old SQLite builds allow 999 parameters in a statement.
+IN_CHUNK = 500
+
+
+def document_page(session: Session, *, after: int = 0, limit: int = 100) -> list[DocumentRecord]:
+    """Up to ``limit`` documents with ids above ``after``, in id order, without their text.
+
+    A corpus read page by page (the next page starts after the last id of this
+    one) holds one page at a time: :func:`list_documents` loads every text."""
+    query = (
+        select(Document.id, Document.source, Document.kind, Document.encoding, Document.title, Document.language,
+               Document.case_id, Document.content_hash, func.length(Document.text), Document.genre)
+        .where(Document.id > after).order_by(Document.id).limit(limit)
+    )
+    return [DocumentRecord(*row[:9], genre=row[9]) for row in session.execute(query)]
+
+
+def document_texts(session: Session, document_ids: Iterable[int]) -> dict[int, str]:
+    """The texts of the documents asked for (ids that do not exist are left out)."""
+    ids = sorted(set(document_ids))
+    found: dict[int, str] = {}
+    for first in range(0, len(ids), IN_CHUNK):
+        chunk = ids[first:first + IN_CHUNK]
+        found.update(session.execute(select(Document.id, Document.text).where(Document.id.in_(chunk))).all())
+    return found
+
+
+def content_hashes(session: Session, document_ids: Iterable[int]) -> dict[int, str]:
+    """The content hash of each document asked for (ids that do not exist are left out)."""
+    ids = sorted(set(document_ids))
+    found: dict[int, str] = {}
+    for first in range(0, len(ids), IN_CHUNK):
+        chunk = ids[first:first + IN_CHUNK]
+        found.update(session.execute(select(Document.id, Document.content_hash).where(Document.id.in_(chunk))).all())
+    return found
