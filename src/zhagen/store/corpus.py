@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -262,21 +263,22 @@ def document_page(session: Session, *, after: int = 0, limit: int = 100) -> list
     return [DocumentRecord(*row[:9], genre=row[9]) for row in session.execute(query)]
 
 
-def document_texts(session: Session, document_ids: Iterable[int]) -> dict[int, str]:
-    """The texts of the documents asked for (ids that do not exist are left out)."""
+def _by_document(session: Session, column: Any, document_ids: Iterable[int]) -> dict[int, Any]:
+    """One column of the documents asked for, by id, ``IN_CHUNK`` ids per query (ids that do not exist are
+    left out)."""
     ids = sorted(set(document_ids))
-    found: dict[int, str] = {}
+    found: dict[int, Any] = {}
     for first in range(0, len(ids), IN_CHUNK):
         chunk = ids[first:first + IN_CHUNK]
-        found.update(session.execute(select(Document.id, Document.text).where(Document.id.in_(chunk))).all())
+        found.update(session.execute(select(Document.id, column).where(Document.id.in_(chunk))).all())
     return found
+
+
+def document_texts(session: Session, document_ids: Iterable[int]) -> dict[int, str]:
+    """The texts of the documents asked for (ids that do not exist are left out)."""
+    return _by_document(session, Document.text, document_ids)
 
 
 def content_hashes(session: Session, document_ids: Iterable[int]) -> dict[int, str]:
     """The content hash of each document asked for (ids that do not exist are left out)."""
-    ids = sorted(set(document_ids))
-    found: dict[int, str] = {}
-    for first in range(0, len(ids), IN_CHUNK):
-        chunk = ids[first:first + IN_CHUNK]
-        found.update(session.execute(select(Document.id, Document.content_hash).where(Document.id.in_(chunk))).all())
-    return found
+    return _by_document(session, Document.content_hash, document_ids)
