@@ -1,6 +1,6 @@
 """Time and peak memory of the built-in study end to end.
 
-    .venv/bin/python bench/run_bench.py [--runs 3] [--keep DIR] [--json]
+    .venv/bin/python bench/run_bench.py [--runs 3] [--keep DIR] [--compete N] [--json]
 
 Runs ``/usr/bin/time -v zhagen run --out <fresh temporary folder>`` RUNS times
 (import of the built-in corpus, open coding, axial and selective coding,
@@ -9,6 +9,9 @@ median user and system CPU time and the median peak resident memory.
 GNU time comes from Debian's ``time`` package; when /usr/bin/time is missing the
 script installs it with apt-get (as root) or says how to.  With --keep DIR the
 last run's output folder is copied to DIR (bench/web_bench.py needs one).
+With --compete N, N other CPU-bound processes (a pure-Python busy loop each)
+run beside every measured run, as another user's job would: the figure to put
+beside the idle one (issue 17 asks for at most 1.5x).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ZHAGEN = Path(sys.executable).with_name("zhagen")
@@ -61,6 +66,21 @@ def parse_time_v(text: str) -> dict[str, float]:
     }
 
 
+BUSY = "while True:\n    pass\n"
+
+
+@contextmanager
+def competing(processes: int) -> Iterator[None]:
+    """``processes`` CPU-bound Python processes running until the block ends."""
+    busy = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+
+
 def one_run(keep: Path | None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="zhagen-run-bench-") as tmp:
         out = Path(tmp) / "study"
@@ -82,11 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=None, help="copy the last run's project here")
+    parser.add_argument("--compete", type=int, default=0, metavar="N",
+                        help="run N CPU-bound processes beside every measured run")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     ensure_gnu_time()
     load = os.getloadavg()[0]
-    runs = [one_run(args.keep if i == args.runs - 1 else None) for i in range(args.runs)]
+    with competing(args.compete):
+        runs = [one_run(args.keep if i == args.runs - 1 else None) for i in range(args.runs)]
     med = {key: statistics.median(r[key] for r in runs) for key in ("wall_s", "user_s", "sys_s", "max_rss_mb")}
     figures = {
         "run.wall_seconds_median": round(med["wall_s"], 2),
@@ -95,11 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         "run.sys_seconds_median": round(med["sys_s"], 2),
         "run.max_rss_mb_median": round(med["max_rss_mb"], 1),
         "run.load_average_start": round(load, 2),
+        "run.competing_processes": args.compete,
     }
     if args.json:
         print(json.dumps(figures))
     else:
-        print(f"zhagen run (built-in study end to end), median of {args.runs}: {med['wall_s']:.2f} s wall "
+        beside = f", {args.compete} CPU-bound processes beside it" if args.compete else ""
+        print(f"zhagen run (built-in study end to end{beside}), median of {args.runs}: {med['wall_s']:.2f} s wall "
               f"(runs: {', '.join(format(r['wall_s'], '.2f') for r in runs)}), {med['user_s']:.2f} s user, "
               f"{med['sys_s']:.2f} s sys, peak RSS {med['max_rss_mb']:.1f} MB")
     return 0
