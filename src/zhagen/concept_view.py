@@ -11,6 +11,7 @@ concept of the study).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from itertools import zip_longest
 from typing import Any
 
 from zhagen.coding import labels
@@ -75,14 +76,16 @@ def _chain_units(concept: Any, texts: Sequence[str]) -> list[int]:
 
 def category_quote_units(category: Any, outcome: Any, keep: Sequence[int], limit: int) -> list[int]:
     """Quotes of a category (unit indices of the run), one per case before any case is quoted twice, so
-    that the quotes show how far the category reaches: the most typical members of its concepts, the
-    concept that spans most cases first (the one the category is named after when it has no shared
-    phrase); a category without concepts (codebook codings only) is quoted in unit order."""
+    that the quotes show how far the category reaches, and taken from its concepts in turn, so that they
+    show what each concept brings to it: each concept's most typical members, the concept that spans most
+    cases first (the one the category is named after when it has no shared phrase); a category without
+    concepts (codebook codings only) is quoted in unit order."""
     members = {keep[u] for u in category.units}
     if category.concepts:
         concepts = [outcome.concepts[i] for i in category.concepts]
         concepts.sort(key=lambda c: (-len({outcome.units[u].case_id for u in c.members}), -len(c.members)))
-        ordered = [u for c in concepts for u in c.typical if u in members]
+        queues = [[u for u in c.typical if u in members] for c in concepts]
+        ordered = [u for turn in zip_longest(*queues) for u in turn if u is not None]
     else:
         ordered = [keep[u] for u in category.units]
     ordered = list(dict.fromkeys(ordered))

@@ -75,5 +75,16 @@ def test_category_quotes_reach_one_case_after_another() -> None:
     outcome = SimpleNamespace(units=units, concepts=concepts)
     category = SimpleNamespace(concepts=(0, 1), units=(0, 1, 2, 3, 4, 5))
     quotes = category_quote_units(category, outcome, list(range(6)), limit=4)
-    assert [units[u].case_id for u in quotes[:3]] == ["a", "b", "c"]
+    assert sorted(units[u].case_id for u in quotes[:3]) == ["a", "b", "c"]  # every case before a second "a"
     assert len(quotes) == 4
+
+
+def test_category_quotes_take_each_concept_in_turn() -> None:
+    """A category of two concepts is quoted from both, not only from the more widespread one."""
+    units = [SimpleNamespace(case_id=c) for c in ["a", "b", "c", "d", "e", "f", "g"]]
+    wide = _concept(0, (0, 1, 2, 3, 4), ("x",))
+    narrow = _concept(1, (5, 6), ("y",))
+    outcome = SimpleNamespace(units=units, concepts=[wide, narrow])
+    category = SimpleNamespace(concepts=(0, 1), units=tuple(range(7)))
+    quotes = category_quote_units(category, outcome, list(range(7)), limit=4)
+    assert quotes == [0, 5, 1, 6]
