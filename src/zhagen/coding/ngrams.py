@@ -108,22 +108,38 @@ def _combined(models: Sequence[RowModel]) -> tuple[CountVectorizer, list[np.ndar
 def _apply_chunk(
     combined: CountVectorizer, columns: Sequence[np.ndarray], models: Sequence[RowModel], texts: list[str]
 ) -> list[np.ndarray]:
-    outputs: list[list[np.ndarray]] = [[] for _ in models]
+    outputs: list[np.ndarray] = []
     for start in range(0, len(texts), BLOCK):
         counts = combined.transform(texts[start : start + BLOCK])
-        for output, model, cols in zip(outputs, models, columns):
+        for i, (model, cols) in enumerate(zip(models, columns)):
             own = counts[:, cols].tocsr()
             own.sort_indices()
-            output.append(model(own))
-    return [np.vstack(parts) for parts in outputs]
+            rows = model(own)
+            if start == 0:
+                outputs.append(np.empty((len(texts), rows.shape[1]), dtype=rows.dtype))
+            outputs[i][start : start + len(rows)] = rows
+        del counts
+    return outputs
 
 
 def apply(models: Sequence[RowModel], texts: Sequence[str]) -> list[np.ndarray]:
-    """``[model(model.counter.transform(texts)) for model in models]``, each text cut into n-grams once."""
+    """``[model(model.counter.transform(texts)) for model in models]``, each text cut into n-grams once.
+
+    The outputs are filled chunk by chunk as the chunks come back (:func:`parallel.iter_chunks`),
+    so that the chunks' results and their stacked copy are never all held at once."""
     if not models:
         return []
     if not texts:
         return [np.zeros((0, model.width)) for model in models]
     combined, columns = _combined(models)
-    chunks = parallel.map_chunks(partial(_apply_chunk, combined, columns, models), texts)
-    return [np.vstack([chunk[i] for chunk in chunks]) for i in range(len(models))]
+    outputs: list[np.ndarray] = []
+    start = 0
+    for chunk in parallel.iter_chunks(partial(_apply_chunk, combined, columns, models), texts):
+        if not outputs:
+            outputs = [np.empty((len(texts), part.shape[1]), dtype=part.dtype) for part in chunk]
+        size = len(chunk[0])
+        for output, part in zip(outputs, chunk):
+            output[start : start + size] = part
+        start += size
+        del chunk
+    return outputs
