@@ -25,8 +25,9 @@ first figure).  With two DOCS the growth per 1,000 documents is printed too.
 ``--reuse`` keeps an imported project of an earlier run (the import is then not
 measured).  ``--stages`` adds, for every DOCS, one more ``zhagen code`` run in
 a child that records its resident memory after each part of
-``zhagen.pipeline._code_once`` (what each part leaves behind, and the peak so
-far), to find what holds the memory.
+``zhagen.pipeline._code_once`` (what each part leaves behind, the highest
+resident memory while it ran, sampled every 10 ms, and the peak so far), to
+find what holds the memory.
 """
 
 from __future__ import annotations
@@ -155,11 +156,22 @@ def stage_child(root: Path) -> None:
 
     me = psutil.Process()
     start = time.perf_counter()
+    highest = [0]
+
+    def sample() -> None:  # the highest resident memory since the last report
+        while True:
+            highest[0] = max(highest[0], me.memory_info().rss)
+            time.sleep(0.01)
+
+    threading.Thread(target=sample, daemon=True).start()
 
     def report(name: str) -> None:
-        print(json.dumps({"stage": name, "rss_mib": round(me.memory_info().rss / MIB, 1),
+        rss = me.memory_info().rss
+        print(json.dumps({"stage": name, "rss_mib": round(rss / MIB, 1),
+                          "stage_peak_mib": round(max(highest[0], rss) / MIB, 1),
                           "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                           "seconds": round(time.perf_counter() - start, 1)}), flush=True)
+        highest[0] = 0
 
     def wrap(owner: Any, name: str, label: str) -> None:
         func: Callable[..., Any] = getattr(owner, name)
@@ -179,7 +191,13 @@ def stage_child(root: Path) -> None:
         wrap(owner, name, f"{owner.__name__.rsplit('.', 1)[-1]}.{name}")
     coder = engine.DeductiveCoder
     wrap(coder, "fit_normalised", "deductive fit")
-    wrap(coder, "predict_normalised", "deductive predict")
+    wrap(coder, "scorer", "deductive scorer")
+    wrap(engine.ConceptClusterer, "learn_space", "inductive learn_space")
+    for name in ("predict_in_blocks", "in_context_by_documents"):
+        if hasattr(engine, name):
+            wrap(engine, name, f"engine.{name}")
+    if not hasattr(engine, "predict_in_blocks"):
+        wrap(coder, "predict_normalised", "deductive predict")
     wrap(engine.ConceptClusterer, "cluster", "inductive cluster")
     report("start")
     with Project.open(root) as project:
@@ -234,8 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.stages:
             run["stages"] = stages(root, logs / f"memory-{docs}-stages.log")
             for line in run["stages"]:
-                say(f"  {line['stage']:<36} rss {line['rss_mib']:>8} MiB  peak {line['peak_mib']:>8} MiB  "
-                    f"at {line['seconds']} s")
+                say(f"  {line['stage']:<36} rss {line['rss_mib']:>8} MiB  highest during {line['stage_peak_mib']:>8} MiB"
+                    f"  peak so far {line['peak_mib']:>8} MiB  at {line['seconds']} s")
         figures["runs"][str(docs)] = run
     if len(args.docs) >= 2:
         low, high = sorted(args.docs)[0], sorted(args.docs)[-1]
