@@ -39,7 +39,7 @@ def test_vectors_in_context_by_blocks_equal_one_pass(monkeypatch: pytest.MonkeyP
     clusterer = ConceptClusterer()
     monkeypatch.setattr(engine, "BLOCK", size)
     blocked = engine.in_context_by_documents(clusterer, vectors, documents)
-    assert len(engine.document_blocks(documents, size)) > 1
+    assert len(engine.document_blocks(documents)) > 1
     assert blocked.tobytes() == clusterer.in_context(vectors, documents).tobytes()
 
 
@@ -53,3 +53,14 @@ def test_codes_predicted_by_blocks_equal_one_pass(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(engine, "BLOCK", 7)
     assert engine.predict_in_blocks(coder, units) == whole
     assert engine.predict_in_blocks(coder, []) == []
+
+
+def test_vectors_in_context_in_place_equal_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    vectors = normalize(rng.normal(size=(300, 8)))
+    documents = np.sort(rng.integers(0, 40, 300)).tolist()
+    clusterer = ConceptClusterer()
+    expected = clusterer.in_context(vectors, documents)
+    monkeypatch.setattr(engine, "BLOCK", 16)
+    result = engine.in_context_by_documents(clusterer, vectors, documents, in_place=True)
+    assert result is vectors and result.tobytes() == expected.tobytes()

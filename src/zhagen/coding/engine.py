@@ -97,8 +97,8 @@ def open_coding(
     del probabilities  # n x codes floats: not needed once the codes are chosen
     glossed = [r != n for r, n in zip(read, normalised)] if han_only else None
     del read, normalised
-    in_context = in_context_by_documents(clusterer, vectors, [u.document_id for u in units])
-    del vectors  # the vectors in context replace them (as large: n x components floats)
+    in_context = in_context_by_documents(clusterer, vectors, [u.document_id for u in units], in_place=True)
+    del vectors  # the same array now (n x components floats), in context
     return coder, clusterer, codings, clusterer.cluster(texts, in_context, glossed, [u.case_id for u in units])
 
 
@@ -124,9 +124,10 @@ def predict_in_blocks(
     return result
 
 
-def document_blocks(documents: Sequence[int], size: int = BLOCK) -> list[tuple[int, int]]:
-    """[start, end) row ranges of about ``size`` rows that never cut a document (``documents`` in
-    reading order); none holds a single row unless the whole input is one row."""
+def document_blocks(documents: Sequence[int], size: int | None = None) -> list[tuple[int, int]]:
+    """[start, end) row ranges of about ``size`` (:data:`BLOCK`) rows that never cut a document
+    (``documents`` in reading order); none holds a single row unless the whole input is one row."""
+    size = size or BLOCK
     bounds = [0]
     for row in range(1, len(documents)):
         if row - bounds[-1] >= size and documents[row] != documents[row - 1]:
@@ -136,16 +137,19 @@ def document_blocks(documents: Sequence[int], size: int = BLOCK) -> list[tuple[i
     return list(zip(bounds, [*bounds[1:], len(documents)]))
 
 
-def in_context_by_documents(clusterer: ConceptClusterer, vectors: np.ndarray, documents: Sequence[int]) -> np.ndarray:
+def in_context_by_documents(clusterer: ConceptClusterer, vectors: np.ndarray, documents: Sequence[int],
+                            in_place: bool = False) -> np.ndarray:
     """``clusterer.in_context(vectors, documents)`` a block of whole documents at a time.
 
     A unit's context is the unit before and after it in the same document, so blocks cut between
     documents give the same rows; each block's temporaries (neighbour sums, mixed vectors, norms,
-    several copies of the vectors) are then the block's size, not the corpus's."""
+    several copies of the vectors) are then the block's size, not the corpus's.  No block reads
+    another's rows, so ``in_place`` may write each block's result over ``vectors`` (no second
+    corpus-sized array)."""
     blocks = document_blocks(documents)
     if len(blocks) <= 1:
         return clusterer.in_context(vectors, documents)
-    result = np.empty_like(vectors)
+    result = vectors if in_place else np.empty_like(vectors)
     for start, end in blocks:
         result[start:end] = clusterer.in_context(vectors[start:end], documents[start:end])
     return result

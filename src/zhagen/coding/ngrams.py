@@ -32,6 +32,9 @@ from zhagen.coding import parallel
 
 #: Units cut at a time inside one process: bounds the memory of the count matrices.
 BLOCK = 8192
+#: Chunks per worker process: the results of the chunks in flight are held beside the output,
+#: so smaller chunks hold less (each chunk pickles the models once more: a fraction of a second).
+CHUNKS_PER_WORKER = 4
 #: Settings that decide how a text is cut into n-grams: the counters shared must agree on them.
 _CUTTING = ("analyzer", "lowercase", "strip_accents", "preprocessor", "tokenizer", "token_pattern", "dtype")
 
@@ -134,7 +137,7 @@ def apply(models: Sequence[RowModel], texts: Sequence[str]) -> list[np.ndarray]:
     combined, columns = _combined(models)
     outputs: list[np.ndarray] = []
     start = 0
-    for chunk in parallel.iter_chunks(partial(_apply_chunk, combined, columns, models), texts):
+    for chunk in parallel.iter_chunks(partial(_apply_chunk, combined, columns, models), texts, CHUNKS_PER_WORKER):
         if not outputs:
             outputs = [np.empty((len(texts), part.shape[1]), dtype=part.dtype) for part in chunk]
         size = len(chunk[0])

@@ -94,10 +94,11 @@ def map_chunks(func: Callable[[list[str]], Result], texts: Sequence[str]) -> lis
     return list(iter_chunks(func, texts))
 
 
-def iter_chunks(func: Callable[[list[str]], Result], texts: Sequence[str]) -> Iterator[Result]:
-    """:func:`map_chunks` as the results come back, in order: a caller that copies each result
-    into its place and drops it holds one chunk's result at a time, not all of them (the
-    chunks' results of a large corpus are as large as the output itself)."""
+def iter_chunks(func: Callable[[list[str]], Result], texts: Sequence[str], per_worker: int = 1) -> Iterator[Result]:
+    """:func:`map_chunks` as the results come back, in order, with ``per_worker`` chunks per local
+    worker process: a caller that copies each result into its place and drops it holds only the
+    results of the chunks in flight, not all of them (the chunks' results of a large corpus are
+    as large as the output itself).  More chunks hold less at once; each costs a pickling of ``func``."""
     if _client is not None and texts:
         yield from _cluster_chunks(func, texts)
         return
@@ -105,7 +106,7 @@ def iter_chunks(func: Callable[[list[str]], Result], texts: Sequence[str]) -> It
     if jobs == 1 or len(texts) < MIN_PARALLEL:
         yield func(list(texts))
         return
-    size = -(-len(texts) // jobs)
+    size = -(-len(texts) // (jobs * per_worker))
     tasks = (delayed(func)(list(texts[i : i + size])) for i in range(0, len(texts), size))
     yield from Parallel(n_jobs=jobs, backend="loky", return_as="generator")(tasks)
 
