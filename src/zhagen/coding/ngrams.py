@@ -138,9 +138,11 @@ def apply(models: Sequence[RowModel], texts: Sequence[str]) -> list[np.ndarray]:
     outputs: list[np.ndarray] = []
     start = 0
     for chunk in parallel.iter_chunks(partial(_apply_chunk, combined, columns, models), texts, CHUNKS_PER_WORKER):
+        size = len(chunk[0])
+        if size == len(texts):  # one chunk (one process): its outputs are the outputs, no copy
+            return list(chunk)
         if not outputs:
             outputs = [np.empty((len(texts), part.shape[1]), dtype=part.dtype) for part in chunk]
-        size = len(chunk[0])
         for output, part in zip(outputs, chunk):
             output[start : start + size] = part
         start += size
