@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import platform
+import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
@@ -98,7 +100,8 @@ def load_units(project: Project) -> tuple[list[UnitInput], frozenset[str]]:
     """All meaning units in document and position order, and the reserved case ids."""
     with project.read() as session:
         rows, reserved = store_corpus.units_for_coding(session)
-    return [UnitInput(r[0], r[1], r[2] or "", r[3]) for r in rows], reserved
+    # The driver gives every row its own case id string: one shared string per case instead.
+    return [UnitInput(r[0], r[1], sys.intern(r[2] or ""), r[3]) for r in rows], reserved
 
 
 def input_hash(units: list[UnitInput], codebook: Codebook, settings: EngineSettings) -> str:
@@ -281,6 +284,9 @@ def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
         [] if not keep else next(reserved_codings) if u.case_id in reserved else next(predicted)
         for u, keep in zip(units, substantive)
     ]
+    # The classifier (with its per-unit lexicon matches) and the lists above are not needed
+    # any more: dropped before the codings and the store's rows are built.
+    del coder, predicted, reserved_codings, model_codings, reserved_units, substantive
     codings = apply_decisions(units, machine, coding_decisions, codebook)
     index_of = {u.id: i for i, u in enumerate(units)}
     model_index = [index_of[u.id] for u in model_units]
@@ -381,10 +387,9 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
         concept_ids = set(run.ids) | set(run.rejected_members)
         store_coding.delete_unused_machine_concepts(session, keep=concept_ids)
         _store_concepts(session, run)
-        rows = _coding_rows(session, run, offsets, run_id, log)
-        store_coding.add_codings(session, rows)
+        stored = store_coding.add_codings(session, _coding_rows(session, run, offsets, run_id, log))
         during = replay_code_decisions(session, run.snapshot, log)
-        store_coding.finish_run(session, run_id, {"codings": len(rows), "concepts": len(run.concepts),
+        store_coding.finish_run(session, run_id, {"codings": stored, "concepts": len(run.concepts),
                                                   "decisions_made_during_run": during})
     return run_id
 
@@ -408,43 +413,49 @@ def _store_concepts(session: Session, run: RunOutput) -> None:
 def _coding_rows(
     session: Session, run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
     log: list[tuple[int, str, str, dict[str, Any]]],
-) -> list[tuple[Any, ...]]:
+) -> Iterator[tuple[Any, ...]]:
     """Tuples in store_coding.NEW_CODING_FIELDS order (a large run stores over a million), each with the
     status of the last decision on its (unit, code) pair; accepted pairs the machine no longer suggests
-    are written too, unless a person's own coding holds them."""
+    are written too, unless a person's own coding holds them.
+
+    The store is read now; the rows are made as the insert takes them (a generator), so that they
+    are not all held at once."""
     state = coding_states(log)
     human = store_coding.coded_pairs(session, origin="human")
-    units = {u.id: u for u in run.units}
-    rows: list[tuple[Any, ...]] = []
+    return _rows_of(run, offsets, run_id, state, human)
+
+
+def _rows_of(run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
+             state: dict[tuple[int, str], str], human: set[tuple[int, str]]) -> Iterator[tuple[Any, ...]]:
+    """The rows of :func:`_coding_rows`, in their order."""
     written: set[tuple[int, str]] = set()
 
-    def add(unit: UnitInput, code_id: str, confidence: float | None, default: str = "suggested") -> None:
+    def row(unit: UnitInput, code_id: str, confidence: float | None, default: str = "suggested") -> tuple[Any, ...]:
         start, end = offsets[unit.id]
         status = state.get((unit.id, code_id), default)
-        rows.append((code_id, unit.document_id, unit.id, start, end, MACHINE, "machine", status, confidence,
-                     run_id, 1))
         written.add((unit.id, code_id))
+        return (code_id, unit.document_id, unit.id, start, end, MACHINE, "machine", status, confidence, run_id, 1)
 
     for unit, scores in zip(run.units, run.machine):
         for score in scores:
             if (unit.id, score.code_id) not in human:
-                add(unit, score.code_id, score.confidence)
+                yield row(unit, score.code_id, score.confidence)
     for concept, cid in zip(run.concepts, run.ids):
         for member in concept.members:
-            add(run.units[member], cid, None)
+            yield row(run.units[member], cid, None)
     for cid, members in sorted(run.rejected_members.items()):
         for member in members:
             if (run.units[member].id, cid) not in written:
-                add(run.units[member], cid, None, default="rejected")
+                yield row(run.units[member], cid, None, default="rejected")
+    units = {u.id: u for u in run.units}
     concept_ids = set(run.ids)
     for (unit_id, code_id), status in sorted(state.items()):
         if status != "accepted" or (unit_id, code_id) in written or (unit_id, code_id) in human:
             continue
         if unit_id in units and code_id in run.codebook:
-            add(units[unit_id], code_id, 1.0)
+            yield row(units[unit_id], code_id, 1.0)
         elif unit_id in units and code_id in concept_ids:
-            add(units[unit_id], code_id, None)
-    return rows
+            yield row(units[unit_id], code_id, None)
 
 
 def project_declarations(project: Project, codebook: Codebook) -> Declarations:

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from zhagen.analysis.typology import Profile, case_category_matrix, profile
 from zhagen.coding import ngrams
 from zhagen.coding.bilingual import Glossary, latin_share
@@ -88,13 +90,69 @@ def open_coding(
     coder = DeductiveCoder(codebook, settings.deductive).fit_normalised(normalised, labelled)
     clusterer = ConceptClusterer(replace(settings.inductive))
     if not clusterer.enough(len(texts)):
-        return coder, clusterer, coder.predict_normalised(normalised), []
+        return coder, clusterer, predict_in_blocks(coder, normalised), []
     read, han_only = _bridged(clusterer, codebook, texts, normalised)
     probabilities, vectors = ngrams.apply([coder.scorer(), clusterer.learn_space(read, han_only)], read)
-    codings = coder.predict_normalised(normalised, probabilities)
+    codings = predict_in_blocks(coder, normalised, probabilities)
+    del probabilities  # n x codes floats: not needed once the codes are chosen
     glossed = [r != n for r, n in zip(read, normalised)] if han_only else None
-    in_context = clusterer.in_context(vectors, [u.document_id for u in units])
+    del read, normalised
+    in_context = in_context_by_documents(clusterer, vectors, [u.document_id for u in units], in_place=True)
+    del vectors  # the same array now (n x components floats), in context
     return coder, clusterer, codings, clusterer.cluster(texts, in_context, glossed, [u.case_id for u in units])
+
+
+#: Rows scored or placed in context at a time: bounds the temporary arrays of both to a block's size.
+BLOCK = 8192
+
+
+def predict_in_blocks(
+    coder: DeductiveCoder, normalised: Sequence[str], probabilities: np.ndarray | None = None
+) -> list[list[CodeScore]]:
+    """``coder.predict_normalised(normalised, probabilities)`` a block of rows at a time.
+
+    Each row's codes depend only on its own text and row of probabilities, so the result is the
+    same; the half-dozen temporary arrays of units x codes that the prediction makes are a
+    block's size instead of the corpus's."""
+    if not normalised:
+        return []
+    if probabilities is None:
+        probabilities = coder.classifier_scores(normalised)[1]
+    result: list[list[CodeScore]] = []
+    for start in range(0, len(normalised), BLOCK):
+        result.extend(coder.predict_normalised(normalised[start : start + BLOCK], probabilities[start : start + BLOCK]))
+    return result
+
+
+def document_blocks(documents: Sequence[int], size: int | None = None) -> list[tuple[int, int]]:
+    """[start, end) row ranges of about ``size`` (:data:`BLOCK`) rows that never cut a document
+    (``documents`` in reading order); none holds a single row unless the whole input is one row."""
+    size = size or BLOCK
+    bounds = [0]
+    for row in range(1, len(documents)):
+        if row - bounds[-1] >= size and documents[row] != documents[row - 1]:
+            bounds.append(row)
+    if len(bounds) > 1 and len(documents) - bounds[-1] < 2:
+        bounds.pop()
+    return list(zip(bounds, [*bounds[1:], len(documents)]))
+
+
+def in_context_by_documents(clusterer: ConceptClusterer, vectors: np.ndarray, documents: Sequence[int],
+                            in_place: bool = False) -> np.ndarray:
+    """``clusterer.in_context(vectors, documents)`` a block of whole documents at a time.
+
+    A unit's context is the unit before and after it in the same document, so blocks cut between
+    documents give the same rows; each block's temporaries (neighbour sums, mixed vectors, norms,
+    several copies of the vectors) are then the block's size, not the corpus's.  No block reads
+    another's rows, so ``in_place`` may write each block's result over ``vectors`` (no second
+    corpus-sized array)."""
+    blocks = document_blocks(documents)
+    if len(blocks) <= 1:
+        return clusterer.in_context(vectors, documents)
+    result = vectors if in_place else np.empty_like(vectors)
+    for start, end in blocks:
+        result[start:end] = clusterer.in_context(vectors[start:end], documents[start:end])
+    return result
 
 
 def _bridged(

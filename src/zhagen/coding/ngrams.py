@@ -32,6 +32,9 @@ from zhagen.coding import parallel
 
 #: Units cut at a time inside one process: bounds the memory of the count matrices.
 BLOCK = 8192
+#: Chunks per worker process: the results of the chunks in flight are held beside the output,
+#: so smaller chunks hold less (each chunk pickles the models once more: a fraction of a second).
+CHUNKS_PER_WORKER = 4
 #: Settings that decide how a text is cut into n-grams: the counters shared must agree on them.
 _CUTTING = ("analyzer", "lowercase", "strip_accents", "preprocessor", "tokenizer", "token_pattern", "dtype")
 
@@ -108,22 +111,40 @@ def _combined(models: Sequence[RowModel]) -> tuple[CountVectorizer, list[np.ndar
 def _apply_chunk(
     combined: CountVectorizer, columns: Sequence[np.ndarray], models: Sequence[RowModel], texts: list[str]
 ) -> list[np.ndarray]:
-    outputs: list[list[np.ndarray]] = [[] for _ in models]
+    outputs: list[np.ndarray] = []
     for start in range(0, len(texts), BLOCK):
         counts = combined.transform(texts[start : start + BLOCK])
-        for output, model, cols in zip(outputs, models, columns):
+        for i, (model, cols) in enumerate(zip(models, columns)):
             own = counts[:, cols].tocsr()
             own.sort_indices()
-            output.append(model(own))
-    return [np.vstack(parts) for parts in outputs]
+            rows = model(own)
+            if start == 0:
+                outputs.append(np.empty((len(texts), rows.shape[1]), dtype=rows.dtype))
+            outputs[i][start : start + len(rows)] = rows
+        del counts
+    return outputs
 
 
 def apply(models: Sequence[RowModel], texts: Sequence[str]) -> list[np.ndarray]:
-    """``[model(model.counter.transform(texts)) for model in models]``, each text cut into n-grams once."""
+    """``[model(model.counter.transform(texts)) for model in models]``, each text cut into n-grams once.
+
+    The outputs are filled chunk by chunk as the chunks come back (:func:`parallel.iter_chunks`),
+    so that the chunks' results and their stacked copy are never all held at once."""
     if not models:
         return []
     if not texts:
         return [np.zeros((0, model.width)) for model in models]
     combined, columns = _combined(models)
-    chunks = parallel.map_chunks(partial(_apply_chunk, combined, columns, models), texts)
-    return [np.vstack([chunk[i] for chunk in chunks]) for i in range(len(models))]
+    outputs: list[np.ndarray] = []
+    start = 0
+    for chunk in parallel.iter_chunks(partial(_apply_chunk, combined, columns, models), texts, CHUNKS_PER_WORKER):
+        size = len(chunk[0])
+        if size == len(texts):  # one chunk (one process): its outputs are the outputs, no copy
+            return list(chunk)
+        if not outputs:
+            outputs = [np.empty((len(texts), part.shape[1]), dtype=part.dtype) for part in chunk]
+        for output, part in zip(outputs, chunk):
+            output[start : start + size] = part
+        start += size
+        del chunk
+    return outputs

@@ -91,14 +91,24 @@ def map_chunks(func: Callable[[list[str]], Result], texts: Sequence[str]) -> lis
     """``[func(chunk) for chunk in chunks]``: on the cluster inside :func:`cluster`, else one
     chunk per worker process for large inputs, the whole input in this process otherwise.
     ``func`` must be picklable."""
+    return list(iter_chunks(func, texts))
+
+
+def iter_chunks(func: Callable[[list[str]], Result], texts: Sequence[str], per_worker: int = 1) -> Iterator[Result]:
+    """:func:`map_chunks` as the results come back, in order, with ``per_worker`` chunks per local
+    worker process: a caller that copies each result into its place and drops it holds only the
+    results of the chunks in flight, not all of them (the chunks' results of a large corpus are
+    as large as the output itself).  More chunks hold less at once; each costs a pickling of ``func``."""
     if _client is not None and texts:
-        return _cluster_chunks(func, texts)
+        yield from _cluster_chunks(func, texts)
+        return
     jobs = workers()
     if jobs == 1 or len(texts) < MIN_PARALLEL:
-        return [func(list(texts))]
-    size = -(-len(texts) // jobs)
-    chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
-    return list(Parallel(n_jobs=jobs, backend="loky")(delayed(func)(chunk) for chunk in chunks))
+        yield func(list(texts))
+        return
+    size = -(-len(texts) // (jobs * per_worker))
+    tasks = (delayed(func)(list(texts[i : i + size])) for i in range(0, len(texts), size))
+    yield from Parallel(n_jobs=jobs, backend="loky", return_as="generator")(tasks)
 
 
 def map_rows(func: Callable[[list[str]], list[Result]], texts: Sequence[str]) -> list[Result]:

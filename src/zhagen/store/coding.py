@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
+from itertools import chain, islice
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -93,40 +94,61 @@ NEW_CODING_FIELDS = tuple(f.name for f in fields(CodingRecord) if f.name != "id"
 BULK_ROWS = 100_000
 
 
-def add_codings(session: Session, rows: Sequence[tuple[Any, ...] | Mapping[str, Any]]) -> None:
+def add_codings(session: Session, rows: Iterable[tuple[Any, ...] | Mapping[str, Any]]) -> int:
     """Bulk insert codings, all with one timestamp: tuples in :data:`NEW_CODING_FIELDS` order
     (what a run makes a million times) or dicts with those fields (``version`` may be left out).
+    Returns how many were inserted.
 
     A run stores hundreds of thousands of codings: on SQLite they go straight to
     the driver's ``executemany`` (the timestamp in SQLAlchemy's own text format),
     and a large insert drops the table's indexes and builds them again after,
     which SQLite does by sorting, much faster than a million B-tree updates.
-    Other databases get a Core insert.  All inside the session's transaction."""
-    if not rows:
-        return
-    values = [_as_tuple(row) if isinstance(row, Mapping) else row for row in rows]
+    Other databases get a Core insert.  All inside the session's transaction.
+
+    ``rows`` may be a generator: it is read :data:`BULK_ROWS` rows at a time, so that a
+    run's codings are never all held in memory at once (the rows and their ids are the
+    same as in one insert)."""
+    size = BULK_ROWS
+    batches = _batches(rows, size)
+    first = next(batches, None)
+    if first is None:
+        return 0
     stamp = now()
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        connection.execute(insert(Coding.__table__),
-                           [{**dict(zip(NEW_CODING_FIELDS, row)), "created_at": stamp} for row in values])
-        return
+        inserted = 0
+        for values in chain([first], batches):
+            connection.execute(insert(Coding.__table__),
+                               [{**dict(zip(NEW_CODING_FIELDS, row)), "created_at": stamp} for row in values])
+            inserted += len(values)
+        return inserted
     names = ", ".join(f'"{c}"' for c in NEW_CODING_FIELDS)
     marks = ", ".join("?" for _ in NEW_CODING_FIELDS)
     # The timestamp is ours, not the user's: it can be written into the statement.
     text_stamp = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
     statement = f"INSERT INTO codings ({names}, created_at) VALUES ({marks}, '{text_stamp}')"
     indexes: list[str] = []
-    if len(values) >= BULK_ROWS:
+    if len(first) >= size:  # a full first batch: at least BULK_ROWS rows in all
         found = connection.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'codings' AND sql IS NOT NULL"
         ).all()
         for name, sql in sorted(found):
             connection.exec_driver_sql(f'DROP INDEX "{name}"')
             indexes.append(sql)
-    connection.exec_driver_sql(statement, values)
+    inserted = 0
+    for values in chain([first], batches):
+        connection.exec_driver_sql(statement, values)
+        inserted += len(values)
     for sql in indexes:
         connection.exec_driver_sql(sql)
+    return inserted
+
+
+def _batches(rows: Iterable[tuple[Any, ...] | Mapping[str, Any]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Lists of at most ``size`` rows as tuples, in order (none empty)."""
+    iterator = iter(rows)
+    while batch := [_as_tuple(row) if isinstance(row, Mapping) else row for row in islice(iterator, size)]:
+        yield batch
 
 
 def _as_tuple(row: Mapping[str, Any]) -> tuple[Any, ...]:
