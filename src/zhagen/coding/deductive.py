@@ -136,6 +136,12 @@ class DeductiveCoder:
         missing = [text for text in dict.fromkeys(normalised_units) if text not in self._lexical]
         self._lexical.update(zip(missing, parallel.map_rows(partial(_lexicon_chunk, self.lexicon), missing)))
 
+    def forget_lexicon(self) -> None:
+        """Drop the remembered lexicon matches: a cache for fitting and predicting over the same units,
+        as large as the corpus; once a corpus's codes are chosen it is dead weight, and a later
+        prediction matches its own units again."""
+        self._lexical = {}
+
     # -- classifier ------------------------------------------------------------
     def _training_set(
         self, normalised_units: Sequence[str], labelled: Sequence[tuple[str, str]]

@@ -95,6 +95,7 @@ def open_coding(
     probabilities, vectors = ngrams.apply([coder.scorer(), clusterer.learn_space(read, han_only)], read)
     codings = predict_in_blocks(coder, normalised, probabilities)
     del probabilities  # n x codes floats: not needed once the codes are chosen
+    coder.forget_lexicon()  # one dict of matches per unit, kept through clustering otherwise
     glossed = [r != n for r, n in zip(read, normalised)] if han_only else None
     del read, normalised
     in_context = in_context_by_documents(clusterer, vectors, [u.document_id for u in units], in_place=True)
