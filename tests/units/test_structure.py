@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zhagen.corpus.encoding import decode_bytes
 from zhagen.studies import transfer
+from zhagen.units import structure
 from zhagen.units.segment import segment
 from zhagen.units.structure import KINDS, SUBSTANTIVE, classify, default_rules, plain
 
@@ -180,3 +183,17 @@ def test_property_over_the_builtin_corpus() -> None:
                 and not re.search(r"有效期|负责解释|〔\d{4}〕|如下", body) and not body.startswith("第")):
             assert not unit_class.structure, (text, unit_class)
     assert 0.15 < structure / len(units) < 0.45
+
+
+@given(st.text(alphabet=st.sampled_from(list("电价 ab#>*-+_`|[]()!<>/\n中文12")), max_size=40))
+def test_plain_without_a_markup_character_is_the_full_rewrite(text: str) -> None:
+    """The shortcut for texts with no markup character gives what every markup pattern would."""
+    slow = text
+    for pattern, replacement in structure._MARKUP:
+        slow = pattern.sub(replacement, slow)
+    assert structure.plain(text) == slow.strip()
+
+
+def test_repeated_texts_get_the_same_class_as_alone() -> None:
+    texts = ["第二条 重点方向。", "项目总投资50亿元，明年投产。", "第二条 重点方向。", "本措施自印发之日起施行。"]
+    assert structure.classify_all(texts) == [structure.classify(t) for t in texts]

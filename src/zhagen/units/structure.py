@@ -47,8 +47,14 @@ _MARKUP = [
 ]
 
 
+#: A character that every pattern of ``_MARKUP`` needs: a text without one has no markup to remove.
+_MARKUP_CHAR = re.compile(r"[!\[<#>*+\-_`|]")
+
+
 def plain(text: str) -> str:
     """The text of a unit without Markdown and HTML markers: what quotes show and coding reads."""
+    if not _MARKUP_CHAR.search(text):
+        return text.strip()
     for pattern, replacement in _MARKUP:
         text = pattern.sub(replacement, text)
     return text.strip()
@@ -124,7 +130,14 @@ def classify_all(texts: Iterable[str], overrides: Mapping[int, str] | None = Non
     """Classes of many units; ``overrides`` (unit id -> class, from researchers' decisions) win over the rules."""
     overrides = overrides or {}
     result = []
+    seen: dict[str, UnitClass] = {}  # a text's class depends on the text alone: repeated lines are read once
     for text, unit_id in zip(texts, ids if ids is not None else itertools.repeat(-1)):
         chosen = overrides.get(unit_id)
-        result.append(UnitClass(chosen, "researcher") if chosen is not None else classify(text))
+        if chosen is not None:
+            result.append(UnitClass(chosen, "researcher"))
+            continue
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = classify(text)
+        result.append(found)
     return result
