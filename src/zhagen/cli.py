@@ -302,11 +302,23 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
 
 @app.command()
 @user_errors
-def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None) -> None:
-    """Open coding of a project with its codebook.yaml (human decisions kept)."""
+def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None,
+         force: Annotated[bool, typer.Option("--force", help="Compute again even when nothing it reads has "
+                                                               "changed since the last run.")] = False) -> None:
+    """Open coding of a project with its codebook.yaml (human decisions kept); nothing to do when nothing it reads
+    (units, codebook, decisions, human codings, settings, versions) changed since the last run."""
     from zhagen.coding.parallel import cluster
-    from zhagen.pipeline import code_project
+    from zhagen.pipeline import code_project, unchanged_since
 
+    with Project.open(root) as project:
+        same = None if force else unchanged_since(project)
+    if same is not None:
+        if as_json:
+            print_json({"unchanged_since_run": same, "run": same})
+        else:
+            out.print(f"nothing changed since run {same} (units, codebook, decisions, human codings, settings and "
+                      "versions are the same): its codings stand; nothing was computed (--force computes again)")
+        return
     with cluster(scheduler), Project.open(root) as project:
         outcome = code_project(project)
     suggested = sum(len(s) for s in outcome.codings)

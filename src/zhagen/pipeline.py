@@ -10,6 +10,7 @@ versions and input hash.
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import sys
 from collections import Counter
@@ -111,6 +112,35 @@ def input_hash(units: list[UnitInput], codebook: Codebook, settings: EngineSetti
     digest.update(repr(codebook).encode())
     digest.update(repr(settings.to_dict()).encode())
     return digest.hexdigest()
+
+
+def fingerprint(project: Project, units: list[UnitInput], reserved: frozenset[str], codebook_file: Codebook,
+                log: list[tuple[int, str, str, dict[str, Any]]], settings: EngineSettings) -> str:
+    """Everything open coding reads, hashed: the units as stored, the reserved cases, codebook.yaml, the decision
+    log (undone decisions are not in it), the codings people made, the settings and the versions of zhagen and
+    its libraries.  Two runs with the same fingerprint compute the same codings and concepts (runs are
+    deterministic), so a run whose fingerprint equals the last run's has nothing to compute."""
+    digest = hashlib.sha256(input_hash(units, codebook_file, settings).encode())
+    with project.read() as session:
+        human = sorted((c.unit_id or -1, c.document_id, c.start, c.end, c.code_id, c.coder, c.status)
+                       for c in store_coding.list_codings(session, origin="human"))
+    for part in (sorted(reserved), log, human, versions()):
+        digest.update(json.dumps(part, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return digest.hexdigest()
+
+
+def unchanged_since(project: Project, settings: EngineSettings | None = None) -> int | None:
+    """The id of the last open-coding run when nothing it read has changed since (see :func:`fingerprint`), so
+    that running again would only write the same codings; ``None`` when something changed or no run finished."""
+    with project.read() as session:
+        last = store_coding.last_run(session, kind="code")
+        if last is None or last.finished_at is None or not (last.summary or {}).get("fingerprint"):
+            return None
+        run_id, recorded = last.id, str(last.summary["fingerprint"])  # type: ignore[index]
+    units, reserved = load_units(project)
+    current = fingerprint(project, units, reserved, project_codebook(project), decision_log(project),
+                          settings or EngineSettings())
+    return run_id if current == recorded else None
 
 
 def sync_codebook(session: Session, codebook: Codebook) -> None:
@@ -269,6 +299,7 @@ def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
     units, reserved = load_units(project)
     if not units:
         raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")
+    read = fingerprint(project, units, reserved, codebook_file, log, settings)
     units, classes = classify_units(units, log)
     codebook = decided.active()
     coding_decisions, concept_decisions = load_decisions(project, log)
@@ -299,7 +330,7 @@ def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
     rejected_members = {cid: c.members for c, cid in zip(concepts, ids) if cid in concept_decisions.rejected}
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
     run = RunOutput(units, machine, concepts, ids, names, rejected_members, codebook_file, codebook, settings, snapshot,
-                    classes)
+                    classes, read)
     run_id = _save_open_coding(project, run)
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
                              _why_empty(units, codings, concepts, codebook, clusterer), classes)
@@ -349,6 +380,7 @@ class RunOutput:
     settings: EngineSettings
     snapshot: Snapshot
     classes: list[UnitClass] = field(default_factory=list)
+    fingerprint: str = ""  # of what the run read (:func:`fingerprint`)
 
 
 def _human_evidence(
@@ -389,8 +421,10 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
         _store_concepts(session, run)
         stored = store_coding.add_codings(session, _coding_rows(session, run, offsets, run_id, log))
         during = replay_code_decisions(session, run.snapshot, log)
+        # a decision made while the run computed is not in its fingerprint: the next run must compute
         store_coding.finish_run(session, run_id, {"codings": stored, "concepts": len(run.concepts),
-                                                  "decisions_made_during_run": during})
+                                                  "decisions_made_during_run": during,
+                                                  "fingerprint": "" if during else run.fingerprint})
     return run_id
 
 

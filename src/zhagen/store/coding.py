@@ -232,6 +232,11 @@ def start_run(session: Session, *, kind: str, settings: dict[str, Any], versions
     return run.id
 
 
+def last_run(session: Session, *, kind: str) -> Run | None:
+    """The most recent run of a kind (finished or not)."""
+    return session.scalars(select(Run).where(Run.kind == kind).order_by(Run.id.desc()).limit(1)).first()
+
+
 def finish_run(session: Session, run_id: int, summary: dict[str, Any]) -> None:
     session.execute(update(Run).where(Run.id == run_id).values(finished_at=now(), summary=summary))
 

@@ -1,0 +1,95 @@
+"""A re-run of `zhagen code` with nothing changed is a no-op that says so; any change makes it compute."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zhagen import decisions
+from zhagen.project import Project
+from zhagen.store.coding import list_codings
+from zhagen.studies import transfer
+
+CASES = ("cd-boe", "cq-aito")
+
+
+def runs(root: Path) -> int:
+    with Project.open(root) as project, project.read() as session:
+        from sqlalchemy import text
+
+        return int(session.execute(text("SELECT count(*) FROM runs WHERE kind = 'code'")).scalar_one())
+
+
+def codings(root: Path) -> list[tuple[Any, ...]]:
+    with Project.open(root) as project, project.read() as session:
+        return sorted((c.unit_id, c.code_id, c.status, c.confidence, c.run_id) for c in list_codings(session))
+
+
+@pytest.fixture
+def coded(tmp_path: Path, cli: Callable[..., Any]) -> Path:
+    root = tmp_path / "project"
+    assert cli("init", root).exit_code == 0
+    shutil.copyfile(transfer.codebook_path(), root / "codebook.yaml")
+    for case in CASES:
+        shutil.copytree(transfer.cases_dir() / case, tmp_path / "sources" / case,
+                        ignore=shutil.ignore_patterns("case.yaml"))
+    assert cli("import", root, tmp_path / "sources").exit_code == 0
+    first = cli("code", root, "--json")
+    assert first.exit_code == 0, first.output
+    return root
+
+
+def test_a_second_run_with_nothing_changed_computes_nothing_and_says_so(coded: Path, cli: Callable[..., Any]) -> None:
+    before = codings(coded)
+    again = cli("code", coded)
+    assert again.exit_code == 0, again.output
+    assert "nothing changed since run 1" in " ".join(again.output.split())
+    assert runs(coded) == 1 and codings(coded) == before
+    as_json = cli("code", coded, "--json")
+    assert json.loads(as_json.stdout)["unchanged_since_run"] == 1
+
+
+def test_force_computes_again_and_gives_the_same_codings(coded: Path, cli: Callable[..., Any]) -> None:
+    before = [row[:4] for row in codings(coded)]
+    forced = cli("code", coded, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert runs(coded) == 2
+    assert [row[:4] for row in codings(coded)] == before
+
+
+def test_a_decision_makes_the_next_run_compute(coded: Path, cli: Callable[..., Any]) -> None:
+    with Project.open(coded) as project, project.read() as session:
+        machine = next(c for c in list_codings(session, origin="machine") if c.status == "suggested")
+    with Project.open(coded) as project:
+        decisions.set_coding_status(project, machine.id, "rejected", coder="ana")
+    after = cli("code", coded)
+    assert after.exit_code == 0, after.output
+    assert "nothing changed" not in after.output and runs(coded) == 2
+    assert "nothing changed" in cli("code", coded).output  # and then nothing again
+
+
+def test_undoing_it_makes_the_next_run_compute_too(coded: Path, cli: Callable[..., Any]) -> None:
+    with Project.open(coded) as project, project.read() as session:
+        machine = next(c for c in list_codings(session, origin="machine") if c.status == "suggested")
+    with Project.open(coded) as project:
+        decisions.set_coding_status(project, machine.id, "rejected", coder="ana")
+    assert "nothing changed" not in cli("code", coded).output
+    with Project.open(coded) as project:
+        decisions.undo_last(project, coder="ana")
+    assert "nothing changed" not in cli("code", coded).output and runs(coded) == 3
+
+
+def test_new_sources_or_a_changed_codebook_make_the_next_run_compute(coded: Path, tmp_path: Path,
+                                                                      cli: Callable[..., Any]) -> None:
+    more = tmp_path / "more" / "xa-byd"
+    shutil.copytree(transfer.cases_dir() / "xa-byd", more, ignore=shutil.ignore_patterns("case.yaml"))
+    assert cli("import", coded, more.parent).exit_code == 0
+    assert "nothing changed" not in cli("code", coded).output
+    book = coded / "codebook.yaml"
+    book.write_text(book.read_text(encoding="utf-8").replace("就业与税收", "就业和税收", 1), encoding="utf-8")
+    assert "nothing changed" not in cli("code", coded).output and runs(coded) == 3
