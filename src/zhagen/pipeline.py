@@ -130,13 +130,14 @@ def fingerprint(project: Project, units: list[UnitInput], reserved: frozenset[st
 
 
 def unchanged_since(project: Project, settings: EngineSettings | None = None) -> int | None:
-    """The id of the last open-coding run when nothing it read has changed since (see :func:`fingerprint`), so
-    that running again would only write the same codings; ``None`` when something changed or no run finished."""
+    """The id of the last open-coding run when nothing it read has changed since (its ``input_hash`` is the
+    :func:`fingerprint`), so that running again would only write the same codings; ``None`` when something
+    changed, no run finished, or a decision was made while the last run computed (it is not in the hash)."""
     with project.read() as session:
         last = store_coding.last_run(session, kind="code")
-        if last is None or last.finished_at is None or not (last.summary or {}).get("fingerprint"):
+        if last is None or last.finished_at is None or (last.summary or {}).get("decisions_made_during_run", 1):
             return None
-        run_id, recorded = last.id, str(last.summary["fingerprint"])  # type: ignore[index]
+        run_id, recorded = last.id, last.input_hash
     units, reserved = load_units(project)
     current = fingerprint(project, units, reserved, project_codebook(project), decision_log(project),
                           settings or EngineSettings())
@@ -412,7 +413,7 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
         sync_codebook(session, apply_code_decisions(run.codebook_file, log))
         run_id = store_coding.start_run(
             session, kind="code", settings=run.settings.to_dict(), versions=versions(),
-            input_hash=input_hash(run.units, run.codebook, run.settings),
+            input_hash=run.fingerprint,
         )
         store_coding.delete_machine_codings(session)
         store_structure.save_classes(session, [(u.id, c.kind, c.rule) for u, c in zip(run.units, run.classes)])
@@ -421,10 +422,8 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
         _store_concepts(session, run)
         stored = store_coding.add_codings(session, _coding_rows(session, run, offsets, run_id, log))
         during = replay_code_decisions(session, run.snapshot, log)
-        # a decision made while the run computed is not in its fingerprint: the next run must compute
         store_coding.finish_run(session, run_id, {"codings": stored, "concepts": len(run.concepts),
-                                                  "decisions_made_during_run": during,
-                                                  "fingerprint": "" if during else run.fingerprint})
+                                                  "decisions_made_during_run": during})
     return run_id
 
 

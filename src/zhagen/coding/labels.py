@@ -10,8 +10,9 @@ that starts and ends with a content word and occurs as written in at least two
 of the concept's quotes.  When no phrase recurs, the most distinctive single
 word is used, or the commoner longer phrase that holds it.  Names of places,
 people and organisations (jieba's dictionary tags) name no concept while
-anything else recurs: they say which case, not what happens.  The same measure names each quote of the chain: the concept's
-phrase when the quote holds it, else the quote's own most distinctive phrase.
+anything else recurs: they say which case, not what happens.  The same measure
+names each quote of the chain: the concept's phrase when the quote holds it,
+else the quote's own most distinctive phrase.
 """
 
 from __future__ import annotations
@@ -143,8 +144,8 @@ def _phrase_first(ranked: list[tuple[str, int]]) -> list[tuple[str, int]]:
               and n >= max(2, EXTENSION_SHARE * count)]
     if not longer:
         return ranked
-    _n, _i, phrase = max(longer)
-    return [(phrase, dict(ranked)[phrase]), *(r for r in ranked if r[0] != phrase)]
+    n, _i, phrase = max(longer)
+    return [(phrase, n), *(r for r in ranked if r[0] != phrase)]
 
 
 def name(texts: Sequence[str], background: Background, taken: Iterable[str] = ()) -> str:
