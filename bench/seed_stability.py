@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from barrier_oracle import assert_emergent_barrier_category, barrier_units  # noqa: E402
 
-import zhagen.pipeline as pipeline  # noqa: E402
 from zhagen.coding.engine import EngineSettings  # noqa: E402
 from zhagen.project import Project  # noqa: E402
 from zhagen.store.coding import machine_concept_members  # noqa: E402
@@ -47,12 +46,8 @@ def seeded(seed: int) -> EngineSettings:
 def one_seed(study: str, seed: int, work: Path, min_cases: int, min_quoted: int) -> dict[str, Any]:
     """Analyse the study with ``seed`` and read its emergent categories against the team's barrier passages."""
     out = work / f"{study}-{seed}"
-    pipeline.EngineSettings = lambda: seeded(seed)  # type: ignore[assignment,misc]
-    try:
-        with prepare_builtin(out, shipped.shipped(study).name) as project:
-            results = analyse(project)
-    finally:
-        pipeline.EngineSettings = EngineSettings  # type: ignore[misc]
+    with prepare_builtin(out, shipped.shipped(study).name) as project:
+        results = analyse(project, settings=seeded(seed))
     passages = PASSAGES[study]
     with Project.open(out) as project, project.read() as session:
         barrier, unit_case = barrier_units(session, passages)

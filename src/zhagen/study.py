@@ -23,7 +23,7 @@ from zhagen.analysis.reading import CASE_READING, NONE, read_pattern
 from zhagen.analysis.typology import Profile
 from zhagen.coding.codebook import Codebook, load_codebook
 from zhagen.coding.documents import DocumentSettings, combine, leave_one_case_out
-from zhagen.coding.engine import Model
+from zhagen.coding.engine import EngineSettings, Model
 from zhagen.corpus.importer import import_sources
 from zhagen.errors import UserError
 from zhagen.files import write_text_atomic
@@ -181,11 +181,12 @@ def saturation_of(project: Project, step: Step = lambda _s: None) -> dict[str, A
 
 
 def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None = None,
-            exclude_kinds: tuple[str, ...] = ()) -> dict[str, Any]:
+            exclude_kinds: tuple[str, ...] = (), settings: EngineSettings | None = None) -> dict[str, Any]:
     """Code and model a project; return the results document (with a ``sensitivity`` section, axial and selective
-    coding re-run without the documents of ``exclude_kinds``, when given)."""
+    coding re-run without the documents of ``exclude_kinds``, when given).  ``settings``: the engine's, default
+    ones unless given (benchmarks vary them, e.g. the seed)."""
     step("open coding")
-    outcome = code_project(project)
+    outcome = code_project(project, settings)
     step("axial and selective coding")
     declarations = project_declarations(project, outcome.codebook)
     model, keep = model_outcome(outcome, declarations)
