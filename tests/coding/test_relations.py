@@ -58,6 +58,8 @@ def test_polarity_and_modality_cues() -> None:
     assert evidence_kind("The plant will employ 2,000 people.") == "intended"
     assert evidence_kind("四川某某科技有限公司签约落户") == "neutral"  # 有限公司 is a company, not a limitation
     assert evidence_kind("The plant has created 2,000 jobs.") == "realised"
+    assert evidence_kind("核心部件和研发主要在外部完成，本地配套率提升较慢。") == "contradicting"  # slow, not done
+    assert evidence_kind("Local sourcing has grown slowly.") == "contradicting"
 
 
 def test_a_dense_unit_cannot_carry_relations_alone() -> None:

@@ -7,7 +7,8 @@ the relation: relations count only quotes that are neither contradicting nor
 intention-only, and list the others apart.
 
 * ``contradicting``: a negation, hedge or limitation cue (不多, 有限, 尚未, 难以,
-  缺乏, not, few, limited, little ...); it wins over every other cue.
+  缺乏, 较慢, not, few, limited, little, slowly ...); it wins over every other cue: an
+  outcome that came slowly or lags ("本地配套率提升较慢") is not evidence that it came.
 * ``intended``: an intention or plan cue (将, 拟, 计划, 力争, 预计, plans to,
   will ...) before any realisation cue ("力争年内实现满产": the realisation is
   what is planned);
@@ -24,9 +25,9 @@ from __future__ import annotations
 import re
 
 CONTRADICTING = re.compile(
-    r"不多|有限(?!公司|责任|合伙)|尚未|尚不|难以|缺乏|缺少|不足|不够|未能|并未|并不|没有|仍未|较少|很少|偏少|欠缺|短板|薄弱|乏力|受限|"
+    r"不多|有限(?!公司|责任|合伙)|尚未|尚不|难以|缺乏|缺少|不足|不够|未能|并未|并不|没有|仍未|较少|很少|偏少|欠缺|短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
     r"\bnot\b(?! only)|n't\b|\bfew\b|\blimited\b(?! company| liability)|\blittle\b|\black(?:s|ed|ing)?\b|"
-    r"\byet to\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b",
+    r"\byet to\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
 )
 INTENDED = re.compile(
