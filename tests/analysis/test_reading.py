@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from zhagen.analysis.reading import MIXED, NONE, ReadingSettings, read_pattern
 from zhagen.analysis.scope import Scope
+from zhagen.errors import UserError
 from zhagen.studies import transfer
 
 PATTERNS = ["a", "b", "c", "d"]
@@ -38,3 +43,28 @@ def test_the_study_scope_reads_places_in_both_scripts_and_english() -> None:
     assert not scope.in_scope(["The firm opened a data centre in Hebei to serve the province."])
     # Latin terms match whole words only: "Xi'an" is a western city, "Xiangtan" is not
     assert "west" not in scope.found(["A supplier from Xiangtan"])
+
+
+def test_a_text_about_somewhere_else_that_names_the_west_in_passing_is_out_of_scope() -> None:
+    scope = Scope.from_file(transfer.scope_path())
+    # regression texts written for this test: a Jiangsu plant that mentions its western market once ...
+    jiangsu = ("苏州一家企业在苏州工业园区新建智能工厂。苏州市领导出席开工仪式，江苏省将其列为重点项目，"
+               "产品主要销往西部市场。")
+    assert scope.found([jiangsu]) == {"west": ["西部"]} and not scope.in_scope([jiangsu])
+    # ... and a transfer into the west that names its eastern origin as often as a third of its western places
+    chengdu = "上海一家企业在成都新建工厂，成都高新区提供厂房，四川省给予支持。"
+    assert scope.in_scope([chengdu])
+    # English and traditional characters are counted the same way
+    assert not scope.in_scope(["The Jiangsu plant in Suzhou serves Shanghai carmakers; some parts go to western China."])
+    assert not scope.in_scope(["張家口的智算中心服務北京，河北將其納入東數西算。"])
+
+
+def test_a_bad_outside_ratio_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "scope.yaml"
+    path.write_text("west: [成都]\noutside: [上海]\noutside_ratio: many\n", encoding="utf-8")
+    with pytest.raises(UserError, match="outside_ratio"):
+        Scope.from_file(path)
+    path.write_text("west: [成都]\noutside: [上海]\noutside_ratio: 2\n", encoding="utf-8")
+    scope = Scope.from_file(path)
+    assert scope.groups == {"west": ("成都",)} and scope.outside == ("上海",)
+    assert scope.in_scope(["上海 成都"]) and not scope.in_scope(["上海 上海 成都"])

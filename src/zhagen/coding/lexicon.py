@@ -59,23 +59,37 @@ class Lexicon:
             patterns.extend((p, code.id) for p in code.patterns)
         return cls(entries, patterns)
 
+    def _matches(self, text: str) -> Iterable[tuple[str, tuple[tuple[str, str], ...]]]:
+        """Every literal term found in a normalised text (Latin terms as whole words), with its (code, kind)s."""
+        if not self.terms:
+            return
+        for end_index, (term, targets) in self.automaton.iter(text):
+            start, end = end_index - len(term) + 1, end_index + 1
+            if _is_word_char(term[0]) and start > 0 and _is_word_char(text[start - 1]):
+                continue
+            if _is_word_char(term[-1]) and end < len(text) and _is_word_char(text[end]):
+                continue
+            yield term, targets
+
+    def mentions(self, normalised_text: str) -> dict[str, int]:
+        """Per code, how many times its literal terms occur (every occurrence, not distinct terms)."""
+        counts: dict[str, int] = {}
+        for _term, targets in self._matches(normalised_text):
+            for code_id in {code for code, _kind in targets}:
+                counts[code_id] = counts.get(code_id, 0) + 1
+        return dict(sorted(counts.items()))
+
     def terms_by_code(self, normalised_text: str) -> dict[str, dict[str, str]]:
         """Per code, the distinct terms found in a text already passed through
         :func:`~zhagen.coding.text.normalise`, each with its heaviest kind."""
         found: dict[str, dict[str, str]] = {}
         text = normalised_text
-        if self.terms:
-            for end_index, (term, targets) in self.automaton.iter(text):
-                start, end = end_index - len(term) + 1, end_index + 1
-                if _is_word_char(term[0]) and start > 0 and _is_word_char(text[start - 1]):
-                    continue
-                if _is_word_char(term[-1]) and end < len(text) and _is_word_char(text[end]):
-                    continue
-                for code_id, kind in targets:
-                    terms = found.setdefault(code_id, {})
-                    previous = terms.get(term)
-                    if previous is None or KIND_WEIGHTS[kind] > KIND_WEIGHTS[previous]:
-                        terms[term] = kind
+        for term, targets in self._matches(text):
+            for code_id, kind in targets:
+                terms = found.setdefault(code_id, {})
+                previous = terms.get(term)
+                if previous is None or KIND_WEIGHTS[kind] > KIND_WEIGHTS[previous]:
+                    terms[term] = kind
         for pattern, code_id in self.patterns:
             for match in find_all(pattern, text, code_id=code_id):
                 found.setdefault(code_id, {})[match] = PATTERN
