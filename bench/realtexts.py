@@ -16,7 +16,11 @@ the share of unclear texts answered ``mixed`` (and ``mixed`` or ``none``), of
 off-topic texts answered ``none``, of clear texts answered ``mixed`` or ``none``,
 and the Brier score with a reliability table of the pattern scores and forces.
 
-Usage: python bench/realtexts.py [--folder DIR] [--split dev|heldback|all] [--misses] [--json]
+``--cv K`` answers each development text with a reading trained on the other folds
+(stratified, seeded): the honest development figure, since ``--fit`` trains on all of
+them. ``--fit`` writes the shipped reading (``reading.json`` and ``reading_forces.npz``).
+
+Usage: python bench/realtexts.py [--folder DIR] [--split dev|heldback|all] [--cv K] [--fit] [--misses] [--json]
 """
 
 from __future__ import annotations
@@ -189,21 +193,39 @@ def corpus_rows(model: Any) -> list[tuple[Any, str]]:
     return rows
 
 
-def fit(model: Any, texts: list[RealText], evidences: list[Any], out: Path) -> Any:
-    """Train the calibrated reading on the development texts and the built-in corpus; write it to ``out``."""
-    from zhagen.coding.documents import CalibratedReading
+def subtrees(model: Any) -> dict[str, list[str]]:
+    """Each pattern and force with the categories under it: the groups whose codebook terms the reading counts."""
+    return {m: [m, *(c.id for c in model.codebook.children(m))] for m in (*model.patterns, *model.forces)}
 
-    dev = [(e, t) for t, e in zip(texts, evidences) if t.split == "dev"]
+
+def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus: list[tuple[Any, str]]) -> Any:
+    """The calibrated reading trained on these texts (patterns: the clear ones, plus the built-in corpus's cases)."""
+    from zhagen.coding.calibrated import CalibratedReading
+
     categories = [c.id for p in model.patterns for c in model.codebook.children(p)]
-    pattern_rows = [(e, t.pattern) for e, t in dev if t.pattern in PATTERNS] + corpus_rows(model)
-    force_rows = [(e, t.forces) for e, t in dev]
-    reading = CalibratedReading.fit(model.patterns, categories, model.forces, pattern_rows, force_rows,
-                                    trained_on=f"{len(dev)} development real texts "
-                                               f"({sum(t.pattern in PATTERNS for _, t in dev)} clear) and the "
-                                               f"built-in corpus's {len(pattern_rows) - sum(t.pattern in PATTERNS for _, t in dev)} labelled cases")
-    out.write_text(reading.to_json(), encoding="utf-8")
-    print(f"wrote {out}", file=sys.stderr)
-    return reading
+    pattern_rows = [(e, t.pattern) for t, e in zip(texts, evidences) if t.pattern in PATTERNS] + corpus
+    force_rows = [(e, t.forces) for t, e in zip(texts, evidences)]
+    clear = sum(t.pattern in PATTERNS for t in texts)
+    return CalibratedReading.fit(model.patterns, categories, model.forces, pattern_rows, force_rows,
+                                 subtrees=subtrees(model),
+                                 trained_on=f"{len(texts)} development real texts ({clear} clear) and the built-in "
+                                            f"corpus's {len(corpus)} labelled cases")
+
+
+def cross_validated(model: Any, texts: list[RealText], folds: int) -> list[dict[str, Any]]:
+    """Every development text answered by a reading trained on the other folds (stratified by label, seeded)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    corpus = corpus_rows(model)
+    evidences = [model.evidence([t.text])[0] for t in texts]
+    scoped = [model.scope.in_scope([t.text]) for t in texts]
+    results: list[dict[str, Any]] = [{} for _ in texts]
+    split = StratifiedKFold(folds, shuffle=True, random_state=0)
+    for train, test in split.split(texts, [t.pattern for t in texts]):
+        model.reading = fit_reading(model, [texts[i] for i in train], [evidences[i] for i in train], corpus)
+        for i in test:
+            results[i] = model.judge(evidences[i], in_scope=scoped[i])
+    return results
 
 
 def main() -> None:
@@ -214,6 +236,8 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="list the texts answered wrongly (development split only)")
     parser.add_argument("--fit", action="store_true", help="train the calibrated reading on the development split and "
                         "the built-in corpus and write it into the study (src/zhagen/studies/transfer/reading.json)")
+    parser.add_argument("--cv", type=int, default=0, metavar="K", help="development split only: answer each text "
+                        "with a reading trained on the other K-1 folds (stratified, seeded), not the shipped one")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
     folder = args.folder or default_folder()
@@ -231,8 +255,16 @@ def main() -> None:
         model.reading = None
         dev = [t for t in every if t.split == "dev"]
         out = Path(__file__).resolve().parent.parent / "src" / "zhagen" / "studies" / "transfer" / "reading.json"
-        model.reading = fit(model, dev, [model.evidence([t.text])[0] for t in dev], out)
-    results = [model.assess_text(t.text) for t in texts]
+        model.reading = fit_reading(model, dev, [model.evidence([t.text])[0] for t in dev], corpus_rows(model))
+        model.reading.save(out)
+        print(f"wrote {out}", file=sys.stderr)
+    if args.cv:
+        if args.split != "dev":
+            raise SystemExit("--cv trains on the development split: only with --split dev")
+        model.reading = None
+        results = cross_validated(model, texts, args.cv)
+    else:
+        results = [model.assess_text(t.text) for t in texts]
     print(f"fitted and assessed {len(texts)} texts in {time.perf_counter() - start:.1f}s", file=sys.stderr)
     figures = {split: measure([t for t in texts if t.split == split], [r for t, r in zip(texts, results) if t.split == split])
                for split in sorted({t.split for t in texts})}

@@ -21,17 +21,11 @@ from typing import Any
 from zhagen.analysis.reading import ReadingSettings, read_pattern
 from zhagen.analysis.typology import profile
 from zhagen.coding.codebook import Codebook, load_codebook
-from zhagen.coding.documents import (
-    EVIDENT,
-    CalibratedReading,
-    DocumentClassifier,
-    DocumentSettings,
-    TextEvidence,
-    combine,
-    pattern_examples,
-)
+from zhagen.coding.calibrated import EVIDENT, LEAD_UNITS, CalibratedReading, TextEvidence
+from zhagen.coding.documents import DocumentClassifier, DocumentSettings, combine, pattern_examples
 from zhagen.coding.deductive import CodeScore, DeductiveCoder
 from zhagen.coding.engine import EngineSettings, level_maps
+from zhagen.coding.text import normalise
 from zhagen.coding.selective import Link, path_model
 from zhagen.corpus.readers import read_source
 from zhagen.analysis.scope import Scope
@@ -70,7 +64,7 @@ def corpus_documents() -> list[CorpusDocument]:
 def transfer_reading() -> CalibratedReading | None:
     """The calibrated reading shipped with the study (None when it has not been trained)."""
     path = transfer.reading_path()
-    return CalibratedReading.from_json(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return CalibratedReading.load(path) if path.is_file() else None
 
 
 def units_of(text: str) -> list[str]:
@@ -143,7 +137,11 @@ class StudyModel:
         if classifier is not None and texts:
             rows = classifier.predict_proba(list(texts))
             probabilities = {p: sum(r[p] for r in rows) / len(rows) for p in self.patterns}
-        return TextEvidence(mains, cats, probabilities), units, codings
+        whole = normalise("\n".join(texts))
+        terms = {code: len(found) for code, found in self.coder.lexicon.terms_by_code(whole).items()}
+        lead = normalise("\n".join(units[:LEAD_UNITS]))
+        lead_terms = {code: len(found) for code, found in self.coder.lexicon.terms_by_code(lead).items()}
+        return TextEvidence(mains, cats, probabilities, terms, lead_terms, whole), units, codings
 
     def assess_case(self, texts: Sequence[str], *, classifier: DocumentClassifier | None = None,
                     weight: float | None = None) -> dict[str, Any]:
@@ -170,6 +168,8 @@ class StudyModel:
             scores = combine(unit_scores, evidence.classifier, weight if prof.pattern is not None else 1.0)
             forces = prof.forces
         evidenced = sum(any(m.get(p, 0.0) >= EVIDENT for p in self.patterns) for m in evidence.mains)
+        if self.reading is not None:  # the codebook's pattern terms named anywhere in the text count too
+            evidenced += sum(evidence.terms.get(c, 0) for p in self.patterns for c in self.reading.subtrees.get(p, ()))
         reading = read_pattern(scores, self.patterns, evidence_units=evidenced, in_scope=in_scope,
                                unclear=unclear, off_topic=off_topic, settings=self.reading_settings)
         return {"pattern": reading.pattern, "sharing": list(reading.sharing), "reading": reading.reason,

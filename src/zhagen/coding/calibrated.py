@@ -1,0 +1,277 @@
+"""The calibrated reading of a whole text: pattern and force probabilities from document-level features.
+
+Unit coding says which sentences evidence what; a text's pattern is what the text *centres on*, and its forces are
+often told as narrative that no single unit carries.  Logistic models read both from a few document-level views:
+
+* the units' evidence (shares, the units where a pattern leads, the title and lead, the n-gram document classifier);
+* the codebook's terms found in the whole text and in its lead, per pattern and force and per category under them:
+  the study's sensitizing terms count even where no unit reaches the coder's bar (a short English wire story whose
+  units carry one term each);
+* for forces, a model over hashed character n-grams of the whole text (a force told as orders, costs or a signing
+  ceremony), stacked on the other features through out-of-fold predictions, so that the stack does not learn to
+  trust a model that has seen the row.
+
+The models are trained by ``bench/realtexts.py --fit`` on labelled real texts and shipped with a study as numbers
+only (``reading.json`` and, for the n-gram model, ``reading_forces.npz``: hashed weights, no text).  Features are
+standardised at fit time and the scaling folded into the coefficients, so applying a model is one dot product.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize
+
+from zhagen.files import write_bytes_atomic, write_text_atomic
+
+#: A unit evidences a code when its confidence reaches this (the deductive coder's own bar).
+EVIDENT = 0.45
+#: The first units of a text (title and lead) say what it is about; their evidence counts this many times more.
+LEAD_UNITS = 3
+#: Hashed character 2-4-grams of the normalised text (no vocabulary to ship: the weights are indexed by hash).
+NGRAM_FEATURES = 2**16
+_HASHER = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=NGRAM_FEATURES, alternate_sign=False,
+                            norm=None, lowercase=False)
+#: Folds of the out-of-fold n-gram predictions a stacked force model is trained on.
+STACK_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class TextEvidence:
+    """What one text says, as the document-level features read it."""
+
+    mains: Sequence[Mapping[str, float]]  # per unit: strongest confidence per main category
+    cats: Sequence[Mapping[str, float]]  # per unit: strongest confidence per category
+    classifier: Mapping[str, float] | None  # the n-gram document classifier's probabilities
+    terms: Mapping[str, int] = field(default_factory=dict)  # per code: distinct codebook terms in the whole text
+    lead_terms: Mapping[str, int] = field(default_factory=dict)  # per code: distinct terms in the title and lead
+    text: str = ""  # the normalised text (for the n-gram force model)
+
+
+def ngram_rows(texts: Sequence[str]) -> sparse.csr_matrix:
+    """Hashed character n-grams, sublinear counts, rows of unit length."""
+    matrix = _HASHER.transform(list(texts)).astype(np.float64)
+    matrix.data = 1.0 + np.log(matrix.data)
+    return normalize(matrix)
+
+
+def term_features(evidence: TextEvidence, subtrees: Mapping[str, Sequence[str]]) -> list[float]:
+    """Per group (a pattern or force with the categories under it): log(1 + distinct terms) of each code, of the
+    group, whether the lead names one; and each group's share of all the groups' terms."""
+    row: list[float] = []
+    totals = {}
+    for group, codes in subtrees.items():
+        counts = [evidence.terms.get(code, 0) for code in codes]
+        totals[group] = sum(counts)
+        row += [math.log1p(c) for c in counts]
+        row += [math.log1p(totals[group]), float(any(evidence.lead_terms.get(code, 0) for code in codes))]
+    overall = sum(totals.values()) or 1
+    return row + [totals[group] / overall for group in subtrees]
+
+
+def pattern_features(evidence: TextEvidence, patterns: Sequence[str], categories: Sequence[str]) -> list[float]:
+    """What a text centres on, not what it mentions: per pattern its share of the summed evidence, its share of the
+    units where it is the strongest pattern, its evidence in the title and lead, the classifier's probability; per
+    pattern category the share of units it evidences."""
+    n = max(len(evidence.mains), 1)
+    summed = {p: sum(m.get(p, 0.0) for m in evidence.mains) for p in patterns}
+    total = sum(summed.values()) or 1.0
+    leading = dict.fromkeys(patterns, 0.0)
+    lead = dict.fromkeys(patterns, 0.0)
+    for index, m in enumerate(evidence.mains):
+        present = [(m[p], p) for p in patterns if m.get(p, 0.0) >= EVIDENT]
+        if present:
+            leading[max(present)[1]] += 1.0 / n
+        if index < LEAD_UNITS:
+            for p in patterns:
+                lead[p] = max(lead[p], m.get(p, 0.0))
+    classifier = evidence.classifier or dict.fromkeys(patterns, 1.0 / len(patterns))
+    row = [v for p in patterns for v in (summed[p] / total, leading[p], lead[p], classifier.get(p, 0.0))]
+    row += [sum(c.get(cat, 0.0) >= EVIDENT for c in evidence.cats) / n for cat in categories]
+    # how spread the text is over patterns: entropy of the evidence shares, patterns evidenced in two or more
+    # units, and the share of units that evidence any pattern (a policy essay or a mixed programme)
+    shares = [summed[p] / total for p in patterns if summed[p] > 0]
+    counts = [sum(m.get(p, 0.0) >= EVIDENT for m in evidence.mains) for p in patterns]
+    row += [-sum(x * math.log(x) for x in shares), sum(c >= 2 for c in counts) / len(patterns), sum(leading.values())]
+    return row
+
+
+def force_features(evidence: TextEvidence, force: str) -> list[float]:
+    """Noisy-OR of the units' confidences, the strongest unit, and how many units evidence the force."""
+    values = [m.get(force, 0.0) for m in evidence.mains]
+    absent = 1.0
+    for v in values:
+        absent *= 1.0 - v
+    count = sum(v >= EVIDENT for v in values)
+    return [1.0 - absent, max(values, default=0.0), math.log1p(count), count / max(len(values), 1)]
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _standardised_fit(x: np.ndarray, y: Sequence[object], **options: object) -> tuple[LogisticRegression, np.ndarray,
+                                                                                       np.ndarray]:
+    """Fit on standardised features; return the model with its coefficients and intercepts on the raw scale."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(max_iter=5000, solver="lbfgs", **options).fit((x - mean) / scale, list(y))
+    coef = model.coef_ / scale
+    return model, coef, model.intercept_ - coef @ mean
+
+
+def _ngram_model(rows: sparse.csr_matrix, y: Sequence[bool], C: float) -> LogisticRegression:
+    return LogisticRegression(C=C, solver="newton-cg", max_iter=3000, class_weight="balanced").fit(rows, list(y))
+
+
+@dataclass(frozen=True)
+class CalibratedReading:
+    """Logistic models over the document-level features: a multinomial one for the patterns and a binary one per
+    force, whose outputs are calibrated probabilities."""
+
+    patterns: tuple[str, ...]
+    categories: tuple[str, ...]
+    classes: tuple[str, ...]  # the patterns, then "unclear" and "off_topic" when trained with such texts
+    pattern_coef: tuple[tuple[float, ...], ...]  # one row per class
+    pattern_intercept: tuple[float, ...]
+    force_coef: Mapping[str, tuple[float, ...]]
+    force_intercept: Mapping[str, float]
+    trained_on: str = ""
+    subtrees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # pattern / force -> its codes
+    ngram_coef: Mapping[str, np.ndarray] = field(default_factory=dict)  # force -> hashed n-gram weights
+    ngram_intercept: Mapping[str, float] = field(default_factory=dict)
+
+    def _pattern_row(self, evidence: TextEvidence) -> list[float]:
+        groups = {p: self.subtrees[p] for p in self.patterns if p in self.subtrees}
+        return pattern_features(evidence, self.patterns, self.categories) + (
+            term_features(evidence, groups) if groups else [])
+
+    def _force_row(self, evidence: TextEvidence, force: str, ngram: float | None = None) -> list[float]:
+        row = force_features(evidence, force)
+        if force in self.subtrees:
+            row += term_features(evidence, {force: self.subtrees[force]})[:-1]
+        if force in self.ngram_coef:
+            row.append(self.ngram_score(evidence.text, force) if ngram is None else ngram)
+        return row
+
+    def ngram_score(self, normalised_text: str, force: str) -> float:
+        """The n-gram model's probability that the text evidences the force."""
+        z = float((ngram_rows([normalised_text]) @ self.ngram_coef[force])[0]) + self.ngram_intercept[force]
+        return _sigmoid(z)
+
+    def class_scores(self, evidence: TextEvidence) -> dict[str, float]:
+        """Probability of each class: a text of one pattern, an unclear text, an off-topic text."""
+        x = np.array(self._pattern_row(evidence))
+        z = np.array(self.pattern_coef) @ x + np.array(self.pattern_intercept)
+        return {c: round(float(v), 4) for c, v in zip(self.classes, _softmax(z))}
+
+    def pattern_scores(self, evidence: TextEvidence) -> dict[str, float]:
+        """Probability that the text is of each pattern (the rest: unclear or off-topic)."""
+        scores = self.class_scores(evidence)
+        return {p: scores[p] for p in self.patterns}
+
+    def force_scores(self, evidence: TextEvidence) -> dict[str, float]:
+        result = {}
+        for force, coef in self.force_coef.items():
+            z = float(np.dot(coef, self._force_row(evidence, force)) + self.force_intercept[force])
+            result[force] = round(_sigmoid(z), 4)
+        return result
+
+    @classmethod
+    def fit(cls, patterns: Sequence[str], categories: Sequence[str], forces: Sequence[str],
+            pattern_rows: Sequence[tuple[TextEvidence, str]], force_rows: Sequence[tuple[TextEvidence, frozenset[str]]],
+            *, subtrees: Mapping[str, Sequence[str]] | None = None, C: float = 1.0, force_C: float = 0.3,
+            ngram_C: float = 10.0, seed: int = 0, trained_on: str = "") -> CalibratedReading:
+        """Fit the pattern model, then per force an n-gram model and the stacked force model (deterministic
+        solvers; the out-of-fold split is seeded)."""
+        shell = cls(tuple(patterns), tuple(categories), tuple(patterns), (), (), {}, {}, trained_on,
+                    {k: tuple(v) for k, v in (subtrees or {}).items()})
+        x = np.array([shell._pattern_row(e) for e, _ in pattern_rows])
+        y = [label for _, label in pattern_rows]
+        model, coef, intercept = _standardised_fit(x, y, C=C)
+        if coef.shape[0] == 1:  # two classes: one row for the second; softmax([0, z]) is its sigmoid
+            coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+        classes = [*patterns, *sorted(set(y) - set(patterns))]
+        order = [list(model.classes_).index(c) for c in classes]
+        rows = ngram_rows([e.text for e, _ in force_rows])
+        force_coef, force_intercept, ngram_coef, ngram_intercept = {}, {}, {}, {}
+        for force in forces:
+            fy = np.array([force in labels for _, labels in force_rows])
+            stacked: list[float | None] = [None] * len(force_rows)
+            if min(fy.sum(), (~fy).sum()) >= STACK_FOLDS:
+                folds = StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=seed)
+                for train, test in folds.split(np.zeros(len(fy)), fy):
+                    inner = _ngram_model(rows[train], fy[train], ngram_C)
+                    for i, p in zip(test, inner.predict_proba(rows[test])[:, 1]):
+                        stacked[i] = float(p)
+                full = _ngram_model(rows, fy, ngram_C)
+                ngram_coef[force] = full.coef_[0].astype(np.float32)
+                ngram_intercept[force] = round(float(full.intercept_[0]), 6)
+            probe = cls(tuple(patterns), tuple(categories), tuple(patterns), (), (), {}, {}, trained_on,
+                        shell.subtrees, ngram_coef)
+            fx = np.array([probe._force_row(e, force, stacked[i]) for i, (e, _) in enumerate(force_rows)])
+            _m, fcoef, fintercept = _standardised_fit(fx, fy, C=force_C, class_weight="balanced")
+            force_coef[force] = tuple(round(float(v), 6) for v in fcoef[0])
+            force_intercept[force] = round(float(fintercept[0]), 6)
+        return cls(tuple(patterns), tuple(categories), tuple(classes),
+                   tuple(tuple(round(float(v), 6) for v in coef[i]) for i in order),
+                   tuple(round(float(intercept[i]), 6) for i in order), force_coef, force_intercept, trained_on,
+                   shell.subtrees, ngram_coef, ngram_intercept)
+
+    # -- shipping: numbers only --------------------------------------------------------------------------------
+    def to_json(self) -> str:
+        return json.dumps({"patterns": self.patterns, "categories": self.categories, "classes": self.classes,
+                           "pattern_coef": self.pattern_coef, "pattern_intercept": self.pattern_intercept,
+                           "force_coef": dict(self.force_coef), "force_intercept": dict(self.force_intercept),
+                           "subtrees": dict(self.subtrees), "ngram_intercept": dict(self.ngram_intercept),
+                           "ngram_features": NGRAM_FEATURES, "trained_on": self.trained_on},
+                          ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+    def save(self, path: Path) -> None:
+        """Write ``path`` (JSON) and, when there are n-gram weights, ``<stem>_forces.npz`` beside it."""
+        if self.ngram_coef:
+            buffer = io.BytesIO()
+            np.savez_compressed(buffer, **{k: v for k, v in sorted(self.ngram_coef.items())})
+            write_bytes_atomic(ngram_path(path), buffer.getvalue())
+        write_text_atomic(path, self.to_json())
+
+    @classmethod
+    def load(cls, path: Path) -> CalibratedReading:
+        arrays: dict[str, np.ndarray] = {}
+        if ngram_path(path).is_file():
+            with np.load(ngram_path(path)) as data:
+                arrays = {k: data[k] for k in data.files}
+        return cls.from_json(path.read_text(encoding="utf-8"), arrays)
+
+    @classmethod
+    def from_json(cls, text: str, arrays: Mapping[str, np.ndarray] | None = None) -> CalibratedReading:
+        data = json.loads(text)
+        arrays = dict(arrays or {})
+        if arrays and data.get("ngram_features", NGRAM_FEATURES) != NGRAM_FEATURES:
+            raise ValueError(f"the n-gram weights have {data['ngram_features']} features, not {NGRAM_FEATURES}")
+        return cls(tuple(data["patterns"]), tuple(data["categories"]), tuple(data["classes"]),
+                   tuple(tuple(r) for r in data["pattern_coef"]),
+                   tuple(data["pattern_intercept"]), {k: tuple(v) for k, v in data["force_coef"].items()},
+                   dict(data["force_intercept"]), data.get("trained_on", ""),
+                   {k: tuple(v) for k, v in data.get("subtrees", {}).items()},
+                   {k: v for k, v in sorted(arrays.items()) if k in data.get("ngram_intercept", {})},
+                   dict(data.get("ngram_intercept", {})))
+
+
+def ngram_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}_forces.npz")
