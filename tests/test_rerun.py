@@ -93,3 +93,35 @@ def test_new_sources_or_a_changed_codebook_make_the_next_run_compute(coded: Path
     book = coded / "codebook.yaml"
     book.write_text(book.read_text(encoding="utf-8").replace("就业与税收", "就业和税收", 1), encoding="utf-8")
     assert "nothing changed" not in cli("code", coded).output and runs(coded) == 3
+
+
+def model_runs(root: Path) -> int:
+    """Runs of open coding: each `zhagen model` that computes makes one."""
+    return runs(root)
+
+
+def test_zhagen_model_with_nothing_changed_computes_nothing_and_any_change_makes_it_compute(
+        coded: Path, cli: Callable[..., Any]) -> None:
+    from zhagen.store.coding import add_memo
+
+    first = cli("model", coded)
+    assert first.exit_code == 0, first.output
+    computed = model_runs(coded)
+    results = coded / "output" / "results.json"
+    stamp = results.stat().st_mtime_ns
+    again = cli("model", coded)
+    assert again.exit_code == 0 and "nothing changed since the last model run" in " ".join(again.output.split())
+    assert model_runs(coded) == computed and results.stat().st_mtime_ns == stamp
+    assert json.loads(cli("model", coded, "--json").stdout)["unchanged"] is True
+    # a memo is in the report's audit trail: the next run computes, then nothing again
+    with Project.open(coded) as project, project.write() as session:
+        add_memo(session, target_type="project", target_id=None, author="ana", text="batteries first")
+    assert "nothing changed" not in cli("model", coded).output and model_runs(coded) == computed + 1
+    assert "nothing changed" in cli("model", coded).output
+    # an output removed or edited by hand is written again
+    (coded / "output" / "report.html").unlink()
+    assert "nothing changed" not in cli("model", coded).output and (coded / "output" / "report.html").is_file()
+    # another option, or --force, computes
+    assert "nothing changed" not in cli("model", coded, "--exclude-kind", "summary").output
+    assert "nothing changed" not in cli("model", coded, "--force").output
+    assert model_runs(coded) == computed + 4

@@ -339,15 +339,31 @@ def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOptio
           exclude_kind: Annotated[list[str] | None, typer.Option(
               "--exclude-kind", help="Also re-run axial/selective coding without documents of this kind "
                                      "(the manifest's kind column, e.g. summary) and show what changes.")] = None,
+          force: Annotated[bool, typer.Option("--force", help="Compute again even when nothing it reads has "
+                                                                "changed since the last run and its outputs stand.")] = False,
           ) -> None:
-    """Open, axial and selective coding and the typology; writes results and outputs where they were before."""
+    """Open, axial and selective coding and the typology; writes results and outputs where they were before.
+    Nothing to do when nothing it reads changed since the last run and the files it wrote are untouched."""
     from zhagen.coding.parallel import cluster
+    from zhagen.model_rerun import model_fingerprint, record, unchanged
     from zhagen.study import analyse, output_folder, write_all
 
-    with cluster(scheduler), Project.open(root) as project:
+    kinds = tuple(sorted(exclude_kind or ()))
+    with Project.open(root) as project:
         target = output_folder(project)
-        results = analyse(project, step=_step, exclude_kinds=tuple(exclude_kind or ()))
+        fingerprint = model_fingerprint(project, {"exclude_kinds": kinds})
+    if not force and unchanged(target, fingerprint):
+        if as_json:
+            print_json({"unchanged": True, "results": str(target / "results.json")})
+        else:
+            out.print(f"nothing changed since the last model run (store, codebook, study, reference coding, options "
+                      f"and versions are the same, its outputs untouched): {target} stands; nothing was computed "
+                      "(--force computes again)")
+        return
+    with cluster(scheduler), Project.open(root) as project:
+        results = analyse(project, step=_step, exclude_kinds=kinds)
         written = write_all(project, target, results, step=_step)
+    record(target, fingerprint, written)
     if as_json:
         print_json(results)
     else:
