@@ -568,3 +568,19 @@ def test_a_code_page_shows_its_first_quotes_and_says_how_many_there_are(client, 
     assert f"Quotes <small>({total})</small>" in html
     assert f"The first 2 of {total}" in html
     assert html.count('<li class="quote') == 2
+
+
+def test_a_case_page_lists_its_sources_with_links_not_json(client, project) -> None:  # type: ignore[no-untyped-def]
+    from zhagen.store import corpus as store_corpus
+
+    sources = [{"outlet": "四川日报", "date": "2016-03-01", "title": "签约报道", "url": "http://example.org/a.html",
+                "note": "title as recorded"},
+               {"outlet": "Other", "title": "A trap", "url": "javascript:alert(1)"}]
+    with project.write() as session:
+        store_corpus.upsert_case(session, "alpha", attributes={"sources": json.dumps(sources, ensure_ascii=False),
+                                                               "city": "成都"})
+    page = client.get("/cases/alpha").get_data(as_text=True)
+    assert '<a href="http://example.org/a.html" rel="noopener noreferrer">签约报道</a>' in page
+    assert "outlet: 四川日报" in page and "note: title as recorded" in page and "成都" in page
+    assert "javascript:" not in page and "A trap" in page  # shown, not linked
+    assert "[{" not in page and "&#34;outlet&#34;" not in page

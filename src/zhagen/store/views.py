@@ -10,10 +10,12 @@ audited and can be undone like every other change a person makes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -331,6 +333,25 @@ def document_label(title: str | None, source: str) -> str:
     if title and title.strip():
         return title.strip()
     return source.replace("\\", "/").rsplit("/", 1)[-1] or source
+
+
+def attribute_records(value: str) -> list[dict[str, str]] | None:
+    """A case attribute that holds a list of mappings (kept as JSON text, e.g. the case's public sources) as rows to
+    show one by one; None for a plain value.  Why: the case page showed the JSON itself."""
+    try:
+        parsed = json.loads(value)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(parsed, list) or not parsed or not all(isinstance(item, dict) for item in parsed):
+        return None
+    return [{str(k): "" if v is None else str(v) for k, v in item.items()} for item in parsed]
+
+
+def web_link(url: str | None) -> str | None:
+    """The address when it is a web address (http or https) to link to, else None (no javascript: or file: links)."""
+    if not url:
+        return None
+    return url if urlsplit(url.strip()).scheme in {"http", "https"} else None
 
 
 def document_titles(session: Session, document_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:

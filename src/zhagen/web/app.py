@@ -300,7 +300,7 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
 
     app.jinja_env.globals.update(
         code_color=code_color, code_tint=code_tint, code_name=code_name, action_labels=ACTION_LABELS,
-        doc_label=views.document_label,
+        doc_label=views.document_label, attribute_records=views.attribute_records, web_link=views.web_link,
         htmx_config=HTMX_CONFIG,
     )
 
