@@ -5,10 +5,9 @@ reference coding, the people's codings, decisions and memos (the report's audit 
 adjudications of double coding.  Runs are deterministic, so when none of that changed since the last model run and
 its outputs are still as it wrote them, running again would write the same files.
 
-What it read is hashed into a fingerprint: every table of the store except the run bookkeeping (``runs``,
-``meta``), what runs derive from hashed inputs (the code tree, the units' structure classes) and the machine's own
-suggestions (the outputs of open coding, re-derived by every run), with time stamps and run ids left out (they differ between two runs that compute the same thing); the project's input files; the
-options; the versions of zhagen and its libraries.  The fingerprint and a SHA-256 of every output file go to
+What it read is hashed into a fingerprint: the store's inputs (:func:`zhagen.store.digest.input_digest`: every
+table but the run bookkeeping, what runs derive from hashed inputs and the machine's own suggestions); the project's
+input files; the options; the versions of zhagen and its libraries.  The fingerprint and a SHA-256 of every output file go to
 ``.zhagen-model.json`` in the output folder after the outputs are written.  A run whose fingerprint matches and
 whose outputs are untouched computes nothing.
 """
@@ -17,54 +16,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import DateTime, or_, select
 
 from zhagen.files import write_text_atomic
 from zhagen.pipeline import STUDY_FILE, versions
 from zhagen.project import CODEBOOK_FILE, SETTINGS_FILE, Project
-from zhagen.store.models import Base, Coding
+from zhagen.store.digest import input_digest
 
 RECORD = ".zhagen-model.json"
 #: Files of the project folder that ``zhagen model`` reads.
 INPUT_FILES = (SETTINGS_FILE, CODEBOOK_FILE, STUDY_FILE, "gold.csv")
-#: Tables that only record runs, or that runs derive from what is hashed: the code tree mirrors codebook.yaml and
-#: the decisions (people's new, renamed and merged codes are decisions) plus the concepts a run finds; the structure
-#: classes of units follow from the units' text.
-SKIPPED_TABLES = frozenset({"runs", "meta", "codes", "unit_classes"})
-#: Columns that differ between two runs computing the same thing.
-SKIPPED_COLUMNS = frozenset({"run_id"})
-BATCH = 20_000
-
-
-def _digest_rows(digest: Any, rows: Iterable[Sequence[Any]]) -> None:
-    for row in rows:
-        digest.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
-        digest.update(b"\n")
-
-
-def store_digest(project: Project) -> str:
-    """SHA-256 of what the store holds as input to a model run (see the module docstring)."""
-    digest = hashlib.sha256()
-    with project.read() as session:
-        for table in Base.metadata.sorted_tables:
-            if table.name in SKIPPED_TABLES:
-                continue
-            columns = [c for c in table.columns if c.name not in SKIPPED_COLUMNS and not isinstance(c.type, DateTime)]
-            query = select(*columns).order_by(*table.primary_key.columns)
-            if table.name == Coding.__tablename__:  # what people coded or decided, not the machine's suggestions
-                query = query.where(or_(table.c.origin != "machine", table.c.status != "suggested"))
-            digest.update(f"[{table.name}]\n".encode())
-            _digest_rows(digest, session.execute(query).yield_per(BATCH))
-    return digest.hexdigest()
 
 
 def model_fingerprint(project: Project, options: Mapping[str, Any]) -> str:
     """Everything a model run reads, hashed: the store's inputs, the project's input files, the options, versions."""
-    digest = hashlib.sha256(store_digest(project).encode())
+    with project.read() as session:
+        digest = hashlib.sha256(input_digest(session).encode())
     for name in INPUT_FILES:
         path = project.root / name
         digest.update(f"{name}\n".encode())

@@ -1,0 +1,38 @@
+"""A hash of what the store holds as input to an analysis (for ``zhagen model``'s no-op, :mod:`zhagen.model_rerun`).
+
+Every table except the run bookkeeping (``runs``, ``meta``) and what runs derive from hashed inputs: the code tree
+mirrors codebook.yaml and the decisions (people's new, renamed and merged codes are decisions) plus the concepts a
+run finds; the structure classes of units follow from the units' text; the machine's own suggestions are the output
+of open coding.  Time stamps and run ids are left out: they differ between two runs that compute the same thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import DateTime, or_, select
+from sqlalchemy.orm import Session
+
+from zhagen.store.models import Base, Coding
+
+SKIPPED_TABLES = frozenset({"runs", "meta", "codes", "unit_classes"})
+SKIPPED_COLUMNS = frozenset({"run_id"})
+BATCH = 20_000
+
+
+def input_digest(session: Session) -> str:
+    """SHA-256 of the store's inputs, table by table in primary-key order."""
+    digest = hashlib.sha256()
+    for table in Base.metadata.sorted_tables:
+        if table.name in SKIPPED_TABLES:
+            continue
+        columns = [c for c in table.columns if c.name not in SKIPPED_COLUMNS and not isinstance(c.type, DateTime)]
+        query = select(*columns).order_by(*table.primary_key.columns)
+        if table.name == Coding.__tablename__:  # what people coded or decided, not the machine's suggestions
+            query = query.where(or_(table.c.origin != "machine", table.c.status != "suggested"))
+        digest.update(f"[{table.name}]\n".encode())
+        for row in session.execute(query).yield_per(BATCH):
+            digest.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
+            digest.update(b"\n")
+    return digest.hexdigest()
