@@ -199,8 +199,13 @@ class CalibratedReading:
             ngram_C: float = 10.0, seed: int = 0, trained_on: str = "") -> CalibratedReading:
         """Fit the pattern model, then per force an n-gram model and the stacked force model (deterministic
         solvers; the out-of-fold split is seeded)."""
+        force_coef: dict[str, tuple[float, ...]] = {}
+        force_intercept: dict[str, float] = {}
+        ngram_coef: dict[str, np.ndarray] = {}
+        ngram_intercept: dict[str, float] = {}
+        # a reading without models yet, to build the feature rows (it sees each n-gram model once it is added)
         shell = cls(tuple(patterns), tuple(categories), tuple(patterns), (), (), {}, {}, trained_on,
-                    {k: tuple(v) for k, v in (subtrees or {}).items()})
+                    {k: tuple(v) for k, v in (subtrees or {}).items()}, ngram_coef)
         x = np.array([shell._pattern_row(e) for e, _ in pattern_rows])
         y = [label for _, label in pattern_rows]
         model, coef, intercept = _standardised_fit(x, y, C=C)
@@ -209,7 +214,6 @@ class CalibratedReading:
         classes = [*patterns, *sorted(set(y) - set(patterns))]
         order = [list(model.classes_).index(c) for c in classes]
         rows = ngram_rows([e.text for e, _ in force_rows])
-        force_coef, force_intercept, ngram_coef, ngram_intercept = {}, {}, {}, {}
         for force in forces:
             fy = np.array([force in labels for _, labels in force_rows])
             stacked: list[float | None] = [None] * len(force_rows)
@@ -222,9 +226,7 @@ class CalibratedReading:
                 full = _ngram_model(rows, fy, ngram_C)
                 ngram_coef[force] = full.coef_[0].astype(np.float32)
                 ngram_intercept[force] = round(float(full.intercept_[0]), 6)
-            probe = cls(tuple(patterns), tuple(categories), tuple(patterns), (), (), {}, {}, trained_on,
-                        shell.subtrees, ngram_coef)
-            fx = np.array([probe._force_row(e, force, stacked[i]) for i, (e, _) in enumerate(force_rows)])
+            fx = np.array([shell._force_row(e, force, stacked[i]) for i, (e, _) in enumerate(force_rows)])
             _m, fcoef, fintercept = _standardised_fit(fx, fy, C=force_C, class_weight="balanced")
             force_coef[force] = tuple(round(float(v), 6) for v in fcoef[0])
             force_intercept[force] = round(float(fintercept[0]), 6)
