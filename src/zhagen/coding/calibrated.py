@@ -161,18 +161,24 @@ class CalibratedReading:
         return pattern_features(evidence, self.patterns, self.categories) + (
             term_features(evidence, groups) if groups else [])
 
-    def _force_row(self, evidence: TextEvidence, force: str, ngram: float | None = None) -> list[float]:
+    def _force_row(self, evidence: TextEvidence, force: str, ngram: float | None) -> list[float]:
+        """The force model's features; ``ngram`` is the n-gram model's probability (when the force has one)."""
         row = force_features(evidence, force)
         if force in self.subtrees:
             row += term_features(evidence, {force: self.subtrees[force]})[:-1]
         if force in self.ngram_coef:
-            row.append(self.ngram_score(evidence.text, force) if ngram is None else ngram)
+            if ngram is None:
+                raise ValueError(f"the force {force!r} has an n-gram model: its probability is a feature")
+            row.append(ngram)
         return row
 
-    def ngram_score(self, normalised_text: str, force: str) -> float:
-        """The n-gram model's probability that the text evidences the force."""
-        z = float((ngram_rows([normalised_text]) @ self.ngram_coef[force])[0]) + self.ngram_intercept[force]
-        return _sigmoid(z)
+    def ngram_scores(self, normalised_text: str) -> dict[str, float]:
+        """Per force with an n-gram model, its probability that the text evidences the force (hashed once)."""
+        if not self.ngram_coef:
+            return {}
+        row = ngram_rows([normalised_text])
+        return {force: _sigmoid(float((row @ coef)[0]) + self.ngram_intercept[force])
+                for force, coef in self.ngram_coef.items()}
 
     def class_scores(self, evidence: TextEvidence) -> dict[str, float]:
         """Probability of each class: a text of one pattern, an unclear text, an off-topic text."""
@@ -187,8 +193,9 @@ class CalibratedReading:
 
     def force_scores(self, evidence: TextEvidence) -> dict[str, float]:
         result = {}
+        ngram = self.ngram_scores(evidence.text)
         for force, coef in self.force_coef.items():
-            z = float(np.dot(coef, self._force_row(evidence, force)) + self.force_intercept[force])
+            z = float(np.dot(coef, self._force_row(evidence, force, ngram.get(force))) + self.force_intercept[force])
             result[force] = round(_sigmoid(z), 4)
         return result
 
