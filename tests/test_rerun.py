@@ -118,6 +118,15 @@ def test_zhagen_model_with_nothing_changed_computes_nothing_and_any_change_makes
         add_memo(session, target_type="project", target_id=None, author="ana", text="batteries first")
     assert "nothing changed" not in cli("model", coded).output and model_runs(coded) == computed + 1
     assert "nothing changed" in cli("model", coded).output
+    # a decision on a suggestion: one run computes, and the run after it has nothing to do (what a run rewrites
+    # about the decided coding, its version counter, is not what the run read)
+    with Project.open(coded) as project, project.read() as session:
+        machine = next(c for c in list_codings(session, origin="machine") if c.status == "suggested")
+    with Project.open(coded) as project:
+        decisions.set_coding_status(project, machine.id, "rejected", coder="ana")
+    assert "nothing changed" not in cli("model", coded).output
+    assert "nothing changed" in cli("model", coded).output
+    computed += 1
     # an output removed or edited by hand is written again
     (coded / "output" / "report.html").unlink()
     assert "nothing changed" not in cli("model", coded).output and (coded / "output" / "report.html").is_file()

@@ -3,7 +3,9 @@
 Every table except the run bookkeeping (``runs``, ``meta``) and what runs derive from hashed inputs: the code tree
 mirrors codebook.yaml and the decisions (people's new, renamed and merged codes are decisions) plus the concepts a
 run finds; the structure classes of units follow from the units' text; the machine's own suggestions are the output
-of open coding.  Time stamps and run ids are left out: they differ between two runs that compute the same thing.
+of open coding.  Time stamps, run ids and version counters are left out: they differ between two runs that compute
+the same thing (a run writes a decided suggestion again, at version 1; what the decision changed is in its other
+columns).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from zhagen.store.models import Base, Coding
 
 SKIPPED_TABLES = frozenset({"runs", "meta", "codes", "unit_classes"})
-SKIPPED_COLUMNS = frozenset({"run_id"})
+SKIPPED_COLUMNS = frozenset({"run_id", "version"})
 BATCH = 20_000
 
 
