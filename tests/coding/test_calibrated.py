@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from zhagen.coding.calibrated import CalibratedReading, TextEvidence, _standardised_fit, ngram_path, term_features
+from zhagen.errors import UserError
 
 PATTERNS = ("a", "b")
 SUBTREES = {"a": ("a", "a1"), "b": ("b", "b1"), "f": ("f", "f1")}
@@ -62,3 +64,7 @@ def test_a_fitted_reading_survives_saving_and_loading(tmp_path: Path) -> None:
     # the shipped files hold numbers only: no text of the training rows
     shipped = path.read_text(encoding="utf-8") + ngram_path(path).read_bytes().decode("latin-1")
     assert "订单" not in shipped and "园区" not in shipped
+    # without its n-gram weights the reading is refused with the file's name, not applied with a feature missing
+    ngram_path(path).unlink()
+    with pytest.raises(UserError, match="reading_forces.npz: no n-gram weights for f"):
+        CalibratedReading.load(path)

@@ -32,6 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
+from zhagen.errors import UserError
 from zhagen.files import write_bytes_atomic, write_text_atomic
 
 #: A unit evidences a code when its confidence reaches this (the deductive coder's own bar).
@@ -261,11 +262,18 @@ class CalibratedReading:
 
     @classmethod
     def load(cls, path: Path) -> CalibratedReading:
+        """The reading saved at ``path``; a clear error when its n-gram weights are not beside it (a force model
+        with one feature missing would score nonsense or fail on a shape)."""
         arrays: dict[str, np.ndarray] = {}
         if ngram_path(path).is_file():
             with np.load(ngram_path(path)) as data:
                 arrays = {k: data[k] for k in data.files}
-        return cls.from_json(path.read_text(encoding="utf-8"), arrays)
+        reading = cls.from_json(path.read_text(encoding="utf-8"), arrays)
+        missing = sorted(set(reading.ngram_intercept) - set(reading.ngram_coef))
+        if missing:
+            raise UserError(f"no n-gram weights for {', '.join(missing)} beside the reading",
+                            where=str(ngram_path(path)), hint="reinstall zhagen, or refit with bench/realtexts.py --fit")
+        return reading
 
     @classmethod
     def from_json(cls, text: str, arrays: Mapping[str, np.ndarray] | None = None) -> CalibratedReading:
