@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import ahocorasick
 
 from zhagen.coding.codebook import Codebook
-from zhagen.coding.patterns import find_all
+from zhagen.coding.patterns import PatternFilter, find_all
 from zhagen.coding.text import normalise
 
 INDICATOR = "indicator"
@@ -48,6 +48,7 @@ class Lexicon:
         if self.terms:
             self.automaton.make_automaton()
         self.patterns = list(patterns)  # matched by zhagen.coding.patterns under a time limit
+        self.pattern_filter = PatternFilter([p for p, _code in self.patterns])
 
     @classmethod
     def from_codebook(cls, codebook: Codebook) -> Lexicon:
@@ -90,7 +91,8 @@ class Lexicon:
                 previous = terms.get(term)
                 if previous is None or KIND_WEIGHTS[kind] > KIND_WEIGHTS[previous]:
                     terms[term] = kind
-        for pattern, code_id in self.patterns:
+        for index in self.pattern_filter.candidates(text):
+            pattern, code_id = self.patterns[index]
             for match in find_all(pattern, text, code_id=code_id):
                 found.setdefault(code_id, {})[match] = PATTERN
         return found

@@ -15,9 +15,11 @@ stop ``zhagen code`` for hours.  Two guards:
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from functools import lru_cache
 
+import ahocorasick
 import regex
 
 from zhagen.errors import UserError
@@ -102,3 +104,124 @@ def find_all(pattern: str, text: str, *, code_id: str, seconds: float = SECONDS_
             f"pattern {pattern!r} of code {code_id!r} took over {seconds:g} s on one text ({len(text)} characters)",
             where="codebook.yaml", hint="simplify the pattern (no repetition inside a repetition); nothing was written",
         ) from None
+
+
+# -- which patterns can match a text at all --------------------------------------------------------
+
+#: Characters outside ASCII that a case-insensitive ``i``, ``s`` or ``k`` matches (İ ı ſ and the
+#: Kelvin sign, found by trying every code point against both engines): a text holding one is given
+#: to every pattern, as a lower-cased substring test could miss its match.
+_ASCII_CASE_PARTNERS = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def _literal_char(code: int) -> str | None:
+    """The character of a literal as a lower-cased substring test can find it under IGNORECASE, or
+    None for a cased character beyond ASCII (its case partners are not all known here)."""
+    char = chr(code)
+    if char.isascii():
+        return char.lower()
+    return char if char.lower() == char.upper() else None
+
+
+def _shortest(options: list[frozenset[str]]) -> frozenset[str] | None:
+    """Of several sets that each must be hit, the one least likely to be hit by chance: the one
+    whose shortest literal is longest (then the smallest set)."""
+    if not options:
+        return None
+    return max(options, key=lambda s: (min(len(x) for x in s), -len(s), sorted(s)))
+
+
+def _required(items: list) -> frozenset[str] | None:
+    """Literals of which every match of the parsed ``items`` holds at least one (lower-cased), or None
+    when nothing is certain.  Runs of literal characters, the alternatives of a branch, the body of a
+    group or of a repetition that occurs at least once, and what a positive lookaround asserts."""
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, arg in items:
+        if op == _c.LITERAL:
+            char = _literal_char(arg)
+            if char is not None:
+                run.append(char)
+                continue
+            close_run()
+            continue
+        close_run()
+        found: frozenset[str] | None = None
+        if op == _c.SUBPATTERN:
+            found = _required(list(arg[-1]))
+        elif op in _REPEATS and arg[0] >= 1:
+            found = _required(list(arg[2]))
+        elif op == _c.BRANCH:
+            branches = [_required(list(b)) for b in arg[1]]
+            if all(b is not None for b in branches):
+                found = frozenset().union(*branches)  # type: ignore[arg-type]
+        elif op == _c.ASSERT:
+            found = _required(list(arg[1]))
+        if found:
+            options.append(found)
+    close_run()
+    return _shortest(options)
+
+
+#: Syntax that the ``regex`` engine reads and Python's parser reads otherwise or not at all: fuzzy
+#: matching (``(abc){e<=1}``, which ``re`` would read as the literal "{e<=1}"), version 1 behaviour.
+_REGEX_ONLY = re.compile(r"\{[^{}]*[A-Za-z][^{}]*\}|V1")
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Lower-cased literals of which any text that ``pattern`` matches holds at least one, or None
+    when the pattern's structure promises none (a character class, an optional part, a syntax only
+    the ``regex`` engine reads).  ``年产\\s*\\d+(万|亿)?吨`` requires ``年产``; ``(本地)?配套率`` ``配套率``."""
+    if _REGEX_ONLY.search(pattern):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "possible nested set": read otherwise by the regex engine
+            tree = _p.parse(pattern)
+    except (re.error, OverflowError, RecursionError, FutureWarning):
+        return None
+    return _required(list(tree))
+
+
+class PatternFilter:
+    """Which of a list of patterns can match a given text at all, by one pass over the text.
+
+    Matching a codebook's regular expressions under a time limit on every meaning unit costs more than
+    all its literal terms together (about 5 µs per pattern and unit: a million units and 26 patterns
+    take minutes).  Most patterns cannot match without one of a few literals (``配套率``, ``机架``,
+    ``capacity of``); one Aho-Corasick pass finds the patterns whose literals the text holds, and only
+    those are run.  The matches are the same: a pattern is skipped only when a literal it needs is
+    absent, and a pattern with no certain literal is always run."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.always: list[int] = []
+        needed: dict[str, set[int]] = {}
+        for index, pattern in enumerate(patterns):
+            literals = required_literals(pattern)
+            if literals is None:
+                self.always.append(index)
+            else:
+                for literal in literals:
+                    needed.setdefault(literal, set()).add(index)
+        self.count = len(patterns)
+        self.automaton = ahocorasick.Automaton()
+        for literal, indices in sorted(needed.items()):
+            self.automaton.add_word(literal, tuple(sorted(indices)))
+        if needed:
+            self.automaton.make_automaton()
+        self._filtered = bool(needed)
+
+    def candidates(self, text: str) -> list[int]:
+        """Indices of the patterns that may match ``text``, in the order they were given."""
+        if not self._filtered or not _ASCII_CASE_PARTNERS.isdisjoint(text):
+            return list(range(self.count))
+        hit = set(self.always)
+        for _end, indices in self.automaton.iter(text.lower()):
+            hit.update(indices)
+        return sorted(hit)
