@@ -29,6 +29,7 @@ from functools import partial
 from typing import NamedTuple
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
@@ -109,6 +110,12 @@ def lexicon_scores(lexicon: Lexicon, normalised: str) -> dict[str, tuple[float, 
 
 def _lexicon_chunk(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[float, tuple[str, ...]]]]:
     return [lexicon_scores(lexicon, text) for text in texts]
+
+
+def _fit_code(matrix: object, y: np.ndarray, seed: int) -> LogisticRegression:
+    """One code's classifier: present against absent, classes balanced."""
+    model = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=seed)
+    return model.fit(matrix, y)
 
 
 class DeductiveCoder:
@@ -192,16 +199,19 @@ class DeductiveCoder:
         matrix = self.tfidf_.fit_transform(counts)
         self.classes_ = sorted(set(labels) - {NEGATIVE})
         targets = np.array(labels)
-        self.models_: dict[str, LogisticRegression] = {}
+        learnable = []
         for code_id in self.classes_:
             y = (targets == code_id).astype(int)
-            if y.sum() == 0 or y.sum() == len(y):
-                continue
-            model = LogisticRegression(
-                C=4.0, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=self.settings.seed
-            )
-            model.fit(matrix, y)
-            self.models_[code_id] = model
+            if 0 < y.sum() < len(y):
+                learnable.append((code_id, y))
+        # One model per code, each on its own: liblinear releases the interpreter lock, so the fits
+        # run side by side in threads (the same models as one after another).
+        fitted = Parallel(n_jobs=min(parallel.workers(), max(1, len(learnable))), prefer="threads")(
+            delayed(_fit_code)(matrix, y, self.settings.seed) for _code_id, y in learnable
+        )
+        self.models_: dict[str, LogisticRegression] = {
+            code_id: model for (code_id, _y), model in zip(learnable, fitted)
+        }
         return self
 
     def scorer(self) -> ngrams.LinearScores:

@@ -264,8 +264,15 @@ class ConceptClusterer:
         ``background_sample`` units: enough to tell distinctive words from common
         ones, and it keeps word segmentation off the whole of a large corpus."""
         step = max(1, math.ceil(len(unit_texts) / self.settings.background_sample))
-        sample = unit_texts[::step]
-        return Counter(w for text in sample for w in set(content_words(text))), len(sample)
+        sample = tuple(unit_texts[::step])
+        # Open coding asks twice for the same texts (the bilingual glossary, then the concepts' names)
+        # and saturation once more: the segmentation of the sample is kept for the same sample.
+        kept = getattr(self, "_background", None)
+        if kept is not None and kept[0] == sample:
+            return kept[1]
+        found = Counter(w for text in sample for w in set(content_words(text))), len(sample)
+        self._background = (sample, found)
+        return found
 
     def _concept(
         self,
