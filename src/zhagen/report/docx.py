@@ -28,6 +28,7 @@ from docx.shared import Cm, Pt
 
 from zhagen.exchange.tables import Table
 from zhagen.files import write_bytes_atomic
+from zhagen.report.ooxml import reproducible
 
 THICK = 12  # eighths of a point: 1.5 pt top and bottom rules
 THIN = 6  # 0.75 pt rule under the header
@@ -254,4 +255,4 @@ def write_docx(results: Mapping[str, Any], path: Path, tables: Iterable[Table], 
     """Write ``results.docx`` atomically."""
     buffer = io.BytesIO()
     build_document(results, tables, figures, **options).save(buffer)
-    return write_bytes_atomic(Path(path), buffer.getvalue())
+    return write_bytes_atomic(Path(path), reproducible(buffer.getvalue()))

@@ -11,6 +11,7 @@ and the page number in the footer.
 
 from __future__ import annotations
 
+import io
 import math
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -25,7 +26,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from zhagen.exchange.cells import looks_like_formula
 from zhagen.exchange.tables import Sheet, Table, build_sheets
-from zhagen.files import write_atomic
+from zhagen.files import write_bytes_atomic
+from zhagen.report.ooxml import reproducible
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TITLE_FONT = Font(bold=True, size=12)
@@ -214,5 +216,6 @@ def write_workbook(results: Mapping[str, Any], path: Path,
                    definitions: Mapping[str, tuple[str, str]] | None = None,
                    sheets: Sequence[Sheet] | None = None) -> Path:
     """Write ``results.xlsx`` (atomically: a reader never sees half a workbook)."""
-    workbook = build_workbook(results, definitions, sheets)
-    return write_atomic(path, workbook.save)
+    buffer = io.BytesIO()
+    build_workbook(results, definitions, sheets).save(buffer)
+    return write_bytes_atomic(Path(path), reproducible(buffer.getvalue()))
