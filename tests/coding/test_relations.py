@@ -62,6 +62,20 @@ def test_polarity_and_modality_cues() -> None:
     assert evidence_kind("Local sourcing has grown slowly.") == "contradicting"
 
 
+def test_requirements_rules_to_measure_questions_and_preambles_are_not_facts() -> None:
+    """Sentences of the built-in corpus that a path-model edge cited as support: a rule to report an
+    indicator and a question about the future say nothing happened."""
+    assert evidence_kind("（三）建立统计监测和目标考核制度，定期通报整机产量、配套企业引进和本地配套率等指标完成情况。") == "intended"
+    assert evidence_kind("按季度统计本地配套率、配套企业产值和新增项目情况") == "intended"
+    assert evidence_kind("业内人士认为，这类项目能否持续，关键在于园区能否吸引更多上下游企业，形成真正的产业集群。") == "intended"
+    assert evidence_kind("确保厂房按期建成、生产线按期投产") == "intended"
+    assert evidence_kind("It is not clear whether suppliers will follow.") == "contradicting"
+    assert evidence_kind("Officials must decide whether suppliers follow the plant.") == "intended"
+    # what happened stays what happened
+    assert evidence_kind("二是带动了一批配套企业落地，本地配套率有所提高；") == "realised"
+    assert evidence_kind("因地方财政支持，配套企业落户园区。") == "neutral"
+
+
 def test_a_dense_unit_cannot_carry_relations_alone() -> None:
     # one unit coded with five codes in each of four cases: four contexts per pair, each backing ten pairs
     dense = {c: 1.0 for c in "abcde"}

@@ -11,7 +11,12 @@ intention-only, and list the others apart.
   outcome that came slowly or lags ("本地配套率提升较慢") is not evidence that it came.
 * ``intended``: an intention or plan cue (将, 拟, 计划, 力争, 预计, plans to,
   will ...) before any realisation cue ("力争年内实现满产": the realisation is
-  what is planned);
+  what is planned); a requirement (确保, 应当, must, should), a rule to measure
+  something (统计监测, 定期通报, 按季度统计: "定期通报本地配套率等指标完成情况"
+  names an indicator, it does not report it) and an open question or condition
+  (能否, 是否, 如果, whether, if: "园区能否吸引更多上下游企业") count the same: what
+  they cite has not been stated as a fact.  A policy's preamble of purpose ("为深入贯彻……，
+  推动……") is not among them: where a relation starts from policy, it is the measure itself;
 * ``realised``: a realisation cue (已, 建成, 实现, 达到, has, completed ...) that
   comes first ("已建成投产，将进一步扩产");
 * ``neutral``: none of these.
@@ -33,7 +38,10 @@ CONTRADICTING = re.compile(
 INTENDED = re.compile(
     r"将(?!其|该|此|这|之|近|军|领|帅|士|来)|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
     r"\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
-    r"\bare set to\b|\bwould\b|\bto be built\b",
+    r"\bare set to\b|\bwould\b|\bto be built\b|"
+    # a requirement or a rule to measure, and an open question or condition: not yet a fact either
+    r"确保|务必|应当|能否|是否|如果|倘若|假如|一旦|统计监测|定期通报|按(?:月|季度|年度?)统计|"
+    r"\bwhether\b|\bif\b|\bshould\b|\bmust\b|\bcould\b",
     re.IGNORECASE,
 )
 REALISED = re.compile(
