@@ -92,9 +92,13 @@ def open_coding(
     if not clusterer.enough(len(texts)):
         return coder, clusterer, predict_in_blocks(coder, normalised), []
     read, han_only = _bridged(clusterer, codebook, texts, normalised)
-    probabilities, vectors = ngrams.apply([coder.scorer(), clusterer.learn_space(read, han_only)], read)
-    codings = predict_in_blocks(coder, normalised, probabilities)
-    del probabilities  # n x codes floats: not needed once the codes are chosen
+    codings: list[list[CodeScore]] = []
+
+    def choose(start: int, probabilities: np.ndarray) -> None:
+        # the codes of a chunk as it comes back: the units x codes probabilities are never all held
+        codings.extend(predict_in_blocks(coder, normalised[start : start + len(probabilities)], probabilities))
+
+    _consumed, vectors = ngrams.apply([coder.scorer(), clusterer.learn_space(read, han_only)], read, {0: choose})
     coder.forget_lexicon()  # one dict of matches per unit, kept through clustering otherwise
     glossed = [r != n for r, n in zip(read, normalised)] if han_only else None
     del read, normalised

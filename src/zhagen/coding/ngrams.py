@@ -16,7 +16,7 @@ depend on the sharing, the chunks or the number of processes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
@@ -125,11 +125,22 @@ def _apply_chunk(
     return outputs
 
 
-def apply(models: Sequence[RowModel], texts: Sequence[str]) -> list[np.ndarray]:
+#: Takes the rows of one model for a run of units as they come back: (index of the first unit, rows).
+Consumer = Callable[[int, np.ndarray], None]
+
+
+def apply(models: Sequence[RowModel], texts: Sequence[str],
+          consumers: Mapping[int, Consumer] | None = None) -> list[np.ndarray]:
     """``[model(model.counter.transform(texts)) for model in models]``, each text cut into n-grams once.
 
     The outputs are filled chunk by chunk as the chunks come back (:func:`parallel.iter_chunks`),
-    so that the chunks' results and their stacked copy are never all held at once."""
+    so that the chunks' results and their stacked copy are never all held at once.
+
+    ``consumers``: for the model at index i, a function that is given that model's rows of each
+    chunk, in order, instead of their being kept (its output is then an array of no rows).  A
+    caller that reduces each row to something smaller (codes from a row of probabilities) never
+    holds the rows of the whole corpus, and does its part while the other chunks are computed."""
+    consumers = consumers or {}
     if not models:
         return []
     if not texts:
@@ -139,12 +150,17 @@ def apply(models: Sequence[RowModel], texts: Sequence[str]) -> list[np.ndarray]:
     start = 0
     for chunk in parallel.iter_chunks(partial(_apply_chunk, combined, columns, models), texts, CHUNKS_PER_WORKER):
         size = len(chunk[0])
+        for i, consume in sorted(consumers.items()):
+            consume(start, chunk[i])
+            chunk[i] = chunk[i][:0]
         if size == len(texts):  # one chunk (one process): its outputs are the outputs, no copy
             return list(chunk)
         if not outputs:
-            outputs = [np.empty((len(texts), part.shape[1]), dtype=part.dtype) for part in chunk]
-        for output, part in zip(outputs, chunk):
-            output[start : start + size] = part
+            outputs = [part[:0] if i in consumers else np.empty((len(texts), part.shape[1]), dtype=part.dtype)
+                       for i, part in enumerate(chunk)]
+        for i, (output, part) in enumerate(zip(outputs, chunk)):
+            if i not in consumers:
+                output[start : start + size] = part
         start += size
         del chunk
     return outputs
