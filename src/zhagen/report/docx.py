@@ -157,12 +157,17 @@ def add_table(doc: Any, table: Table, numbers: Numbering) -> None:
     _caption(doc, f"表 {numbers.table} {table.title_zh}", f"Table {numbers.table} {table.title_en}")
     grid = doc.add_table(rows=1 + len(table.rows), cols=max(1, len(table.columns)))
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # python-docx builds the list of all rows for every ``grid.rows[i]``: the rows are listed once here,
+    # or a table of n rows costs n^2 (a documents appendix of 50,000 rows took most of an hour)
+    rows = list(grid.rows)
+    header = rows[0].cells
     for col, column in enumerate(table.columns):
-        _cell(grid.rows[0].cells[col], f"{column.zh}\n{column.en}" if column.en and column.en != column.zh
+        _cell(header[col], f"{column.zh}\n{column.en}" if column.en and column.en != column.zh
               else column.zh, bold=True)
-    for r, values in enumerate(table.rows, start=1):
+    for row, values in zip(rows[1:], table.rows):
+        cells = row.cells
         for col in range(len(table.columns)):
-            _cell(grid.rows[r].cells[col], values[col] if col < len(values) else "")
+            _cell(cells[col], values[col] if col < len(values) else "")
     if table.columns:  # the grid (LibreOffice reads it) and every cell (Word reads these) get the widths
         grid.autofit = False
         widths = _widths(doc, table)
