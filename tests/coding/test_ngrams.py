@@ -66,3 +66,21 @@ def test_no_texts_give_empty_rows() -> None:
     scores, vectors, _, _ = _models()
     got_scores, got_vectors = ngrams.apply([scores, vectors], [])
     assert got_scores.shape == (0, 1) and got_vectors.shape == (0, 5)
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_consumer_gets_every_row_once_in_order(monkeypatch: pytest.MonkeyPatch, chunked: bool) -> None:
+    """A model whose rows go to a consumer: the consumer sees exactly the rows the model gives, each
+    once and in order, the other model's output is unchanged, and the consumed output holds no rows."""
+    scores, vectors, _, _ = _models()
+    expected_scores, expected_vectors = ngrams.apply([scores, vectors], TEXTS)
+    if chunked:
+        monkeypatch.setattr(parallel, "MIN_PARALLEL", 10)
+        monkeypatch.setattr(parallel, "workers", lambda: 2)
+    seen: list[tuple[int, np.ndarray]] = []
+    consumed, got_vectors = ngrams.apply([scores, vectors], TEXTS, {0: lambda start, rows: seen.append((start, rows))})
+    assert consumed.shape[0] == 0
+    assert np.array_equal(got_vectors, expected_vectors)
+    assert [start for start, _rows in seen] == list(np.cumsum([0] + [len(r) for _s, r in seen[:-1]]))
+    assert (len(seen) > 1) == chunked
+    assert np.array_equal(np.vstack([rows for _start, rows in seen]), expected_scores)
