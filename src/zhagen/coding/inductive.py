@@ -265,8 +265,8 @@ class ConceptClusterer:
         ones, and it keeps word segmentation off the whole of a large corpus."""
         step = max(1, math.ceil(len(unit_texts) / self.settings.background_sample))
         sample = tuple(unit_texts[::step])
-        # Open coding asks twice for the same texts (the bilingual glossary, then the concepts' names)
-        # and saturation once more: the segmentation of the sample is kept for the same sample.
+        # Open coding asks twice for the same texts (the bilingual glossary, then the concepts' names):
+        # the words of the last sample are kept and given again while the same sample is asked for.
         kept = getattr(self, "_background", None)
         if kept is not None and kept[0] == sample:
             return kept[1]
