@@ -37,7 +37,7 @@ def model_fingerprint(project: Project, options: Mapping[str, Any]) -> str:
     for name in INPUT_FILES:
         path = project.root / name
         digest.update(f"{name}\n".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).hexdigest().encode() if path.is_file() else b"-")
+        digest.update(_file_hash(path).encode() if path.is_file() else b"-")
     digest.update(json.dumps([dict(options), versions()], sort_keys=True, default=str).encode())
     return digest.hexdigest()
 

@@ -198,17 +198,14 @@ class DeductiveCoder:
         matrix = self.tfidf_.fit_transform(counts)
         self.classes_ = sorted(set(labels) - {NEGATIVE})
         targets = np.array(labels)
-        learnable = []
-        for code_id in self.classes_:
-            y = (targets == code_id).astype(int)
-            if 0 < y.sum() < len(y):
-                learnable.append((code_id, y))
         # One model per code, one after another: in threads (liblinear releases the interpreter lock) the
         # 53 fits of the 10,000-document benchmark took longer, 7 s against 4 s (the preparation of each
         # fit holds the lock, and two threads share two cores with nothing to gain).
-        self.models_: dict[str, LogisticRegression] = {
-            code_id: _fit_code(matrix, y, self.settings.seed) for code_id, y in learnable
-        }
+        self.models_: dict[str, LogisticRegression] = {}
+        for code_id in self.classes_:
+            y = (targets == code_id).astype(int)
+            if 0 < y.sum() < len(y):
+                self.models_[code_id] = _fit_code(matrix, y, self.settings.seed)
         return self
 
     def scorer(self) -> ngrams.LinearScores:

@@ -21,14 +21,11 @@ def save_classes(session: Session, rows: Iterable[tuple[int, str, str]]) -> None
     10,000 documents), and from one run to the next almost none changes."""
     wanted = {u: (k, r) for u, k, r in rows}
     stored = {u: (k, r) for u, k, r in session.execute(select(UnitClass.unit_id, UnitClass.kind, UnitClass.rule))}
-    if not stored:
-        changed = sorted(wanted)
-    else:
-        changed = sorted(u for u, kind_rule in wanted.items() if stored.get(u) != kind_rule)
-        rewritten = set(changed)
-        stale = sorted(u for u in stored if u not in wanted or u in rewritten)
-        for start in range(0, len(stale), ID_BATCH):
-            session.execute(delete(UnitClass).where(UnitClass.unit_id.in_(stale[start : start + ID_BATCH])))
+    changed = sorted(u for u, kind_rule in wanted.items() if stored.get(u) != kind_rule)
+    rewritten = set(changed)
+    stale = sorted(u for u in stored if u not in wanted or u in rewritten)
+    for start in range(0, len(stale), ID_BATCH):
+        session.execute(delete(UnitClass).where(UnitClass.unit_id.in_(stale[start : start + ID_BATCH])))
     values = [{"unit_id": u, "kind": wanted[u][0], "rule": wanted[u][1]} for u in changed]
     if values:
         session.execute(UnitClass.__table__.insert(), values)
