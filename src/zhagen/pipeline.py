@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from zhagen import __version__
+from zhagen import __version__, kept_coding
 from zhagen.analysis.typology import profile
 from zhagen.coding.codebook import Codebook, load_codebook
 from zhagen.coding.concepts import ConceptDecisions, apply_concept_decisions, assign_ids
@@ -133,15 +133,16 @@ def unchanged_since(project: Project, settings: EngineSettings | None = None) ->
     """The id of the last open-coding run when nothing it read has changed since (its ``input_hash`` is the
     :func:`fingerprint`), so that running again would only write the same codings; ``None`` when something
     changed, no run finished, or a decision was made while the last run computed (it is not in the hash)."""
-    with project.read() as session:
-        last = store_coding.last_run(session, kind="code")
-        if last is None or last.finished_at is None or (last.summary or {}).get("decisions_made_during_run", 1):
-            return None
-        run_id, recorded = last.id, last.input_hash
+    if _last_clean_run(project) is None:  # nothing to compare with: the inputs are not read (nor checked) here
+        return None
+    return unchanged_run(project, current_fingerprint(project, settings))
+
+
+def current_fingerprint(project: Project, settings: EngineSettings | None = None) -> str:
+    """The :func:`fingerprint` of what open coding would read now."""
     units, reserved = load_units(project)
-    current = fingerprint(project, units, reserved, project_codebook(project), decision_log(project),
-                          settings or EngineSettings())
-    return run_id if current == recorded else None
+    return fingerprint(project, units, reserved, project_codebook(project), decision_log(project),
+                       settings or EngineSettings())
 
 
 def sync_codebook(session: Session, codebook: Codebook) -> None:
@@ -263,15 +264,18 @@ def previous_concepts(
 STALE_RETRIES = 3
 
 
-def code_project(project: Project, settings: EngineSettings | None = None) -> OpenCodingOutcome:
+def code_project(project: Project, settings: EngineSettings | None = None, *, reuse: bool = True
+                 ) -> OpenCodingOutcome:
     """Open coding of every unit; the model is learned from the non-reserved cases.
 
     Decisions made while the run computes are applied after its write (see
-    :mod:`zhagen.replay`); when one it used is undone meanwhile, it computes again."""
+    :mod:`zhagen.replay`); when one it used is undone meanwhile, it computes again.
+    ``reuse``: when nothing open coding reads changed since the last run and that run's output was
+    kept (:mod:`zhagen.kept_coding`), start from it instead of computing it again (nothing is written)."""
     settings = settings or EngineSettings()
     for _attempt in range(STALE_RETRIES):
         try:
-            return _code_once(project, settings)
+            return _code_once(project, settings, reuse)
         except StaleRun:
             continue
     raise UserError(
@@ -290,7 +294,7 @@ def classify_units(units: list[UnitInput], log: list[tuple[int, str, str, dict[s
     return [replace(u, text=plain(u.text)) for u in units], classes
 
 
-def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
+def _code_once(project: Project, settings: EngineSettings, reuse: bool) -> OpenCodingOutcome:
     """Open coding of every substantive unit: structure units (headings, dates, boilerplate ...) get no
     machine coding and join no concept."""
     snapshot = Snapshot(tuple(decision_log(project)))
@@ -308,20 +312,18 @@ def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
 
     substantive = [not c.structure for c in classes]
     model_units = [u for u, keep in zip(units, substantive) if keep and u.case_id not in reserved]
-    coder, clusterer, model_codings, concepts = open_coding(model_units, codebook, settings, labelled)
-    reserved_units = [u for u, keep in zip(units, substantive) if keep and u.case_id in reserved]
-    predicted = iter(model_codings)
-    reserved_codings = iter(coder.predict([u.text for u in reserved_units]))
-    machine = [
-        [] if not keep else next(reserved_codings) if u.case_id in reserved else next(predicted)
-        for u, keep in zip(units, substantive)
-    ]
-    # The classifier (with its per-unit lexicon matches) and the lists above are not needed
-    # any more: dropped before the codings and the store's rows are built.
-    del coder, predicted, reserved_codings, model_codings, reserved_units, substantive
+    last = unchanged_run(project, read) if reuse else None
+    kept = kept_coding.load(project.root, last, read, settings.inductive) if last is not None else None
+    if kept is not None:
+        machine, concepts, clusterer = kept.machine, kept.concepts, kept.clusterer
+    else:
+        machine, concepts, clusterer = _compute(units, substantive, model_units, reserved, codebook, settings,
+                                                labelled)
+    del substantive
     codings = apply_decisions(units, machine, coding_decisions, codebook)
     index_of = {u.id: i for i, u in enumerate(units)}
     model_index = [index_of[u.id] for u in model_units]
+    model_concepts = concepts
     concepts = [
         replace(c, members=tuple(model_index[m] for m in c.members), typical=tuple(model_index[m] for m in c.typical))
         for c in concepts
@@ -330,11 +332,56 @@ def _code_once(project: Project, settings: EngineSettings) -> OpenCodingOutcome:
     ids = assign_ids(concepts, unit_ids, previous_concepts(project, log))
     rejected_members = {cid: c.members for c, cid in zip(concepts, ids) if cid in concept_decisions.rejected}
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
+    if kept is not None:  # the store holds this run's output already: nothing is written
+        return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, kept.run_id,
+                                 clusterer, kept.notes, classes)
     run = RunOutput(units, machine, concepts, ids, names, rejected_members, codebook_file, codebook, settings, snapshot,
                     classes, read)
     run_id = _save_open_coding(project, run)
+    notes = _why_empty(units, codings, concepts, codebook, clusterer)
+    _keep(project, kept_coding.KeptCoding(run_id, read, machine, model_concepts, clusterer, notes))
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
-                             _why_empty(units, codings, concepts, codebook, clusterer), classes)
+                             notes, classes)
+
+
+def _compute(units: list[UnitInput], substantive: list[bool], model_units: list[UnitInput], reserved: frozenset[str],
+             codebook: Codebook, settings: EngineSettings, labelled: list[tuple[str, str]],
+             ) -> tuple[list[list[CodeScore]], list[Concept], ConceptClusterer]:
+    """The machine's suggestions for every unit (none for structure units; reserved cases read by the classifier
+    learned from the others), the concepts of the model units and the fitted concept space."""
+    coder, clusterer, model_codings, concepts = open_coding(model_units, codebook, settings, labelled)
+    reserved_units = [u for u, keep in zip(units, substantive) if keep and u.case_id in reserved]
+    predicted = iter(model_codings)
+    reserved_codings = iter(coder.predict([u.text for u in reserved_units]))
+    # The classifier (with its per-unit lexicon matches) is dropped when this returns, before the codings
+    # and the store's rows are built.
+    return [
+        [] if not keep else next(reserved_codings) if u.case_id in reserved else next(predicted)
+        for u, keep in zip(units, substantive)
+    ], concepts, clusterer
+
+
+def _last_clean_run(project: Project) -> tuple[int, str] | None:
+    """The id and fingerprint of the last open-coding run, when it finished and no decision was made while it ran."""
+    with project.read() as session:
+        last = store_coding.last_run(session, kind="code")
+        if last is None or last.finished_at is None or (last.summary or {}).get("decisions_made_during_run", 1):
+            return None
+        return last.id, last.input_hash
+
+
+def unchanged_run(project: Project, read: str) -> int | None:
+    """The last open-coding run when it finished, no decision was made while it ran and it read ``read``."""
+    last = _last_clean_run(project)
+    return last[0] if last is not None and last[1] == read else None
+
+
+def _keep(project: Project, kept: kept_coding.KeptCoding) -> None:
+    """Keep the run's output for ``zhagen model``; a folder that cannot be written only costs that time."""
+    try:
+        kept_coding.save(project.root, kept)
+    except OSError:
+        kept_coding.path(project.root).unlink(missing_ok=True)
 
 
 def _units_with_a_term(units: list[UnitInput], codebook: Codebook) -> int:

@@ -186,7 +186,7 @@ class Codebook:
     title_en: str
     language: str
     codes: tuple[Code, ...]
-    source: str | None = field(default=None, compare=False)
+    source: str | None = field(default=None, compare=False, repr=False)  # where it was read: not part of what it says
     _by_id: dict[str, Code] = field(init=False, repr=False, compare=False)
     _alias_to_id: dict[str, str] = field(init=False, repr=False, compare=False)
     _children: dict[str, tuple[Code, ...]] = field(init=False, repr=False, compare=False)
