@@ -78,6 +78,8 @@ class Writer:
         self.replaced = 0
 
     def clean(self, value: str) -> str:
+        if value.isascii() and value.isprintable():  # every printable ASCII character is allowed in XML
+            return value
         cleaned, n = NOT_XML.subn("\ufffd", value)
         self.replaced += n
         return cleaned

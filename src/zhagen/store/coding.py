@@ -385,4 +385,4 @@ def codings_of_documents(session: Session, first: int, last: int) -> list[Coding
         select(*columns).where(Coding.document_id.between(first, last))
         .order_by(Coding.document_id, Coding.start, Coding.code_id, Coding.id)
     )
-    return [CodingRecord(*row) for row in session.execute(query)]
+    return [CodingRecord(*row) for row in session.connection().execute(query)]  # Core rows: no ORM loading per row
