@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -46,20 +46,21 @@ def _rows(engine: Engine, table: Table) -> Iterator[list[dict[str, Any]]]:
 
 def table_hashes(engine: Engine) -> dict[str, tuple[int, str]]:
     """Per table: (number of rows, SHA-256 of its rows in primary-key order, backend-independent)."""
-    result: dict[str, tuple[int, str]] = {}
-    for table in tables():
-        digest = hashlib.sha256()
-        n = 0
-        for batch in _rows(engine, table):
-            for row in batch:
-                digest.update(_canonical(row).encode("utf-8"))
-                digest.update(b"\n")
-                n += 1
-        result[table.name] = (n, digest.hexdigest())
-    return result
+    return {table.name: hash_rows(row for batch in _rows(engine, table) for row in batch) for table in tables()}
 
 
-def _canonical(row: dict[str, Any]) -> str:
+def hash_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[int, str]:
+    """(number of rows, SHA-256 of the rows in the order given), each row in :func:`_canonical` form."""
+    digest = hashlib.sha256()
+    n = 0
+    for row in rows:
+        digest.update(_canonical(row).encode("utf-8"))
+        digest.update(b"\n")
+        n += 1
+    return n, digest.hexdigest()
+
+
+def _canonical(row: Mapping[str, Any]) -> str:
     return json.dumps({k: _value(v) for k, v in row.items()}, sort_keys=True, ensure_ascii=False)
 
 
