@@ -68,27 +68,36 @@ class Scope:
 
     def found(self, texts: Sequence[str]) -> dict[str, list[str]]:
         """Per group, the distinct terms found in the texts, sorted (groups without a term are left out)."""
-        hits: dict[str, set[str]] = {}
-        for text in texts:
-            for group, terms in self.lexicon.terms_by_code(normalise(text)).items():
-                hits.setdefault(group, set()).update(terms)
-        return {g: sorted(t) for g, t in sorted(hits.items())}
+        return self._found([normalise(t) for t in texts])
 
     def missing(self, texts: Sequence[str]) -> list[str]:
         """The groups of which the texts name no term."""
-        found = self.found(texts)
-        return [g for g in self.groups if self.groups[g] and g not in found]
+        return self._missing([normalise(t) for t in texts])
 
     def elsewhere(self, texts: Sequence[str]) -> bool:
         """Whether the texts name places outside the region at least ``outside_ratio`` times as often as its own."""
+        return self._elsewhere([normalise(t) for t in texts])
+
+    def in_scope(self, texts: Sequence[str]) -> bool:
+        normalised = [normalise(t) for t in texts]  # once for both tests
+        return not self._missing(normalised) and not self._elsewhere(normalised)
+
+    def _found(self, normalised: Sequence[str]) -> dict[str, list[str]]:
+        hits: dict[str, set[str]] = {}
+        for text in normalised:
+            for group, terms in self.lexicon.terms_by_code(text).items():
+                hits.setdefault(group, set()).update(terms)
+        return {g: sorted(t) for g, t in sorted(hits.items())}
+
+    def _missing(self, normalised: Sequence[str]) -> list[str]:
+        found = self._found(normalised)
+        return [g for g in self.groups if self.groups[g] and g not in found]
+
+    def _elsewhere(self, normalised: Sequence[str]) -> bool:
         if not self.outside:
             return False
         inside = outside = 0
-        for text in texts:
-            normalised = normalise(text)
-            inside += sum(self.lexicon.mentions(normalised).values())
-            outside += self._outside.mentions(normalised).get(OUTSIDE, 0)
+        for text in normalised:
+            inside += sum(self.lexicon.mentions(text).values())
+            outside += self._outside.mentions(text).get(OUTSIDE, 0)
         return outside > 0 and outside >= self.outside_ratio * max(inside, 1)
-
-    def in_scope(self, texts: Sequence[str]) -> bool:
-        return not self.missing(texts) and not self.elsewhere(texts)
