@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import fisher_exact
 
 from zhagen.coding.evidence import evidence_kind
@@ -98,3 +100,26 @@ def test_null_model_keeps_few_edges_of_a_real_association() -> None:
     null = null_baseline(contexts, [("a", "b")], settings)
     assert real == 1 and null["mean_edges"] < 0.1 * real
     assert null == null_baseline(contexts, [("a", "b")], settings)  # seeded
+
+
+def unfiltered_kind(text: str) -> str:
+    """The rule of :func:`evidence_kind` with every cue pattern run on the text (the oracle of its prefilter)."""
+    from zhagen.coding.evidence import CONTRADICTING, INTENDED, REALISED
+
+    if CONTRADICTING.search(text):
+        return "contradicting"
+    realised, intended = REALISED.search(text), INTENDED.search(text)
+    if intended and (realised is None or intended.start() < realised.start()):
+        return "intended"
+    return "realised" if realised else "neutral"
+
+
+CUE_PIECES = ["不多", "有限公司", "有限", "尚未", "将其", "将", "拟", "已", "建成", "Not", "not only", "FEW", "will",
+              "has", "if", "lag behind", "统计监测", "按季度统计", "按年统计", "确保", "能否", "İ", "K", "ſ", "，", " ",
+              "项目", "配套", "a", "z", "\n"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(CUE_PIECES) | st.text(max_size=3), max_size=12).map("".join))
+def test_the_cue_prefilter_never_changes_a_kind(text: str) -> None:
+    assert evidence_kind(text) == unfiltered_kind(text)

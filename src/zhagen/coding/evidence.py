@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import re
 
+from zhagen.coding.patterns import PatternFilter
+
 CONTRADICTING = re.compile(
     r"不多|有限(?!公司|责任|合伙)|尚未|尚不|难以|缺乏|缺少|不足|不够|未能|并未|并不|没有|仍未|较少|很少|偏少|欠缺|短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
     r"\bnot\b(?! only)|n't\b|\bfew\b|\blimited\b(?! company| liability)|\blittle\b|\black(?:s|ed|ing)?\b|"
@@ -53,12 +55,18 @@ REALISED = re.compile(
 KINDS = ("realised", "neutral", "intended", "contradicting")
 
 
+#: Which of the three cue patterns can match a text at all (one pass over it): most texts hold the literals
+#: of one or none, and a model step asks for the kind of every coded unit, twice.
+_CUES = PatternFilter([CONTRADICTING.pattern, INTENDED.pattern, REALISED.pattern])
+
+
 def evidence_kind(text: str) -> str:
     """``contradicting``, ``intended``, ``realised`` or ``neutral`` (see the module docstring)."""
-    if CONTRADICTING.search(text):
+    can = _CUES.candidates(text)
+    if 0 in can and CONTRADICTING.search(text):
         return "contradicting"
-    realised = REALISED.search(text)
-    intended = INTENDED.search(text)
+    realised = REALISED.search(text) if 2 in can else None
+    intended = INTENDED.search(text) if 1 in can else None
     if intended and (realised is None or intended.start() < realised.start()):
         return "intended"
     return "realised" if realised else "neutral"
