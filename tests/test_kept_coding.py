@@ -149,3 +149,16 @@ def test_the_kept_space_reads_new_text_as_the_fitted_one_bilingual_glossary_incl
     assert all(np.array_equal(a.centroid, b.centroid) for a, b in zip(back.concepts, concepts))
     new = ["Electricity prices for the data centre are low.", "新建铁路货运专线连接园区。", "Workers get training."]
     assert np.array_equal(back.clusterer.transform(new), clusterer.transform(new))
+
+
+def test_a_folder_that_cannot_be_written_only_costs_the_next_model_its_time(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(*_args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(kept_coding, "save", full_disk)
+        with Project.open(project) as opened:
+            outcome = pipeline.code_project(opened, reuse=False)  # coded, stored, and nothing kept
+    assert outcome.run_id == 2 and not kept_coding.path(project).exists()
+    assert results(project) and kept_for(project, 3) is not None  # the next model step codes again and keeps it

@@ -15,6 +15,7 @@ import platform
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
@@ -380,8 +381,9 @@ def _keep(project: Project, kept: kept_coding.KeptCoding) -> None:
     """Keep the run's output for ``zhagen model``; a folder that cannot be written only costs that time."""
     try:
         kept_coding.save(project.root, kept)
-    except OSError:
-        kept_coding.path(project.root).unlink(missing_ok=True)
+    except OSError:  # a read-only folder, a full disk: an older file must not outlive the run it belongs to
+        with suppress(OSError):
+            kept_coding.path(project.root).unlink(missing_ok=True)
 
 
 def _units_with_a_term(units: list[UnitInput], codebook: Codebook) -> int:
