@@ -320,7 +320,7 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
                       "versions are the same): its codings stand; nothing was computed (--force computes again)")
         return
     with cluster(scheduler), Project.open(root) as project:
-        outcome = code_project(project, reuse=not force)
+        outcome = code_project(project)
     suggested = sum(len(s) for s in outcome.codings)
     data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id,
             "notes": outcome.notes}

@@ -265,14 +265,15 @@ def previous_concepts(
 STALE_RETRIES = 3
 
 
-def code_project(project: Project, settings: EngineSettings | None = None, *, reuse: bool = True
+def code_project(project: Project, settings: EngineSettings | None = None, *, reuse: bool = False
                  ) -> OpenCodingOutcome:
     """Open coding of every unit; the model is learned from the non-reserved cases.
 
     Decisions made while the run computes are applied after its write (see
     :mod:`zhagen.replay`); when one it used is undone meanwhile, it computes again.
-    ``reuse``: when nothing open coding reads changed since the last run and that run's output was
-    kept (:mod:`zhagen.kept_coding`), start from it instead of computing it again (nothing is written)."""
+    ``reuse`` (what the model steps ask for): when nothing open coding reads changed since the last run and that
+    run's output was kept (:mod:`zhagen.kept_coding`), start from it instead of computing it again (nothing is
+    written).  Without it the run computes: ``zhagen code`` itself says "nothing changed" before it gets here."""
     settings = settings or EngineSettings()
     for _attempt in range(STALE_RETRIES):
         try:
@@ -292,7 +293,7 @@ def classify_units(units: list[UnitInput], log: list[tuple[int, str, str, dict[s
     Markdown and HTML markers (:func:`zhagen.units.structure.plain`)."""
     overrides = {int(p["unit_id"]): str(p["kind"]) for _id, _coder, action, p in log if action == "set_unit_class"}
     classes = classify_all([u.text for u in units], overrides, [u.id for u in units])
-    return [replace(u, text=plain(u.text)) for u in units], classes
+    return [u if (text := plain(u.text)) is u.text else replace(u, text=text) for u in units], classes
 
 
 def _code_once(project: Project, settings: EngineSettings, reuse: bool) -> OpenCodingOutcome:

@@ -174,7 +174,7 @@ def reliability_section(project: Project, outcome: OpenCodingOutcome, gold: Path
 def saturation_of(project: Project, step: Step = lambda _s: None) -> dict[str, Any]:
     """Open coding and the model, then only the saturation tests (for ``zhagen saturation``)."""
     step("open coding")
-    outcome = code_project(project)
+    outcome = code_project(project, reuse=True)
     step("model and saturation")
     model, _keep = model_outcome(outcome, project_declarations(project, outcome.codebook))
     return saturation_section(project, outcome, model)
@@ -186,7 +186,7 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
     coding re-run without the documents of ``exclude_kinds``, when given).  ``settings``: the engine's, default
     ones unless given (benchmarks vary them, e.g. the seed)."""
     step("open coding")
-    outcome = code_project(project, settings)
+    outcome = code_project(project, settings, reuse=True)
     step("axial and selective coding")
     declarations = project_declarations(project, outcome.codebook)
     model, keep = model_outcome(outcome, declarations)

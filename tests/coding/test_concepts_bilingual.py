@@ -6,6 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import yaml
 
 from zhagen.coding import labels
@@ -78,3 +80,12 @@ def test_phrases_are_contiguous_and_start_and_end_with_content_words() -> None:
     assert labels.name(group, background) == "本地配套企业"
     zh, en = labels.definition("本地配套企业", ["订单波动"], 3, 2)
     assert "本地配套企业" in zh and "3" in zh and "'本地配套企业'" in en
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text() | st.text(alphabet="abcXYZ中文㐀鿿ꀀéＡ 1,"))
+def test_latin_share_counts_what_the_two_character_classes_match(text: str) -> None:
+    import re
+
+    latin, han = len(re.findall(r"[A-Za-z]", text)), len(re.findall(r"[\u3400-\u9fff]", text))
+    assert latin_share(text) == (latin / (latin + han) if latin + han else 0.0)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -41,10 +41,18 @@ _WORD = re.compile(r"[a-z][a-z\-']*")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+#: Every ASCII byte but the letters: deleted to count the letters (A-Z, a-z) in C.
+_NOT_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
+
+
 def latin_share(text: str) -> float:
-    """Share of Latin letters among the letters and Han characters of a text."""
-    latin = len(_LATIN.findall(text))
-    han = len(_HAN.findall(text))
+    """Share of Latin letters (A-Z, a-z) among the letters and Han characters of a text.
+
+    Asked of every unit of a corpus: the letters are counted by deleting everything else from the text's
+    ASCII bytes, the Han characters by the lengths of their runs (what counting each match gave, faster)."""
+    latin = len(text.encode("ascii", "ignore").translate(None, _NOT_LETTERS))
+    han = sum(map(len, _HAN_RUN.findall(text)))
     return latin / (latin + han) if latin + han else 0.0
 
 
@@ -149,10 +157,13 @@ class Glossary:
             i += 1
         return " ".join(out)
 
-    def bridge(self, normalised: Iterable[str], min_latin: float = 0.5) -> list[str]:
-        """Each text, followed by its gloss when it is written mostly in Latin letters."""
+    def bridge(self, normalised: Sequence[str], min_latin: float = 0.5,
+               shares: Sequence[float] | None = None) -> list[str]:
+        """Each text, followed by its gloss when it is written mostly in Latin letters (``shares``: each text's
+        :func:`latin_share`, when the caller has them)."""
+        shares = shares if shares is not None else [latin_share(t) for t in normalised]
         result = []
-        for text in normalised:
-            gloss = self.gloss(text) if latin_share(text) >= min_latin else ""
+        for text, share in zip(normalised, shares):
+            gloss = self.gloss(text) if share >= min_latin else ""
             result.append(f"{text} ｜ {gloss}" if gloss else text)
         return result

@@ -170,13 +170,13 @@ def _bridged(
     characters, so that both languages meet in one space.  A corpus in one language is read as it is."""
     if not clusterer.settings.bilingual:
         return normalised, False
-    latin = [latin_share(t) >= 0.5 for t in normalised]
-    english = sum(latin)
+    shares = [latin_share(t) for t in normalised]
+    english = sum(share >= 0.5 for share in shares)
     if english == 0 or english > 0.8 * len(normalised):
         return normalised, False
     words, _size = clusterer.background(texts)
     clusterer.glossary_ = Glossary.build(codebook, words)
-    return clusterer.glossary_.bridge(normalised), True
+    return clusterer.glossary_.bridge(normalised, 0.5, shares), True
 
 
 def level_maps(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
