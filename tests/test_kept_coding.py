@@ -69,6 +69,9 @@ def code_runs(root: Path) -> int:
 def test_model_starts_from_the_kept_run_and_gives_what_coding_again_gives(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert kept_coding.path(project).is_file()
+    folder = kept_coding.path(project).parent  # marked as a cache for version control and backups
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (folder / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     with monkeypatch.context() as patched:
         patched.setattr(pipeline, "open_coding", no_open_coding)
         kept = results(project)

@@ -56,7 +56,7 @@ def path(root: Path) -> Path:
     return root / FOLDER / FILE
 
 
-def save(root: Path, kept: KeptCoding) -> Path | None:
+def save(root: Path, kept: KeptCoding) -> Path:
     """Write the file (atomically); a clusterer that learned no space (too few units) is kept as such."""
     meta, arrays = _machine_arrays(kept.machine)
     meta.update(format=FORMAT, run_id=kept.run_id, fingerprint=kept.fingerprint, notes=kept.notes)
@@ -77,7 +77,19 @@ def save(root: Path, kept: KeptCoding) -> Path | None:
                                   force_zip64=True) as member:
                     np.lib.format.write_array(member, arrays[name], allow_pickle=False)
 
-    return write_atomic(path(root), write)
+    target = write_atomic(path(root), write)
+    _mark_cache_folder(target.parent)
+    return target
+
+
+def _mark_cache_folder(folder: Path) -> None:
+    """Tell version control and backup tools that the folder is a cache (as pytest marks its own)."""
+    for name, text in ((".gitignore", "# a cache of zhagen: rebuilt when missing\n*\n"),
+                       ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
+                                        "# a cache of zhagen: rebuilt when missing (https://bford.info/cachedir/)\n")):
+        marker = folder / name
+        if not marker.exists():
+            marker.write_text(text, encoding="utf-8")
 
 
 def load(root: Path, run_id: int, fingerprint: str, settings: InductiveSettings) -> KeptCoding | None:
