@@ -177,3 +177,32 @@ def test_many_members_just_under_one_mib_are_a_bomb_together(tmp_path: Path) -> 
             archive.writestr(f"Sources/{n}.txt", b"a" * (1024 * 1024 - 1))
     with pytest.raises(UserError, match="together, more than"):
         open_qdpx(path)
+
+
+@pytest.mark.parametrize("statements, said", [
+    (("SET statement_timeout = 1", "SELECT pg_sleep(2)"), "stopped the command"),
+    (("DO $$ BEGIN RAISE EXCEPTION 'the operator pulled the plug' USING ERRCODE = '57000'; END $$",),
+     "the database reported a problem: the operator pulled the plug"),
+])
+def test_a_database_server_error_without_a_known_message_is_still_one_line(
+        pg_server: Any, statements: tuple[str, ...], said: str) -> None:
+    """Real errors of a real PostgreSQL: a statement timeout, and an error of the class 'operator intervention'
+    (57) whose message zhagen has never seen. Both are storage trouble (one line, try again), not a bug."""
+    import uuid
+
+    from sqlalchemy import create_engine, exc, text
+
+    from zhagen.store.trouble import explain
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(pg_server.create_database(name))
+    try:
+        with pytest.raises(exc.OperationalError) as raised, engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+        pg_server.drop_database(name)
+    trouble = explain(raised.value)
+    assert trouble is not None and said in trouble.one_line() and trouble.temporary
+    assert "\n" not in trouble.one_line()

@@ -72,7 +72,21 @@ _KNOWN = (
     ("connection failed", "the database server cannot be reached",
      "start it, or check 'database:' in zhagen.yaml", True),
     ("the database system is", "the database server is starting or shutting down", "try again in a moment", True),
+    ("deadlock detected", "the project is busy: another zhagen process was writing the same rows",
+     f"{_NOTHING}; run the command again", True),
+    ("could not serialize access", "the project is busy: another zhagen process was writing the same rows",
+     f"{_NOTHING}; run the command again", True),
+    ("too many connections", "the database server accepts no more connections just now",
+     f"{_NOTHING}; try again when other clients have finished, or raise the server's connection limit", True),
+    ("canceling statement due to", "the database server stopped the command (a timeout or an administrator)",
+     f"{_NOTHING}; try again; if it recurs, ask whoever runs the server about its statement timeout", True),
 )
+
+
+#: SQLSTATE classes of a database server's own trouble (connection, rollback of a transaction that clashed with
+#: another, insufficient resources, object in use, operator intervention, system error): one line even when the
+#: message is not among those above.  Errors of the SQL itself (a missing table, bad syntax) keep their traceback.
+_SERVER_TROUBLE = frozenset({"08", "40", "53", "55", "57", "58"})
 
 
 def explain(error: BaseException) -> StorageTrouble | None:
@@ -82,6 +96,11 @@ def explain(error: BaseException) -> StorageTrouble | None:
         for needle, message, hint, temporary in _KNOWN:
             if all(part in text for part in ((needle,) if isinstance(needle, str) else needle)):
                 return StorageTrouble(message, hint=hint, temporary=temporary, full="full" in message)
+        sqlstate = str(getattr(getattr(error, "orig", None), "sqlstate", None) or "")
+        if sqlstate[:2] in _SERVER_TROUBLE:  # the server's operation, not zhagen's SQL: still one line
+            said = (text.strip().splitlines() or ["no message"])[0][:200]
+            return StorageTrouble(f"the database reported a problem: {said}",
+                                  hint=f"{_NOTHING}; try again; if it recurs, check the database server", temporary=True)
         return None
     if isinstance(error, OSError) and error.errno in {errno.ENOSPC, errno.EDQUOT}:
         return StorageTrouble("the disk is full", where=error.filename and str(error.filename),
