@@ -88,22 +88,18 @@ class Writer:
         return name if self.ns is None else f"{{{self.ns}}}{name}"
 
     def root(self, tag: str, attrib: dict[str, str | None]) -> etree._Element:
-        element = etree.Element(self.tag(tag), nsmap=None if self.ns is None else {None: self.ns})
-        self._set(element, attrib)
-        return element
+        return etree.Element(self.tag(tag), self._attrib(attrib), nsmap=None if self.ns is None else {None: self.ns})
 
     def sub(self, parent: etree._Element, tag: str, attrib: dict[str, str | None] | None = None,
             text: str | None = None) -> etree._Element:
-        element = etree.SubElement(parent, self.tag(tag))
-        self._set(element, attrib or {})
+        element = etree.SubElement(parent, self.tag(tag), self._attrib(attrib) if attrib else None)
         if text is not None:
             element.text = self.clean(text)
         return element
 
-    def _set(self, element: etree._Element, attrib: dict[str, str | None]) -> None:
-        for name, value in attrib.items():
-            if value is not None:
-                element.set(name, self.clean(value))
+    def _attrib(self, attrib: dict[str, str | None]) -> dict[str, str]:
+        """The attributes to set, in their order, cleaned; those given as None are left out."""
+        return {name: self.clean(value) for name, value in attrib.items() if value is not None}
 
 
 def memo_key(target_type: str, target: str, author: str, title: str, text: str) -> str:
