@@ -37,7 +37,7 @@ from zhagen.files import write_atomic
 FOLDER = ".zhagen-cache"
 FILE = "open-coding.npz"
 #: Changed whenever what is kept changes, so that an older file is not misread.
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
@@ -47,7 +47,7 @@ class KeptCoding:
     run_id: int
     fingerprint: str
     machine: list[list[CodeScore]]  # per unit of the project, in load order
-    concepts: list[Concept]  # members index the units that were clustered (substantive, not reserved)
+    concepts: list[Concept]  # before the concept decisions; members index the project's units
     clusterer: ConceptClusterer
     notes: list[str]
 

@@ -321,15 +321,17 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool) -> OpenC
     else:
         machine, concepts, clusterer = _compute(units, substantive, model_units, reserved, codebook, settings,
                                                 labelled)
+        index_of = {u.id: i for i, u in enumerate(units)}
+        model_index = [index_of[u.id] for u in model_units]
+        concepts = [  # members: indices of the project's units, no longer of the clustered ones
+            replace(c, members=tuple(model_index[m] for m in c.members),
+                    typical=tuple(model_index[m] for m in c.typical))
+            for c in concepts
+        ]
+        del index_of, model_index
     del substantive
+    found = concepts  # before the concept decisions: what is kept
     codings = apply_decisions(units, machine, coding_decisions, codebook)
-    index_of = {u.id: i for i, u in enumerate(units)}
-    model_index = [index_of[u.id] for u in model_units]
-    model_concepts = concepts
-    concepts = [
-        replace(c, members=tuple(model_index[m] for m in c.members), typical=tuple(model_index[m] for m in c.typical))
-        for c in concepts
-    ]
     unit_ids = [u.id for u in units]
     ids = assign_ids(concepts, unit_ids, previous_concepts(project, log))
     rejected_members = {cid: c.members for c, cid in zip(concepts, ids) if cid in concept_decisions.rejected}
@@ -341,7 +343,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool) -> OpenC
                     classes, read)
     run_id = _save_open_coding(project, run)
     notes = _why_empty(units, codings, concepts, codebook, clusterer)
-    _keep(project, kept_coding.KeptCoding(run_id, read, machine, model_concepts, clusterer, notes))
+    _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes))
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
                              notes, classes)
 
