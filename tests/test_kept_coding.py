@@ -165,3 +165,22 @@ def test_a_folder_that_cannot_be_written_only_costs_the_next_model_its_time(
             outcome = pipeline.code_project(opened, reuse=False)  # coded, stored, and nothing kept
     assert outcome.run_id == 2 and not kept_coding.path(project).exists()
     assert results(project) and kept_for(project, 3) is not None  # the next model step codes again and keeps it
+
+
+def test_on_both_stores_the_kept_run_gives_what_coding_again_gives(
+        tmp_path: Path, database: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kept file lies in the project folder whichever database holds the store (a team's PostgreSQL)."""
+    from zhagen.corpus.importer import import_sources
+
+    sources = tmp_path / "sources"
+    for case in CASES[:2]:
+        shutil.copytree(transfer.cases_dir() / case, sources / case, ignore=shutil.ignore_patterns("case.yaml"))
+    with Project.init(tmp_path / "project", database=database) as opened:
+        shutil.copyfile(transfer.codebook_path(), opened.codebook_path)
+        assert not import_sources(opened, [sources]).failed
+        pipeline.code_project(opened)
+        with monkeypatch.context() as patched:
+            patched.setattr(pipeline, "open_coding", no_open_coding)
+            kept = dumps(analyse(opened))
+        kept_coding.path(opened.root).unlink()
+        assert dumps(analyse(opened)) == kept
