@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -109,11 +110,12 @@ def load(root: Path, run_id: int, fingerprint: str, settings: InductiveSettings)
         return None  # damaged or foreign: computed again, and written anew by that run
 
 
-def _ragged(name: str, rows: list[tuple[int, ...]] | list[tuple[str, ...]]) -> dict[str, np.ndarray]:
-    """Rows of different lengths as one flat array and the rows' lengths."""
+def _ragged(name: str, rows: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
+    """Rows of different lengths as one flat array and the rows' lengths (filled without a list of the items:
+    a large run has millions)."""
     lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-    flat = [x for r in rows for x in r]
-    return {f"{name}_flat": np.asarray(flat, dtype=np.int64), f"{name}_len": lengths}
+    flat = np.fromiter((x for r in rows for x in r), dtype=np.int64, count=int(lengths.sum()))
+    return {f"{name}_flat": flat, f"{name}_len": lengths}
 
 
 def _unragged(name: str, arrays: dict[str, np.ndarray]) -> list[tuple[int, ...]]:
@@ -134,9 +136,12 @@ def _machine_arrays(machine: list[list[CodeScore]]) -> tuple[dict[str, Any], dic
     arrays = {
         "per_unit": np.fromiter((len(s) for s in machine), dtype=np.int64, count=len(machine)),
         "code": np.fromiter((code_at[s.code_id] for s in flat), dtype=np.int64, count=len(flat)),
-        "scores": np.array([(s.confidence, s.lexicon, s.classifier) for s in flat], dtype=np.float64).reshape(-1, 3),
-        **_ragged("terms", [tuple(term_at[t] for t in s.terms) for s in flat]),
+        "scores": np.fromiter((x for s in flat for x in (s.confidence, s.lexicon, s.classifier)), dtype=np.float64,
+                              count=3 * len(flat)).reshape(-1, 3),
+        "terms_len": np.fromiter((len(s.terms) for s in flat), dtype=np.int64, count=len(flat)),
     }
+    arrays["terms_flat"] = np.fromiter((term_at[t] for s in flat for t in s.terms), dtype=np.int64,
+                                       count=int(arrays["terms_len"].sum()))
     return {"codes": codes, "terms": terms}, arrays
 
 
