@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 from sklearn.decomposition import TruncatedSVD
@@ -32,13 +33,15 @@ from zhagen.coding.bilingual import Glossary
 from zhagen.coding.deductive import CodeScore
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
 from zhagen.exchange.refiqda_xml import ZIP_TIMESTAMP
-from zhagen.files import write_atomic
+from zhagen.files import write_atomic, write_text_atomic
 
 #: The folder of the project that holds it (a cache: deleting it only costs time).
 FOLDER = ".zhagen-cache"
 FILE = "open-coding.npz"
 #: Changed whenever what is kept changes, so that an older file is not misread.
 FORMAT = 2
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -90,7 +93,7 @@ def _mark_cache_folder(folder: Path) -> None:
                                         "# a cache of zhagen: rebuilt when missing (https://bford.info/cachedir/)\n")):
         marker = folder / name
         if not marker.exists():
-            marker.write_text(text, encoding="utf-8")
+            write_text_atomic(marker, text)
 
 
 def load(root: Path, run_id: int, fingerprint: str, settings: InductiveSettings) -> KeptCoding | None:
@@ -118,13 +121,14 @@ def _ragged(name: str, rows: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
     return {f"{name}_flat": flat, f"{name}_len": lengths}
 
 
+def _split(items: Iterable[T], lengths: Iterable[int]) -> list[list[T]]:
+    """``items`` cut into consecutive runs of the given lengths."""
+    remaining = iter(items)
+    return [list(islice(remaining, n)) for n in lengths]
+
+
 def _unragged(name: str, arrays: dict[str, np.ndarray]) -> list[tuple[int, ...]]:
-    flat, lengths = arrays[f"{name}_flat"].tolist(), arrays[f"{name}_len"].tolist()
-    out, start = [], 0
-    for n in lengths:
-        out.append(tuple(flat[start : start + n]))
-        start += n
-    return out
+    return [tuple(row) for row in _split(arrays[f"{name}_flat"].tolist(), arrays[f"{name}_len"].tolist())]
 
 
 def _machine_arrays(machine: list[list[CodeScore]]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -150,13 +154,9 @@ def _machine(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[list[C
     term_rows = _unragged("terms", arrays)
     code = arrays["code"].tolist()
     scores = arrays["scores"].tolist()
-    flat = [CodeScore(codes[c], s[0], tuple(terms[t] for t in ts), s[1], s[2])
-            for c, s, ts in zip(code, scores, term_rows)]
-    out, start = [], 0
-    for n in arrays["per_unit"].tolist():
-        out.append(flat[start : start + n])
-        start += n
-    return out
+    flat = (CodeScore(codes[c], s[0], tuple(terms[t] for t in ts), s[1], s[2])
+            for c, s, ts in zip(code, scores, term_rows))
+    return _split(flat, arrays["per_unit"].tolist())
 
 
 def _concepts(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[Concept]:

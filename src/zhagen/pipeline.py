@@ -134,9 +134,11 @@ def unchanged_since(project: Project, settings: EngineSettings | None = None) ->
     """The id of the last open-coding run when nothing it read has changed since (its ``input_hash`` is the
     :func:`fingerprint`), so that running again would only write the same codings; ``None`` when something
     changed, no run finished, or a decision was made while the last run computed (it is not in the hash)."""
-    if _last_clean_run(project) is None:  # nothing to compare with: the inputs are not read (nor checked) here
+    last = _last_clean_run(project)
+    if last is None:  # nothing to compare with: the inputs are not read (nor checked) here
         return None
-    return unchanged_run(project, current_fingerprint(project, settings))
+    run_id, recorded = last
+    return run_id if current_fingerprint(project, settings) == recorded else None
 
 
 def current_fingerprint(project: Project, settings: EngineSettings | None = None) -> str:

@@ -71,9 +71,9 @@ from zhagen.exchange.refiqda_xml import (
     NS_PROJECT,
     ORIGIN,
     RGB,
-    ZIP_TIMESTAMP,
     Writer,
     coding_key,
+    fixed_member,
     memo_key,
     refi_guid,
 )
@@ -203,15 +203,6 @@ def _indent(element: etree._Element, level: int) -> None:
         _indent(child, level + 1)
         child.tail = inner
     child.tail = "\n" + _INDENT * level
-
-
-def _member(name: str) -> zipfile.ZipInfo:
-    """A zip member with the fixed timestamp and permissions every member of an export has."""
-    info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3
-    info.external_attr = 0o100644 << 16
-    return info
 
 
 #: One JSON value on one line, as ``json.dumps(..., ensure_ascii=False)`` writes it (the C encoder).
@@ -367,10 +358,10 @@ class _Export:
                 zipfile.ZipFile(handle, "w") as archive:
             self.spools = {"cases": _Spool(cases), "sources": _Spool(sources), "selections": _Spool(selections)}
             large = _BYTES_PER_CODING * sum(k[3] for k in self.kinds) > ZIP64_BYTES
-            with archive.open(_member("project.qde"), "w", force_zip64=large) as member:
+            with archive.open(fixed_member("project.qde"), "w", force_zip64=large) as member:
                 self.write_qde(member)
             self.write_texts(archive)
-            with archive.open(_member(EXTRAS_MEMBER), "w") as member:
+            with archive.open(fixed_member(EXTRAS_MEMBER), "w") as member:
                 self.write_extras(member)
 
     def write_qde(self, out: IO[bytes]) -> None:
@@ -431,7 +422,7 @@ class _Export:
             for name, value in page:
                 # A document's text goes out byte-exact: it is not XML, so nothing needs replacing.
                 text = (texts.get(value) or "") if isinstance(value, int) else value
-                archive.writestr(_member(name), text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED,
+                archive.writestr(fixed_member(name), text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED,
                                  compresslevel=6)
 
     def write_extras(self, out: IO[bytes]) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import uuid
+import zipfile
 from typing import Any
 
 from lxml import etree
@@ -36,6 +37,16 @@ ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 RGB = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 # Characters XML 1.0 cannot hold (C0 controls except tab/LF/CR, surrogates, U+FFFE/U+FFFF).
 NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def fixed_member(name: str) -> zipfile.ZipInfo:
+    """A deflated zip member with the fixed date and the permissions of every member zhagen writes into an
+    archive (REFI-QDA exports, Office files): the same content gives the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    return info
 
 
 def refi_guid(kind: str, key: object) -> str:

@@ -15,7 +15,7 @@ import io
 import re
 import zipfile
 
-from zhagen.exchange.refiqda_xml import ZIP_TIMESTAMP
+from zhagen.exchange.refiqda_xml import fixed_member
 
 CORE_PROPERTIES = "docProps/core.xml"
 _STAMPS = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>|<dcterms:(created|modified)\b[^>]*/>")
@@ -29,9 +29,5 @@ def reproducible(data: bytes) -> bytes:
             content = source.read(info)
             if info.filename == CORE_PROPERTIES:
                 content = _STAMPS.sub(b"", content)
-            member = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.create_system = 3
-            member.external_attr = 0o100644 << 16
-            target.writestr(member, content)
+            target.writestr(fixed_member(info.filename), content)
     return out.getvalue()
