@@ -469,16 +469,23 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
             session, kind="code", settings=run.settings.to_dict(), versions=versions(),
             input_hash=run.fingerprint,
         )
-        store_coding.delete_machine_codings(session)
         store_structure.save_classes(session, [(u.id, c.kind, c.rule) for u, c in zip(run.units, run.classes)])
-        concept_ids = set(run.ids) | set(run.rejected_members)
-        store_coding.delete_unused_machine_concepts(session, keep=concept_ids)
-        _store_concepts(session, run)
-        stored = store_coding.add_codings(session, _coding_rows(session, run, offsets, run_id, log))
+        with store_coding.codings_indexes_dropped(session, _bulk(session, run)):
+            store_coding.delete_machine_codings(session)
+            concept_ids = set(run.ids) | set(run.rejected_members)
+            store_coding.delete_unused_machine_concepts(session, keep=concept_ids)
+            _store_concepts(session, run)
+            stored = store_coding.add_codings(session, _coding_rows(session, run, offsets, run_id, log))
         during = replay_code_decisions(session, run.snapshot, log)
         store_coding.finish_run(session, run_id, {"codings": stored, "concepts": len(run.concepts),
                                                   "decisions_made_during_run": during})
     return run_id
+
+
+def _bulk(session: Session, run: RunOutput) -> bool:
+    """Whether replacing the machine's codings is large enough to build the codings indexes once, after."""
+    new = sum(map(len, run.machine)) + sum(len(c.members) for c in run.concepts)
+    return max(new, store_coding.count_machine_codings(session)) >= store_coding.BULK_ROWS
 
 
 def _store_concepts(session: Session, run: RunOutput) -> None:

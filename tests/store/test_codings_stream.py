@@ -77,3 +77,44 @@ def test_a_failing_later_batch_stores_nothing(project: Project, monkeypatch: pyt
     with pytest.raises(IntegrityError), project.write() as s:
         store_coding.add_codings(s, rows())
     assert _stored(project) == []
+
+
+def _indexes(project: Project) -> list[str]:
+    with closing(sqlite3.connect(project.root / "zhagen.db")) as db:
+        return sorted(r[0] for r in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'codings' AND sql IS NOT NULL"))
+
+
+def test_codings_are_replaced_without_indexes_and_the_indexes_come_back(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_coding, "BULK_ROWS", 10)
+    before = _indexes(project)
+    assert len(before) >= 3
+    with project.write() as s:
+        store_coding.add_codings(s, _rows(30))
+    with project.write() as s, store_coding.codings_indexes_dropped(s):
+        store_coding.delete_machine_codings(s)
+        assert _indexes_in(s) == []
+        store_coding.add_codings(s, _rows(25))  # nested: finds nothing to drop, builds nothing
+    assert _indexes(project) == before
+    assert len(_stored(project)) == 25
+
+
+def test_a_failure_without_indexes_leaves_rows_and_indexes(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_coding, "BULK_ROWS", 10)
+    with project.write() as s:
+        store_coding.add_codings(s, _rows(30))
+    stored, before = _stored(project), _indexes(project)
+    with pytest.raises(RuntimeError), project.write() as s, store_coding.codings_indexes_dropped(s):
+        store_coding.delete_machine_codings(s)
+        raise RuntimeError("the run failed after deleting")
+    assert _stored(project) == stored and _indexes(project) == before
+
+
+def _indexes_in(session: object) -> list[str]:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(session, Session)
+    return list(session.connection().exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'codings' AND sql IS NOT NULL").scalars())
