@@ -42,3 +42,20 @@ def test_a_rare_longer_phrase_leaves_the_word_first() -> None:
              "公寓管理规范。"]
     ranked = labels.ranked_phrases(texts, BACKGROUND)
     assert ranked[0][0] == "公寓"
+
+
+def test_who_speaks_does_not_name_what_is_said() -> None:
+    """News quotes share their attribution ("业内人士提醒", "officials said"); the concept is what follows it."""
+    texts = ["业内人士提醒，本地配套率偏低带来成本压力。", "业内人士提醒，订单波动给配套企业带来压力。",
+             "业内人士提醒，配套企业面临成本压力。", "一位园区工作人员说，配套企业的成本压力不小。"]
+    ranked = [p for p, _n in labels.ranked_phrases(texts, BACKGROUND)]
+    assert ranked[0] in {"成本压力", "压力", "配套企业"}
+    assert not any(w in p for p in ranked for w in ("提醒", "业内人士", "工作人员"))
+    english = ["Officials said the supplier park cut logistics costs.", "The supplier park, officials said, doubled.",
+               "According to the mayor, the supplier park is full."]
+    assert [p for p, _n in labels.ranked_phrases(english, BACKGROUND)][0] == "supplier park"
+
+
+def test_a_light_verb_gives_way_to_its_object() -> None:
+    texts = ["对配套企业给予奖励。", "给予配套企业一次性奖励。", "按投资额给予奖励。", "给予用地和奖励支持。"]
+    assert labels.ranked_phrases(texts, BACKGROUND)[0][0] == "奖励"

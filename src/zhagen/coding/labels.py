@@ -10,7 +10,9 @@ that starts and ends with a content word and occurs as written in at least two
 of the concept's quotes.  When no phrase recurs, the most distinctive single
 word is used, or the commoner longer phrase that holds it.  Names of places,
 people and organisations (jieba's dictionary tags) name no concept while
-anything else recurs: they say which case, not what happens.  The same measure
+anything else recurs: they say which case, not what happens.  Nor do the words
+of a text's frame (``frame_words.txt``: 业内人士提醒, officials said, the light
+verb of 给予奖励): they recur across a news corpus around whatever is said.  The same measure
 names each quote of the chain: the concept's phrase when the quote holds it,
 else the quote's own most distinctive phrase.
 """
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from zhagen.coding.tokens import chinese_stop_words, proper_name, words
+from zhagen.coding.tokens import chinese_stop_words, frame_words, proper_name, words
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z\-]*")
@@ -36,6 +38,9 @@ MAX_WORDS = 3
 
 
 def _content(token: str) -> bool:
+    """Whether a word can start or end a name: not a stop word, not a word of the text's frame."""
+    if token in frame_words():
+        return False
     if _CONTENT_HAN.fullmatch(token):
         return token not in chinese_stop_words()
     return bool(_CONTENT_LATIN.fullmatch(token)) and token not in ENGLISH_STOP_WORDS

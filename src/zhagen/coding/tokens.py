@@ -35,6 +35,13 @@ def chinese_stop_words() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=1)
+def frame_words() -> frozenset[str]:
+    """Words of a text's frame (who speaks, light verbs, quantities) that name no concept: ``frame_words.txt``."""
+    text = resources.files(__package__).joinpath("frame_words.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 def words(text: str) -> list[str]:
     """jieba's segmentation of the normalised text (all tokens, in order)."""
     return _tokenizer().lcut(normalise(text))
