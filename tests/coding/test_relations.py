@@ -123,3 +123,18 @@ CUE_PIECES = ["不多", "有限公司", "有限", "尚未", "将其", "将", "�
 @given(st.lists(st.sampled_from(CUE_PIECES) | st.text(max_size=3), max_size=12).map("".join))
 def test_the_cue_prefilter_never_changes_a_kind(text: str) -> None:
     assert evidence_kind(text) == unfiltered_kind(text)
+
+
+def test_a_definition_is_cited_after_the_quotes_that_report() -> None:
+    codes, docs, cases, texts = corpus(8, 4, 4, 30)
+    codes = [dict(c) for c in codes]
+    texts[0] = "第二条　本办法所称育成平台，是指由市科技局与区外高校合作设立、孵化科技成果的平台。"
+    texts[5] = "For the purposes of these measures, an enclave platform means a lab that incubates results."
+    texts[1:5] = ["育成平台孵化的企业在本地落户。"] * 4  # neutral reports, weaker codings than the definitions
+    for i in range(1, 5):
+        codes[i] = {"a": 0.6, "b": 0.6}
+    contexts = build_contexts(codes, docs, cases, texts, 1)
+    [relation] = evaluate_pairs(contexts, [("a", "b")], texts, RelationSettings())
+    assert {0, 5} <= set(relation.evidence) and relation.support == 8  # still support
+    order = list(relation.evidence)
+    assert max(order.index(i) for i in (1, 2, 3, 4)) < min(order.index(0), order.index(5))

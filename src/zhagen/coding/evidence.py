@@ -21,6 +21,9 @@ intention-only, and list the others apart.
   comes first ("已建成投产，将进一步扩产");
 * ``neutral``: none of these.
 
+A definition ("本办法所称……是指……") is one of these kinds like any sentence, but is cited after the quotes that
+report (:func:`defines`).
+
 The cues are literal words; where a word also has an unrelated use (有限公司
 "limited company", 将 as the object marker before 其/该/这) that use is excluded.
 """
@@ -53,6 +56,13 @@ REALISED = re.compile(
     re.IGNORECASE,
 )
 KINDS = ("realised", "neutral", "intended", "contradicting")
+#: A definition of a term ("第二条　本办法所称育成平台，是指……", "for the purposes of these measures, ... means"):
+#: it says what a word of a regulation covers, not that anything was done.  It still counts (a policy's design is
+#: what it defines), but it is cited after the quotes that report.
+DEFINES = re.compile(
+    r"所称|是指|系指|\bshall mean\b|\bis defined as\b|\bfor the purposes? of th(?:is|ese)\b|\brefers to\b",
+    re.IGNORECASE,
+)
 
 
 #: Which of the three cue patterns can match a text at all (one pass over it): most texts hold the literals
@@ -70,6 +80,11 @@ def evidence_kind(text: str) -> str:
     if intended and (realised is None or intended.start() < realised.start()):
         return "intended"
     return "realised" if realised else "neutral"
+
+
+def defines(text: str) -> bool:
+    """Whether the text defines a term (:data:`DEFINES`)."""
+    return DEFINES.search(text) is not None
 
 
 def counts_as_support(kind: str) -> bool:
