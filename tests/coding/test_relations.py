@@ -78,6 +78,19 @@ def test_requirements_rules_to_measure_questions_and_preambles_are_not_facts() -
     assert evidence_kind("因地方财政支持，配套企业落户园区。") == "neutral"
 
 
+def test_still_depending_on_outside_and_a_low_rate_are_limitations() -> None:
+    """Sentences of the built-in corpus that the extended-chain -> local-chain edge cited as support:
+    local sourcing that is low, or parts that still come from elsewhere, is not a deepened local chain."""
+    assert evidence_kind("零部件本地配套率虽在提高，但液晶面板、处理器、内存等核心部件仍主要依靠外部供应。") == "contradicting"
+    assert evidence_kind("较多零部件仍从珠三角、长三角等地长距离运输，本地配套率偏低。") == "contradicting"
+    assert evidence_kind("Most components still rely on suppliers in the east.") == "contradicting"
+    assert evidence_kind("The local sourcing rate remains low.") == "contradicting"
+    # a low price or a low latency is an advantage, not a limitation
+    assert evidence_kind("当地电价偏低，吸引数据中心落户。") == "neutral"
+    assert evidence_kind("网络时延处于较低水平。") == "neutral"
+    assert evidence_kind("依靠本地高校的研发力量，企业已建成中试线。") == "realised"
+
+
 def test_a_dense_unit_cannot_carry_relations_alone() -> None:
     # one unit coded with five codes in each of four cases: four contexts per pair, each backing ten pairs
     dense = {c: 1.0 for c in "abcde"}
@@ -125,7 +138,7 @@ def test_the_cue_prefilter_never_changes_a_kind(text: str) -> None:
     assert evidence_kind(text) == unfiltered_kind(text)
 
 
-def test_a_definition_is_cited_after_the_quotes_that_report() -> None:
+def test_a_rules_frame_is_cited_after_the_quotes_that_report() -> None:
     codes, docs, cases, texts = corpus(8, 4, 4, 30)
     codes = [dict(c) for c in codes]
     texts[0] = "第二条　本办法所称育成平台，是指由市科技局与区外高校合作设立、孵化科技成果的平台。"
@@ -138,3 +151,14 @@ def test_a_definition_is_cited_after_the_quotes_that_report() -> None:
     assert {0, 5} <= set(relation.evidence) and relation.support == 8  # still support
     order = list(relation.evidence)
     assert max(order.index(i) for i in (1, 2, 3, 4)) < min(order.index(0), order.index(5))
+
+
+def test_a_rules_preamble_scope_and_definitions_are_its_frame() -> None:
+    from zhagen.coding.evidence import rule_frame
+
+    assert rule_frame("为深入贯彻《国务院关于支持贵州在新时代西部大开发上闯新路的意见》，推动电池制造与材料产业上下游协同，制定本方案。")
+    assert rule_frame("本措施适用于经新区引进、由市外高校牵头建设的研发机构。")
+    assert rule_frame("第二条　本办法所称育成平台，是指由市科技局与区外高校合作设立的平台。")
+    assert rule_frame("For the purposes of these measures, an enclave platform means a lab set up with a university.")
+    assert not rule_frame("戴尔、联想等品牌商随后在成都建设生产基地，带动了一批配套企业落户。")
+    assert not rule_frame("市里为推动项目落地成立了工作专班。")  # a purpose inside a report, not a preamble

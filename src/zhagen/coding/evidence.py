@@ -7,7 +7,9 @@ the relation: relations count only quotes that are neither contradicting nor
 intention-only, and list the others apart.
 
 * ``contradicting``: a negation, hedge or limitation cue (不多, 有限, 尚未, 难以,
-  缺乏, 较慢, not, few, limited, little, slowly ...); it wins over every other cue: an
+  缺乏, 较慢, not, few, limited, little, slowly ...), still depending on others (仍主要依靠外部供应,
+  still relies on) or a rate or share that is low (本地配套率偏低, the rate remains low; a low price or
+  latency is an advantage, so only 率/比例/比重/占比 count); it wins over every other cue: an
   outcome that came slowly or lags ("本地配套率提升较慢") is not evidence that it came.
 * ``intended``: an intention or plan cue (将, 拟, 计划, 力争, 预计, plans to,
   will ...) before any realisation cue ("力争年内实现满产": the realisation is
@@ -21,8 +23,8 @@ intention-only, and list the others apart.
   comes first ("已建成投产，将进一步扩产");
 * ``neutral``: none of these.
 
-A definition ("本办法所称……是指……") is one of these kinds like any sentence, but is cited after the quotes that
-report (:func:`defines`).
+A rule's preamble of purpose, scope or definition ("为深入贯彻……", "本措施适用于……", "本办法所称……是指……")
+is one of these kinds like any sentence, but is cited after the quotes that report (:func:`rule_frame`).
 
 The cues are literal words; where a word also has an unrelated use (有限公司
 "limited company", 将 as the object marker before 其/该/这) that use is excluded.
@@ -35,8 +37,8 @@ import re
 from zhagen.coding.patterns import PatternFilter
 
 CONTRADICTING = re.compile(
-    r"不多|有限(?!公司|责任|合伙)|尚未|尚不|难以|缺乏|缺少|不足|不够|未能|并未|并不|没有|仍未|较少|很少|偏少|欠缺|短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
-    r"\bnot\b(?! only)|n't\b|\bfew\b|\blimited\b(?! company| liability)|\blittle\b|\black(?:s|ed|ing)?\b|"
+    r"不多|有限(?!公司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以|缺乏|缺少|不足|不够|未能|并未|并不|没有|仍未|较少|很少|偏少|欠缺|短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
+    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|\bnot\b(?! only)|n't\b|\bfew\b|\blimited\b(?! company| liability)|\blittle\b|\black(?:s|ed|ing)?\b|"
     r"\byet to\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
 )
@@ -56,11 +58,14 @@ REALISED = re.compile(
     re.IGNORECASE,
 )
 KINDS = ("realised", "neutral", "intended", "contradicting")
-#: A definition of a term ("第二条　本办法所称育成平台，是指……", "for the purposes of these measures, ... means"):
-#: it says what a word of a regulation covers, not that anything was done.  It still counts (a policy's design is
-#: what it defines), but it is cited after the quotes that report.
-DEFINES = re.compile(
-    r"所称|是指|系指|\bshall mean\b|\bis defined as\b|\bfor the purposes? of th(?:is|ese)\b|\brefers to\b",
+#: The frame of a rule rather than a report: a regulation's preamble of purpose ("为深入贯彻……，推动……"), its
+#: scope ("本措施适用于……") or a definition of its terms ("本办法所称育成平台，是指……", "for the purposes of these
+#: measures, ... means").  It says what a rule is for and covers, not that anything was done.  It still counts (a
+#: policy's design is what it states), but it is cited after the quotes that report.
+RULE_FRAME = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百零]+条\s*)?为了?(?:深入|全面|认真|进一步)?(?:贯彻|落实|实施|推动|推进|加快|促进|规范)|"
+    r"所称|是指|系指|适用于|\bshall mean\b|\bis defined as\b|\bfor the purposes? of th(?:is|ese)\b|\brefers to\b|"
+    r"\bappl(?:y|ies) to\b",
     re.IGNORECASE,
 )
 
@@ -82,9 +87,9 @@ def evidence_kind(text: str) -> str:
     return "realised" if realised else "neutral"
 
 
-def defines(text: str) -> bool:
-    """Whether the text defines a term (:data:`DEFINES`)."""
-    return DEFINES.search(text) is not None
+def rule_frame(text: str) -> bool:
+    """Whether the text is a rule's preamble, scope or definition (:data:`RULE_FRAME`), not a report."""
+    return RULE_FRAME.search(text) is not None
 
 
 def counts_as_support(kind: str) -> bool:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import false_discovery_control, hypergeom
 
-from zhagen.coding.evidence import counts_as_support, defines, evidence_kind
+from zhagen.coding.evidence import counts_as_support, evidence_kind, rule_frame
 
 CAUSAL_CUES = re.compile(
     r"因为|由于|得益于|依托|借助|推动|带动|促进|吸引|使得|导致|从而|进而|以便|为了|驱动|支撑|助力|"
@@ -199,12 +199,13 @@ def evaluate_pairs(
 
 
 def _ranked(rows: Sequence[int], contexts: Contexts, texts: Sequence[str], a: str, b: str) -> list[int]:
-    """Strongest evidence first: realised before neutral, a report before a definition, a causal cue first,
+    """Strongest evidence first: realised before neutral, a report before a rule's
+    preamble, scope or definition, a causal cue first,
     then by coding strength."""
     def key(row: int) -> tuple[object, ...]:
         text = " ".join(texts[u] for u in contexts.units[row])
         strength = min(contexts.codes[row].get(a, 0.0), contexts.codes[row].get(b, 0.0))
-        return (contexts.kind[row] != "realised", defines(text), not CAUSAL_CUES.search(text), -strength, row)
+        return (contexts.kind[row] != "realised", rule_frame(text), not CAUSAL_CUES.search(text), -strength, row)
     return sorted(rows, key=key)
 
 
