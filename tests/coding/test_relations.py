@@ -162,3 +162,13 @@ def test_a_rules_preamble_scope_and_definitions_are_its_frame() -> None:
     assert rule_frame("For the purposes of these measures, an enclave platform means a lab set up with a university.")
     assert not rule_frame("戴尔、联想等品牌商随后在成都建设生产基地，带动了一批配套企业落户。")
     assert not rule_frame("市里为推动项目落地成立了工作专班。")  # a purpose inside a report, not a preamble
+
+
+def test_a_concern_a_problem_and_a_question_are_not_support() -> None:
+    """Sentences of the built-in corpus that relations cited as support."""
+    assert evidence_kind("不过，业内也有担忧：数据中心属于高耗能行业，在能耗“双控”趋严的背景下，新增项目的能耗指标从何而来？") == "contradicting"
+    assert evidence_kind("Problems. Reports point to dependence on local subsidies in the start-up phase, difficulty keeping "
+                         "senior faculty in Chengdu for long periods.") == "contradicting"
+    assert evidence_kind("新增项目的能耗指标从何而来？") == "intended"  # an open question
+    assert evidence_kind("Where will the power quota come from?") == "intended"
+    assert evidence_kind("园区已建成投产。") == "realised"
