@@ -172,3 +172,5 @@ def test_a_concern_a_problem_and_a_question_are_not_support() -> None:
     assert evidence_kind("新增项目的能耗指标从何而来？") == "intended"  # an open question
     assert evidence_kind("Where will the power quota come from?") == "intended"
     assert evidence_kind("园区已建成投产。") == "realised"
+    assert evidence_kind("Analysts raised concerns about the power quota.") == "contradicting"
+    assert evidence_kind("The policy concerns firms that relocate from the east.") == "neutral"  # a verb, not a worry

@@ -38,7 +38,7 @@ from zhagen.coding.patterns import PatternFilter
 
 CONTRADICTING = re.compile(
     r"不多|有限(?!公司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以|缺乏|缺少|不足|不够|未能|并未|并不|没有|仍未|较少|很少|偏少|欠缺|短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
-    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\bdifficult(?:y|ies)?\b|\bdependen(?:ce|t) on\b|\bconcerns?\b|\bworr(?:y|ies|ied)\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|\bnot\b(?! only)|n't\b|\bfew\b|\blimited\b(?! company| liability)|\blittle\b|\black(?:s|ed|ing)?\b|"
+    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\bdifficult(?:y|ies)?\b|\bdependen(?:ce|t) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|\bnot\b(?! only)|n't\b|\bfew\b|\blimited\b(?! company| liability)|\blittle\b|\black(?:s|ed|ing)?\b|"
     r"\byet to\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
 )
