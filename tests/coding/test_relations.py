@@ -164,13 +164,15 @@ def test_a_rules_preamble_scope_and_definitions_are_its_frame() -> None:
     assert not rule_frame("市里为推动项目落地成立了工作专班。")  # a purpose inside a report, not a preamble
 
 
-def test_a_concern_a_problem_and_a_question_are_not_support() -> None:
+def test_a_concern_and_a_question_are_not_support() -> None:
     """Sentences of the built-in corpus that relations cited as support."""
     assert evidence_kind("不过，业内也有担忧：数据中心属于高耗能行业，在能耗“双控”趋严的背景下，新增项目的能耗指标从何而来？") == "contradicting"
-    assert evidence_kind("Problems. Reports point to dependence on local subsidies in the start-up phase, difficulty keeping "
-                         "senior faculty in Chengdu for long periods.") == "contradicting"
+    # a difficulty where firms come from is why they move, not a limit of the move
+    assert evidence_kind("The existing plants have difficulty fulfilling orders, so we set up a plant in Chongqing.") != "contradicting"
     assert evidence_kind("新增项目的能耗指标从何而来？") == "intended"  # an open question
     assert evidence_kind("Where will the power quota come from?") == "intended"
+    assert evidence_kind("阿里云、华为云?等厂商已加快布局。") == "realised"  # a stray ? of a lost character, not a question
+    assert evidence_kind("The park opened in 2021 (source: https://example.org/news?id=1).") == "realised"
     assert evidence_kind("园区已建成投产。") == "realised"
     assert evidence_kind("Analysts raised concerns about the power quota.") == "contradicting"
     assert evidence_kind("The policy concerns firms that relocate from the east.") == "neutral"  # a verb, not a worry

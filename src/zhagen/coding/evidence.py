@@ -38,7 +38,7 @@ from zhagen.coding.patterns import PatternFilter
 
 CONTRADICTING = re.compile(
     r"不多|有限(?!公司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以|缺乏|缺少|不足|不够|未能|并未|并不|没有|仍未|较少|很少|偏少|欠缺|短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
-    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\bdifficult(?:y|ies)?\b|\bdependen(?:ce|t) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|\bnot\b(?! only)|n't\b|\bfew\b|\blimited\b(?! company| liability)|\blittle\b|\black(?:s|ed|ing)?\b|"
+    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|\bnot\b(?! only)|n't\b|\bfew\b|\blimited\b(?! company| liability)|\blittle\b|\black(?:s|ed|ing)?\b|"
     r"\byet to\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
 )
@@ -47,7 +47,7 @@ INTENDED = re.compile(
     r"\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
     r"\bare set to\b|\bwould\b|\bto be built\b|"
     # a requirement or a rule to measure, and an open question or condition: not yet a fact either
-    r"确保|务必|应当|能否|是否|如果|倘若|假如|一旦|统计监测|定期通报|按(?:月|季度|年度?)统计|[？?]|"
+    r"确保|务必|应当|能否|是否|如果|倘若|假如|一旦|统计监测|定期通报|按(?:月|季度|年度?)统计|[？?][”\x22’」』）)]*\s*$|"
     r"\bwhether\b|\bif\b|\bshould\b|\bmust\b|\bcould\b",
     re.IGNORECASE,
 )
