@@ -117,10 +117,13 @@ def test_null_model_keeps_few_edges_of_a_real_association() -> None:
 
 def unfiltered_kind(text: str) -> str:
     """The rule of :func:`evidence_kind` with every cue pattern run on the text (the oracle of its prefilter)."""
-    from zhagen.coding.evidence import CONTRADICTING, INTENDED, REALISED
+    from zhagen.coding.evidence import CONDITION, CONTRADICTING, INTENDED, REALISED
+    from zhagen.coding.text import normalise
 
-    if CONTRADICTING.search(text):
-        return "contradicting"
+    text = normalise(text)
+    contradicting = CONTRADICTING.search(text)
+    if contradicting:
+        return "intended" if CONDITION.search(text[: contradicting.start()]) else "contradicting"
     realised, intended = REALISED.search(text), INTENDED.search(text)
     if intended and (realised is None or intended.start() < realised.start()):
         return "intended"
@@ -129,7 +132,7 @@ def unfiltered_kind(text: str) -> str:
 
 CUE_PIECES = ["不多", "有限公司", "有限", "尚未", "将其", "将", "拟", "已", "建成", "Not", "not only", "FEW", "will",
               "has", "if", "lag behind", "统计监测", "按季度统计", "按年统计", "确保", "能否", "İ", "K", "ſ", "，", " ",
-              "项目", "配套", "a", "z", "\n"]
+              "项目", "配套", "a", "z", "\n", "如果", "没有", "有没有", "短板", "短板明显", "將", "實現", "？", "?", "as little"]
 
 
 @settings(max_examples=600, deadline=None)
@@ -176,3 +179,29 @@ def test_a_concern_and_a_question_are_not_support() -> None:
     assert evidence_kind("园区已建成投产。") == "realised"
     assert evidence_kind("Analysts raised concerns about the power quota.") == "contradicting"
     assert evidence_kind("The policy concerns firms that relocate from the east.") == "neutral"  # a verb, not a worry
+
+
+def test_closing_a_gap_a_whether_and_a_positive_not_are_no_limitation() -> None:
+    """Units of the real-text development set (bench/polarity.py) the cues had set apart as contradicting."""
+    assert evidence_kind("新基建项目的落地进一步补足中西部基础设施短板。") != "contradicting"
+    assert evidence_kind("共建孵化基地，是补齐人才短板的务实之举。") != "contradicting"
+    assert evidence_kind("产业发展短板明显，配套能力薄弱。") == "contradicting"
+    assert evidence_kind("2018年考察时临时决定去看看有没有工业园区。") != "contradicting"
+    assert evidence_kind("Cheaper labour is not the only attraction.") != "contradicting"
+    assert evidence_kind("The factory is not far from my home.") != "contradicting"
+    assert evidence_kind("If we do not expand overseas now, we may miss our last chance.") == "intended"
+    assert evidence_kind("The plant has not opened yet.") == "contradicting"
+    # traditional characters are read as simplified
+    assert evidence_kind("四期工程將建成數字化電池車間。") == "intended"
+    assert evidence_kind("項目已實現量產。") == "realised"
+    assert evidence_kind("本地配套率仍然偏低，核心部件仍依賴外部。") == "contradicting"
+
+
+def test_less_than_a_number_continuously_and_unforgettable_are_no_limitation() -> None:
+    assert evidence_kind("就地转化率由建市初期的不足20%提高到90%以上。") != "contradicting"
+    assert evidence_kind("廣西並不斷推動汽車產業轉型升級。") != "contradicting"
+    assert evidence_kind("这一瞬间让人难以忘怀。") != "contradicting"
+    assert evidence_kind("四川相源新能源有限公 司介绍，建设节奏已持续大半年。") == "realised"  # a company, spaced
+    assert evidence_kind("New brands have sprung up in the past few years.") != "contradicting"
+    assert evidence_kind("Only a few results were turned into products.") == "contradicting"
+    assert evidence_kind("人才储备不足，配套能力有限。") == "contradicting"
