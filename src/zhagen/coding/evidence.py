@@ -53,7 +53,7 @@ INTENDED = re.compile(
     r"\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
     r"\bare set to\b|\bwould\b|\bto be built\b|"
     # a requirement or a rule to measure, and an open question or condition: not yet a fact either
-    r"确保|务必|应当|能否|是否|如果|倘若|假如|一旦|统计监测|定期通报|按(?:月|季度|年度?)统计|[？?][”\x22’」』）)]*\s*$|"
+    r"确保|务必|应当|能否|是否|如果|倘若|假如|一旦|统计监测|定期通报|按(?:月|季度|年度?)统计|\?[”\x22’」』)]*\s*$|"
     r"\bwhether\b|\bif\b|\bshould\b|\bmust\b|\bcould\b",
     re.IGNORECASE,
 )
