@@ -120,10 +120,15 @@ def unfiltered_kind(text: str) -> str:
     from zhagen.coding.evidence import CONDITION, CONTRADICTING, INTENDED, REALISED
     from zhagen.coding.text import normalise
 
+    from zhagen.coding.evidence import _limited
+
     text = normalise(text)
     contradicting = CONTRADICTING.search(text)
     if contradicting:
-        return "intended" if CONDITION.search(text[: contradicting.start()]) else "contradicting"
+        if CONDITION.search(text[: contradicting.start()]):
+            return "intended"
+        if _limited(text, contradicting):
+            return "contradicting"
     realised, intended = REALISED.search(text), INTENDED.search(text)
     if intended and (realised is None or intended.start() < realised.start()):
         return "intended"
@@ -132,7 +137,7 @@ def unfiltered_kind(text: str) -> str:
 
 CUE_PIECES = ["不多", "有限公司", "有限", "尚未", "将其", "将", "拟", "已", "建成", "Not", "not only", "FEW", "will",
               "has", "if", "lag behind", "统计监测", "按季度统计", "按年统计", "确保", "能否", "İ", "K", "ſ", "，", " ",
-              "项目", "配套", "a", "z", "\n", "如果", "没有", "有没有", "短板", "短板明显", "將", "實現", "？", "?", "as little"]
+              "项目", "配套", "a", "z", "\n", "如果", "没有", "有没有", "短板", "短板明显", "將", "實現", "？", "?", "as little", "解决了", "原本", "而是", "不足的问题", "rather"]
 
 
 @settings(max_examples=600, deadline=None)
@@ -205,3 +210,17 @@ def test_less_than_a_number_continuously_and_unforgettable_are_no_limitation() -
     assert evidence_kind("New brands have sprung up in the past few years.") != "contradicting"
     assert evidence_kind("Only a few results were turned into products.") == "contradicting"
     assert evidence_kind("人才储备不足，配套能力有限。") == "contradicting"
+
+
+def test_a_limitation_resolved_left_behind_or_corrected_is_not_one() -> None:
+    """Units of the real-text development set (bench/polarity.py) read as limitations that were not."""
+    assert evidence_kind("我们解决了从牡蛎中提取生物活性肽产能不足的问题！") != "contradicting"
+    assert evidence_kind("对接会对于破解人才短板以及科技创新能力不足的瓶颈制约卓有成效。") != "contradicting"
+    assert evidence_kind("原本缺少大院名校的嘉兴，一跃成为浙江省区域创新副中心。") != "contradicting"
+    assert evidence_kind("国庆期间，他没有回老家，而是留在协同创新区攻关。") != "contradicting"
+    assert evidence_kind("Production will start within the next few months.") == "intended"
+    # still limitations
+    assert evidence_kind("过去本地配套率不足两成，如今仍依赖外部供应。") == "contradicting"
+    assert evidence_kind("His factory used to receive ample orders, providing little motivation to expand.") == "contradicting"
+    assert evidence_kind("为解决人才不足的问题，计划引进高校。") == "intended"
+    assert evidence_kind("难以解决配套不足的问题。") == "contradicting"

@@ -13,7 +13,8 @@ intention-only, and list the others apart.
   before it ("If we do not expand now ...": intended): an outcome that came slowly or lags
   ("本地配套率提升较慢") is not evidence that it came.  Not cues: 短板 alone (补短板, 补齐人才短板 close a
   gap; only 短板明显 or 存在……短板 state one), 有没有 (whether there is), 不足 before a number (less than),
-  并不断 (continuously), 难以忘怀, "not the only", "not just", "not far", "as little as", "a few", "the past
+  并不断 (continuously), 难以忘怀, a limitation resolved (解决了……不足的问题), left behind (原本缺少……，一跃成为)
+  or corrected (没有回老家，而是留在……), "not the only", "not just", "not far", "as little as", "a few", "the past
   few" (but "only a few" is one).  These were found by reading where the cues fire in real texts
   (``bench/polarity.py``).
 * ``intended``: an intention or plan cue (将, 拟, 计划, 力争, 预计, plans to,
@@ -44,7 +45,7 @@ from zhagen.coding.text import normalise
 
 CONTRADICTING = re.compile(
     r"不多|有限(?!\s*公\s*司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以(?!忘怀|忘记|置信)|缺乏|缺少|不足(?![0-9一二三四五六七八九十百千万半])|不够|未能|并未|并不(?!断)|(?<!有)没有|仍未|较少|很少|偏少|欠缺|短板(?:明显|突出|仍|依然|较多)|存在[^，。；,;]{0,8}短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
-    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|\bnot\b(?! only| just| merely| the only| far)|n't\b|\bonly a few\b|(?<!\ba )(?<!\bpast )\bfew\b|\blimited\b(?! company| liability)|(?<!\bas )\blittle\b|\black(?:s|ed|ing)?\b|"
+    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|\bnot\b(?! only| just| merely| the only| far)|n't\b|\bonly a few\b|(?<!\ba )(?<!\bpast )(?<!\bnext )\bfew\b|\blimited\b(?! company| liability)|(?<!\bas )\blittle\b|\black(?:s|ed|ing)?\b|"
     r"\byet to\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
 )
@@ -83,6 +84,24 @@ _CUES = PatternFilter([CONTRADICTING.pattern, INTENDED.pattern, REALISED.pattern
 
 #: A condition: what follows it, a negation included, is hypothetical ("If we do not expand now, we may miss ...").
 CONDITION = re.compile(r"如果|倘若|假如|一旦|\bif\b", re.IGNORECASE)
+#: A limitation that was dealt with: "解决了……产能不足的问题", "破解……能力不足的瓶颈".
+RESOLVED = re.compile(r"破解|解决|克服|扭转|摆脱|弥补|补齐|补足|\b(?:solved|overcame|overcome|resolved)\b", re.IGNORECASE)
+#: A limitation of the past: with a realisation after it, it is what changed ("原本缺少大院名校的嘉兴，一跃成为……").
+FORMERLY = re.compile(r"原本|原来|过去|以往|曾经|此前|一度|昔日|\bonce\b|\bused to\b|\bpreviously\b", re.IGNORECASE)
+#: What a past limitation changed into: a realisation, or becoming something else.
+CHANGED = re.compile(REALISED.pattern + r"|成为|变为|转为|\bbecame\b|\bbecome\b|\bturned into\b", re.IGNORECASE)
+#: A correction: "not X but rather Y" ("他没有回老家，而是留在……") states Y.
+RATHER = re.compile(r"而是|\brather\b|\binstead\b", re.IGNORECASE)
+
+
+def _limited(text: str, cue: re.Match[str]) -> bool:
+    """Whether the limitation cue states a limitation, rather than one resolved, left behind or corrected."""
+    if RESOLVED.search(text, 0, cue.start()):
+        return False
+    if FORMERLY.search(text, 0, cue.start()) and CHANGED.search(text, cue.end()):
+        return False
+    rather = RATHER.search(text, cue.end())
+    return not (rather and not CONTRADICTING.search(text, rather.end()))
 
 
 def evidence_kind(text: str) -> str:
@@ -94,8 +113,10 @@ def evidence_kind(text: str) -> str:
     can = _CUES.candidates(text)
     contradicting = CONTRADICTING.search(text) if 0 in can else None
     if contradicting:
-        condition = CONDITION.search(text, 0, contradicting.start()) if 1 in can else None
-        return "intended" if condition else "contradicting"
+        if 1 in can and CONDITION.search(text, 0, contradicting.start()):
+            return "intended"
+        if _limited(text, contradicting):
+            return "contradicting"
     realised = REALISED.search(text) if 2 in can else None
     intended = INTENDED.search(text) if 1 in can else None
     if intended and (realised is None or intended.start() < realised.start()):
