@@ -123,7 +123,7 @@ def path_table(results: Mapping[str, Any]) -> Table:
                          "证据未支持 not supported by the evidence", "", "", "", ""])
     columns = [Column(typology[0], typology[1]), Column("环节", "Layer"), Column("关系", "Link"),
                Column("支持单元", "Support", "number"), Column("案例", "Cases"), Column("证据语句", "Evidence", "long"),
-               Column("相反证据", "Counter-evidence", "long")]
+               Column("可能的相反证据（含否定或限制词）", "Possible counter-evidence (negation or limitation cue)", "long")]
     return Table("path_suggestions", "路径建议（仅依据路径模型中保留的关系）", "Path suggestions (kept path-model edges only)",
                  columns, rows, merge=(0,),
                  note="关系是同一语境中超出偶然的共现，不证明因果。 Edges are co-occurrences beyond chance, not proven causes.")
