@@ -26,6 +26,8 @@ from importlib import resources
 
 import yaml
 
+from zhagen.coding.text import to_simplified
+
 #: The class of a unit that is not structure.
 SUBSTANTIVE = "substantive"
 #: The kinds of structure a rule may name.
@@ -117,8 +119,11 @@ SUBSTANCE = UnitClass(SUBSTANTIVE, "")
 
 
 def classify(text: str, rules: Iterable[Rule] | None = None) -> UnitClass:
-    """The class of one unit's text by the first rule that matches it."""
-    plain_text = plain(text)
+    """The class of one unit's text by the first rule that matches it.
+
+    The rules read the plain text in simplified characters (a mirror page in traditional
+    characters has the same furniture: 來源 is 来源, 網站聲明 is 网站声明)."""
+    plain_text = to_simplified(plain(text))
     for rule in default_rules() if rules is None else rules:
         if rule.applies(text, plain_text):
             return UnitClass(rule.kind, rule.id)
