@@ -26,6 +26,7 @@ from importlib import resources
 
 import yaml
 
+from zhagen.coding.patterns import PatternFilter
 from zhagen.coding.text import to_simplified
 
 #: The class of a unit that is not structure.
@@ -115,6 +116,12 @@ def default_rules() -> tuple[Rule, ...]:
     return tuple(_rule(e) for e in yaml.safe_load(text)["rules"])
 
 
+@lru_cache(maxsize=1)
+def _default_filter() -> PatternFilter:
+    """Which shipped rules can match a unit at all: most need a literal (来源, 免责声明, 第…条) it lacks."""
+    return PatternFilter([rule.match.pattern for rule in default_rules()])
+
+
 SUBSTANCE = UnitClass(SUBSTANTIVE, "")
 
 
@@ -122,9 +129,15 @@ def classify(text: str, rules: Iterable[Rule] | None = None) -> UnitClass:
     """The class of one unit's text by the first rule that matches it.
 
     The rules read the plain text in simplified characters (a mirror page in traditional
-    characters has the same furniture: 來源 is 来源, 網站聲明 is 网站声明)."""
+    characters has the same furniture: 來源 is 来源, 網站聲明 is 网站声明).  The shipped rules are
+    tried only where their literals occur (in the plain or the stored text); the class is the same."""
     plain_text = to_simplified(plain(text))
-    for rule in default_rules() if rules is None else rules:
+    if rules is not None:
+        tried: Iterable[Rule] = rules
+    else:
+        shipped = default_rules()
+        tried = (shipped[i] for i in _default_filter().candidates(f"{plain_text}\n{text}"))
+    for rule in tried:
         if rule.applies(text, plain_text):
             return UnitClass(rule.kind, rule.id)
     return SUBSTANCE
