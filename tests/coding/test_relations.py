@@ -224,3 +224,16 @@ def test_a_limitation_resolved_left_behind_or_corrected_is_not_one() -> None:
     assert evidence_kind("His factory used to receive ample orders, providing little motivation to expand.") == "contradicting"
     assert evidence_kind("为解决人才不足的问题，计划引进高校。") == "intended"
     assert evidence_kind("难以解决配套不足的问题。") == "contradicting"
+
+
+def test_kinds_read_once_give_the_contexts_read_from_the_texts() -> None:
+    from zhagen.coding.relations import unit_kinds
+
+    codes, docs, cases, texts = corpus(8, 4, 4, 30)
+    texts[0], texts[3], texts[7] = "数据中心建成后用工并不多。", "项目计划明年投产。", "若干配套企业落户。"
+    codes = [dict(c) for c in codes]
+    codes[5] = {}
+    for size in (1, 2, 3):
+        assert build_contexts(codes, [i // 2 for i in docs], cases, texts, size, "all",
+                              unit_kinds(texts, codes)) == build_contexts(codes, [i // 2 for i in docs], cases, texts,
+                                                                          size, "all")

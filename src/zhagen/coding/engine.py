@@ -20,6 +20,7 @@ from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, catego
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings, ranking
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
+from zhagen.coding.relations import unit_kinds
 from zhagen.coding.selective import Link, PathModel, SelectiveSettings, core_category, path_model, relation_structure
 from zhagen.coding.text import normalise
 from zhagen.declarations import Declarations, default_declarations
@@ -230,9 +231,11 @@ def build_model(
     axial = axial_coding(concepts, codings, cases, codebook, settings.axial, concept_names)
     mains, cats = level_maps(codings, codebook)
     node_codes = [{**m, **c} for m, c in zip(mains, cats)]
-    found = path_model(node_codes, docs, cases, texts, codebook, settings.selective, declarations, with_null=True)
+    kinds = unit_kinds(texts, node_codes)  # read once: every unit with a main category has a node code too
+    found = path_model(node_codes, docs, cases, texts, codebook, settings.selective, declarations, with_null=True,
+                       kinds=kinds)
     assert isinstance(found, PathModel)
-    relations = relation_structure(mains, docs, cases, texts, codebook, settings.selective, declarations)
+    relations = relation_structure(mains, docs, cases, texts, codebook, settings.selective, declarations, kinds=kinds)
     core = core_category(relations, mains, cases, codebook, settings.selective, declarations)
     typology = declarations.typology_family
     patterns = [m.id for m in codebook.by_family(typology) if m.level == "main_category"] if typology else []

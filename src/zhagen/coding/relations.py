@@ -98,12 +98,19 @@ class Relation:
     case_ids: tuple[str, ...] = field(default=(), compare=False)
 
 
+def unit_kinds(texts: Sequence[str], unit_codes: Sequence[Mapping[str, float]]) -> list[str]:
+    """The evidence kind of every coded unit ("" for a unit without a code): what :func:`build_contexts`
+    reads, computed once when several relation tests run over the same units."""
+    return [evidence_kind(text) if codes else "" for text, codes in zip(texts, unit_codes)]
+
+
 def build_contexts(
     unit_codes: Sequence[Mapping[str, float]], unit_docs: Sequence[int], unit_cases: Sequence[str],
-    texts: Sequence[str], size: int, population: str = "coded",
+    texts: Sequence[str], size: int, population: str = "coded", unit_kind: Sequence[str] | None = None,
 ) -> Contexts:
     """Non-overlapping runs of ``size`` units within a document; only runs with a code are kept unless
-    ``population`` is ``all``."""
+    ``population`` is ``all``.  ``unit_kind`` (:func:`unit_kinds` of these texts, for every unit coded here)
+    saves reading the texts again."""
     units, cases, codes, kinds = [], [], [], []
     start = 0
     while start < len(unit_codes):
@@ -115,7 +122,8 @@ def build_contexts(
             for code, strength in unit_codes[m].items():
                 merged[code] = max(merged.get(code, 0.0), strength)
         if merged or population == "all":
-            found = [evidence_kind(texts[m]) for m in members if unit_codes[m]]
+            found = [unit_kind[m] if unit_kind is not None else evidence_kind(texts[m])
+                     for m in members if unit_codes[m]]
             kind = next((k for k in ("contradicting", "intended") if k in found), "realised" if "realised" in found else "neutral")
             units.append(tuple(members))
             cases.append(unit_cases[start])
