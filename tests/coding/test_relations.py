@@ -224,6 +224,7 @@ def test_a_limitation_resolved_left_behind_or_corrected_is_not_one() -> None:
     assert evidence_kind("His factory used to receive ample orders, providing little motivation to expand.") == "contradicting"
     assert evidence_kind("为解决人才不足的问题，计划引进高校。") == "intended"
     assert evidence_kind("难以解决配套不足的问题。") == "contradicting"
+    assert evidence_kind("园区解决了用地问题，但高端人才仍然不足。") == "contradicting"
 
 
 def test_kinds_read_once_give_the_contexts_read_from_the_texts() -> None:

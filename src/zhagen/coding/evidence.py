@@ -86,6 +86,8 @@ _CUES = PatternFilter([CONTRADICTING.pattern, INTENDED.pattern, REALISED.pattern
 CONDITION = re.compile(r"如果|倘若|假如|一旦|\bif\b", re.IGNORECASE)
 #: A limitation that was dealt with: "解决了……产能不足的问题", "破解……能力不足的瓶颈".
 RESOLVED = re.compile(r"破解|解决|克服|扭转|摆脱|弥补|补齐|补足|\b(?:solved|overcame|overcome|resolved)\b", re.IGNORECASE)
+#: A contrast between a resolution and a limitation: "解决了用地问题，但人才仍然不足" is a limitation.
+BUT = re.compile(r"但|却|然而|\bbut\b|\bhowever\b|\byet\b", re.IGNORECASE)
 #: A limitation of the past: with a realisation after it, it is what changed ("原本缺少大院名校的嘉兴，一跃成为……").
 FORMERLY = re.compile(r"原本|原来|过去|以往|曾经|此前|一度|昔日|\bonce\b|\bused to\b|\bpreviously\b", re.IGNORECASE)
 #: What a past limitation changed into: a realisation, or becoming something else.
@@ -96,7 +98,8 @@ RATHER = re.compile(r"而是|\brather\b|\binstead\b", re.IGNORECASE)
 
 def _limited(text: str, cue: re.Match[str]) -> bool:
     """Whether the limitation cue states a limitation, rather than one resolved, left behind or corrected."""
-    if RESOLVED.search(text, 0, cue.start()):
+    resolved = RESOLVED.search(text, 0, cue.start())
+    if resolved and not BUT.search(text, resolved.end(), cue.start()):
         return False
     if FORMERLY.search(text, 0, cue.start()) and CHANGED.search(text, cue.end()):
         return False
