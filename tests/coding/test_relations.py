@@ -170,6 +170,7 @@ def test_a_rules_preamble_scope_and_definitions_are_its_frame() -> None:
     assert rule_frame("For the purposes of these measures, an enclave platform means a lab set up with a university.")
     assert not rule_frame("戴尔、联想等品牌商随后在成都建设生产基地，带动了一批配套企业落户。")
     assert not rule_frame("市里为推动项目落地成立了工作专班。")  # a purpose inside a report, not a preamble
+    assert rule_frame("第二條　本辦法所稱育成平臺，是指由市科技局與區外高校合作設立的平臺。")  # traditional characters
 
 
 def test_a_concern_and_a_question_are_not_support() -> None:

@@ -128,8 +128,9 @@ def evidence_kind(text: str) -> str:
 
 
 def rule_frame(text: str) -> bool:
-    """Whether the text is a rule's preamble, scope or definition (:data:`RULE_FRAME`), not a report."""
-    return RULE_FRAME.search(text) is not None
+    """Whether the text is a rule's preamble, scope or definition (:data:`RULE_FRAME`), not a report
+    (read in simplified characters, as :func:`evidence_kind` reads)."""
+    return RULE_FRAME.search(normalise(text)) is not None
 
 
 def counts_as_support(kind: str) -> bool:
