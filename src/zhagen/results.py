@@ -18,6 +18,7 @@ from zhagen import results_model as rm
 from zhagen.analysis.case_evidence import strongest_units
 from zhagen.analysis.typology import BANDS, Profile, band
 from zhagen.coding.codebook import Codebook
+from zhagen.coding.evidence import reading
 from zhagen.coding.engine import Model, UnitInput, level_maps
 from zhagen.coding.selective import Link
 from zhagen.coding.storyline import gaps, story_line
@@ -70,9 +71,15 @@ def _relation(link: Link, quotes: Quotes, keep: Sequence[int], codebook: Codeboo
         support=link.support, units=link.units, cases=link.cases, case_ids=list(link.case_ids), lift=link.lift,
         p=link.p, q=link.q, own_support=link.own, meaning=rm.Bilingual(**_meaning(link, evidence, names)),  # type: ignore[arg-type]
         evidence=[rm.Quote(**q) for q in evidence],
-        contradicting=[rm.Quote(**q) for q in quotes([keep[i] for i in link.contradicting])],
-        intended=[rm.Quote(**q) for q in quotes([keep[i] for i in link.intended])],
+        contradicting=[_set_apart(q, "contradicting") for q in quotes([keep[i] for i in link.contradicting])],
+        intended=[_set_apart(q, "intended") for q in quotes([keep[i] for i in link.intended])],
     )
+
+
+def _set_apart(quote: dict[str, Any], kind: str) -> rm.SetApartQuote:
+    """A quote listed apart from a relation's support, with the words that put it there."""
+    found, cue = reading(quote["text"])
+    return rm.SetApartQuote(**quote, cue=cue if found == kind else "")
 
 
 def _case(case: Any, profile: Profile | None, quotes: Quotes, label_key: str | None) -> rm.Case:

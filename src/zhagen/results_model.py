@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 
 class Strict(BaseModel):
@@ -32,6 +32,12 @@ class Quote(Strict):
     start: int
     end: int
     text: str
+
+
+class SetApartQuote(Quote):
+    cue: str = Field(description="the words that set the quote apart as it is written: a negation or limitation "
+                                 "(contradicting), a plan, requirement, question or condition (intended); empty "
+                                 "when another unit of its context holds them")
 
 
 class Bilingual(Strict):
@@ -94,8 +100,8 @@ class Relation(Strict):
     own_support: float = Field(description="sum over supporting contexts of 1/(kept relations the context backs)")
     meaning: Bilingual
     evidence: list[Quote]
-    contradicting: list[Quote]
-    intended: list[Quote]
+    contradicting: list[SetApartQuote]
+    intended: list[SetApartQuote]
 
 
 class Node(Strict):

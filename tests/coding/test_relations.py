@@ -239,3 +239,14 @@ def test_kinds_read_once_give_the_contexts_read_from_the_texts() -> None:
         assert build_contexts(codes, [i // 2 for i in docs], cases, texts, size, "all",
                               unit_kinds(texts, codes)) == build_contexts(codes, [i // 2 for i in docs], cases, texts,
                                                                           size, "all")
+
+
+def test_the_reading_names_the_words_that_decided_it_as_written() -> None:
+    from zhagen.coding.evidence import reading
+
+    assert reading("本地配套率偏低，核心部件仍依賴外部。") == ("contradicting", "率偏低")
+    assert reading("四期工程將建成數字化車間。") == ("intended", "將")
+    assert reading("The plant WILL employ 2,000 people.") == ("intended", "WILL")
+    assert reading("If we do not expand now, we may miss out.") == ("intended", "If")
+    assert reading("項目已實現量產。") == ("realised", "已")
+    assert reading("园区位于城市东部。") == ("neutral", "")

@@ -112,19 +112,26 @@ def evidence_kind(text: str) -> str:
 
     The cues are simplified Chinese: a text in traditional characters is read in simplified
     (將 is 将, 實現 is 实现), half-width and lower case, as open coding reads it."""
-    text = normalise(text)
-    can = _CUES.candidates(text)
-    contradicting = CONTRADICTING.search(text) if 0 in can else None
+    return reading(text)[0]
+
+
+def reading(text: str) -> tuple[str, str]:
+    """The kind of :func:`evidence_kind` and the words of the text that decided it (as written there:
+    "偏低", "將", "will"; "" for a neutral text), so that a reviewer sees why a quote was set apart."""
+    normal = normalise(text)  # one code point for one: offsets hold in the text as written
+    can = _CUES.candidates(normal)
+    contradicting = CONTRADICTING.search(normal) if 0 in can else None
     if contradicting:
-        if 1 in can and CONDITION.search(text, 0, contradicting.start()):
-            return "intended"
-        if _limited(text, contradicting):
-            return "contradicting"
-    realised = REALISED.search(text) if 2 in can else None
-    intended = INTENDED.search(text) if 1 in can else None
+        condition = CONDITION.search(normal, 0, contradicting.start()) if 1 in can else None
+        if condition:
+            return "intended", text[condition.start():condition.end()]
+        if _limited(normal, contradicting):
+            return "contradicting", text[contradicting.start():contradicting.end()]
+    realised = REALISED.search(normal) if 2 in can else None
+    intended = INTENDED.search(normal) if 1 in can else None
     if intended and (realised is None or intended.start() < realised.start()):
-        return "intended"
-    return "realised" if realised else "neutral"
+        return "intended", text[intended.start():intended.end()].strip()
+    return ("realised", text[realised.start():realised.end()]) if realised else ("neutral", "")
 
 
 def rule_frame(text: str) -> bool:

@@ -223,7 +223,10 @@ def main_of(results: Mapping[str, Any]) -> dict[str, str]:
 def quote_ref(quote: Mapping[str, Any], lang: str = "zh") -> str:
     """Where a quote comes from: ``bt-pv · 文档 2 · [244, 315)``."""
     doc = "文档" if lang == "zh" else "doc."
-    return f"{quote.get('case', '')} · {doc} {quote.get('document', '')} · [{quote.get('start', '')}, {quote.get('end', '')})"
+    ref = f"{quote.get('case', '')} · {doc} {quote.get('document', '')} · [{quote.get('start', '')}, {quote.get('end', '')})"
+    if quote.get("cue"):  # a quote set apart from a relation's support, and the words that did it
+        ref += f" · {'另列因' if lang == 'zh' else 'set apart by'} “{quote['cue']}”"
+    return ref
 
 
 def quote_line(quote: Mapping[str, Any] | None, lang: str = "zh") -> str:
