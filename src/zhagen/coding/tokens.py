@@ -29,17 +29,22 @@ def _tokenizer() -> jieba.Tokenizer:
     return tokenizer
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
+def _word_list(name: str) -> frozenset[str]:
+    """The words of a shipped list: one per line, ``#`` lines are comments."""
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 def chinese_stop_words() -> frozenset[str]:
-    text = resources.files(__package__).joinpath("stopwords_zh.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    """Function words and words without analytic content: ``stopwords_zh.txt``."""
+    return _word_list("stopwords_zh.txt")
 
 
-@lru_cache(maxsize=1)
 def frame_words() -> frozenset[str]:
-    """Words of a text's frame (who speaks, light verbs, quantities) that name no concept: ``frame_words.txt``."""
-    text = resources.files(__package__).joinpath("frame_words.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    """Words of a text's frame (who speaks, light verbs, quantities, time of telling) that name no concept:
+    ``frame_words.txt``."""
+    return _word_list("frame_words.txt")
 
 
 def words(text: str) -> list[str]:
