@@ -233,9 +233,10 @@ def build_model(
     node_codes = [{**m, **c} for m, c in zip(mains, cats)]
     kinds = unit_kinds(texts, node_codes)  # read once: every unit with a main category has a node code too
     found = path_model(node_codes, docs, cases, texts, codebook, settings.selective, declarations, with_null=True,
-                       kinds=kinds)
+                       unit_kind=kinds)
     assert isinstance(found, PathModel)
-    relations = relation_structure(mains, docs, cases, texts, codebook, settings.selective, declarations, kinds=kinds)
+    relations = relation_structure(mains, docs, cases, texts, codebook, settings.selective, declarations,
+                                   unit_kind=kinds)
     core = core_category(relations, mains, cases, codebook, settings.selective, declarations)
     typology = declarations.typology_family
     patterns = [m.id for m in codebook.by_family(typology) if m.level == "main_category"] if typology else []

@@ -33,8 +33,9 @@ the baseline the real count should exceed by far.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 from scipy.stats import false_discovery_control, hypergeom
@@ -190,6 +191,14 @@ def evaluate_pairs(
     numeric = [(index[a], index[b]) for a, b in pairs]
     rows = _test(matrix, ok, case_codes, numeric, settings)
     q, own, kept = _decide(rows, settings)
+
+    @cache
+    def text_rank(row: int) -> tuple[bool, bool]:
+        """How a context's words rank it (a rule's frame after a report, a causal cue first): read once per
+        context, whichever pairs it supports."""
+        text = " ".join(texts[u] for u in contexts.units[row])
+        return rule_frame(text), not CAUSAL_CUES.search(text)
+
     result = []
     for i, ((a, b), (support, lift, p, cases, both)) in enumerate(zip(pairs, rows)):
         joint = matrix[:, index[a]] & matrix[:, index[b]]
@@ -198,7 +207,7 @@ def evaluate_pairs(
             a, b, support, len({u for r in rows_ok for u in contexts.units[r]}), cases,
             int(matrix[:, index[a]].sum()), int(matrix[:, index[b]].sum()), round(lift, 4), float(p), float(q[i]),
             round(float(own[i]), 4), bool(kept[i]),
-            tuple(_ranked(rows_ok, contexts, texts, a, b)[: settings.max_evidence]),
+            tuple(_ranked(rows_ok, contexts, text_rank, a, b)[: settings.max_evidence]),
             tuple(int(r) for r in np.flatnonzero(joint) if contexts.kind[r] == "contradicting"),
             tuple(int(r) for r in np.flatnonzero(joint) if contexts.kind[r] == "intended"),
             tuple(sorted({contexts.case[r] for r in rows_ok})),
@@ -206,14 +215,13 @@ def evaluate_pairs(
     return result
 
 
-def _ranked(rows: Sequence[int], contexts: Contexts, texts: Sequence[str], a: str, b: str) -> list[int]:
-    """Strongest evidence first: realised before neutral, a report before a rule's
-    preamble, scope or definition, a causal cue first,
-    then by coding strength."""
+def _ranked(rows: Sequence[int], contexts: Contexts, text_rank: Callable[[int], tuple[bool, bool]], a: str, b: str
+            ) -> list[int]:
+    """Strongest evidence first: realised before neutral, a report before a rule's preamble, scope or
+    definition, a causal cue first, then by coding strength."""
     def key(row: int) -> tuple[object, ...]:
-        text = " ".join(texts[u] for u in contexts.units[row])
         strength = min(contexts.codes[row].get(a, 0.0), contexts.codes[row].get(b, 0.0))
-        return (contexts.kind[row] != "realised", rule_frame(text), not CAUSAL_CUES.search(text), -strength, row)
+        return (contexts.kind[row] != "realised", *text_rank(row), -strength, row)
     return sorted(rows, key=key)
 
 

@@ -135,7 +135,7 @@ def path_model(
     declarations: Declarations | None = None,
     *,
     with_null: bool = False,
-    kinds: Sequence[str] | None = None,
+    unit_kind: Sequence[str] | None = None,
 ) -> tuple[dict[str, str], list[Link]] | PathModel:
     """Nodes (id -> layer) and the edges the evidence rule keeps between declared neighbouring layers.
 
@@ -145,7 +145,7 @@ def path_model(
     declarations = declarations or default_declarations(codebook)
     nodes = path_nodes(codebook, declarations)
     contexts = build_contexts(unit_codes, unit_docs, unit_cases, texts, settings.context_units, settings.population,
-                              kinds)
+                              unit_kind)
     present = {c for codes in contexts.codes for c in codes}
     pairs: list[tuple[str, str]] = []
     for source_layer, target_layer in declarations.allowed_links():
@@ -184,12 +184,12 @@ def relation_structure(
     settings: SelectiveSettings,
     declarations: Declarations | None = None,
     *,
-    kinds: Sequence[str] | None = None,
+    unit_kind: Sequence[str] | None = None,
 ) -> list[Link]:
     """Kept relations between main categories, each unordered pair once, typed by paradigm roles."""
     declarations = declarations or default_declarations(codebook)
     contexts = build_contexts(unit_codes, unit_docs, unit_cases, texts, settings.context_units, settings.population,
-                              kinds)
+                              unit_kind)
     present = {c for codes in contexts.codes for c in codes}
     mains = {m.id: m for m in codebook.by_level("main_category") if m.id in present}
     pairs = list(combinations(sorted(mains), 2))
