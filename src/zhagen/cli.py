@@ -304,14 +304,25 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
 @user_errors
 def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption = None,
          force: Annotated[bool, typer.Option("--force", help="Compute again even when nothing it reads has "
-                                                               "changed since the last run.")] = False) -> None:
+                                                               "changed since the last run.")] = False,
+         close: Annotated[bool, typer.Option("--close", help="Fit the code system anew and close it: later runs code "
+                                                               "new material against it and compute only new or "
+                                                               "changed units.")] = False,
+         reopen: Annotated[bool, typer.Option("--reopen", help="Remove the closed code system: this run fits it "
+                                                                 "again from the whole corpus.")] = False) -> None:
     """Open coding of a project with its codebook.yaml (human decisions kept); nothing to do when nothing it reads
-    (units, codebook, decisions, human codings, settings, versions) changed since the last run."""
+    (units, codebook, decisions, human codings, closed code system, settings, versions) changed since the last run."""
+    from zhagen import closed_coding
     from zhagen.coding.parallel import cluster
     from zhagen.pipeline import code_project, unchanged_since
 
+    if close and reopen:
+        raise UserError("--close and --reopen together", hint="--close fits and closes the code system, --reopen "
+                                                             "opens it again: choose one")
     with Project.open(root) as project:
-        same = None if force else unchanged_since(project)
+        if reopen and closed_coding.reopen(project.root):
+            err.print(f"reopened the code system: {closed_coding.FILE} removed; this run fits it from the whole corpus")
+        same = None if force or close else unchanged_since(project)
     if same is not None:
         if as_json:
             print_json({"unchanged_since_run": same, "run": same})
@@ -320,7 +331,7 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
                       "versions are the same): its codings stand; nothing was computed (--force computes again)")
         return
     with cluster(scheduler), Project.open(root) as project:
-        outcome = code_project(project)
+        outcome = code_project(project, close=close, recompute=force)
     suggested = sum(len(s) for s in outcome.codings)
     data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id,
             "notes": outcome.notes}

@@ -22,11 +22,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from zhagen import __version__, kept_coding
+from zhagen import __version__, closed_coding, kept_coding
 from zhagen.analysis.typology import profile
 from zhagen.coding.codebook import Codebook, load_codebook
 from zhagen.coding.concepts import ConceptDecisions, apply_concept_decisions, assign_ids
-from zhagen.coding.deductive import CodeScore
+from zhagen.coding.deductive import CodeScore, DeductiveCoder
 from zhagen.coding.engine import (
     CodingDecisions,
     EngineSettings,
@@ -71,6 +71,8 @@ class OpenCodingOutcome:
     notes: list[str] = field(default_factory=list)  # why there are no suggestions or concepts, when there are none
     #: Per unit (same order as ``units``): substantive or a kind of document structure.
     classes: list[UnitClass] = field(default_factory=list)
+    #: The closed code system the units were coded against (:func:`zhagen.closed_coding.describe`), if any.
+    closed: dict[str, Any] | None = None
 
     def substantive(self, index: int) -> bool:
         return not self.classes or not self.classes[index].structure
@@ -127,6 +129,9 @@ def fingerprint(project: Project, units: list[UnitInput], reserved: frozenset[st
                        for c in store_coding.list_codings(session, origin="human"))
     for part in (sorted(reserved), log, human, versions()):
         digest.update(json.dumps(part, sort_keys=True, ensure_ascii=False, default=str).encode())
+    closed = closed_coding.digest(project.root)
+    if closed:  # coding against a closed code system (an open one adds nothing: fingerprints of before stand)
+        digest.update(f"closed {closed}".encode())
     return digest.hexdigest()
 
 
@@ -267,19 +272,22 @@ def previous_concepts(
 STALE_RETRIES = 3
 
 
-def code_project(project: Project, settings: EngineSettings | None = None, *, reuse: bool = False
-                 ) -> OpenCodingOutcome:
+def code_project(project: Project, settings: EngineSettings | None = None, *, reuse: bool = False,
+                 close: bool = False, recompute: bool = False) -> OpenCodingOutcome:
     """Open coding of every unit; the model is learned from the non-reserved cases.
 
     Decisions made while the run computes are applied after its write (see
     :mod:`zhagen.replay`); when one it used is undone meanwhile, it computes again.
     ``reuse`` (what the model steps ask for): when nothing open coding reads changed since the last run and that
     run's output was kept (:mod:`zhagen.kept_coding`), start from it instead of computing it again (nothing is
-    written).  Without it the run computes: ``zhagen code`` itself says "nothing changed" before it gets here."""
+    written).  Without it the run computes: ``zhagen code`` itself says "nothing changed" before it gets here.
+    ``close``: fit the models anew and keep them as the project's closed code system (:mod:`zhagen.closed_coding`),
+    then code every unit against it; while a closed system exists, runs code against it, reading the results it
+    kept for units whose text and neighbours are unchanged (``recompute``: compute every unit again)."""
     settings = settings or EngineSettings()
     for _attempt in range(STALE_RETRIES):
         try:
-            return _code_once(project, settings, reuse)
+            return _code_once(project, settings, reuse, close, recompute)
         except StaleRun:
             continue
     raise UserError(
@@ -298,7 +306,8 @@ def classify_units(units: list[UnitInput], log: list[tuple[int, str, str, dict[s
     return [u if (text := plain(u.text)) is u.text else replace(u, text=text) for u in units], classes
 
 
-def _code_once(project: Project, settings: EngineSettings, reuse: bool) -> OpenCodingOutcome:
+def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: bool = False,
+               recompute: bool = False) -> OpenCodingOutcome:
     """Open coding of every substantive unit: structure units (headings, dates, boilerplate ...) get no
     machine coding and join no concept."""
     snapshot = Snapshot(tuple(decision_log(project)))
@@ -309,29 +318,46 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool) -> OpenC
     if not units:
         raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")
     read = fingerprint(project, units, reserved, codebook_file, log, settings)
+    as_stored = units  # what the fingerprint reads (a run that closes the code system takes it again)
     units, classes = classify_units(units, log)
     codebook = decided.active()
     coding_decisions, concept_decisions = load_decisions(project, log)
     labelled, coding_decisions = _human_evidence(project, units, coding_decisions)
+    closed = None if close else closed_coding.load(project.root, settings)
 
     substantive = [not c.structure for c in classes]
     model_units = [u for u, keep in zip(units, substantive) if keep and u.case_id not in reserved]
-    last = unchanged_run(project, read) if reuse else None
+    last = unchanged_run(project, read) if reuse and not close else None
     kept = kept_coding.load(project.root, last, read, settings.inductive) if last is not None else None
+    extra: list[str] = []
     if kept is not None:
         machine, concepts, clusterer = kept.machine, kept.concepts, kept.clusterer
     else:
-        machine, concepts, clusterer = _compute(units, substantive, model_units, reserved, codebook, settings,
-                                                labelled)
-        index_of = {u.id: i for i, u in enumerate(units)}
-        model_index = [index_of[u.id] for u in model_units]
-        concepts = [  # members: indices of the project's units, no longer of the clustered ones
-            replace(c, members=tuple(model_index[m] for m in c.members),
-                    typical=tuple(model_index[m] for m in c.typical))
-            for c in concepts
-        ]
-        del index_of, model_index
-    del substantive
+        if closed is None:
+            machine, concepts, clusterer, coder = _compute(units, substantive, model_units, reserved, codebook,
+                                                           settings, labelled)
+            if close:
+                closed = _close(project, units, substantive, reserved, coder, clusterer, concepts, codebook,
+                                settings, read)
+                read = fingerprint(project, as_stored, reserved, codebook_file, log, settings)  # with the closed system
+            del coder
+        if closed is not None:  # coded against it (a run that closed one: every unit again, as later runs will)
+            closed_coding.check(closed, codebook, settings, project.root)
+            found_closed = closed_coding.code(project.root, closed, units, substantive, reserved, codebook, settings,
+                                              reuse=not (close or recompute))
+            machine, concepts, clusterer = found_closed.machine, found_closed.concepts, closed.clusterer
+            extra = _closed_notes(closed, found_closed)
+        else:
+            index_of = {u.id: i for i, u in enumerate(units)}
+            model_index = [index_of[u.id] for u in model_units]
+            concepts = [  # members: indices of the project's units, no longer of the clustered ones
+                replace(c, members=tuple(model_index[m] for m in c.members),
+                        typical=tuple(model_index[m] for m in c.typical))
+                for c in concepts
+            ]
+            del index_of, model_index
+    del substantive, as_stored
+    described = closed_coding.describe(closed) if closed is not None else None
     found = concepts  # before the concept decisions: what is kept
     codings = apply_decisions(units, machine, coding_decisions, codebook)
     unit_ids = [u.id for u in units]
@@ -340,31 +366,56 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool) -> OpenC
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
     if kept is not None:  # the store holds this run's output already: nothing is written
         return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, kept.run_id,
-                                 clusterer, kept.notes, classes)
+                                 clusterer, kept.notes, classes, described)
     run = RunOutput(units, machine, concepts, ids, names, rejected_members, codebook_file, codebook, settings, snapshot,
-                    classes, read)
+                    classes, read, described)
     run_id = _save_open_coding(project, run)
-    notes = _why_empty(units, codings, concepts, codebook, clusterer)
+    notes = _why_empty(units, codings, concepts, codebook, clusterer) + extra
     _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes))
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
-                             notes, classes)
+                             notes, classes, described)
+
+
+def _close(project: Project, units: list[UnitInput], substantive: list[bool], reserved: frozenset[str],
+           coder: DeductiveCoder, clusterer: ConceptClusterer, concepts: list[Concept], codebook: Codebook,
+           settings: EngineSettings, read: str) -> closed_coding.ClosedSystem:
+    """Keep the models just fitted as the project's closed code system, and read it back as later runs will."""
+    closed_coding.close(project.root, closed_coding.fitted_system(coder, clusterer, concepts, codebook, settings),
+                        coder, units, substantive, reserved, read)
+    system = closed_coding.load(project.root, settings)
+    assert system is not None
+    return system
+
+
+def _closed_notes(closed: closed_coding.ClosedSystem, found: closed_coding.ClosedOutput) -> list[str]:
+    """What a run against a closed code system says about it, and about units the system cannot name."""
+    done = (f"all {found.coded} units to code were computed" if found.computed == found.coded else
+            f"{found.computed} of {found.coded} units to code were computed, the others' results kept")
+    notes = [f"coded against the closed code system ({closed_coding.FILE}, fitted on "
+             f"{closed.fitted_on.get('units')} units): {done}; zhagen code --reopen fits the code system again from "
+             "the whole corpus"]
+    if found.far:
+        notes.append(f"{found.far} units are further from every concept of the closed code system than 19 in 20 of the "
+                     "units it was fitted on: material it may not name; read them, and reopen the code system if "
+                     "they hold a concept of their own")
+    return notes
 
 
 def _compute(units: list[UnitInput], substantive: list[bool], model_units: list[UnitInput], reserved: frozenset[str],
              codebook: Codebook, settings: EngineSettings, labelled: list[tuple[str, str]],
-             ) -> tuple[list[list[CodeScore]], list[Concept], ConceptClusterer]:
+             ) -> tuple[list[list[CodeScore]], list[Concept], ConceptClusterer, DeductiveCoder]:
     """The machine's suggestions for every unit (none for structure units; reserved cases read by the classifier
-    learned from the others), the concepts of the model units and the fitted concept space."""
+    learned from the others), the concepts of the model units, the fitted concept space and the classifier."""
     coder, clusterer, model_codings, concepts = open_coding(model_units, codebook, settings, labelled)
     reserved_units = [u for u, keep in zip(units, substantive) if keep and u.case_id in reserved]
     predicted = iter(model_codings)
     reserved_codings = iter(coder.predict([u.text for u in reserved_units]))
-    # The classifier (with its per-unit lexicon matches) is dropped when this returns, before the codings
-    # and the store's rows are built.
-    return [
+    machine = [
         [] if not keep else next(reserved_codings) if u.case_id in reserved else next(predicted)
         for u, keep in zip(units, substantive)
-    ], concepts, clusterer
+    ]
+    coder.forget_lexicon()  # its per-unit lexicon matches: dead weight once the codes are chosen
+    return machine, concepts, clusterer, coder
 
 
 def _last_clean_run(project: Project) -> tuple[int, str] | None:
@@ -436,6 +487,7 @@ class RunOutput:
     snapshot: Snapshot
     classes: list[UnitClass] = field(default_factory=list)
     fingerprint: str = ""  # of what the run read (:func:`fingerprint`)
+    closed: dict[str, Any] | None = None  # the closed code system it coded against
 
 
 def _human_evidence(
@@ -465,8 +517,9 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
         log = store_coding.list_decisions(session)
         check_not_stale(run.snapshot, log)
         sync_codebook(session, apply_code_decisions(run.codebook_file, log))
+        recorded = run.settings.to_dict() if run.closed is None else {**run.settings.to_dict(), "closed": run.closed}
         run_id = store_coding.start_run(
-            session, kind="code", settings=run.settings.to_dict(), versions=versions(),
+            session, kind="code", settings=recorded, versions=versions(),
             input_hash=run.fingerprint,
         )
         store_structure.save_classes(session, [(u.id, c.kind, c.rule) for u, c in zip(run.units, run.classes)])

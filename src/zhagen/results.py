@@ -172,7 +172,8 @@ def build_results(
         ),
         cases=cases,
         open_coding={"concepts": concepts, "deductive_codings": dict(sorted(coding_counts.items())),
-                     "coverage": coverage(outcome)},
+                     "coverage": coverage(outcome),
+                     **({"closed_code_system": outcome.closed} if outcome.closed is not None else {})},
         axial_coding={
             "categories": categories, "main_categories": mains,
             "concept_mappings": [

@@ -34,13 +34,14 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from zhagen.analysis.guest import GuestSettings, discovery_curve, guest_saturation, order_spread
 from zhagen.coding.axial import category_of
 from zhagen.coding.engine import Model, level_maps
+from zhagen.coding.inductive import MATCH_SIMILARITY
 from zhagen.coding.selective import pair_support, path_model
 from zhagen.pipeline import OpenCodingOutcome
 
 
 @dataclass(frozen=True)
 class SaturationSettings:
-    concept_similarity: float = 0.35
+    concept_similarity: float = MATCH_SIMILARITY
     new_concept_min_size: int = 3
     new_category_min_units: int = 3  # the same bar the model sets for a category (AxialSettings)
     relation_min_support: int = 3  # the same bar the model sets for an edge (SelectiveSettings)

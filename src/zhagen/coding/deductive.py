@@ -201,25 +201,38 @@ class DeductiveCoder:
         # One model per code, one after another: in threads (liblinear releases the interpreter lock) the
         # 53 fits of the 10,000-document benchmark took longer, 7 s against 4 s (the preparation of each
         # fit holds the lock, and two threads share two cores with nothing to gain).
-        self.models_: dict[str, LogisticRegression] = {}
+        models: dict[str, LogisticRegression] = {}
         for code_id in self.classes_:
             y = (targets == code_id).astype(int)
             if 0 < y.sum() < len(y):
-                self.models_[code_id] = _fit_code(matrix, y, self.settings.seed)
+                models[code_id] = _fit_code(matrix, y, self.settings.seed)
+        # All the binary models as one row model: the logistic of X·W + b is what each model's
+        # ``predict_proba`` computes for its positive class.  Columns: codes in sorted order.
+        self.scored_codes_ = sorted(models)
+        width = len(self.counter_.vocabulary_)
+        weights = (np.column_stack([models[c].coef_[0] for c in self.scored_codes_]) if models
+                   else np.zeros((width, 0)))
+        bias = np.array([models[c].intercept_[0] for c in self.scored_codes_])
+        self.scorer_ = ngrams.LinearScores(self.counter_, self.tfidf_, weights, bias)
         return self
 
+    @classmethod
+    def fitted(cls, codebook: Codebook, settings: DeductiveSettings, codes: Sequence[str],
+               scorer: ngrams.LinearScores) -> DeductiveCoder:
+        """A coder whose classifier was fitted before (a closed code system, :mod:`zhagen.closed_coding`):
+        ``codes`` name the scorer's columns, in order."""
+        coder = cls(codebook, settings)
+        coder.counter_, coder.tfidf_ = scorer.counter, scorer.tfidf
+        coder.scored_codes_, coder.scorer_ = list(codes), scorer
+        return coder
+
     def scorer(self) -> ngrams.LinearScores:
-        """All the binary models as one row model: the logistic of X·W + b is what each
-        model's ``predict_proba`` computes for its positive class.  Columns: codes in sorted order."""
-        codes = sorted(self.models_)
-        width = len(self.counter_.vocabulary_)
-        weights = np.column_stack([self.models_[c].coef_[0] for c in codes]) if codes else np.zeros((width, 0))
-        bias = np.array([self.models_[c].intercept_[0] for c in codes])
-        return ngrams.LinearScores(self.counter_, self.tfidf_, weights, bias)
+        """The fitted classifier as one row model over n-gram counts (columns: :attr:`scored_codes_`)."""
+        return self.scorer_
 
     def classifier_scores(self, normalised_units: Sequence[str]) -> tuple[list[str], np.ndarray]:
         """Probability per unit and code, codes in sorted order."""
-        return sorted(self.models_), ngrams.apply([self.scorer()], normalised_units)[0]
+        return list(self.scored_codes_), ngrams.apply([self.scorer()], normalised_units)[0]
 
     # -- both ------------------------------------------------------------------
     def predict(self, unit_texts: Sequence[str]) -> list[list[CodeScore]]:
@@ -233,7 +246,7 @@ class DeductiveCoder:
         on them when already computed (see :func:`zhagen.coding.ngrams.apply`)."""
         if not normalised_units:
             return []
-        codes = sorted(self.models_)
+        codes = self.scored_codes_
         if probabilities is None:
             probabilities = self.classifier_scores(normalised_units)[1]
         self._remember_lexicon(normalised_units)

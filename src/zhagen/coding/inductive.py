@@ -28,6 +28,11 @@ from zhagen.coding.text import normalise
 from zhagen.coding.tokens import content_words
 
 
+#: A unit matches a concept when its cosine to the concept's centre reaches this: the bar of the saturation
+#: test for reserved cases, and the line below which a closed code system counts a unit as far from it.
+MATCH_SIMILARITY = 0.35
+
+
 @dataclass(frozen=True)
 class InductiveSettings:
     """Settings of concept clustering (reported with every run)."""

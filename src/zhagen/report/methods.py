@@ -123,7 +123,7 @@ def coding_sentences(f: Facts, lang: str) -> str:
     if lang == "zh":
         return (f"开放式编码：依据码本的演绎编码（置信度阈值{f('settings.deductive.min_confidence')}）给出"
                 f"{f('sum:open_coding.deductive_codings')}条编码，归纳式概念提取得到{f('len:open_coding.concepts')}个"
-                f"初始概念。主轴编码：初始概念按其意义单元落入码本范畴的占比（≥{f('settings.axial.match_share')}）归入范畴，"
+                f"初始概念。{_closed_sentence(f, lang)}主轴编码：初始概念按其意义单元落入码本范畴的占比（≥{f('settings.axial.match_share')}）归入范畴，"
                 f"共{f('len:axial_coding.categories')}个范畴（其中{emergent}个为待审阅的涌现范畴），归纳为"
                 f"{f('len:axial_coding.main_categories')}个主范畴。选择性编码：核心范畴为“{core.get('name_zh', '')}”，"
                 f"锚定于主范畴共现网络中中心性最高的“{anchor[0]}”；在{f('settings.selective.window')}句窗口内共现、支持度≥"
@@ -132,7 +132,8 @@ def coding_sentences(f: Facts, lang: str) -> str:
                 f"{f('len:selective_coding.path_model.edges')}条路径。")
     return (f"Open coding: deductive coding against the codebook (confidence threshold "
             f"{f('settings.deductive.min_confidence')}) gave {f('sum:open_coding.deductive_codings')} codings, and "
-            f"inductive concept extraction {f('len:open_coding.concepts')} initial concepts. Axial coding: a concept "
+            f"inductive concept extraction {f('len:open_coding.concepts')} initial concepts. "
+            f"{_closed_sentence(f, lang)}Axial coding: a concept "
             f"joined a category when at least {f('settings.axial.match_share')} of its meaning units fell into it, "
             f"giving {f('len:axial_coding.categories')} categories ({emergent} emergent ones to review) under "
             f"{f('len:axial_coding.main_categories')} main categories. Selective coding: the core category "
@@ -143,6 +144,20 @@ def coding_sentences(f: Facts, lang: str) -> str:
             f"with lift of at least {f('settings.selective.min_lift')}, giving "
             f"{f('len:selective_coding.relations')} typical relations and {f('len:selective_coding.path_model.edges')} "
             "paths.")
+
+
+def _closed_sentence(f: Facts, lang: str) -> str:
+    """When the units were coded against a closed code system: on how many units it was fitted, and which file."""
+    if "closed_code_system" not in f.results["open_coding"]:
+        return ""
+    units = f("open_coding.closed_code_system.fitted_on_units")
+    sha = str(f("open_coding.closed_code_system.sha256"))[:12]
+    if lang == "zh":
+        return (f"编码体系在{units}个意义单元上拟合后封闭（closed-code-system.npz，SHA-256 {sha}…）：其后加入的材料按封闭的"
+                "分类器与概念空间编码，未重新拟合。")
+    return (f"The code system was closed after it was fitted on {units} meaning units (closed-code-system.npz, "
+            f"SHA-256 {sha}…): material added later was coded against its classifier and concept space, not "
+            "fitted again. ")
 
 
 def _relation_names(f: Facts, lang: str) -> str:

@@ -1,0 +1,176 @@
+"""Open coding's computed state as NumPy arrays and one JSON document: never pickles.
+
+Two files keep what open coding computed: the last run's output beside the store
+(:mod:`zhagen.kept_coding`, a cache) and a closed code system in the project folder
+(:mod:`zhagen.closed_coding`, an input).  Both are ``.npz`` archives read with
+``allow_pickle=False``, so that a project folder received from someone else cannot make zhagen
+run code, and both are written with a fixed member date, so that the same state gives the same
+bytes.  This module holds how suggestions, concepts and fitted models become arrays and back.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import numpy as np
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+from zhagen.coding import ngrams
+from zhagen.coding.bilingual import Glossary
+from zhagen.coding.deductive import CodeScore
+from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
+from zhagen.exchange.refiqda_xml import ZIP_TIMESTAMP
+from zhagen.files import write_atomic
+
+T = TypeVar("T")
+
+#: What reading a damaged or foreign archive raises.
+UNREADABLE = (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile)
+
+
+def write_npz(target: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Path:
+    """``np.savez``'s layout, written atomically, with ``meta`` as a JSON member and a fixed member date."""
+    members = dict(arrays)
+    members["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False, sort_keys=True).encode(), dtype=np.uint8)
+
+    def write(handle: BinaryIO) -> None:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
+            for name in sorted(members):
+                with archive.open(zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_TIMESTAMP), "w",
+                                  force_zip64=True) as member:
+                    np.lib.format.write_array(member, members[name], allow_pickle=False)
+
+    return write_atomic(target, write)
+
+
+def read_npz(target: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The JSON document and the arrays of a file :func:`write_npz` wrote (raises one of :data:`UNREADABLE`)."""
+    with target.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+        meta = json.loads(data["meta"].tobytes().decode())
+        return meta, {name: data[name] for name in data.files if name != "meta"}
+
+
+def ragged(name: str, rows: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
+    """Rows of different lengths as one flat array and the rows' lengths (filled without a list of the items:
+    a large run has millions)."""
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    flat = np.fromiter((x for r in rows for x in r), dtype=np.int64, count=int(lengths.sum()))
+    return {f"{name}_flat": flat, f"{name}_len": lengths}
+
+
+def split(items: Iterable[T], lengths: Iterable[int]) -> list[list[T]]:
+    """``items`` cut into consecutive runs of the given lengths."""
+    remaining = iter(items)
+    return [list(islice(remaining, n)) for n in lengths]
+
+
+def unragged(name: str, arrays: dict[str, np.ndarray]) -> list[tuple[int, ...]]:
+    return [tuple(row) for row in split(arrays[f"{name}_flat"].tolist(), arrays[f"{name}_len"].tolist())]
+
+
+def machine_arrays(machine: list[list[CodeScore]]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The suggestions as columns: per unit how many, per suggestion its code, scores and terms."""
+    codes = sorted({s.code_id for scores in machine for s in scores})
+    terms = sorted({t for scores in machine for s in scores for t in s.terms})
+    code_at, term_at = {c: i for i, c in enumerate(codes)}, {t: i for i, t in enumerate(terms)}
+    flat = [s for scores in machine for s in scores]
+    arrays = {
+        "per_unit": np.fromiter((len(s) for s in machine), dtype=np.int64, count=len(machine)),
+        "code": np.fromiter((code_at[s.code_id] for s in flat), dtype=np.int64, count=len(flat)),
+        "scores": np.fromiter((x for s in flat for x in (s.confidence, s.lexicon, s.classifier)), dtype=np.float64,
+                              count=3 * len(flat)).reshape(-1, 3),
+        "terms_len": np.fromiter((len(s.terms) for s in flat), dtype=np.int64, count=len(flat)),
+    }
+    arrays["terms_flat"] = np.fromiter((term_at[t] for s in flat for t in s.terms), dtype=np.int64,
+                                       count=int(arrays["terms_len"].sum()))
+    return {"codes": codes, "terms": terms}, arrays
+
+
+def machine(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[list[CodeScore]]:
+    """The suggestions :func:`machine_arrays` wrote."""
+    codes, terms = meta["codes"], meta["terms"]
+    term_rows = unragged("terms", arrays)
+    code = arrays["code"].tolist()
+    scores = arrays["scores"].tolist()
+    flat = (CodeScore(codes[c], s[0], tuple(terms[t] for t in ts), s[1], s[2])
+            for c, s, ts in zip(code, scores, term_rows))
+    return split(flat, arrays["per_unit"].tolist())
+
+
+def concept_arrays(concepts: Sequence[Concept]) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """Concepts as their names and merges (JSON) and their members, typical members and centres (arrays)."""
+    meta = [{"index": c.index, "terms": list(c.terms), "phrases": list(c.phrases), "merged": list(c.merged)}
+            for c in concepts]
+    arrays = {**ragged("members", [c.members for c in concepts]), **ragged("typical", [c.typical for c in concepts])}
+    if concepts:
+        arrays["centroids"] = np.stack([np.asarray(c.centroid) for c in concepts])
+    return meta, arrays
+
+
+def concepts_of(meta: list[dict[str, Any]], arrays: dict[str, np.ndarray]) -> list[Concept]:
+    """The concepts :func:`concept_arrays` wrote."""
+    members, typical = unragged("members", arrays), unragged("typical", arrays)
+    centroids = arrays.get("centroids")
+    return [
+        Concept(c["index"], tuple(c["terms"]), members[i], typical[i], centroids[i],  # type: ignore[index]
+                tuple(c["phrases"]), tuple(c["merged"]))
+        for i, c in enumerate(meta)
+    ]
+
+
+def counter_meta(counter: CountVectorizer) -> dict[str, Any]:
+    """A fitted n-gram counter as what makes it: its vocabulary, in column order, and its n-gram range."""
+    return {"vocabulary": counter.get_feature_names_out().tolist(), "ngram_range": list(counter.ngram_range)}
+
+
+def counter_of(meta: dict[str, Any]) -> CountVectorizer:
+    """A counter that counts as the one :func:`counter_meta` described (the same columns)."""
+    counter = ngrams.char_counter(tuple(meta["ngram_range"]))  # type: ignore[arg-type]
+    counter.set_params(vocabulary=meta["vocabulary"])
+    counter.fit([])
+    return counter
+
+
+def tfidf_of(idf: np.ndarray, sublinear_tf: bool) -> TfidfTransformer:
+    """A TF-IDF weighting with the given IDF weights, as if fitted."""
+    tfidf = TfidfTransformer(sublinear_tf=sublinear_tf)
+    tfidf.idf_ = idf
+    tfidf.n_features_in_ = len(idf)
+    return tfidf
+
+
+def space_meta(clusterer: ConceptClusterer, arrays: dict[str, np.ndarray]) -> dict[str, Any] | None:
+    """The fitted concept space as numbers: vocabulary, IDF weights, SVD components (and the glossary)."""
+    space = getattr(clusterer, "space_", None)
+    if space is None:
+        return None
+    arrays["idf"] = np.asarray(space.tfidf.idf_, dtype=np.float64)
+    arrays["components"] = np.asarray(space.svd.components_)
+    glossary = getattr(clusterer, "glossary_", None)
+    return {
+        **counter_meta(space.counter),
+        "sublinear_tf": bool(space.tfidf.sublinear_tf),
+        "glossary": {k: list(v) for k, v in sorted(glossary.entries.items())} if glossary is not None else None,
+    }
+
+
+def clusterer_of(space: dict[str, Any] | None, arrays: dict[str, np.ndarray],
+                 settings: InductiveSettings) -> ConceptClusterer:
+    """A clusterer whose space transforms text as the fitted one did (the same columns, weights and axes)."""
+    clusterer = ConceptClusterer(settings)
+    if space is None:
+        return clusterer
+    components = arrays["components"]
+    svd = TruncatedSVD(n_components=components.shape[0])
+    svd.components_ = components
+    svd.n_features_in_ = components.shape[1]
+    clusterer.space_ = ngrams.LsaVectors(counter_of(space), tfidf_of(arrays["idf"], space["sublinear_tf"]), svd)
+    if space["glossary"] is not None:
+        clusterer.glossary_ = Glossary({k: tuple(v) for k, v in space["glossary"].items()})
+    return clusterer
