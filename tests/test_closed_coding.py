@@ -159,3 +159,11 @@ def test_a_changed_codebook_a_damaged_system_and_both_options_stop_with_one_line
     damaged = cli("code", closed)
     assert damaged.exit_code == 1 and "cannot be read" in damaged.stderr and "Traceback" not in damaged.output
     assert machine_codings(closed) == before  # nothing written by the runs that stopped
+
+
+def test_reading_in_blocks_gives_what_one_block_gives(closed: Path, cli: Callable[..., Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    before = machine_codings(closed)
+    monkeypatch.setattr(closed_coding, "READ_BLOCK", 7)  # blocks cut documents: neighbours across blocks
+    code(cli, closed, "--force")
+    assert machine_codings(closed) == before

@@ -134,8 +134,8 @@ def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequen
     model = [i for i, r in enumerate(role) if r == MODEL]
     near = np.zeros(0)
     if model and system.concepts and getattr(system.clusterer, "space_", None) is not None:
-        _scores, found, near = _read(system, coder, units, model, before, after)
-        near = near[found >= 0]
+        _scores, _found, near = _read(system, coder, units, model, before, after)
+        near = near[near != 0]  # the units with an n-gram of the space, as runs count them
     scorer = system.scorer
     meta: dict[str, Any] = {
         "format": FORMAT, "codebook": system.codebook_key, "settings": system.settings,
@@ -272,13 +272,30 @@ def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substanti
     return ClosedOutput(machine, _concepts(system, concept, similarity), coded, len(todo), far)
 
 
+#: Clustered units read at a time: bounds the probabilities and vectors held to a block's, not the corpus's.
+READ_BLOCK = 50_000
+
+
 def _read(system: ClosedSystem, coder: DeductiveCoder, units: Sequence[UnitInput], rows: list[int],
           before: Sequence[int], after: Sequence[int]) -> tuple[list[list[CodeScore]], np.ndarray, np.ndarray]:
     """The codebook codes of the clustered units ``rows``, the nearest concept of each and the cosine to its centre
-    (-1 and 0 for a unit left uncoded: no n-gram of the space, or read through a gloss and not near enough).
+    (-1 and 0 for a unit left uncoded: no n-gram of the space, or read through a gloss and not near enough),
+    :data:`READ_BLOCK` units at a time (each unit's result depends on its own text and neighbours only)."""
+    scores: list[list[CodeScore]] = []
+    concept, near = [], []
+    for start in range(0, len(rows), READ_BLOCK):
+        block = _read_block(system, coder, units, rows[start : start + READ_BLOCK], before, after)
+        scores.extend(block[0])
+        concept.append(block[1])
+        near.append(block[2])
+    return scores, np.concatenate(concept), np.concatenate(near)
 
-    As in open coding (:func:`zhagen.coding.engine.open_coding`), the classifier and the concept space read a unit
-    through its gloss when the system has one, in one n-gram pass, and a unit is placed in its context."""
+
+def _read_block(system: ClosedSystem, coder: DeductiveCoder, units: Sequence[UnitInput], rows: list[int],
+                before: Sequence[int], after: Sequence[int]) -> tuple[list[list[CodeScore]], np.ndarray, np.ndarray]:
+    """:func:`_read` of one block.  As in open coding (:func:`zhagen.coding.engine.open_coding`), the classifier
+    and the concept space read a unit through its gloss when the system has one, in one n-gram pass, and a unit
+    is placed in its context (its neighbours are read too, whichever block they belong to)."""
     clusterer = system.clusterer
     needed = sorted({j for i in rows for j in (before[i], i, after[i]) if j >= 0})
     normalised = [normalise(units[j].text) for j in needed]
