@@ -197,6 +197,7 @@ def test_every_format_imports_through_the_cli(
         "reserved_cases": 0,
         "units": n_units,
         "characters": sum(len(t) for t in expected.values()),
+        "code_system": "open",
     }
 
 

@@ -52,6 +52,12 @@ def machine_codings(root: Path, of: str = "any") -> list[tuple[Any, ...]]:
             f"WHERE c.origin = 'machine'{where} ORDER BY 1, 2, 3, 4").fetchall()
 
 
+def last_run_summary(root: Path) -> dict[str, Any]:
+    with closing(sqlite3.connect(root / "zhagen.db")) as connection:
+        (summary,) = connection.execute("SELECT summary FROM runs WHERE kind = 'code' ORDER BY id DESC").fetchone()
+    return dict(json.loads(summary))
+
+
 def code(cli: Callable[..., Any], root: Path, *options: str) -> dict[str, Any]:
     result = cli("code", root, "--json", *options)
     assert result.exit_code == 0, result.output
@@ -65,6 +71,7 @@ def closed(tmp_path: Path, cli: Callable[..., Any]) -> Path:
     assert cli("import", root, sources(tmp_path, "first", FIRST)).exit_code == 0
     code(cli, root, "--close")
     assert closed_coding.path(root).is_file()
+    assert json.loads(cli("status", root, "--json").stdout)["code_system"] == "closed"
     return root
 
 
@@ -76,6 +83,8 @@ def test_added_sources_are_coded_alone_and_as_a_full_run_and_an_import_at_once_c
     note = " ".join(added["notes"])
     computed, coded = (int(n) for n in note.split("units): ")[1].split(" units to code")[0].split(" of "))
     assert 0 < computed < coded / 2, note  # the new units, and the old ones beside them
+    summary = last_run_summary(closed)  # the store's rows were written for those units only
+    assert summary["units_written"] == computed and 0 < summary["written"] < summary["codings"]
     incremental = machine_codings(closed)
     assert len(machine_codings(closed, "concept")) > concepts_before  # the new units joined closed concepts
 
@@ -114,6 +123,7 @@ def test_decisions_survive_sources_added_to_a_closed_system(closed: Path, tmp_pa
         decisions.set_coding_status(project, coding.id, "rejected", coder="ann")
     assert cli("import", closed, sources(tmp_path, "later", LATER)).exit_code == 0
     code(cli, closed)
+    assert "units_written" not in last_run_summary(closed)  # decided since the last run: every row written again
     with closing(sqlite3.connect(closed / "zhagen.db")) as connection:
         assert connection.execute("SELECT name_zh FROM codes WHERE id = ?", (concept,)).fetchone() == ("研究者命名",)
         assert connection.execute("SELECT status FROM codings WHERE unit_id = ? AND code_id = ? AND origin = 'machine'",
@@ -131,6 +141,7 @@ def test_reopen_fits_again_and_results_say_which_system_coded(closed: Path, cli:
     reopened = cli("code", closed, "--reopen", "--json")
     assert reopened.exit_code == 0, reopened.output
     assert not closed_coding.path(closed).exists()
+    assert json.loads(cli("status", closed, "--json").stdout)["code_system"] == "open"
     assert not any("closed code system" in note for note in json.loads(reopened.stdout)["notes"])
 
 

@@ -188,9 +188,12 @@ def print_import_report(data: dict[str, Any]) -> None:
 @app.command()
 @user_errors
 def status(root: ProjectDir, as_json: JsonFlag = False) -> None:
-    """Counts of documents, cases and meaning units."""
+    """Counts of documents, cases and meaning units, and whether the code system is closed."""
+    from zhagen import closed_coding
+
     with Project.open(root) as project:
         data = project.status()
+        data["code_system"] = "closed" if closed_coding.path(project.root).is_file() else "open"
     if as_json:
         print_json(data)
         return
@@ -314,24 +317,24 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
     (units, codebook, decisions, human codings, closed code system, settings, versions) changed since the last run."""
     from zhagen import closed_coding
     from zhagen.coding.parallel import cluster
-    from zhagen.pipeline import code_project, unchanged_since
+    from zhagen.pipeline import NothingChanged, code_project
 
     if close and reopen:
         raise UserError("--close and --reopen together", hint="--close fits and closes the code system, --reopen "
                                                              "opens it again: choose one")
-    with Project.open(root) as project:
+    with cluster(scheduler), Project.open(root) as project:
         if reopen and closed_coding.reopen(project.root):
             err.print(f"reopened the code system: {closed_coding.FILE} removed; this run fits it from the whole corpus")
-        same = None if force or close else unchanged_since(project)
-    if same is not None:
-        if as_json:
-            print_json({"unchanged_since_run": same, "run": same})
-        else:
-            out.print(f"nothing changed since run {same} (units, codebook, decisions, human codings, settings and "
-                      "versions are the same): its codings stand; nothing was computed (--force computes again)")
-        return
-    with cluster(scheduler), Project.open(root) as project:
-        outcome = code_project(project, close=close, recompute=force)
+        try:
+            outcome = code_project(project, close=close, recompute=force, unless_unchanged=not (force or close))
+        except NothingChanged as same:
+            if as_json:
+                print_json({"unchanged_since_run": same.run_id, "run": same.run_id})
+            else:
+                out.print(f"nothing changed since run {same.run_id} (units, codebook, decisions, human codings, "
+                          "settings and versions are the same): its codings stand; nothing was computed (--force "
+                          "computes again)")
+            return
     suggested = sum(len(s) for s in outcome.codings)
     data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id,
             "notes": outcome.notes}

@@ -78,9 +78,23 @@ class ClosedOutput:
 
     machine: list[list[CodeScore]]
     concepts: list[Concept]
+    system_index: list[int]  # per concept, its place among the system's concepts
     coded: int  # units to code (structure units are not)
-    computed: int  # of them, those computed by this run; the others came from the kept results
+    computed: list[int]  # of them, those computed by this run; the others came from the kept results
     far: int  # clustered units further from every concept than ``far_below``
+    keys: list[bytes]  # per unit, what its result depends on (:func:`unit_keys`)
+    concept: np.ndarray  # per unit, its concept's place among the system's (-1: none)
+    similarity: np.ndarray  # per unit, the cosine to that concept's centre
+    kept_run: KeptRun | None  # what the kept results were written after, when they were read
+
+
+@dataclass(frozen=True)
+class KeptRun:
+    """The run whose per-unit results a cache holds, and what it left in the store (see :func:`save_cache`)."""
+
+    run_id: int
+    decisions: str  # hash of the decision log and people's codings the run wrote over
+    concept_ids: dict[int, str]  # the system's concept (its place) -> the id the run gave it
 
 
 def path(root: Path) -> Path:
@@ -245,7 +259,7 @@ def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substanti
     role = roles(units, substantive, reserved)
     before, after = neighbours(units, role)
     row_keys = [k.tobytes() for k in unit_keys(units, role, before, after)]
-    known = _load_cache(root, system.digest) if reuse else {}
+    known, kept_run = _load_cache(root, system.digest) if reuse else ({}, None)
     machine: list[list[CodeScore]] = [[] for _ in units]
     concept = np.full(len(units), -1, dtype=np.int64)
     similarity = np.zeros(len(units), dtype=np.float64)
@@ -265,11 +279,11 @@ def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substanti
         for i, found in zip(clustered, scores):
             machine[i] = found
     coder.forget_lexicon()
-    _save_cache(root, system.digest, row_keys, machine, concept, similarity)
     model = np.array(role) == MODEL
     far = int(np.count_nonzero(model & (similarity != 0) & (similarity < system.far_below)))
     coded = sum(1 for r in role if r != STRUCTURE)
-    return ClosedOutput(machine, _concepts(system, concept, similarity), coded, len(todo), far)
+    concepts, system_index = _concepts(system, concept, similarity)
+    return ClosedOutput(machine, concepts, system_index, coded, todo, far, row_keys, concept, similarity, kept_run)
 
 
 #: Clustered units read at a time: bounds the probabilities and vectors held to a block's, not the corpus's.
@@ -327,45 +341,54 @@ def _read_block(system: ClosedSystem, coder: DeductiveCoder, units: Sequence[Uni
     return scores, np.where(placed, best, -1), np.where(present, np.round(near, 6), 0.0)
 
 
-def _concepts(system: ClosedSystem, concept: np.ndarray, similarity: np.ndarray) -> list[Concept]:
+def _concepts(system: ClosedSystem, concept: np.ndarray, similarity: np.ndarray) -> tuple[list[Concept], list[int]]:
     """The closed concepts with their members now (project unit indices; typical: nearest the centre first), those
-    without members left out, ordered by their first member as open coding orders them."""
+    without members left out, ordered by their first member as open coding orders them; and each one's place among
+    the system's concepts."""
     found = []
     for n, closed in enumerate(system.concepts):
         members = np.flatnonzero(concept == n)
         if not len(members):
             continue
         typical = members[np.lexsort((members, -similarity[members]))]
-        found.append(Concept(0, closed.terms, tuple(members.tolist()), tuple(typical.tolist()), closed.centroid,
-                             closed.phrases, closed.merged))
-    found.sort(key=lambda c: c.members[0])
-    return [Concept(i, c.terms, c.members, c.typical, c.centroid, c.phrases, c.merged) for i, c in enumerate(found)]
+        found.append((n, Concept(0, closed.terms, tuple(members.tolist()), tuple(typical.tolist()), closed.centroid,
+                                 closed.phrases, closed.merged)))
+    found.sort(key=lambda item: item[1].members[0])
+    return ([Concept(i, c.terms, c.members, c.typical, c.centroid, c.phrases, c.merged)
+             for i, (_n, c) in enumerate(found)], [n for n, _c in found])
 
 
-def _load_cache(root: Path, system_digest: str) -> dict[bytes, tuple[list[CodeScore], int, float]]:
-    """The kept per-unit results of the last run against this system, by unit key ({} when there are none)."""
+def _load_cache(root: Path, system_digest: str
+                ) -> tuple[dict[bytes, tuple[list[CodeScore], int, float]], KeptRun | None]:
+    """The kept per-unit results of the last run against this system, by unit key, and that run ({} and None when
+    there are none)."""
     target = cache_path(root)
     if not target.is_file():
-        return {}
+        return {}, None
     try:
         meta, arrays = arrays_of.read_npz(target)
         if meta.get("format") != FORMAT or meta.get("system") != system_digest:
-            return {}
+            return {}, None
         machine = arrays_of.machine(meta, arrays)
         keys = [bytes(k) for k in arrays["keys"]]
-        return dict(zip(keys, zip(machine, arrays["concept"].tolist(), arrays["similarity"].tolist())))
+        run = KeptRun(int(meta["run_id"]), str(meta["decisions"]),
+                      {int(k): str(v) for k, v in meta["concept_ids"].items()})
+        return dict(zip(keys, zip(machine, arrays["concept"].tolist(), arrays["similarity"].tolist()))), run
     except arrays_of.UNREADABLE:
-        return {}
+        return {}, None
 
 
-def _save_cache(root: Path, system_digest: str, keys: list[bytes], machine: list[list[CodeScore]],
-                concept: np.ndarray, similarity: np.ndarray) -> None:
-    meta, arrays = arrays_of.machine_arrays(machine)
-    meta.update(format=FORMAT, system=system_digest)
-    arrays.update(keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16), concept=concept,
-                  similarity=similarity)
+def save_cache(root: Path, system_digest: str, output: ClosedOutput, run: KeptRun) -> None:
+    """Keep a run's per-unit results for the next run (after the run's write: the cache names the run whose output
+    the store holds).  A folder that cannot be written only costs the next run time."""
+    meta, arrays = arrays_of.machine_arrays(output.machine)
+    meta.update(format=FORMAT, system=system_digest, run_id=run.run_id, decisions=run.decisions,
+                concept_ids={str(k): v for k, v in sorted(run.concept_ids.items())})
+    keys = output.keys
+    arrays.update(keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16), concept=output.concept,
+                  similarity=output.similarity)
     try:
         target = arrays_of.write_npz(cache_path(root), meta, arrays)
         mark_cache_folder(target.parent)
-    except OSError:  # a read-only folder, a full disk: the next run computes every unit again
+    except OSError:
         cache_path(root).unlink(missing_ok=True)

@@ -124,26 +124,12 @@ def fingerprint(project: Project, units: list[UnitInput], reserved: frozenset[st
     its libraries.  Two runs with the same fingerprint compute the same codings and concepts (runs are
     deterministic), so a run whose fingerprint equals the last run's has nothing to compute."""
     digest = hashlib.sha256(input_hash(units, codebook_file, settings).encode())
-    with project.read() as session:
-        human = sorted((c.unit_id or -1, c.document_id, c.start, c.end, c.code_id, c.coder, c.status)
-                       for c in store_coding.list_codings(session, origin="human"))
-    for part in (sorted(reserved), log, human, versions()):
+    for part in (sorted(reserved), log, human_codings(project), versions()):
         digest.update(json.dumps(part, sort_keys=True, ensure_ascii=False, default=str).encode())
     closed = closed_coding.digest(project.root)
     if closed:  # coding against a closed code system (an open one adds nothing: fingerprints of before stand)
         digest.update(f"closed {closed}".encode())
     return digest.hexdigest()
-
-
-def unchanged_since(project: Project, settings: EngineSettings | None = None) -> int | None:
-    """The id of the last open-coding run when nothing it read has changed since (its ``input_hash`` is the
-    :func:`fingerprint`), so that running again would only write the same codings; ``None`` when something
-    changed, no run finished, or a decision was made while the last run computed (it is not in the hash)."""
-    last = _last_clean_run(project)
-    if last is None:  # nothing to compare with: the inputs are not read (nor checked) here
-        return None
-    run_id, recorded = last
-    return run_id if current_fingerprint(project, settings) == recorded else None
 
 
 def current_fingerprint(project: Project, settings: EngineSettings | None = None) -> str:
@@ -272,8 +258,16 @@ def previous_concepts(
 STALE_RETRIES = 3
 
 
+class NothingChanged(Exception):
+    """Raised by :func:`code_project` asked to stop when nothing open coding reads changed since run ``run_id``."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(f"nothing changed since run {run_id}")
+        self.run_id = run_id
+
+
 def code_project(project: Project, settings: EngineSettings | None = None, *, reuse: bool = False,
-                 close: bool = False, recompute: bool = False) -> OpenCodingOutcome:
+                 close: bool = False, recompute: bool = False, unless_unchanged: bool = False) -> OpenCodingOutcome:
     """Open coding of every unit; the model is learned from the non-reserved cases.
 
     Decisions made while the run computes are applied after its write (see
@@ -283,11 +277,13 @@ def code_project(project: Project, settings: EngineSettings | None = None, *, re
     written).  Without it the run computes: ``zhagen code`` itself says "nothing changed" before it gets here.
     ``close``: fit the models anew and keep them as the project's closed code system (:mod:`zhagen.closed_coding`),
     then code every unit against it; while a closed system exists, runs code against it, reading the results it
-    kept for units whose text and neighbours are unchanged (``recompute``: compute every unit again)."""
+    kept for units whose text and neighbours are unchanged (``recompute``: compute every unit again).
+    ``unless_unchanged``: raise :class:`NothingChanged` instead of computing when the last run read what this one
+    would (the check reads the units once, for both)."""
     settings = settings or EngineSettings()
     for _attempt in range(STALE_RETRIES):
         try:
-            return _code_once(project, settings, reuse, close, recompute)
+            return _code_once(project, settings, reuse, close, recompute, unless_unchanged)
         except StaleRun:
             continue
     raise UserError(
@@ -307,7 +303,7 @@ def classify_units(units: list[UnitInput], log: list[tuple[int, str, str, dict[s
 
 
 def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: bool = False,
-               recompute: bool = False) -> OpenCodingOutcome:
+               recompute: bool = False, unless_unchanged: bool = False) -> OpenCodingOutcome:
     """Open coding of every substantive unit: structure units (headings, dates, boilerplate ...) get no
     machine coding and join no concept."""
     snapshot = Snapshot(tuple(decision_log(project)))
@@ -318,6 +314,8 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     if not units:
         raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")
     read = fingerprint(project, units, reserved, codebook_file, log, settings)
+    if unless_unchanged and (same := unchanged_run(project, read)) is not None:
+        raise NothingChanged(same)
     as_stored = units  # what the fingerprint reads (a run that closes the code system takes it again)
     units, classes = classify_units(units, log)
     codebook = decided.active()
@@ -330,6 +328,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     last = unchanged_run(project, read) if reuse and not close else None
     kept = kept_coding.load(project.root, last, read, settings.inductive) if last is not None else None
     extra: list[str] = []
+    found_closed: closed_coding.ClosedOutput | None = None
     if kept is not None:
         machine, concepts, clusterer = kept.machine, kept.concepts, kept.clusterer
     else:
@@ -361,15 +360,22 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     found = concepts  # before the concept decisions: what is kept
     codings = apply_decisions(units, machine, coding_decisions, codebook)
     unit_ids = [u.id for u in units]
-    ids = assign_ids(concepts, unit_ids, previous_concepts(project, log))
+    ids = assign_ids(concepts, unit_ids, previous_concepts(project, log), closed=closed is not None)
+    kept_run = None
+    if found_closed is not None:
+        kept_run = closed_coding.KeptRun(0, decisions_state(project, log),
+                                         dict(zip(found_closed.system_index, ids)))
+    only = _only_changed(project, found_closed, kept_run, units)
     rejected_members = {cid: c.members for c, cid in zip(concepts, ids) if cid in concept_decisions.rejected}
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
     if kept is not None:  # the store holds this run's output already: nothing is written
         return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, kept.run_id,
                                  clusterer, kept.notes, classes, described)
     run = RunOutput(units, machine, concepts, ids, names, rejected_members, codebook_file, codebook, settings, snapshot,
-                    classes, read, described)
+                    classes, read, described, only)
     run_id = _save_open_coding(project, run)
+    if found_closed is not None and closed is not None and kept_run is not None:
+        closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id))
     notes = _why_empty(units, codings, concepts, codebook, clusterer) + extra
     _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes))
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
@@ -387,10 +393,31 @@ def _close(project: Project, units: list[UnitInput], substantive: list[bool], re
     return system
 
 
+def _only_changed(project: Project, found: closed_coding.ClosedOutput | None, now: closed_coding.KeptRun | None,
+                  units: list[UnitInput]) -> frozenset[int] | None:
+    """The units whose suggestions a run against a closed system must write, when the store holds the last run's
+    for all the others; ``None`` (write them all) otherwise.
+
+    The store holds them when the results were kept after the store's last run (finished, no decision made while
+    it ran), nobody has decided or coded anything since (the same decision log and people's codings) and every
+    concept of the system the last run and this one both found has the same id: a unit whose text and neighbours
+    are unchanged then has, in the store, exactly the rows a full write would give it."""
+    if found is None or now is None or found.kept_run is None:
+        return None
+    last = _last_clean_run(project)
+    before = found.kept_run
+    if last is None or last[0] != before.run_id or before.decisions != now.decisions:
+        return None
+    if any(before.concept_ids[n] != cid for n, cid in now.concept_ids.items() if n in before.concept_ids):
+        return None
+    return frozenset(units[i].id for i in found.computed)
+
+
 def _closed_notes(closed: closed_coding.ClosedSystem, found: closed_coding.ClosedOutput) -> list[str]:
     """What a run against a closed code system says about it, and about units the system cannot name."""
-    done = (f"all {found.coded} units to code were computed" if found.computed == found.coded else
-            f"{found.computed} of {found.coded} units to code were computed, the others' results kept")
+    computed = len(found.computed)
+    done = (f"all {found.coded} units to code were computed" if computed == found.coded else
+            f"{computed} of {found.coded} units to code were computed, the others' results kept")
     notes = [f"coded against the closed code system ({closed_coding.FILE}, fitted on "
              f"{closed.fitted_on.get('units')} units): {done}; zhagen code --reopen fits the code system again from "
              "the whole corpus"]
@@ -425,6 +452,19 @@ def _last_clean_run(project: Project) -> tuple[int, str] | None:
         if last is None or last.finished_at is None or (last.summary or {}).get("decisions_made_during_run", 1):
             return None
         return last.id, last.input_hash
+
+
+def human_codings(project: Project) -> list[tuple[Any, ...]]:
+    """People's codings, as what open coding reads of them (sorted)."""
+    with project.read() as session:
+        return sorted((c.unit_id or -1, c.document_id, c.start, c.end, c.code_id, c.coder, c.status)
+                      for c in store_coding.list_codings(session, origin="human"))
+
+
+def decisions_state(project: Project, log: list[tuple[int, str, str, dict[str, Any]]]) -> str:
+    """A hash of the decision log and people's codings: what a run's output in the store was laid over."""
+    return hashlib.sha256(json.dumps([log, human_codings(project)], sort_keys=True, ensure_ascii=False,
+                                     default=str).encode()).hexdigest()
 
 
 def unchanged_run(project: Project, read: str) -> int | None:
@@ -488,6 +528,8 @@ class RunOutput:
     classes: list[UnitClass] = field(default_factory=list)
     fingerprint: str = ""  # of what the run read (:func:`fingerprint`)
     closed: dict[str, Any] | None = None  # the closed code system it coded against
+    #: Units whose rows are written, the store holding the others' already (:func:`_only_changed`); None: all.
+    only: frozenset[int] | None = None
 
 
 def _human_evidence(
@@ -524,19 +566,24 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
         )
         store_structure.save_classes(session, [(u.id, c.kind, c.rule) for u, c in zip(run.units, run.classes)])
         with store_coding.codings_indexes_dropped(session, _bulk(session, run)):
-            store_coding.delete_machine_codings(session)
+            store_coding.delete_machine_codings(session, run.only)
             concept_ids = set(run.ids) | set(run.rejected_members)
             store_coding.delete_unused_machine_concepts(session, keep=concept_ids)
             _store_concepts(session, run)
             stored = store_coding.add_codings(session, _coding_rows(session, run, offsets, run_id, log))
         during = replay_code_decisions(session, run.snapshot, log)
-        store_coding.finish_run(session, run_id, {"codings": stored, "concepts": len(run.concepts),
-                                                  "decisions_made_during_run": during})
+        summary = {"codings": stored, "concepts": len(run.concepts), "decisions_made_during_run": during}
+        if run.only is not None:  # the other units' rows stand from the runs before
+            summary.update(codings=store_coding.count_machine_codings(session), written=stored,
+                           units_written=len(run.only))
+        store_coding.finish_run(session, run_id, summary)
     return run_id
 
 
 def _bulk(session: Session, run: RunOutput) -> bool:
     """Whether replacing the machine's codings is large enough to build the codings indexes once, after."""
+    if run.only is not None:  # a few units' rows replaced: the indexes find them
+        return False
     new = sum(map(len, run.machine)) + sum(len(c.members) for c in run.concepts)
     return max(new, store_coding.count_machine_codings(session)) >= store_coding.BULK_ROWS
 
@@ -574,8 +621,9 @@ def _coding_rows(
 
 def _rows_of(run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
              state: dict[tuple[int, str], str], human: set[tuple[int, str]]) -> Iterator[tuple[Any, ...]]:
-    """The rows of :func:`_coding_rows`, in their order."""
+    """The rows of :func:`_coding_rows`, in their order (of the units ``run.only`` names, when it names some)."""
     written: set[tuple[int, str]] = set()
+    only = run.only
 
     def row(unit: UnitInput, code_id: str, confidence: float | None, default: str = "suggested") -> tuple[Any, ...]:
         start, end = offsets[unit.id]
@@ -584,20 +632,25 @@ def _rows_of(run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
         return (code_id, unit.document_id, unit.id, start, end, MACHINE, "machine", status, confidence, run_id, 1)
 
     for unit, scores in zip(run.units, run.machine):
+        if only is not None and unit.id not in only:
+            continue
         for score in scores:
             if (unit.id, score.code_id) not in human:
                 yield row(unit, score.code_id, score.confidence)
     for concept, cid in zip(run.concepts, run.ids):
         for member in concept.members:
-            yield row(run.units[member], cid, None)
+            if only is None or run.units[member].id in only:
+                yield row(run.units[member], cid, None)
     for cid, members in sorted(run.rejected_members.items()):
         for member in members:
-            if (run.units[member].id, cid) not in written:
+            if (run.units[member].id, cid) not in written and (only is None or run.units[member].id in only):
                 yield row(run.units[member], cid, None, default="rejected")
     units = {u.id: u for u in run.units}
     concept_ids = set(run.ids)
     for (unit_id, code_id), status in sorted(state.items()):
         if status != "accepted" or (unit_id, code_id) in written or (unit_id, code_id) in human:
+            continue
+        if only is not None and unit_id not in only:
             continue
         if unit_id in units and code_id in run.codebook:
             yield row(units[unit_id], code_id, 1.0)

@@ -31,8 +31,9 @@ class ConceptDecisions:
     split: Mapping[str, tuple[str, frozenset[int]]] = field(default_factory=dict)  # new id -> (from id, unit ids)
 
 
-def _jaccard_matrix(new: Sequence[set[int]], old: Sequence[set[int]]) -> np.ndarray:
-    """Jaccard similarity of every new set with every old one: |a & b| / |a | b|, 0 for two empty sets.
+def _jaccard_matrix(new: Sequence[set[int]], old: Sequence[set[int]], kept_share: bool = False) -> np.ndarray:
+    """Jaccard similarity of every new set with every old one: |a & b| / |a | b|, 0 for two empty sets
+    (``kept_share``: |a & b| / |b| instead, the share of the old set that the new one keeps).
 
     Intersections are counted as the product of two sparse membership matrices (a run of 150 concepts over a
     million units would otherwise intersect 22,500 pairs of large sets in Python); the division is the same."""
@@ -45,19 +46,28 @@ def _jaccard_matrix(new: Sequence[set[int]], old: Sequence[set[int]]) -> np.ndar
                                  shape=(len(sets), len(columns)))
 
     inter = (membership(new) @ membership(old).T).toarray().astype(np.float64)
-    union = np.array([len(s) for s in new], dtype=np.float64)[:, None] + [len(s) for s in old] - inter
+    old_sizes = np.array([len(s) for s in old], dtype=np.float64)
+    union = old_sizes[None, :] + np.zeros((len(new), 1)) if kept_share else (
+        np.array([len(s) for s in new], dtype=np.float64)[:, None] + old_sizes - inter)
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
 def assign_ids(
-    concepts: Sequence[Concept], unit_ids: Sequence[int], previous: Mapping[str, set[int]], min_overlap: float = 0.5
+    concepts: Sequence[Concept], unit_ids: Sequence[int], previous: Mapping[str, set[int]], min_overlap: float = 0.5,
+    closed: bool = False,
 ) -> list[str]:
-    """Ids for this run's concepts, keeping those of the previous run where members overlap."""
+    """Ids for this run's concepts, keeping those of the previous run where members overlap.
+
+    ``closed``: the concepts are those of a closed code system (:mod:`zhagen.closed_coding`), which new material
+    joins without moving the units already placed: a concept that keeps half of its previous members (those still
+    in the project) keeps its id however much it grew, where Jaccard would count the growth against it."""
     members = [{unit_ids[u] for u in c.members} for c in concepts]
     old_ids = sorted(previous, key=lambda i: int(_ID.match(i).group(1)) if _ID.match(i) else 0)
     ids: list[str | None] = [None] * len(concepts)
     if old_ids and concepts:
-        score = _jaccard_matrix(members, [previous[o] for o in old_ids])
+        present = set(unit_ids)
+        old = [previous[o] & present for o in old_ids] if closed else [previous[o] for o in old_ids]
+        score = _jaccard_matrix(members, old, kept_share=closed)
         rows, cols = linear_sum_assignment(-score)
         for r, c in zip(rows, cols):
             if score[r, c] >= min_overlap:

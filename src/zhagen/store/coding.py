@@ -180,9 +180,14 @@ def count_machine_codings(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Coding).where(Coding.origin == "machine")) or 0
 
 
-def delete_machine_codings(session: Session) -> None:
-    """Remove the suggestions of a previous run; human codings stay."""
-    session.execute(delete(Coding).where(Coding.origin == "machine"))
+def delete_machine_codings(session: Session, units: Iterable[int] | None = None) -> None:
+    """Remove the suggestions of a previous run (of the given units only, when given); human codings stay."""
+    if units is None:
+        session.execute(delete(Coding).where(Coding.origin == "machine"))
+        return
+    ids = sorted(units)
+    for start in range(0, len(ids), 500):  # bound the statement's parameters
+        session.execute(delete(Coding).where(Coding.origin == "machine", Coding.unit_id.in_(ids[start : start + 500])))
 
 
 def list_codings(
