@@ -81,6 +81,10 @@ class ClosedOutput:
     system_index: list[int]  # per concept, its place among the system's concepts
     coded: int  # units to code (structure units are not)
     computed: list[int]  # of them, those computed by this run; the others came from the kept results
+    #: Units that were not in the kept run with the same key (new, or what they read changed): in the store, the
+    #: kept run's rows stand for all the others.  A new unit may not need computing (its text and neighbours repeat
+    #: another's) but its rows are still to be written.
+    changed: list[int]
     far: int  # clustered units further from every concept than ``far_below``
     keys: list[bytes]  # per unit, what its result depends on (:func:`unit_keys`)
     concept: np.ndarray  # per unit, its concept's place among the system's (-1: none)
@@ -259,7 +263,7 @@ def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substanti
     role = roles(units, substantive, reserved)
     before, after = neighbours(units, role)
     row_keys = [k.tobytes() for k in unit_keys(units, role, before, after)]
-    known, kept_run = _load_cache(root, system.digest) if reuse else ({}, None)
+    known, kept_run, kept_units = _load_cache(root, system.digest) if reuse else ({}, None, set())
     machine: list[list[CodeScore]] = [[] for _ in units]
     concept = np.full(len(units), -1, dtype=np.int64)
     similarity = np.zeros(len(units), dtype=np.float64)
@@ -283,7 +287,9 @@ def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substanti
     far = int(np.count_nonzero(model & (similarity != 0) & (similarity < system.far_below)))
     coded = sum(1 for r in role if r != STRUCTURE)
     concepts, system_index = _concepts(system, concept, similarity)
-    return ClosedOutput(machine, concepts, system_index, coded, todo, far, row_keys, concept, similarity, kept_run)
+    changed = [i for i, (unit, k) in enumerate(zip(units, row_keys)) if (unit.id, k) not in kept_units]
+    return ClosedOutput(machine, concepts, system_index, coded, todo, changed, far, row_keys, concept, similarity,
+                        kept_run)
 
 
 #: Clustered units read at a time: bounds the probabilities and vectors held to a block's, not the corpus's.
@@ -359,26 +365,27 @@ def _concepts(system: ClosedSystem, concept: np.ndarray, similarity: np.ndarray)
 
 
 def _load_cache(root: Path, system_digest: str
-                ) -> tuple[dict[bytes, tuple[list[CodeScore], int, float]], KeptRun | None]:
-    """The kept per-unit results of the last run against this system, by unit key, and that run ({} and None when
-    there are none)."""
+                ) -> tuple[dict[bytes, tuple[list[CodeScore], int, float]], KeptRun | None, set[tuple[int, bytes]]]:
+    """The kept per-unit results of the last run against this system, by unit key; that run; and its units as
+    (unit id, key) ({}, None and nothing when there are none)."""
     target = cache_path(root)
     if not target.is_file():
-        return {}, None
+        return {}, None, set()
     try:
         meta, arrays = arrays_of.read_npz(target)
         if meta.get("format") != FORMAT or meta.get("system") != system_digest:
-            return {}, None
+            return {}, None, set()
         machine = arrays_of.machine(meta, arrays)
         keys = [bytes(k) for k in arrays["keys"]]
         run = KeptRun(int(meta["run_id"]), str(meta["decisions"]),
                       {int(k): str(v) for k, v in meta["concept_ids"].items()})
-        return dict(zip(keys, zip(machine, arrays["concept"].tolist(), arrays["similarity"].tolist()))), run
+        known = dict(zip(keys, zip(machine, arrays["concept"].tolist(), arrays["similarity"].tolist())))
+        return known, run, set(zip(arrays["unit_ids"].tolist(), keys))
     except arrays_of.UNREADABLE:
-        return {}, None
+        return {}, None, set()
 
 
-def save_cache(root: Path, system_digest: str, output: ClosedOutput, run: KeptRun) -> None:
+def save_cache(root: Path, system_digest: str, output: ClosedOutput, run: KeptRun, unit_ids: Sequence[int]) -> None:
     """Keep a run's per-unit results for the next run (after the run's write: the cache names the run whose output
     the store holds).  A folder that cannot be written only costs the next run time."""
     meta, arrays = arrays_of.machine_arrays(output.machine)
@@ -386,7 +393,7 @@ def save_cache(root: Path, system_digest: str, output: ClosedOutput, run: KeptRu
                 concept_ids={str(k): v for k, v in sorted(run.concept_ids.items())})
     keys = output.keys
     arrays.update(keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16), concept=output.concept,
-                  similarity=output.similarity)
+                  similarity=output.similarity, unit_ids=np.asarray(unit_ids, dtype=np.int64))
     try:
         target = arrays_of.write_npz(cache_path(root), meta, arrays)
         mark_cache_folder(target.parent)

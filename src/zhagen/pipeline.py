@@ -375,7 +375,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
                     classes, read, described, only)
     run_id = _save_open_coding(project, run)
     if found_closed is not None and closed is not None and kept_run is not None:
-        closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id))
+        closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id), unit_ids)
     notes = _why_empty(units, codings, concepts, codebook, clusterer) + extra
     _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes))
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
@@ -410,7 +410,7 @@ def _only_changed(project: Project, found: closed_coding.ClosedOutput | None, no
         return None
     if any(before.concept_ids[n] != cid for n, cid in now.concept_ids.items() if n in before.concept_ids):
         return None
-    return frozenset(units[i].id for i in found.computed)
+    return frozenset(units[i].id for i in found.changed)
 
 
 def _closed_notes(closed: closed_coding.ClosedSystem, found: closed_coding.ClosedOutput) -> list[str]:
