@@ -194,3 +194,34 @@ def test_a_new_document_that_repeats_another_is_written_though_nothing_in_it_is_
     incremental = machine_codings(closed)
     code(cli, closed, "--force")
     assert machine_codings(closed) == incremental
+
+
+def test_on_both_stores_added_sources_give_the_rows_of_a_full_run(tmp_path: Path, database: str | None,
+                                                                   backend: str) -> None:
+    from zhagen.corpus.importer import import_sources
+    from zhagen.pipeline import code_project
+    from zhagen.store.coding import list_codings
+
+    def rows(project: Project) -> list[tuple[Any, ...]]:
+        with project.read() as session:
+            return sorted((c.unit_id, c.code_id, c.status, c.confidence)
+                          for c in list_codings(session, origin="machine"))
+
+    with Project.init(tmp_path / "project", database=database) as project:
+        assert project.backend == backend
+        shutil.copyfile(transfer.codebook_path(), project.codebook_path)
+        assert not import_sources(project, [sources(tmp_path, "first", FIRST[:2])]).failed
+        code_project(project, close=True)
+        assert not import_sources(project, [sources(tmp_path, "later", LATER[:1])]).failed
+        code_project(project)
+        added = rows(project)
+        assert "units_written" in project_summary(project)
+        code_project(project, recompute=True)
+        assert rows(project) == added
+
+
+def project_summary(project: Project) -> dict[str, Any]:
+    from zhagen.store.coding import last_run
+
+    with project.read() as session:
+        return dict(last_run(session, kind="code").summary)

@@ -323,8 +323,9 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
         raise UserError("--close and --reopen together", hint="--close fits and closes the code system, --reopen "
                                                              "opens it again: choose one")
     with cluster(scheduler), Project.open(root) as project:
-        if reopen and closed_coding.reopen(project.root):
-            err.print(f"reopened the code system: {closed_coding.FILE} removed; this run fits it from the whole corpus")
+        if reopen:
+            err.print(f"reopened the code system: {closed_coding.FILE} removed; this run fits it from the whole corpus"
+                      if closed_coding.reopen(project.root) else "the code system is open already: nothing to reopen")
         try:
             outcome = code_project(project, close=close, recompute=force, unless_unchanged=not (force or close))
         except NothingChanged as same:
