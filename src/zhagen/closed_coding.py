@@ -141,9 +141,13 @@ def fitted_system(coder: DeductiveCoder, clusterer: ConceptClusterer, concepts: 
                         [Concept(c.index, c.terms, (), (), c.centroid, c.phrases, c.merged) for c in concepts], 0.0)
 
 
+Results = dict[bytes, tuple[list[CodeScore], int, float]]
+
+
 def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequence[UnitInput],
-          substantive: Sequence[bool], reserved: frozenset[str], read: str) -> Path:
-    """Keep ``system`` (:func:`fitted_system`) as the project's closed code system.
+          substantive: Sequence[bool], reserved: frozenset[str], read: str) -> Results:
+    """Keep ``system`` (:func:`fitted_system`) as the project's closed code system; returns the results of the
+    clustered units against it, by unit key (:func:`code` takes them instead of computing them again).
 
     It keeps, too, how near the units it was fitted on lie to their concepts: later runs call a unit far when
     it is further from every concept than 19 in 20 of those (the 5th percentile of their cosines)."""
@@ -151,8 +155,11 @@ def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequen
     before, after = neighbours(units, role)
     model = [i for i, r in enumerate(role) if r == MODEL]
     near = np.zeros(0)
-    if model and system.concepts and getattr(system.clusterer, "space_", None) is not None:
-        _scores, _found, near = _read(system, coder, units, model, before, after)
+    found: Results = {}
+    if model:
+        scores, places, near = _read(system, coder, units, model, before, after)
+        keys = unit_keys(units, role, before, after)
+        found = {keys[i].tobytes(): (s, int(c), float(n)) for i, s, c, n in zip(model, scores, places, near)}
         near = near[near != 0]  # the units with an n-gram of the space, as runs count them
     scorer = system.scorer
     meta: dict[str, Any] = {
@@ -168,7 +175,8 @@ def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequen
     meta["concepts"], concept_arrays = arrays_of.concept_arrays(system.concepts)
     arrays.update(concept_arrays)
     meta["space"] = arrays_of.space_meta(system.clusterer, arrays)
-    return arrays_of.write_npz(path(root), meta, arrays)
+    arrays_of.write_npz(path(root), meta, arrays)
+    return found
 
 
 def describe(system: ClosedSystem) -> dict[str, Any]:
@@ -255,15 +263,18 @@ def unit_keys(units: Sequence[UnitInput], role: Sequence[int], before: Sequence[
 
 
 def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substantive: Sequence[bool],
-         reserved: frozenset[str], codebook: Codebook, settings: EngineSettings, *, reuse: bool = True
-         ) -> ClosedOutput:
+         reserved: frozenset[str], codebook: Codebook, settings: EngineSettings, *, reuse: bool = True,
+         known: Results | None = None) -> ClosedOutput:
     """Every unit coded against ``system``: kept results for the units whose key is known, the rest computed
-    (all of them when ``reuse`` is false).  Writes the kept results anew (a cache: a failure to write only
-    costs the next run time)."""
+    (all of them when ``reuse`` is false).  ``known``: results just computed (by :func:`close`), read instead of
+    the kept ones; the store's rows are then all written."""
     role = roles(units, substantive, reserved)
     before, after = neighbours(units, role)
     row_keys = [k.tobytes() for k in unit_keys(units, role, before, after)]
-    known, kept_run, kept_units = _load_cache(root, system.digest) if reuse else ({}, None, set())
+    kept_run, kept_units = None, set()
+    fresh = known is not None
+    if known is None:
+        known, kept_run, kept_units = _load_cache(root, system.digest) if reuse else ({}, None, set())
     machine: list[list[CodeScore]] = [[] for _ in units]
     concept = np.full(len(units), -1, dtype=np.int64)
     similarity = np.zeros(len(units), dtype=np.float64)
@@ -287,6 +298,8 @@ def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substanti
     far = int(np.count_nonzero(model & (similarity != 0) & (similarity < system.far_below)))
     coded = sum(1 for r in role if r != STRUCTURE)
     concepts, system_index = _concepts(system, concept, similarity)
+    if fresh:  # computed by the caller just now: say so
+        todo = [i for i, r in enumerate(role) if r != STRUCTURE]
     changed = [i for i, (unit, k) in enumerate(zip(units, row_keys)) if (unit.id, k) not in kept_units]
     return ClosedOutput(machine, concepts, system_index, coded, todo, changed, far, row_keys, concept, similarity,
                         kept_run)

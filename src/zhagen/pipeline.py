@@ -329,6 +329,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     kept = kept_coding.load(project.root, last, read, settings.inductive) if last is not None else None
     extra: list[str] = []
     found_closed: closed_coding.ClosedOutput | None = None
+    just_read: closed_coding.Results | None = None  # by a run that closes the code system
     if kept is not None:
         machine, concepts, clusterer = kept.machine, kept.concepts, kept.clusterer
     else:
@@ -336,14 +337,14 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
             machine, concepts, clusterer, coder = _compute(units, substantive, model_units, reserved, codebook,
                                                            settings, labelled)
             if close:
-                closed = _close(project, units, substantive, reserved, coder, clusterer, concepts, codebook,
-                                settings, read)
+                closed, just_read = _close(project, units, substantive, reserved, coder, clusterer, concepts, codebook,
+                                           settings, read)
                 read = fingerprint(project, as_stored, reserved, codebook_file, log, settings)  # with the closed system
             del coder
         if closed is not None:  # coded against it (a run that closed one: every unit again, as later runs will)
             closed_coding.check(closed, codebook, settings, project.root)
             found_closed = closed_coding.code(project.root, closed, units, substantive, reserved, codebook, settings,
-                                              reuse=not (close or recompute))
+                                              reuse=not recompute, known=just_read)
             machine, concepts, clusterer = found_closed.machine, found_closed.concepts, closed.clusterer
             extra = _closed_notes(closed, found_closed)
         else:
@@ -384,13 +385,15 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
 
 def _close(project: Project, units: list[UnitInput], substantive: list[bool], reserved: frozenset[str],
            coder: DeductiveCoder, clusterer: ConceptClusterer, concepts: list[Concept], codebook: Codebook,
-           settings: EngineSettings, read: str) -> closed_coding.ClosedSystem:
-    """Keep the models just fitted as the project's closed code system, and read it back as later runs will."""
-    closed_coding.close(project.root, closed_coding.fitted_system(coder, clusterer, concepts, codebook, settings),
-                        coder, units, substantive, reserved, read)
+           settings: EngineSettings, read: str) -> tuple[closed_coding.ClosedSystem, closed_coding.Results]:
+    """Keep the models just fitted as the project's closed code system, read it back as later runs will, and
+    return the clustered units' results against it (computed on the way, to set the "far" bar)."""
+    found = closed_coding.close(project.root, closed_coding.fitted_system(coder, clusterer, concepts, codebook,
+                                                                          settings),
+                                coder, units, substantive, reserved, read)
     system = closed_coding.load(project.root, settings)
     assert system is not None
-    return system
+    return system, found
 
 
 def _only_changed(project: Project, found: closed_coding.ClosedOutput | None, now: closed_coding.KeptRun | None,
