@@ -341,7 +341,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
                                            settings, read)
                 read = fingerprint(project, as_stored, reserved, codebook_file, log, settings)  # with the closed system
             del coder
-        if closed is not None:  # coded against it (a run that closed one: every unit again, as later runs will)
+        if closed is not None:  # coded against it (a run that closes it takes the results computed on the way)
             closed_coding.check(closed, codebook, settings, project.root)
             found_closed = closed_coding.code(project.root, closed, units, substantive, reserved, codebook, settings,
                                               reuse=not recompute, known=just_read)
@@ -362,11 +362,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     codings = apply_decisions(units, machine, coding_decisions, codebook)
     unit_ids = [u.id for u in units]
     ids = assign_ids(concepts, unit_ids, previous_concepts(project, log), closed=closed is not None)
-    kept_run = None
-    if found_closed is not None:
-        kept_run = closed_coding.KeptRun(0, decisions_state(project, log),
-                                         dict(zip(found_closed.system_index, ids)))
-    only = _only_changed(project, found_closed, kept_run, units)
+    kept_run, only = _closed_write(project, found_closed, ids, log, units)
     rejected_members = {cid: c.members for c, cid in zip(concepts, ids) if cid in concept_decisions.rejected}
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
     if kept is not None:  # the store holds this run's output already: nothing is written
@@ -396,24 +392,27 @@ def _close(project: Project, units: list[UnitInput], substantive: list[bool], re
     return system, found
 
 
-def _only_changed(project: Project, found: closed_coding.ClosedOutput | None, now: closed_coding.KeptRun | None,
-                  units: list[UnitInput]) -> frozenset[int] | None:
-    """The units whose suggestions a run against a closed system must write, when the store holds the last run's
-    for all the others; ``None`` (write them all) otherwise.
+def _closed_write(project: Project, found: closed_coding.ClosedOutput | None, ids: list[str],
+                  log: list[tuple[int, str, str, dict[str, Any]]], units: list[UnitInput],
+                  ) -> tuple[closed_coding.KeptRun | None, frozenset[int] | None]:
+    """For a run against a closed system: what its kept results will say of it (the run id is set once written),
+    and the units whose rows it must write when the store holds the last run's rows for all the others (``None``:
+    write them all, as an open run does).
 
     The store holds them when the results were kept after the store's last run (finished, no decision made while
     it ran), nobody has decided or coded anything since (the same decision log and people's codings) and every
     concept of the system the last run and this one both found has the same id: a unit whose text and neighbours
     are unchanged then has, in the store, exactly the rows a full write would give it."""
-    if found is None or now is None or found.kept_run is None:
-        return None
-    last = _last_clean_run(project)
+    if found is None:
+        return None, None
+    now = closed_coding.KeptRun(0, decisions_state(project, log), dict(zip(found.system_index, ids)))
     before = found.kept_run
-    if last is None or last[0] != before.run_id or before.decisions != now.decisions:
-        return None
+    last = _last_clean_run(project) if before is not None else None
+    if before is None or last is None or last[0] != before.run_id or before.decisions != now.decisions:
+        return now, None
     if any(before.concept_ids[n] != cid for n, cid in now.concept_ids.items() if n in before.concept_ids):
-        return None
-    return frozenset(units[i].id for i in found.changed)
+        return now, None
+    return now, frozenset(units[i].id for i in found.changed)
 
 
 def _closed_notes(closed: closed_coding.ClosedSystem, found: closed_coding.ClosedOutput) -> list[str]:
