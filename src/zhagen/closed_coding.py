@@ -85,7 +85,7 @@ class ClosedOutput:
     #: kept run's rows stand for all the others.  A new unit may not need computing (its text and neighbours repeat
     #: another's) but its rows are still to be written.
     changed: list[int]
-    far: int  # clustered units further from every concept than ``far_below``
+    far: list[int]  # clustered units further from every concept than ``far_below``
     keys: list[bytes]  # per unit, what its result depends on (:func:`unit_keys`)
     concept: np.ndarray  # per unit, its concept's place among the system's (-1: none)
     similarity: np.ndarray  # per unit, the cosine to that concept's centre
@@ -179,10 +179,16 @@ def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequen
     return found
 
 
-def describe(system: ClosedSystem) -> dict[str, Any]:
-    """What results and run records say of the closed system a run coded against."""
+def describe(system: ClosedSystem, output: ClosedOutput, units: Sequence[UnitInput]) -> dict[str, Any]:
+    """What results and run records say of the closed system a run coded against, and of the units far from it:
+    how many, and how many in each case (where the material the system may not name comes from)."""
+    by_case: dict[str, int] = {}
+    for i in output.far:
+        by_case[units[i].case_id] = by_case.get(units[i].case_id, 0) + 1
+    clustered = sum(1 for i, c in enumerate(output.concept) if c >= 0 or output.similarity[i] != 0)
     return {"file": FILE, "sha256": system.digest, "fitted_on_units": system.fitted_on.get("units"),
-            "concepts": len(system.concepts)}
+            "concepts": len(system.concepts), "far_below": system.far_below, "clustered_units": clustered,
+            "far_units": len(output.far), "far_units_by_case": dict(sorted(by_case.items()))}
 
 
 def reopen(root: Path) -> bool:
@@ -295,7 +301,7 @@ def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substanti
             machine[i] = found
     coder.forget_lexicon()
     model = np.array(role) == MODEL
-    far = int(np.count_nonzero(model & (similarity != 0) & (similarity < system.far_below)))
+    far = np.flatnonzero(model & (similarity != 0) & (similarity < system.far_below)).tolist()
     coded = sum(1 for r in role if r != STRUCTURE)
     concepts, system_index = _concepts(system, concept, similarity)
     if fresh:  # computed by the caller just now: say so

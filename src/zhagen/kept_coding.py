@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from zhagen import coding_arrays as arrays_of
 from zhagen.coding.deductive import CodeScore
@@ -28,7 +29,7 @@ from zhagen.files import write_text_atomic
 FOLDER = ".zhagen-cache"
 FILE = "open-coding.npz"
 #: Changed whenever what is kept changes, so that an older file is not misread.
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
@@ -41,6 +42,7 @@ class KeptCoding:
     concepts: list[Concept]  # before the concept decisions; members index the project's units
     clusterer: ConceptClusterer
     notes: list[str]
+    closed: dict[str, Any] | None = None  # the closed code system the run coded against (see zhagen.closed_coding)
 
 
 def path(root: Path) -> Path:
@@ -50,7 +52,7 @@ def path(root: Path) -> Path:
 def save(root: Path, kept: KeptCoding) -> Path:
     """Write the file (atomically); a clusterer that learned no space (too few units) is kept as such."""
     meta, arrays = arrays_of.machine_arrays(kept.machine)
-    meta.update(format=FORMAT, run_id=kept.run_id, fingerprint=kept.fingerprint, notes=kept.notes)
+    meta.update(format=FORMAT, run_id=kept.run_id, fingerprint=kept.fingerprint, notes=kept.notes, closed=kept.closed)
     meta["concepts"], concept_arrays = arrays_of.concept_arrays(kept.concepts)
     arrays.update(concept_arrays)
     meta["space"] = arrays_of.space_meta(kept.clusterer, arrays)
@@ -80,6 +82,7 @@ def load(root: Path, run_id: int, fingerprint: str, settings: InductiveSettings)
             return None
         return KeptCoding(run_id, fingerprint, arrays_of.machine(meta, arrays),
                           arrays_of.concepts_of(meta["concepts"], arrays),
-                          arrays_of.clusterer_of(meta["space"], arrays, settings), list(meta["notes"]))
+                          arrays_of.clusterer_of(meta["space"], arrays, settings), list(meta["notes"]),
+                          meta.get("closed"))
     except arrays_of.UNREADABLE:
         return None  # damaged or foreign: computed again, and written anew by that run

@@ -357,7 +357,8 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
             ]
             del index_of, model_index
     del substantive, as_stored
-    described = closed_coding.describe(closed) if closed is not None else None
+    described = (kept.closed if kept is not None else
+                 closed_coding.describe(closed, found_closed, units) if closed is not None and found_closed else None)
     found = concepts  # before the concept decisions: what is kept
     codings = apply_decisions(units, machine, coding_decisions, codebook)
     unit_ids = [u.id for u in units]
@@ -374,7 +375,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     if found_closed is not None and closed is not None and kept_run is not None:
         closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id), unit_ids)
     notes = _why_empty(units, codings, concepts, codebook, clusterer) + extra
-    _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes))
+    _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes, described))
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
                              notes, classes, described)
 
@@ -424,7 +425,7 @@ def _closed_notes(closed: closed_coding.ClosedSystem, found: closed_coding.Close
              f"{closed.fitted_on.get('units')} units): {done}; zhagen code --reopen fits the code system again from "
              "the whole corpus"]
     if found.far:
-        notes.append(f"{found.far} units are further from every concept of the closed code system than 19 in 20 of the "
+        notes.append(f"{len(found.far)} units are further from every concept of the closed code system than 19 in 20 of the "
                      "units it was fitted on: material it may not name; read them, and reopen the code system if "
                      "they hold a concept of their own")
     return notes

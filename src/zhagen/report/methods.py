@@ -152,12 +152,19 @@ def _closed_sentence(f: Facts, lang: str) -> str:
         return ""
     units = f("open_coding.closed_code_system.fitted_on_units")
     sha = str(f("open_coding.closed_code_system.sha256"))[:12]
+    far, clustered = f("open_coding.closed_code_system.far_units"), f("open_coding.closed_code_system.clustered_units")
+    by_case = f.results["open_coding"]["closed_code_system"].get("far_units_by_case") or {}
+    top = sorted(by_case.items(), key=lambda item: (-item[1], item[0]))[:3]
     if lang == "zh":
+        where = f"，最多见于{'、'.join(f'{case}（{n}）' for case, n in top)}" if top else ""
         return (f"编码体系在{units}个意义单元上拟合后封闭（closed-code-system.npz，SHA-256 {sha}…）：其后加入的材料按封闭的"
-                "分类器与概念空间编码，未重新拟合。")
+                f"分类器与概念空间编码，未重新拟合；{clustered}个参与概念归类的意义单元中有{far}个与所有概念的距离超过拟合时"
+                f"95%的意义单元{where}，可能含有封闭体系未命名的概念。")
+    where = f", most in {', '.join(f'{case} ({n})' for case, n in top)}" if top else ""
     return (f"The code system was closed after it was fitted on {units} meaning units (closed-code-system.npz, "
             f"SHA-256 {sha}…): material added later was coded against its classifier and concept space, not "
-            "fitted again. ")
+            f"fitted again; {far} of the {clustered} clustered units lay further from every concept than 19 in 20 of "
+            f"the units it was fitted on{where}, material that may hold concepts the closed system does not name. ")
 
 
 def _relation_names(f: Facts, lang: str) -> str:
