@@ -72,3 +72,31 @@ def test_an_unreachable_scheduler_is_one_line(cli, project_dir: Path) -> None:
     assert result.exit_code == 1
     assert "cannot reach the Dask scheduler" in result.stderr
     assert "Traceback" not in result.output
+
+
+def closed_project(root: Path, address: str | None) -> list[tuple]:
+    """Three cases coded with the code system closed, then a fourth added and coded against it."""
+    first, later = root.parent / "first", root.parent / "later"
+    for folder, cases in ((first, CASES[:3]), (later, CASES[3:])):
+        for case in cases:
+            shutil.copytree(transfer.cases_dir() / case, folder / case, ignore=shutil.ignore_patterns("case.yaml"))
+    with parallel.cluster(address), Project.init(root) as project:
+        shutil.copyfile(transfer.codebook_path(), project.codebook_path)
+        assert not import_sources(project, [first]).failed
+        code_project(project, close=True)
+        assert not import_sources(project, [later]).failed
+        outcome = code_project(project)
+        assert any("units to code were computed, the others' results kept" in note for note in outcome.notes)
+        with project.read() as session:
+            return sorted((c.unit_id, c.code_id, c.status, round(c.confidence or 0, 9)) for c in list_codings(session))
+
+
+def test_coding_against_a_closed_code_system_on_the_cluster_equals_the_single_machine_run(
+    scheduler: tuple[str, object], tmp_path: Path
+) -> None:
+    address, local = scheduler
+    alone = closed_project(tmp_path / "alone" / "project", None)
+    before = local.scheduler.transition_counter
+    on_cluster = closed_project(tmp_path / "cluster" / "project", address)
+    assert on_cluster == alone and len(alone) > 100
+    assert local.scheduler.transition_counter > before  # the work went through the scheduler
