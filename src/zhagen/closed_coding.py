@@ -80,7 +80,7 @@ class ClosedOutput:
     concepts: list[Concept]
     system_index: list[int]  # per concept, its place among the system's concepts
     coded: int  # units to code (structure units are not)
-    computed: list[int]  # of them, those computed by this run; the others came from the kept results
+    computed: int  # of them, those computed by this run (or by :func:`close` just before); the others were kept
     #: Units that were not in the kept run with the same key (new, or what they read changed): in the store, the
     #: kept run's rows stand for all the others.  A new unit may not need computing (its text and neighbours repeat
     #: another's) but its rows are still to be written.
@@ -161,17 +161,14 @@ def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequen
         keys = unit_keys(units, role, before, after)
         found = {keys[i].tobytes(): (s, int(c), float(n)) for i, s, c, n in zip(model, scores, places, near)}
         near = near[near != 0]  # the units with an n-gram of the space, as runs count them
-    scorer = system.scorer
+    arrays: dict[str, np.ndarray] = {}
     meta: dict[str, Any] = {
         "format": FORMAT, "codebook": system.codebook_key, "settings": system.settings,
         "scored_codes": system.scored_codes,
         "fitted_on": {"units": len(units), "clustered_units": len(model), "fingerprint": read},
         "far_below": round(float(np.percentile(near, 5)), 6) if len(near) else 0.0,
-        "scorer": {**arrays_of.counter_meta(scorer.counter), "sublinear_tf": bool(scorer.tfidf.sublinear_tf)},
+        "scorer": arrays_of.scorer_meta(system.scorer, arrays),
     }
-    arrays: dict[str, np.ndarray] = {"scorer_idf": np.asarray(scorer.tfidf.idf_, dtype=np.float64),
-                                     "scorer_weights": np.asarray(scorer.weights, dtype=np.float64),
-                                     "scorer_bias": np.asarray(scorer.bias, dtype=np.float64).reshape(-1)}
     meta["concepts"], concept_arrays = arrays_of.concept_arrays(system.concepts)
     arrays.update(concept_arrays)
     meta["space"] = arrays_of.space_meta(system.clusterer, arrays)
@@ -185,7 +182,7 @@ def describe(system: ClosedSystem, output: ClosedOutput, units: Sequence[UnitInp
     by_case: dict[str, int] = {}
     for i in output.far:
         by_case[units[i].case_id] = by_case.get(units[i].case_id, 0) + 1
-    clustered = sum(1 for i, c in enumerate(output.concept) if c >= 0 or output.similarity[i] != 0)
+    clustered = int(np.count_nonzero((output.concept >= 0) | (output.similarity != 0)))
     return {"file": FILE, "sha256": system.digest, "fitted_on_units": system.fitted_on.get("units"),
             "concepts": len(system.concepts), "far_below": system.far_below, "clustered_units": clustered,
             "far_units": len(output.far), "far_units_by_case": dict(sorted(by_case.items()))}
@@ -210,11 +207,8 @@ def load(root: Path, settings: EngineSettings) -> ClosedSystem | None:
         meta, arrays = arrays_of.read_npz(target)
         if meta.get("format") != FORMAT:
             raise ValueError(f"format {meta.get('format')}")
-        scorer = ngrams.LinearScores(
-            arrays_of.counter_of(meta["scorer"]), arrays_of.tfidf_of(arrays["scorer_idf"], meta["scorer"]["sublinear_tf"]),
-            arrays["scorer_weights"], arrays["scorer_bias"])
         return ClosedSystem(dict(meta["fitted_on"]), digest(root), str(meta["codebook"]), dict(meta["settings"]),
-                            list(meta["scored_codes"]), scorer,
+                            list(meta["scored_codes"]), arrays_of.scorer_of(meta["scorer"], arrays),
                             arrays_of.clusterer_of(meta["space"], arrays, settings.inductive),
                             arrays_of.concepts_of(meta["concepts"], arrays), float(meta["far_below"]))
     except arrays_of.UNREADABLE as error:
@@ -304,11 +298,9 @@ def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substanti
     far = np.flatnonzero(model & (similarity != 0) & (similarity < system.far_below)).tolist()
     coded = sum(1 for r in role if r != STRUCTURE)
     concepts, system_index = _concepts(system, concept, similarity)
-    if fresh:  # computed by the caller just now: say so
-        todo = [i for i, r in enumerate(role) if r != STRUCTURE]
     changed = [i for i, (unit, k) in enumerate(zip(units, row_keys)) if (unit.id, k) not in kept_units]
-    return ClosedOutput(machine, concepts, system_index, coded, todo, changed, far, row_keys, concept, similarity,
-                        kept_run)
+    return ClosedOutput(machine, concepts, system_index, coded, coded if fresh else len(todo), changed, far, row_keys,
+                        concept, similarity, kept_run)
 
 
 #: Clustered units read at a time: bounds the probabilities and vectors held to a block's, not the corpus's.
@@ -383,8 +375,7 @@ def _concepts(system: ClosedSystem, concept: np.ndarray, similarity: np.ndarray)
              for i, (_n, c) in enumerate(found)], [n for n, _c in found])
 
 
-def _load_cache(root: Path, system_digest: str
-                ) -> tuple[dict[bytes, tuple[list[CodeScore], int, float]], KeptRun | None, set[tuple[int, bytes]]]:
+def _load_cache(root: Path, system_digest: str) -> tuple[Results, KeptRun | None, set[tuple[int, bytes]]]:
     """The kept per-unit results of the last run against this system, by unit key; that run; and its units as
     (unit id, key) ({}, None and nothing when there are none)."""
     target = cache_path(root)

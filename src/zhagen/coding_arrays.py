@@ -145,6 +145,21 @@ def tfidf_of(idf: np.ndarray, sublinear_tf: bool) -> TfidfTransformer:
     return tfidf
 
 
+def scorer_meta(scorer: ngrams.LinearScores, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """A fitted classifier as numbers (as :func:`space_meta` keeps the concept space): its counter and TF-IDF in the
+    JSON document, its IDF weights, weights and biases in ``arrays``."""
+    arrays["scorer_idf"] = np.asarray(scorer.tfidf.idf_, dtype=np.float64)
+    arrays["scorer_weights"] = np.asarray(scorer.weights, dtype=np.float64)
+    arrays["scorer_bias"] = np.asarray(scorer.bias, dtype=np.float64).reshape(-1)
+    return {**counter_meta(scorer.counter), "sublinear_tf": bool(scorer.tfidf.sublinear_tf)}
+
+
+def scorer_of(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ngrams.LinearScores:
+    """The classifier :func:`scorer_meta` kept: the same columns, weights and probabilities."""
+    return ngrams.LinearScores(counter_of(meta), tfidf_of(arrays["scorer_idf"], meta["sublinear_tf"]),
+                               arrays["scorer_weights"], arrays["scorer_bias"])
+
+
 def space_meta(clusterer: ConceptClusterer, arrays: dict[str, np.ndarray]) -> dict[str, Any] | None:
     """The fitted concept space as numbers: vocabulary, IDF weights, SVD components (and the glossary)."""
     space = getattr(clusterer, "space_", None)

@@ -418,9 +418,8 @@ def _closed_write(project: Project, found: closed_coding.ClosedOutput | None, id
 
 def _closed_notes(closed: closed_coding.ClosedSystem, found: closed_coding.ClosedOutput) -> list[str]:
     """What a run against a closed code system says about it, and about units the system cannot name."""
-    computed = len(found.computed)
-    done = (f"all {found.coded} units to code were computed" if computed == found.coded else
-            f"{computed} of {found.coded} units to code were computed, the others' results kept")
+    done = (f"all {found.coded} units to code were computed" if found.computed == found.coded else
+            f"{found.computed} of {found.coded} units to code were computed, the others' results kept")
     notes = [f"coded against the closed code system ({closed_coding.FILE}, fitted on "
              f"{closed.fitted_on.get('units')} units): {done}; zhagen code --reopen fits the code system again from "
              "the whole corpus"]
@@ -531,7 +530,7 @@ class RunOutput:
     classes: list[UnitClass] = field(default_factory=list)
     fingerprint: str = ""  # of what the run read (:func:`fingerprint`)
     closed: dict[str, Any] | None = None  # the closed code system it coded against
-    #: Units whose rows are written, the store holding the others' already (:func:`_only_changed`); None: all.
+    #: Units whose rows are written, the store holding the others' already (:func:`_closed_write`); None: all.
     only: frozenset[int] | None = None
 
 
@@ -626,7 +625,7 @@ def _rows_of(run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
              state: dict[tuple[int, str], str], human: set[tuple[int, str]]) -> Iterator[tuple[Any, ...]]:
     """The rows of :func:`_coding_rows`, in their order (of the units ``run.only`` names, when it names some)."""
     written: set[tuple[int, str]] = set()
-    only = run.only
+    wanted = (lambda _unit_id: True) if run.only is None else run.only.__contains__
 
     def row(unit: UnitInput, code_id: str, confidence: float | None, default: str = "suggested") -> tuple[Any, ...]:
         start, end = offsets[unit.id]
@@ -635,25 +634,23 @@ def _rows_of(run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
         return (code_id, unit.document_id, unit.id, start, end, MACHINE, "machine", status, confidence, run_id, 1)
 
     for unit, scores in zip(run.units, run.machine):
-        if only is not None and unit.id not in only:
+        if not wanted(unit.id):
             continue
         for score in scores:
             if (unit.id, score.code_id) not in human:
                 yield row(unit, score.code_id, score.confidence)
     for concept, cid in zip(run.concepts, run.ids):
         for member in concept.members:
-            if only is None or run.units[member].id in only:
+            if wanted(run.units[member].id):
                 yield row(run.units[member], cid, None)
     for cid, members in sorted(run.rejected_members.items()):
         for member in members:
-            if (run.units[member].id, cid) not in written and (only is None or run.units[member].id in only):
+            if (run.units[member].id, cid) not in written and wanted(run.units[member].id):
                 yield row(run.units[member], cid, None, default="rejected")
     units = {u.id: u for u in run.units}
     concept_ids = set(run.ids)
     for (unit_id, code_id), status in sorted(state.items()):
-        if status != "accepted" or (unit_id, code_id) in written or (unit_id, code_id) in human:
-            continue
-        if only is not None and unit_id not in only:
+        if status != "accepted" or (unit_id, code_id) in written or (unit_id, code_id) in human or not wanted(unit_id):
             continue
         if unit_id in units and code_id in run.codebook:
             yield row(units[unit_id], code_id, 1.0)

@@ -47,7 +47,7 @@ def _jaccard_matrix(new: Sequence[set[int]], old: Sequence[set[int]], kept_share
 
     inter = (membership(new) @ membership(old).T).toarray().astype(np.float64)
     old_sizes = np.array([len(s) for s in old], dtype=np.float64)
-    union = old_sizes[None, :] + np.zeros((len(new), 1)) if kept_share else (
+    union = np.broadcast_to(old_sizes, inter.shape) if kept_share else (
         np.array([len(s) for s in new], dtype=np.float64)[:, None] + old_sizes - inter)
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
