@@ -17,8 +17,11 @@ NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
 
 def lookup(results: dict[str, Any], path: str) -> Any:
-    """An independent reading of the paths the paragraph reports (dotted keys, len:, sum:)."""
+    """An independent reading of the paths the paragraph reports (dotted keys, len:, sum:, count:)."""
     op, _, dotted = path.rpartition(":")
+    if op == "count":  # count:a.b.flag: the items of list a.b with flag set
+        items, flag = dotted.rsplit(".", 1)
+        return len([item for item in lookup(results, items) if item.get(flag)])
     node: Any = results
     for key in dotted.split("."):
         node = node[key]

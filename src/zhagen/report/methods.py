@@ -32,8 +32,12 @@ MISSING = "—"  # Guest, Namey & Chen (2020)
 
 
 def resolve(results: Mapping[str, Any], path: str) -> Any:
-    """The value at ``path``: dotted keys, with ``len:`` (length) or ``sum:`` (sum of a mapping's values)."""
+    """The value at ``path``: dotted keys, with ``len:`` (length), ``sum:`` (sum of a mapping's values) or
+    ``count:`` (``count:a.b.flag``: how many items of the list ``a.b`` have ``flag`` set)."""
     op, _, dotted = path.rpartition(":")
+    if op == "count":
+        dotted, _, flag = dotted.rpartition(".")
+        return sum(1 for item in resolve(results, dotted) if item.get(flag))
     value: Any = results
     for key in dotted.split("."):
         value = value[key]
@@ -116,7 +120,7 @@ def corpus_sentences(f: Facts, lang: str) -> str:
 
 
 def coding_sentences(f: Facts, lang: str) -> str:
-    emergent = sum(1 for c in f.results["axial_coding"]["categories"] if c.get("emergent"))
+    emergent = f("count:axial_coding.categories.emergent")
     core = f.results["selective_coding"]["core_category"]
     names = Names(f.results)
     anchor = (names.zh(core.get("anchored_on", "")), names.en(core.get("anchored_on", "")))
