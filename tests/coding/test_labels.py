@@ -56,6 +56,18 @@ def test_who_speaks_does_not_name_what_is_said() -> None:
     assert [p for p, _n in labels.ranked_phrases(english, BACKGROUND)][0] == "supplier park"
 
 
+def test_the_office_that_administers_a_policy_names_no_concept() -> None:
+    """Policy texts close on the office that coordinates and receives reports (领导小组办公室); the mechanism
+    the members share (专班) names the concept, although the office's long phrase would score higher."""
+    texts = ["项目服务工作由推进领导小组统一领导，领导小组办公室负责日常协调。",
+             "重大问题及时报告领导小组办公室。", "领导小组办公室设在市经济信息委。",
+             "成立项目推进专班，集中攻坚。", "由市级领导联系、工作专班推进。", "专班协调施工单位两班倒作业。",
+             "成立数据中心集群建设工作专班。"]
+    ranked = [p for p, _n in labels.ranked_phrases(texts, BACKGROUND)]
+    assert ranked[0] == "专班"
+    assert not any("办公室" in p for p in ranked)
+
+
 def test_a_light_verb_gives_way_to_its_object() -> None:
     texts = ["对配套企业给予奖励。", "给予配套企业一次性奖励。", "按投资额给予奖励。", "给予用地和奖励支持。"]
     assert labels.ranked_phrases(texts, BACKGROUND)[0][0] == "奖励"

@@ -159,6 +159,13 @@ def test_a_rules_frame_is_cited_after_the_quotes_that_report() -> None:
     assert {0, 5} <= set(relation.evidence) and relation.support == 8  # still support
     order = list(relation.evidence)
     assert max(order.index(i) for i in (1, 2, 3, 4)) < min(order.index(0), order.index(5))
+    # a purpose clause names its aim with a word of realisation (完成): still after every report
+    texts[0] = "第一条　为推动科技成果在区外完成前期孵化、在本市落地转化，制定本办法。"
+    contexts = build_contexts(codes, docs, cases, texts, 1)
+    [relation] = evaluate_pairs(contexts, [("a", "b")], texts, RelationSettings())
+    assert contexts.kind[0] == "realised"
+    order = list(relation.evidence)
+    assert max(order.index(i) for i in (1, 2, 3, 4)) < order.index(0)
 
 
 def test_a_rules_preamble_scope_and_definitions_are_its_frame() -> None:
@@ -168,6 +175,11 @@ def test_a_rules_preamble_scope_and_definitions_are_its_frame() -> None:
     assert rule_frame("本措施适用于经新区引进、由市外高校牵头建设的研发机构。")
     assert rule_frame("第二条　本办法所称育成平台，是指由市科技局与区外高校合作设立的平台。")
     assert rule_frame("For the purposes of these measures, an enclave platform means a lab set up with a university.")
+    # a purpose clause that does not start with 贯彻 or 落实 (the built-in study's first quote of a relation)
+    assert rule_frame("第一条　为克服我市科技创新资源不足、科技服务链条不完整等短板，推动科技成果在银川落地转化，制定本办法。")
+    assert rule_frame("结合我市实际，特制定如下措施。")
+    assert rule_frame("These measures are formulated to attract research institutes from the east.")
+    assert not rule_frame("园区为企业制定了个性化的用电方案。")  # a plan made for a firm is a report
     assert not rule_frame("戴尔、联想等品牌商随后在成都建设生产基地，带动了一批配套企业落户。")
     assert not rule_frame("市里为推动项目落地成立了工作专班。")  # a purpose inside a report, not a preamble
     assert rule_frame("第二條　本辦法所稱育成平臺，是指由市科技局與區外高校合作設立的平臺。")  # traditional characters

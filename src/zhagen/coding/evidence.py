@@ -65,13 +65,16 @@ REALISED = re.compile(
     re.IGNORECASE,
 )
 KINDS = ("realised", "neutral", "intended", "contradicting")
-#: The frame of a rule rather than a report: a regulation's preamble of purpose ("为深入贯彻……，推动……"), its
+#: The frame of a rule rather than a report: a regulation's preamble of purpose ("为深入贯彻……，推动……",
+#: "为克服……短板，……，制定本办法", "these measures are formulated to ..."), its
 #: scope ("本措施适用于……") or a definition of its terms ("本办法所称育成平台，是指……", "for the purposes of these
 #: measures, ... means").  It says what a rule is for and covers, not that anything was done.  It still counts (a
 #: policy's design is what it states), but it is cited after the quotes that report.
 RULE_FRAME = re.compile(
     r"^\s*(?:第[一二三四五六七八九十百零]+条\s*)?为了?(?:深入|全面|认真|进一步)?(?:贯彻|落实|实施|推动|推进|加快|促进|规范)|"
+    r"(?:特|现)?制定(?:本|如下|以下)(?:办法|措施|方案|规定|细则|意见|条例|计划|政策)|特制定|"
     r"所称|是指|系指|适用于|\bshall mean\b|\bis defined as\b|\bfor the purposes? of th(?:is|ese)\b|\brefers to\b|"
+    r"\b(?:are|is) (?:hereby )?(?:formulated|issued|enacted)\b|"
     r"\bappl(?:y|ies) to\b",
     re.IGNORECASE,
 )

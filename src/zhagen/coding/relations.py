@@ -217,11 +217,12 @@ def evaluate_pairs(
 
 def _ranked(rows: Sequence[int], contexts: Contexts, text_rank: Callable[[int], tuple[bool, bool]], a: str, b: str
             ) -> list[int]:
-    """Strongest evidence first: realised before neutral, a report before a rule's preamble, scope or
-    definition, a causal cue first, then by coding strength."""
+    """Strongest evidence first: a report before a rule's preamble, scope or definition (whose "完成" or
+    "实现" names an aim, not a fact), realised before neutral, a causal cue first, then by coding strength."""
     def key(row: int) -> tuple[object, ...]:
         strength = min(contexts.codes[row].get(a, 0.0), contexts.codes[row].get(b, 0.0))
-        return (contexts.kind[row] != "realised", *text_rank(row), -strength, row)
+        frame, uncaused = text_rank(row)
+        return (frame, contexts.kind[row] != "realised", uncaused, -strength, row)
     return sorted(rows, key=key)
 
 
