@@ -168,6 +168,19 @@ def test_concepts_are_named_by_phrases_from_their_quotes_and_defined(results: di
         assert concept["document_topic"] == (concept["documents"] == 1)
 
 
+def test_every_concept_says_how_stable_it_is(results: dict, study: Path) -> None:
+    """Hennig's cluster-wise stability per concept, counted in the summary, marked in the report."""
+    concepts = results["open_coding"]["concepts"]
+    summary = results["open_coding"]["concept_stability"]
+    values = [c["stability"] for c in concepts]
+    assert all(0.0 <= v <= 1.0 for v in values) and len(set(values)) > 1
+    assert summary["concepts"] == len(concepts)
+    assert summary["stable"] == sum(v >= summary["stable_at"] for v in values)
+    assert summary["dissolved"] == sum(v <= summary["dissolved_at"] for v in values)
+    report = (study / "report.html").read_text(encoding="utf-8")
+    assert report.count(">dissolves<") == summary["dissolved"]
+
+
 def test_no_concept_is_the_english_sentences(results: dict, study: Path) -> None:
     assert_no_english_sentence_cluster(study, results, 30)
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ def fitted_system(coder: DeductiveCoder, clusterer: ConceptClusterer, concepts: 
     """The models a run just fitted, as a closed system not yet kept (no file, no digest)."""
     return ClosedSystem({}, "", codebook_key(codebook), _coding_settings(settings), list(coder.scored_codes_),
                         coder.scorer(), clusterer,
-                        [Concept(c.index, c.terms, (), (), c.centroid, c.phrases, c.merged) for c in concepts], 0.0)
+                        [Concept(c.index, c.terms, (), (), c.centroid, c.phrases, c.merged, c.stability) for c in concepts], 0.0)
 
 
 Results = dict[bytes, tuple[list[CodeScore], int, float]]
@@ -369,9 +369,9 @@ def _concepts(system: ClosedSystem, concept: np.ndarray, similarity: np.ndarray)
             continue
         typical = members[np.lexsort((members, -similarity[members]))]
         found.append((n, Concept(0, closed.terms, tuple(members.tolist()), tuple(typical.tolist()), closed.centroid,
-                                 closed.phrases, closed.merged)))
+                                 closed.phrases, closed.merged, closed.stability)))
     found.sort(key=lambda item: item[1].members[0])
-    return ([Concept(i, c.terms, c.members, c.typical, c.centroid, c.phrases, c.merged)
+    return ([replace(c, index=i)
              for i, (_n, c) in enumerate(found)], [n for n, _c in found])
 
 

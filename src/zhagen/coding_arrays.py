@@ -105,8 +105,8 @@ def machine(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[list[Co
 
 def concept_arrays(concepts: Sequence[Concept]) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     """Concepts as their names and merges (JSON) and their members, typical members and centres (arrays)."""
-    meta = [{"index": c.index, "terms": list(c.terms), "phrases": list(c.phrases), "merged": list(c.merged)}
-            for c in concepts]
+    meta = [{"index": c.index, "terms": list(c.terms), "phrases": list(c.phrases), "merged": list(c.merged),
+             "stability": c.stability} for c in concepts]
     arrays = {**ragged("members", [c.members for c in concepts]), **ragged("typical", [c.typical for c in concepts])}
     if concepts:
         arrays["centroids"] = np.stack([np.asarray(c.centroid) for c in concepts])
@@ -119,7 +119,7 @@ def concepts_of(meta: list[dict[str, Any]], arrays: dict[str, np.ndarray]) -> li
     centroids = arrays.get("centroids")
     return [
         Concept(c["index"], tuple(c["terms"]), members[i], typical[i], centroids[i],  # type: ignore[index]
-                tuple(c["phrases"]), tuple(c["merged"]))
+                tuple(c["phrases"]), tuple(c["merged"]), c.get("stability"))
         for i, c in enumerate(meta)
     ]
 

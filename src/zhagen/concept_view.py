@@ -15,6 +15,7 @@ from itertools import zip_longest
 from typing import Any
 
 from zhagen.coding import labels
+from zhagen.coding.stability import DISSOLVED, STABLE, StabilitySettings
 
 #: Quotes per concept shown in the coding chain.
 CHAIN_QUOTES = 3
@@ -56,12 +57,26 @@ def concept_entries(outcome: Any, mapping: Mapping[int, Any], quotes: Callable[.
             "documents": documents,
             "document_topic": documents == 1,
             "merged": list(concept.merged),
+            "stability": concept.stability,
             "category": m.category if m else None,
             "match_share": m.share if m else 0.0,
             "quotes": quotes(_label_first(concept, texts, label)),
             "chain": chain,
         })
     return entries
+
+
+def stability_summary(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """How many concepts k-means finds again on subsets of the units (:mod:`zhagen.coding.stability`), with the
+    bars and the re-runs; None when no concept was measured (a run kept from an earlier version)."""
+    measured = [e["stability"] for e in entries if e.get("stability") is not None]
+    if not measured:
+        return None
+    settings = StabilitySettings()
+    return {"concepts": len(measured), "stable": sum(s >= STABLE for s in measured),
+            "dissolved": sum(s <= DISSOLVED for s in measured), "stable_at": STABLE, "dissolved_at": DISSOLVED,
+            "mean": round(sum(measured) / len(measured), 4), "runs": settings.runs, "subset": settings.subset,
+            "max_units": settings.max_units}
 
 
 def _label_first(concept: Any, texts: Sequence[str], label: str) -> list[int]:

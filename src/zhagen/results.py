@@ -22,7 +22,7 @@ from zhagen.coding.evidence import reading
 from zhagen.coding.engine import Model, UnitInput, level_maps
 from zhagen.coding.selective import Link
 from zhagen.coding.storyline import gaps, story_line
-from zhagen.concept_view import CATEGORY_QUOTES, category_quote_units, concept_entries, coverage
+from zhagen.concept_view import CATEGORY_QUOTES, category_quote_units, concept_entries, coverage, stability_summary
 from zhagen.declarations import Declarations, default_declarations
 from zhagen.pipeline import OpenCodingOutcome, dominant_counts, versions
 from zhagen.project import Project
@@ -173,6 +173,7 @@ def build_results(
         cases=cases,
         open_coding={"concepts": concepts, "deductive_codings": dict(sorted(coding_counts.items())),
                      "coverage": coverage(outcome),
+                     **({"concept_stability": stable} if (stable := stability_summary(concepts)) else {}),
                      **({"closed_code_system": outcome.closed} if outcome.closed is not None else {})},
         axial_coding={
             "categories": categories, "main_categories": mains,

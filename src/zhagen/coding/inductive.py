@@ -24,6 +24,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from zhagen.coding import labels, ngrams
+from zhagen.coding.stability import StabilitySettings, concept_stability
 from zhagen.coding.text import normalise
 from zhagen.coding.tokens import content_words
 
@@ -74,6 +75,8 @@ class Concept:
     phrases: tuple[str, ...] = ()
     #: Names of the near-duplicate clusters merged into this concept.
     merged: tuple[str, ...] = ()
+    #: Whether k-means finds it again on subsets of the units (:mod:`zhagen.coding.stability`); None when not measured.
+    stability: float | None = None
 
     @property
     def label(self) -> str:
@@ -208,10 +211,21 @@ class ConceptClusterer:
         phrase_background = self.phrase_background(unit_texts)
         named = [self._concept(0, g, vectors, unit_texts, words, size, phrase_background, ()) for g in groups]
         merged = self._merge(named, vectors, unit_texts, words, size, phrase_background)
+        merged = self._with_stability(merged, vectors, placed, k)
         merged.sort(key=lambda c: c.members[0])
         return self._unique_names(
             [replace(c, index=i) for i, c in enumerate(merged)], unit_texts, phrase_background
         )
+
+    def _with_stability(self, concepts: list[Concept], vectors: np.ndarray, placed: np.ndarray, k: int) -> list[Concept]:
+        """Each concept with its clusterwise stability, measured on the units k-means clustered (glossed units,
+        placed afterwards, do not count)."""
+        row = np.full(len(vectors), -1)
+        row[placed] = np.arange(len(placed))
+        members = [[int(row[u]) for u in c.members if row[u] >= 0] for c in concepts]
+        settings = replace(StabilitySettings(), restarts=self.settings.kmeans_restarts)
+        found = concept_stability(vectors[placed], members, k, seed=self.settings.seed, settings=settings)
+        return [replace(c, stability=s) for c, s in zip(concepts, found)]
 
     def _merge(self, concepts: list[Concept], vectors: np.ndarray, unit_texts: Sequence[str],
                words: Counter[str], size: int, phrase_background: labels.Background) -> list[Concept]:

@@ -337,10 +337,13 @@ def open_coding_table(results: Mapping[str, Any], names: Names) -> Table:
     rows: list[list[Any]] = []
     for concept in results["open_coding"].get("concepts", []):
         category = holder.get(concept["id"])
+        stability = concept.get("stability")
+        named = f"{concept['id']} {concept.get('label', '')}" + (
+            f"（稳定性 stability {stability:.2f}）" if stability is not None else "")
         for quote in concept.get("quotes", []):
             rows.append([
                 len(rows) + 1, quote.get("text", ""), quote.get("case", ""), quote.get("document", ""),
-                f"{quote.get('start', '')}–{quote.get('end', '')}", f"{concept['id']} {concept.get('label', '')}",
+                f"{quote.get('start', '')}–{quote.get('end', '')}", named,
                 names.tagged(category) if category else "—（未归入范畴 unassigned）",
                 names.tagged(mains[category]) if category in mains else "",
             ])

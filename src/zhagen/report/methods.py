@@ -27,7 +27,7 @@ LANGUAGE_NAMES = {"zh": ("中文", "Chinese"), "en": ("英文", "English"), "unk
 UNIT_RULE = ("按句末标点（。！？；及英文句点等）和换行切分，过长的句子在逗号处再分",
              "cut at sentence-final punctuation (。！？； and the English full stop) and line breaks; "
              "over-long sentences are split at a comma")
-CITATION_YEARS = ("2020",)
+CITATION_YEARS = ("2020", "2007")  # Guest, Namey & Chen (2020); Hennig (2007)
 MISSING = "—"  # Guest, Namey & Chen (2020)
 
 
@@ -127,7 +127,7 @@ def coding_sentences(f: Facts, lang: str) -> str:
     if lang == "zh":
         return (f"开放式编码：依据码本的演绎编码（置信度阈值{f('settings.deductive.min_confidence')}）给出"
                 f"{f('sum:open_coding.deductive_codings')}条编码，归纳式概念提取得到{f('len:open_coding.concepts')}个"
-                f"初始概念。{_closed_sentence(f, lang)}主轴编码：初始概念按其意义单元落入码本范畴的占比（≥{f('settings.axial.match_share')}）归入范畴，"
+                f"初始概念。{_stability_sentence(f, lang)}{_closed_sentence(f, lang)}主轴编码：初始概念按其意义单元落入码本范畴的占比（≥{f('settings.axial.match_share')}）归入范畴，"
                 f"共{f('len:axial_coding.categories')}个范畴（其中{emergent}个为待审阅的涌现范畴），归纳为"
                 f"{f('len:axial_coding.main_categories')}个主范畴。选择性编码：核心范畴为“{core.get('name_zh', '')}”，"
                 f"锚定于主范畴共现网络中中心性最高的“{anchor[0]}”；在{f('settings.selective.window')}句窗口内共现、支持度≥"
@@ -137,7 +137,7 @@ def coding_sentences(f: Facts, lang: str) -> str:
     return (f"Open coding: deductive coding against the codebook (confidence threshold "
             f"{f('settings.deductive.min_confidence')}) gave {f('sum:open_coding.deductive_codings')} codings, and "
             f"inductive concept extraction {f('len:open_coding.concepts')} initial concepts. "
-            f"{_closed_sentence(f, lang)}Axial coding: a concept "
+            f"{_stability_sentence(f, lang)}{_closed_sentence(f, lang)}Axial coding: a concept "
             f"joined a category when at least {f('settings.axial.match_share')} of its meaning units fell into it, "
             f"giving {f('len:axial_coding.categories')} categories ({emergent} emergent ones to review) under "
             f"{f('len:axial_coding.main_categories')} main categories. Selective coding: the core category "
@@ -148,6 +148,23 @@ def coding_sentences(f: Facts, lang: str) -> str:
             f"with lift of at least {f('settings.selective.min_lift')}, giving "
             f"{f('len:selective_coding.relations')} typical relations and {f('len:selective_coding.path_model.edges')} "
             "paths.")
+
+
+def _stability_sentence(f: Facts, lang: str) -> str:
+    """How many initial concepts k-means finds again on subsets of the units, and how many dissolve."""
+    if "concept_stability" not in f.results["open_coding"]:
+        return ""
+    p = "open_coding.concept_stability."
+    if lang == "zh":
+        return (f"概念的稳定性按Hennig（2007）的逐类稳定性检验：在{f(p + 'runs')}次对{f(p + 'subset')}比例意义单元（单元多于"
+                f"{f(p + 'max_units')}个时取等距样本）的重新聚类中，"
+                f"{f(p + 'stable')}个概念与重聚类结果的平均Jaccard系数≥{f(p + 'stable_at')}（稳定），"
+                f"{f(p + 'dissolved')}个≤{f(p + 'dissolved_at')}（易消解，须审阅后再作为概念使用）。")
+    return (f"Concept stability follows Hennig's (2007) cluster-wise assessment: over {f(p + 'runs')} re-clusterings of "
+            f"{f(p + 'subset')} of the meaning units (of an evenly spaced sample of {f(p + 'max_units')} when there are "
+            f"more), {f(p + 'stable')} concepts had a mean Jaccard similarity of at "
+            f"least {f(p + 'stable_at')} with their best match (stable) and {f(p + 'dissolved')} at most "
+            f"{f(p + 'dissolved_at')} (they dissolve: read them before using them as concepts). ")
 
 
 def _closed_sentence(f: Facts, lang: str) -> str:
