@@ -137,8 +137,10 @@ def test_reopen_fits_again_and_results_say_which_system_coded(closed: Path, cli:
     described = json.loads(model.stdout)["open_coding"]["closed_code_system"]
     assert described["sha256"] == closed_coding.digest(closed) and described["fitted_on_units"] > 0
     # the units far from every concept: counted per case, about 1 in 20 of those the system was fitted on
-    assert sum(described["far_units_by_case"].values()) == described["far_units"]
-    assert set(described["far_units_by_case"]) <= set(FIRST)
+    by_case = described["far_units_by_case"]
+    assert sum(row["units"] for row in by_case) == described["far_units"]
+    assert {row["case"] for row in by_case} <= set(FIRST)
+    assert [row["units"] for row in by_case] == sorted((row["units"] for row in by_case), reverse=True)
     assert 0 < described["far_units"] <= 0.1 * described["clustered_units"]
     report = (closed / "output" / "report.html").read_text(encoding="utf-8")
     assert "closed-code-system.npz" in report

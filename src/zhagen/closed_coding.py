@@ -166,7 +166,7 @@ def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequen
         "format": FORMAT, "codebook": system.codebook_key, "settings": system.settings,
         "scored_codes": system.scored_codes,
         "fitted_on": {"units": len(units), "clustered_units": len(model), "fingerprint": read},
-        "far_below": round(float(np.percentile(near, 5)), 6) if len(near) else 0.0,
+        "far_below": round(float(np.percentile(near, 100 - NEARER_PERCENT)), 6) if len(near) else 0.0,
         "scorer": arrays_of.scorer_meta(system.scorer, arrays),
     }
     meta["concepts"], concept_arrays = arrays_of.concept_arrays(system.concepts)
@@ -176,16 +176,24 @@ def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequen
     return found
 
 
+#: A unit is far from a closed system when it is further from every concept than this percentage of the units the
+#: system was fitted on.
+NEARER_PERCENT = 95
+
+
 def describe(system: ClosedSystem, output: ClosedOutput, units: Sequence[UnitInput]) -> dict[str, Any]:
     """What results and run records say of the closed system a run coded against, and of the units far from it:
-    how many, and how many in each case (where the material the system may not name comes from)."""
+    how many, and how many in each case, most first (where the material the system may not name comes from)."""
     by_case: dict[str, int] = {}
     for i in output.far:
         by_case[units[i].case_id] = by_case.get(units[i].case_id, 0) + 1
     clustered = int(np.count_nonzero((output.concept >= 0) | (output.similarity != 0)))
     return {"file": FILE, "sha256": system.digest, "fitted_on_units": system.fitted_on.get("units"),
-            "concepts": len(system.concepts), "far_below": system.far_below, "clustered_units": clustered,
-            "far_units": len(output.far), "far_units_by_case": dict(sorted(by_case.items()))}
+            "concepts": len(system.concepts), "far_below": system.far_below, "nearer_percent": NEARER_PERCENT,
+            "clustered_units": clustered,
+            "far_units": len(output.far),
+            "far_units_by_case": [{"case": case, "units": n}
+                                  for case, n in sorted(by_case.items(), key=lambda item: (-item[1], item[0]))]}
 
 
 def reopen(root: Path) -> bool:

@@ -17,14 +17,14 @@ NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
 
 def lookup(results: dict[str, Any], path: str) -> Any:
-    """An independent reading of the paths the paragraph reports (dotted keys, len:, sum:, count:)."""
+    """An independent reading of the paths the paragraph reports (dotted keys, list positions, len:, sum:, count:)."""
     op, _, dotted = path.rpartition(":")
     if op == "count":  # count:a.b.flag: the items of list a.b with flag set
         items, flag = dotted.rsplit(".", 1)
         return len([item for item in lookup(results, items) if item.get(flag)])
     node: Any = results
     for key in dotted.split("."):
-        node = node[key]
+        node = node[int(key)] if isinstance(node, list) else node[key]
     return {"len": len, "sum": lambda d: sum(d.values()), "": lambda v: v}[op](node)
 
 
@@ -48,6 +48,7 @@ def check(results: dict[str, Any]) -> None:
         # identifiers and names may contain digits: they are not figures
         for case in results["corpus"].get("reserved_cases", []):
             text = text.replace(case, "")
+        text = text.replace("SHA-256", "")  # the name of a hash function
         for rel in (results.get("saturation") or {}).get("new_relation_ids", []):
             for end in str(rel).split(" -> "):
                 text = text.replace(names.name(end, lang), "")
@@ -73,6 +74,24 @@ def test_relations_are_named_and_the_two_saturation_verdicts_reconciled(results)
     assert "高校院所→成果孵化转移" in texts["zh"] and "universities and institutes→achievement incubation" in texts["en"]
     assert "概念与范畴层面已饱和，关系层面尚未饱和" in texts["zh"]
     check(results)
+
+
+def test_a_closed_code_system_and_concept_stability_are_figures_of_the_results(results):
+    """The per-case counts of units far from a closed system are read through Facts too, case ids with dots and
+    digits included, and so are the counts of stable and dissolving concepts."""
+    results["open_coding"]["closed_code_system"] = {
+        "file": "closed-code-system.npz", "sha256": "ab" * 32, "fitted_on_units": 410, "concepts": 9,
+        "far_below": 0.12, "nearer_percent": 95, "clustered_units": 388, "far_units": 17,
+        "far_units_by_case": [{"case": "cq.2021-plant", "units": 11}, {"case": "bt-pv", "units": 4},
+                              {"case": "xa-c919", "units": 1}, {"case": "yb-catl", "units": 1}]}
+    results["open_coding"]["concept_stability"] = {
+        "concepts": 9, "stable": 2, "dissolved": 4, "stable_at": 0.75, "dissolved_at": 0.5, "mean": 0.53,
+        "runs": 20, "subset": 0.9, "max_units": 5000}
+    texts, used = methods_text(results)
+    check(results)
+    assert "cq.2021-plant (11), bt-pv (4), xa-c919 (1)" in texts["en"] and "yb-catl" not in texts["en"]
+    assert used["open_coding.closed_code_system.far_units_by_case.0.units"] == 11
+    assert "2个概念与重聚类结果的平均Jaccard系数≥0.75（稳定），4个≤0.50" in texts["zh"]
 
 
 def test_a_changed_figure_changes_the_text(results):

@@ -32,15 +32,16 @@ MISSING = "—"  # Guest, Namey & Chen (2020)
 
 
 def resolve(results: Mapping[str, Any], path: str) -> Any:
-    """The value at ``path``: dotted keys, with ``len:`` (length), ``sum:`` (sum of a mapping's values) or
-    ``count:`` (``count:a.b.flag``: how many items of the list ``a.b`` have ``flag`` set)."""
+    """The value at ``path``: dotted keys (a number picks an item of a list), with ``len:`` (length), ``sum:``
+    (sum of a mapping's values) or ``count:`` (``count:a.b.flag``: how many items of the list ``a.b`` have
+    ``flag`` set)."""
     op, _, dotted = path.rpartition(":")
     if op == "count":
         dotted, _, flag = dotted.rpartition(".")
         return sum(1 for item in resolve(results, dotted) if item.get(flag))
     value: Any = results
     for key in dotted.split("."):
-        value = value[key]
+        value = value[int(key)] if isinstance(value, list) else value[key]
     if op == "len":
         return len(value)
     if op == "sum":
@@ -174,18 +175,19 @@ def _closed_sentence(f: Facts, lang: str) -> str:
     units = f("open_coding.closed_code_system.fitted_on_units")
     sha = str(f("open_coding.closed_code_system.sha256"))[:12]
     far, clustered = f("open_coding.closed_code_system.far_units"), f("open_coding.closed_code_system.clustered_units")
-    by_case = f.results["open_coding"]["closed_code_system"].get("far_units_by_case") or {}
-    top = sorted(by_case.items(), key=lambda item: (-item[1], item[0]))[:3]
+    nearer = f("open_coding.closed_code_system.nearer_percent")
+    cases = "open_coding.closed_code_system.far_units_by_case"
+    top = [(f(f"{cases}.{i}.case"), f(f"{cases}.{i}.units")) for i in range(3) if f.has(f"{cases}.{i}")]
     if lang == "zh":
         where = f"，最多见于{'、'.join(f'{case}（{n}）' for case, n in top)}" if top else ""
         return (f"编码体系在{units}个意义单元上拟合后封闭（closed-code-system.npz，SHA-256 {sha}…）：其后加入的材料按封闭的"
                 f"分类器与概念空间编码，未重新拟合；{clustered}个参与概念归类的意义单元中有{far}个与所有概念的距离超过拟合时"
-                f"95%的意义单元{where}，可能含有封闭体系未命名的概念。")
+                f"{nearer}%的意义单元{where}，可能含有封闭体系未命名的概念。")
     where = f", most in {', '.join(f'{case} ({n})' for case, n in top)}" if top else ""
     return (f"The code system was closed after it was fitted on {units} meaning units (closed-code-system.npz, "
             f"SHA-256 {sha}…): material added later was coded against its classifier and concept space, not "
-            f"fitted again; {far} of the {clustered} clustered units lay further from every concept than 19 in 20 of "
-            f"the units it was fitted on{where}, material that may hold concepts the closed system does not name. ")
+            f"fitted again; {far} of the {clustered} clustered units lay further from every concept than {nearer} % "
+            f"of the units it was fitted on{where}, material that may hold concepts the closed system does not name. ")
 
 
 def _relation_names(f: Facts, lang: str) -> str:
