@@ -168,7 +168,7 @@ def test_concepts_are_named_by_phrases_from_their_quotes_and_defined(results: di
         assert concept["document_topic"] == (concept["documents"] == 1)
 
 
-def test_every_concept_says_how_stable_it_is(results: dict, study: Path) -> None:
+def test_every_concept_says_how_stable_it_is_and_how_widely_its_name_is_written(results: dict, study: Path) -> None:
     """Hennig's cluster-wise stability per concept, counted in the summary, marked in the report."""
     concepts = results["open_coding"]["concepts"]
     summary = results["open_coding"]["concept_stability"]
@@ -179,6 +179,12 @@ def test_every_concept_says_how_stable_it_is(results: dict, study: Path) -> None
     assert summary["dissolved"] == sum(v <= summary["dissolved_at"] for v in values)
     report = (study / "report.html").read_text(encoding="utf-8")
     assert report.count(">dissolves<") == summary["dissolved"]
+    # and how widely its name is written among the typical units it was chosen from
+    for concept in concepts:
+        held = concept["label_held"]
+        assert 2 <= held["units"] <= held["of"] <= min(40, concept["size"])
+        assert all(concept["label"] in q["text"] for q in concept["quotes"][:2])
+        assert f"{concept['label']} <small class=\"muted\">{held['units']}/{held['of']}</small>" in report
 
 
 def test_no_concept_is_the_english_sentences(results: dict, study: Path) -> None:

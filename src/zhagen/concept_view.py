@@ -29,6 +29,7 @@ def concept_entries(outcome: Any, mapping: Mapping[int, Any], quotes: Callable[.
     texts = [u.text for u in outcome.units]
     step = max(1, len(texts) // 5000)
     background = labels.Background.of(texts[::step])
+    typical = outcome.settings.inductive.typical_members  # the members a concept's name is chosen from
     number = 0
     entries = []
     for concept in outcome.concepts:
@@ -39,6 +40,7 @@ def concept_entries(outcome: Any, mapping: Mapping[int, Any], quotes: Callable[.
         documents = len({outcome.units[u].document_id for u in concept.members})
         zh, en = labels.definition(label, [p for p in concept.phrases[1:] if p not in label][:2],
                                    len(concept.members), cases)
+        holding = _holding(concept, texts, label, typical)
         chain_units = _chain_units(concept, texts)
         chain = []
         for unit, quote in zip(chain_units, quotes(chain_units, limit=CHAIN_QUOTES)):
@@ -58,9 +60,12 @@ def concept_entries(outcome: Any, mapping: Mapping[int, Any], quotes: Callable[.
             "document_topic": documents == 1,
             "merged": list(concept.merged),
             "stability": concept.stability,
+            # how many of the typical members the name comes from hold it (None for a researcher's name)
+            "label_held": ({"units": len(holding), "of": min(len(concept.typical), typical)}
+                           if label == concept.label else None),
             "category": m.category if m else None,
             "match_share": m.share if m else 0.0,
-            "quotes": quotes(_label_first(concept, texts, label)),
+            "quotes": quotes(_label_first(concept, texts, label, holding)),
             "chain": chain,
         })
     return entries
@@ -79,10 +84,15 @@ def stability_summary(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any] | 
             "max_units": settings.max_units}
 
 
-def _label_first(concept: Any, texts: Sequence[str], label: str) -> list[int]:
+def _holding(concept: Any, texts: Sequence[str], label: str, typical: int = 40) -> list[int]:
+    """The concept's ``typical`` most typical members that hold the label as written."""
+    return [u for u in concept.typical[:typical] if label in labels.phrases(texts[u])]
+
+
+def _label_first(concept: Any, texts: Sequence[str], label: str, holding: Sequence[int] | None = None) -> list[int]:
     """Typical members, those that hold the label as written first (the label is read in its quotes)."""
-    holding = [u for u in concept.typical[:40] if label in labels.phrases(texts[u])][:2]
-    return holding + [u for u in concept.typical if u not in holding]
+    first = list(holding if holding is not None else _holding(concept, texts, label))[:2]
+    return first + [u for u in concept.typical if u not in first]
 
 
 def _chain_units(concept: Any, texts: Sequence[str]) -> list[int]:
