@@ -39,6 +39,7 @@ from zhagen.coding.engine import (
 )
 from zhagen.coding.inductive import Concept, ConceptClusterer
 from zhagen.coding.lexicon import Lexicon
+from zhagen.coding.stability import DISSOLVED
 from zhagen.coding.text import normalise
 from zhagen.declarations import Declarations, default_declarations, load_declarations
 from zhagen.errors import UserError
@@ -374,7 +375,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     run_id = _save_open_coding(project, run)
     if found_closed is not None and closed is not None and kept_run is not None:
         closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id), unit_ids)
-    notes = _why_empty(units, codings, concepts, codebook, clusterer) + extra
+    notes = _why_empty(units, codings, concepts, codebook, clusterer) + _stability_notes(concepts) + extra
     _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes, described))
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
                              notes, classes, described)
@@ -511,6 +512,16 @@ def _why_empty(units: list[UnitInput], codings: list[list[CodeScore]], concepts:
                      f"the project has {len(units)} in all" if len(units) < needed else
                      "no initial concepts: the units' clusters were all too small")
     return notes
+
+
+def _stability_notes(concepts: list[Concept]) -> list[str]:
+    """How many concepts another clustering of the units would most likely not find (zhagen.coding.stability)."""
+    measured = [c.stability for c in concepts if c.stability is not None]
+    dissolved = sum(s <= DISSOLVED for s in measured)
+    if not dissolved:
+        return []
+    return [f"{dissolved} of {len(measured)} initial concepts dissolve when the units are clustered again on subsets "
+            f"(stability <= {DISSOLVED}; the report marks them): read their statements before building on them"]
 
 
 @dataclass
