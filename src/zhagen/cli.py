@@ -280,8 +280,12 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
     selective = results["selective_coding"]
     check = results.get("study_check") or {}
     null = selective["path_model"].get("null_baseline", {})
+    stability = results["open_coding"].get("concept_stability")
+    stable = (f" ({stability['stable']} stable, {stability['dissolved']} dissolve when the units are clustered again)"
+              if stability else "")
     out.print(
-        f"concepts {len(results['open_coding']['concepts'])}, categories {len(results['axial_coding']['categories'])}, "
+        f"concepts {len(results['open_coding']['concepts'])}{stable}, "
+        f"categories {len(results['axial_coding']['categories'])}, "
         f"main categories {len(results['axial_coding']['main_categories'])}, "
         f"path-model edges {len(selective['path_model']['edges'])} "
         f"(null model: {null.get('mean_edges', 0)} on average over {null.get('draws', 0)} random draws)"

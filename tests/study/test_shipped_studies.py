@@ -45,7 +45,18 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("rural") / "out"
     result = runner.invoke(app, ["run", "--study", NAME, "--out", str(out)])
     assert result.exit_code == 0, result.output
+    RUN_OUTPUT[out] = result.output
     return out
+
+
+RUN_OUTPUT: dict[Path, str] = {}
+
+
+def test_the_run_says_how_many_concepts_hold(run_dir: Path, results: dict[str, Any]) -> None:
+    stability = results["open_coding"]["concept_stability"]
+    line = (f"concepts {len(results['open_coding']['concepts'])} ({stability['stable']} stable, "
+            f"{stability['dissolved']} dissolve when the units are clustered again)")
+    assert line in " ".join(RUN_OUTPUT[run_dir].split())
 
 
 @pytest.fixture(scope="session")
