@@ -18,6 +18,7 @@ from pathlib import Path
 from sklearn.metrics import adjusted_rand_score
 from sqlalchemy import select
 
+from zhagen.errors import UserError
 from zhagen.project import Project
 from zhagen.store.models import Code, Coding, Document, MeaningUnit as Unit
 
@@ -52,7 +53,10 @@ def main() -> None:
     parser.add_argument("b", type=Path)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    found = agreement(args.a, args.b)
+    try:
+        found = agreement(args.a, args.b)
+    except UserError as error:
+        raise SystemExit(str(error)) from None
     if args.json:
         print(json.dumps(found, indent=1))
         return
