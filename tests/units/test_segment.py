@@ -101,6 +101,20 @@ def test_chinese_closing_quotes_stay_with_their_sentence() -> None:
     ]
 
 
+def test_a_chinese_quote_keeps_its_speaker_tag() -> None:
+    """A tag that only says who spoke is no statement of its own (a second study's quote began a concept with it);
+    a tag that goes on to say something is."""
+    text = ("“产业链太全了，设计出款式，十公里以内就能找齐布料、辅料和加工。”一位返乡创业的设计师说。她和丈夫回到家乡。"
+            "“订单排到了年底。”园区负责人说，接下来还要扩建二期厂房。")
+    assert texts(text, min_chars=0) == [
+        "“产业链太全了，设计出款式，十公里以内就能找齐布料、辅料和加工。”一位返乡创业的设计师说。",
+        "她和丈夫回到家乡。", "“订单排到了年底。”", "园区负责人说，接下来还要扩建二期厂房。"]
+    assert texts("「訂單排到了年底。」一位園區工作人員介紹。下一步擴建。", min_chars=0) == [
+        "「訂單排到了年底。」一位園區工作人員介紹。", "下一步擴建。"]
+    assert texts("订单排到了年底。一位园区工作人员介绍。", min_chars=0) == [
+        "订单排到了年底。", "一位园区工作人员介绍。"]  # no quote: the tag stands apart as before
+
+
 def test_chinese_quote_closes_after_question_and_bracket() -> None:
     text = "他问：“这个政策能落实吗？”（笑）我说：『先试点，再推广。』《意见》已经印发。"
     assert texts(text, min_chars=0) == ["他问：“这个政策能落实吗？”", "（笑）我说：『先试点，再推广。』", "《意见》已经印发。"]

@@ -11,7 +11,9 @@ How a text is cut, in order:
 2. **Sentences.**  A unit ends after a run of terminators: ``。！？；`` (and ``｡ ︒``),
    the ellipses ``…`` / ``……`` / ``⋯⋯``, and ASCII ``! ? ;`` and ``...``.  Closing
    quotes and brackets right after the run (``」』”’）)】》"'`` ...) stay with the
-   sentence they close.  The Chinese forms always end a sentence; the ASCII ones only
+   sentence they close, and so does the speaker tag that follows a closing quote and
+   is all its sentence holds (``“……。”一位返乡创业的设计师说。``: who spoke, not a
+   statement of its own).  The Chinese forms always end a sentence; the ASCII ones only
    when followed by whitespace, a CJK character or the end of the line (so ``a?b=1`` in
    a URL is left alone), and not when a closing quote follows and then a lowercase word
    (``"Why?" she asked``).  An ASCII ``.`` ends a sentence when whitespace follows and then
@@ -68,6 +70,8 @@ _CLOSERS = "」』”’）)】》〉〗〕］]｝}»›\"'"
 _CLOSER_RUN = re.compile("[" + re.escape(_CLOSERS) + "]*")
 _OPENERS = "「『“‘（(【《〈〖〔［[｛{«‹\"'"
 _SPACES = re.compile(r"\s*")
+# Who spoke, after a closing quote and before the next terminator, and nothing else: "一位园区工作人员说。"
+_SPEAKER_TAG = re.compile(r"[^。！？；，,：:“”\"「」]{1,24}?(?:[说說]道?|表示|介[绍紹]|坦言|告[诉訴][记記]者|透露|感[叹嘆]|回[忆憶]|解[释釋])[。！]")
 
 # Tokens (letters and inner dots, without the final ".") after which "." is no stop.
 _ABBREVIATIONS = frozenset(
@@ -177,7 +181,8 @@ def _sentence_ends(text: str, start: int, end: int) -> list[int]:
         after = _CLOSER_RUN.match(text, run_end, end).end()
         run = m.group()
         if any(ch in _CJK_STRONG for ch in run):
-            is_end = True
+            # a quotation keeps its speaker tag: “……。”一位返乡创业的设计师说。 is one sentence
+            is_end = after == run_end or _SPEAKER_TAG.match(text, after, end) is None
         elif _FULLWIDTH_STOP in run:
             prev = text[run_start - 1] if run_start > start else ""
             nxt = text[run_end] if run_end < end else ""
