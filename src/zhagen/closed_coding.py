@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,6 +56,9 @@ CACHE = "closed-units.npz"
 FORMAT = 1
 #: A unit's part in open coding: no coding (document structure), codes only (a reserved case), codes and concept.
 STRUCTURE, RESERVED, MODEL = 0, 1, 2
+#: A unit is far from a closed system when it is further from every concept than this percentage of the units the
+#: system was fitted on.
+NEARER_PERCENT = 95
 
 
 @dataclass
@@ -138,7 +142,7 @@ def fitted_system(coder: DeductiveCoder, clusterer: ConceptClusterer, concepts: 
     """The models a run just fitted, as a closed system not yet kept (no file, no digest)."""
     return ClosedSystem({}, "", codebook_key(codebook), _coding_settings(settings), list(coder.scored_codes_),
                         coder.scorer(), clusterer,
-                        [Concept(c.index, c.terms, (), (), c.centroid, c.phrases, c.merged, c.stability) for c in concepts], 0.0)
+                        [replace(c, members=(), typical=()) for c in concepts], 0.0)
 
 
 Results = dict[bytes, tuple[list[CodeScore], int, float]]
@@ -176,17 +180,10 @@ def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequen
     return found
 
 
-#: A unit is far from a closed system when it is further from every concept than this percentage of the units the
-#: system was fitted on.
-NEARER_PERCENT = 95
-
-
 def describe(system: ClosedSystem, output: ClosedOutput, units: Sequence[UnitInput]) -> dict[str, Any]:
     """What results and run records say of the closed system a run coded against, and of the units far from it:
     how many, and how many in each case, most first (where the material the system may not name comes from)."""
-    by_case: dict[str, int] = {}
-    for i in output.far:
-        by_case[units[i].case_id] = by_case.get(units[i].case_id, 0) + 1
+    by_case = Counter(units[i].case_id for i in output.far)
     clustered = int(np.count_nonzero((output.concept >= 0) | (output.similarity != 0)))
     return {"file": FILE, "sha256": system.digest, "fitted_on_units": system.fitted_on.get("units"),
             "concepts": len(system.concepts), "far_below": system.far_below, "nearer_percent": NEARER_PERCENT,
@@ -376,11 +373,9 @@ def _concepts(system: ClosedSystem, concept: np.ndarray, similarity: np.ndarray)
         if not len(members):
             continue
         typical = members[np.lexsort((members, -similarity[members]))]
-        found.append((n, Concept(0, closed.terms, tuple(members.tolist()), tuple(typical.tolist()), closed.centroid,
-                                 closed.phrases, closed.merged, closed.stability)))
+        found.append((n, replace(closed, members=tuple(members.tolist()), typical=tuple(typical.tolist()))))
     found.sort(key=lambda item: item[1].members[0])
-    return ([replace(c, index=i)
-             for i, (_n, c) in enumerate(found)], [n for n, _c in found])
+    return [replace(c, index=i) for i, (_n, c) in enumerate(found)], [n for n, _c in found]
 
 
 def _load_cache(root: Path, system_digest: str) -> tuple[Results, KeptRun | None, set[tuple[int, bytes]]]:

@@ -41,7 +41,7 @@ def concept_entries(outcome: Any, mapping: Mapping[int, Any], quotes: Callable[.
         zh, en = labels.definition(label, [p for p in concept.phrases[1:] if p not in label][:2],
                                    len(concept.members), cases)
         holding = _holding(concept, texts, label, typical)
-        chain_units = _chain_units(concept, texts)
+        chain_units = _chain_units(concept, texts, holding if label == concept.label else None)
         chain = []
         for unit, quote in zip(chain_units, quotes(chain_units, limit=CHAIN_QUOTES)):
             number += 1
@@ -95,8 +95,9 @@ def _label_first(concept: Any, texts: Sequence[str], label: str, holding: Sequen
     return first + [u for u in concept.typical if u not in first]
 
 
-def _chain_units(concept: Any, texts: Sequence[str]) -> list[int]:
-    return _label_first(concept, texts, concept.label)[:CHAIN_QUOTES]
+def _chain_units(concept: Any, texts: Sequence[str], holding: Sequence[int] | None = None) -> list[int]:
+    """The chain's quotes: typical members that hold the concept's own phrase first (``holding``, when known)."""
+    return _label_first(concept, texts, concept.label, holding)[:CHAIN_QUOTES]
 
 
 def category_quote_units(category: Any, outcome: Any, keep: Sequence[int], limit: int) -> list[int]:

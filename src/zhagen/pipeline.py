@@ -425,9 +425,9 @@ def _closed_notes(closed: closed_coding.ClosedSystem, found: closed_coding.Close
              f"{closed.fitted_on.get('units')} units): {done}; zhagen code --reopen fits the code system again from "
              "the whole corpus"]
     if found.far:
-        notes.append(f"{len(found.far)} units are further from every concept of the closed code system than 19 in 20 of the "
-                     "units it was fitted on: material it may not name; read them, and reopen the code system if "
-                     "they hold a concept of their own")
+        notes.append(f"{len(found.far)} units are further from every concept of the closed code system than "
+                     f"{closed_coding.NEARER_PERCENT} % of the units it was fitted on: material it may not name; read "
+                     "them, and reopen the code system if they hold a concept of their own")
     return notes
 
 
