@@ -320,6 +320,8 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
     """Open coding of a project with its codebook.yaml (human decisions kept); nothing to do when nothing it reads
     (units, codebook, decisions, human codings, closed code system, settings, versions) changed since the last run."""
     from zhagen import closed_coding
+    from zhagen.closed_added import CodingSummary, code_added
+    from zhagen.coding.engine import EngineSettings
     from zhagen.coding.parallel import cluster
     from zhagen.pipeline import NothingChanged, code_project
 
@@ -331,7 +333,9 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
             err.print(f"reopened the code system: {closed_coding.FILE} removed; this run fits it from the whole corpus"
                       if closed_coding.reopen(project.root) else "the code system is open already: nothing to reopen")
         try:
-            outcome = code_project(project, close=close, recompute=force, unless_unchanged=not (force or close))
+            added = None if (force or close or reopen) else code_added(project, EngineSettings())
+            summary = added or CodingSummary.of(code_project(project, close=close, recompute=force,
+                                                             unless_unchanged=not (force or close)))
         except NothingChanged as same:
             if as_json:
                 print_json({"unchanged_since_run": same.run_id, "run": same.run_id})
@@ -340,15 +344,14 @@ def code(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOption
                           "settings and versions are the same): its codings stand; nothing was computed (--force "
                           "computes again)")
             return
-    suggested = sum(len(s) for s in outcome.codings)
-    data = {"units": len(outcome.units), "codings": suggested, "concepts": len(outcome.concepts), "run": outcome.run_id,
-            "notes": outcome.notes}
+    data = {"units": summary.units, "codings": summary.codings, "concepts": summary.concepts, "run": summary.run_id,
+            "notes": summary.notes}
     if as_json:
         print_json(data)
     else:
-        out.print(f"coded {data['units']} units: {suggested} codebook codings, {data['concepts']} initial concepts "
-                  f"(run {outcome.run_id})")
-        for note in outcome.notes:
+        out.print(f"coded {summary.units} units: {summary.codings} codebook codings, {summary.concepts} initial concepts "
+                  f"(run {summary.run_id})")
+        for note in summary.notes:
             err.print(Text("note: ", style="yellow") + Text(note))
 
 

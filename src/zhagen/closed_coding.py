@@ -180,15 +180,22 @@ def close(root: Path, system: ClosedSystem, coder: DeductiveCoder, units: Sequen
     return found
 
 
-def describe(system: ClosedSystem, output: ClosedOutput, units: Sequence[UnitInput]) -> dict[str, Any]:
+def describe(system: ClosedSystem, output: ClosedOutput, units: Sequence[UnitInput],
+             before: dict[str, Any] | None = None) -> dict[str, Any]:
     """What results and run records say of the closed system a run coded against, and of the units far from it:
-    how many, and how many in each case, most first (where the material the system may not name comes from)."""
+    how many, and how many in each case, most first (where the material the system may not name comes from).
+    ``before``: what this function said of the units coded before ``units`` (documents added to them), counted in."""
     by_case = Counter(units[i].case_id for i in output.far)
     clustered = int(np.count_nonzero((output.concept >= 0) | (output.similarity != 0)))
+    far = len(output.far)
+    if before is not None:
+        by_case.update({row["case"]: row["units"] for row in before["far_units_by_case"]})
+        clustered += before["clustered_units"]
+        far += before["far_units"]
     return {"file": FILE, "sha256": system.digest, "fitted_on_units": system.fitted_on.get("units"),
             "concepts": len(system.concepts), "far_below": system.far_below, "nearer_percent": NEARER_PERCENT,
             "clustered_units": clustered,
-            "far_units": len(output.far),
+            "far_units": far,
             "far_units_by_case": [{"case": case, "units": n}
                                   for case, n in sorted(by_case.items(), key=lambda item: (-item[1], item[0]))]}
 
@@ -302,7 +309,7 @@ def code(root: Path, system: ClosedSystem, units: Sequence[UnitInput], substanti
     model = np.array(role) == MODEL
     far = np.flatnonzero(model & (similarity != 0) & (similarity < system.far_below)).tolist()
     coded = sum(1 for r in role if r != STRUCTURE)
-    concepts, system_index = _concepts(system, concept, similarity)
+    concepts, system_index = concepts_of(system, concept, similarity)
     changed = [i for i, (unit, k) in enumerate(zip(units, row_keys)) if (unit.id, k) not in kept_units]
     return ClosedOutput(machine, concepts, system_index, coded, coded if fresh else len(todo), changed, far, row_keys,
                         concept, similarity, kept_run)
@@ -363,7 +370,7 @@ def _read_block(system: ClosedSystem, coder: DeductiveCoder, units: Sequence[Uni
     return scores, np.where(placed, best, -1), np.where(present, np.round(near, 6), 0.0)
 
 
-def _concepts(system: ClosedSystem, concept: np.ndarray, similarity: np.ndarray) -> tuple[list[Concept], list[int]]:
+def concepts_of(system: ClosedSystem, concept: np.ndarray, similarity: np.ndarray) -> tuple[list[Concept], list[int]]:
     """The closed concepts with their members now (project unit indices; typical: nearest the centre first), those
     without members left out, ordered by their first member as open coding orders them; and each one's place among
     the system's concepts."""
@@ -398,15 +405,39 @@ def _load_cache(root: Path, system_digest: str) -> tuple[Results, KeptRun | None
         return {}, None, set()
 
 
-def save_cache(root: Path, system_digest: str, output: ClosedOutput, run: KeptRun, unit_ids: Sequence[int]) -> None:
+def cache_meta(root: Path, system_digest: str) -> dict[str, Any] | None:
+    """The JSON document of the kept per-unit results of the last run against this system (its arrays are not
+    read), or ``None``."""
+    try:
+        with cache_path(root).open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+            meta = json.loads(data["meta"].tobytes().decode())
+    except arrays_of.UNREADABLE:
+        return None
+    return meta if meta.get("format") == FORMAT and meta.get("system") == system_digest else None
+
+
+def cache_arrays(root: Path) -> dict[str, np.ndarray]:
+    """The arrays of the kept per-unit results (raises one of :data:`zhagen.coding_arrays.UNREADABLE`)."""
+    return arrays_of.read_npz(cache_path(root))[1]
+
+
+def save_cache(root: Path, system_digest: str, output: ClosedOutput, run: KeptRun, unit_ids: Sequence[int],
+               state: dict[str, Any]) -> None:
     """Keep a run's per-unit results for the next run (after the run's write: the cache names the run whose output
-    the store holds).  A folder that cannot be written only costs the next run time."""
+    the store holds), with ``state``: what :mod:`zhagen.closed_added` needs to code added documents alone.
+    A folder that cannot be written only costs the next run time."""
     meta, arrays = arrays_of.machine_arrays(output.machine)
-    meta.update(format=FORMAT, system=system_digest, run_id=run.run_id, decisions=run.decisions,
-                concept_ids={str(k): v for k, v in sorted(run.concept_ids.items())})
     keys = output.keys
     arrays.update(keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16), concept=output.concept,
                   similarity=output.similarity, unit_ids=np.asarray(unit_ids, dtype=np.int64))
+    write_cache(root, system_digest, run, meta, arrays, state)
+
+
+def write_cache(root: Path, system_digest: str, run: KeptRun, meta: dict[str, Any], arrays: dict[str, np.ndarray],
+                state: dict[str, Any]) -> None:
+    """Write the kept per-unit results (:func:`save_cache`) from their arrays."""
+    meta = {**meta, "format": FORMAT, "system": system_digest, "run_id": run.run_id, "decisions": run.decisions,
+            "concept_ids": {str(k): v for k, v in sorted(run.concept_ids.items())}, "state": state}
     try:
         target = arrays_of.write_npz(cache_path(root), meta, arrays)
         mark_cache_folder(target.parent)

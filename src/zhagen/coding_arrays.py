@@ -92,6 +92,34 @@ def machine_arrays(machine: list[list[CodeScore]]) -> tuple[dict[str, Any], dict
     return {"codes": codes, "terms": terms}, arrays
 
 
+#: The arrays :func:`machine_arrays` writes.
+MACHINE_ARRAYS = ("per_unit", "code", "scores", "terms_len", "terms_flat")
+
+
+def extend_machine(meta: dict[str, Any], arrays: dict[str, np.ndarray], more: list[list[CodeScore]],
+                   ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The suggestions :func:`machine_arrays` wrote (``meta``, ``arrays``) followed by those of more units: what
+    :func:`machine_arrays` of them all gives, without making the first ones' objects again (their code and term
+    numbers are renumbered into the joined, sorted lists)."""
+    more_meta, more_arrays = machine_arrays(more)
+    joined = {name: sorted(set(meta[name]) | set(more_meta[name])) for name in ("codes", "terms")}
+
+    def renumbered(name: str, numbers: np.ndarray, old: list[str]) -> np.ndarray:
+        at = {value: i for i, value in enumerate(joined[name])}
+        return np.array([at[value] for value in old], dtype=np.int64)[numbers] if len(numbers) else numbers
+
+    result = {
+        "per_unit": np.concatenate([arrays["per_unit"], more_arrays["per_unit"]]),
+        "code": np.concatenate([renumbered("codes", arrays["code"], meta["codes"]),
+                                renumbered("codes", more_arrays["code"], more_meta["codes"])]),
+        "scores": np.concatenate([arrays["scores"].reshape(-1, 3), more_arrays["scores"]]),
+        "terms_len": np.concatenate([arrays["terms_len"], more_arrays["terms_len"]]),
+        "terms_flat": np.concatenate([renumbered("terms", arrays["terms_flat"], meta["terms"]),
+                                      renumbered("terms", more_arrays["terms_flat"], more_meta["terms"])]),
+    }
+    return joined, result
+
+
 def machine(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[list[CodeScore]]:
     """The suggestions :func:`machine_arrays` wrote."""
     codes, terms = meta["codes"], meta["terms"]
@@ -101,6 +129,10 @@ def machine(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[list[Co
     flat = (CodeScore(codes[c], s[0], tuple(terms[t] for t in ts), s[1], s[2])
             for c, s, ts in zip(code, scores, term_rows))
     return split(flat, arrays["per_unit"].tolist())
+
+
+#: The arrays :func:`concept_arrays` writes.
+CONCEPT_ARRAYS = ("members_flat", "members_len", "typical_flat", "typical_len", "centroids")
 
 
 def concept_arrays(concepts: Sequence[Concept]) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from zhagen import coding_arrays as arrays_of
 from zhagen.coding.deductive import CodeScore
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
@@ -59,6 +61,30 @@ def save(root: Path, kept: KeptCoding) -> Path:
     target = arrays_of.write_npz(path(root), meta, arrays)
     mark_cache_folder(target.parent)
     return target
+
+
+def carry_forward(root: Path, before: tuple[int, str], after: tuple[int, str],
+                  machine: tuple[dict[str, Any], dict[str, np.ndarray]], concepts: list[Concept], notes: list[str],
+                  closed: dict[str, Any]) -> None:
+    """Rewrite the kept output of run ``before`` (its id and fingerprint) as that of run ``after``, which only coded
+    documents added to it against a closed code system (:mod:`zhagen.closed_added`): the concept space is the
+    one kept, the suggestions are ``machine`` (the arrays :func:`zhagen.coding_arrays.machine_arrays` gives for
+    every unit), the rest as :class:`KeptCoding` holds it.  A file that is not that run's, or cannot be read or written,
+    is removed: ``zhagen model`` then codes again, as it would without the file."""
+    target = path(root)
+    try:
+        meta, arrays = arrays_of.read_npz(target)
+        if meta.get("format") != FORMAT or (meta.get("run_id"), meta.get("fingerprint")) != before:
+            raise ValueError("not the kept output of the run before")
+        space = {name: array for name, array in arrays.items()
+                 if name not in arrays_of.MACHINE_ARRAYS and name not in arrays_of.CONCEPT_ARRAYS}
+        meta_machine, arrays_machine = machine
+        concepts_meta, concept_arrays = arrays_of.concept_arrays(concepts)
+        meta = {**meta, **meta_machine, "run_id": after[0], "fingerprint": after[1], "notes": notes, "closed": closed,
+                "concepts": concepts_meta}
+        arrays_of.write_npz(target, meta, {**space, **arrays_machine, **concept_arrays})
+    except (*arrays_of.UNREADABLE, OSError):
+        target.unlink(missing_ok=True)
 
 
 def mark_cache_folder(folder: Path) -> None:

@@ -14,10 +14,12 @@ import json
 import platform
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from importlib import metadata
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -109,13 +111,20 @@ def load_units(project: Project) -> tuple[list[UnitInput], frozenset[str]]:
     return [UnitInput(r[0], r[1], sys.intern(r[2] or ""), r[3]) for r in rows], reserved
 
 
-def input_hash(units: list[UnitInput], codebook: Codebook, settings: EngineSettings) -> str:
-    digest = hashlib.sha256()
-    for unit in units:
-        digest.update(f"{unit.id}\t{unit.document_id}\t{unit.case_id}\t{unit.text}\n".encode())
-    digest.update(repr(codebook).encode())
-    digest.update(repr(settings.to_dict()).encode())
-    return digest.hexdigest()
+def units_chain(units: Sequence[UnitInput], chain: str = "") -> str:
+    """The units as stored, hashed one document at a time: each document's units (ids, case, text) are hashed,
+    and the document's hash is chained to the hash of the documents before it (``chain``), in document order.
+
+    A chain rather than one hash over every unit because documents are only ever added to a project, with ids
+    above those already stored, and their units never change: the hash of a project with documents added is the
+    old chain continued over the new documents alone (:mod:`zhagen.closed_added` computes it without reading the
+    others)."""
+    for _document, group in groupby(units, key=attrgetter("document_id")):
+        digest = hashlib.sha256()
+        for unit in group:
+            digest.update(f"{unit.id}\t{unit.document_id}\t{unit.case_id}\t{unit.text}\n".encode())
+        chain = hashlib.sha256(f"{chain}{digest.hexdigest()}".encode()).hexdigest()
+    return chain
 
 
 def fingerprint(project: Project, units: list[UnitInput], reserved: frozenset[str], codebook_file: Codebook,
@@ -124,8 +133,18 @@ def fingerprint(project: Project, units: list[UnitInput], reserved: frozenset[st
     log (undone decisions are not in it), the codings people made, the settings and the versions of zhagen and
     its libraries.  Two runs with the same fingerprint compute the same codings and concepts (runs are
     deterministic), so a run whose fingerprint equals the last run's has nothing to compute."""
-    digest = hashlib.sha256(input_hash(units, codebook_file, settings).encode())
-    for part in (sorted(reserved), log, human_codings(project), versions()):
+    return fingerprint_of(project, units_chain(units), reserved, codebook_file, log, settings)
+
+
+def fingerprint_of(project: Project, chain: str, reserved: frozenset[str], codebook_file: Codebook,
+                   log: list[tuple[int, str, str, dict[str, Any]]], settings: EngineSettings,
+                   human: list[tuple[Any, ...]] | None = None) -> str:
+    """:func:`fingerprint` with the units given by their :func:`units_chain` (and people's codings, when they were
+    read already: :func:`human_codings`)."""
+    digest = hashlib.sha256(chain.encode())
+    digest.update(repr(codebook_file).encode())
+    digest.update(repr(settings.to_dict()).encode())
+    for part in (sorted(reserved), log, human_codings(project) if human is None else human, versions()):
         digest.update(json.dumps(part, sort_keys=True, ensure_ascii=False, default=str).encode())
     closed = closed_coding.digest(project.root)
     if closed:  # coding against a closed code system (an open one adds nothing: fingerprints of before stand)
@@ -314,14 +333,14 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     units, reserved = load_units(project)
     if not units:
         raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")
-    read = fingerprint(project, units, reserved, codebook_file, log, settings)
+    chain = units_chain(units)
+    read = fingerprint_of(project, chain, reserved, codebook_file, log, settings)
     if unless_unchanged and (same := unchanged_run(project, read)) is not None:
         raise NothingChanged(same)
-    as_stored = units  # what the fingerprint reads (a run that closes the code system takes it again)
     units, classes = classify_units(units, log)
     codebook = decided.active()
     coding_decisions, concept_decisions = load_decisions(project, log)
-    labelled, coding_decisions = _human_evidence(project, units, coding_decisions)
+    labelled, coding_decisions = human_evidence(project, units, coding_decisions)
     closed = None if close else closed_coding.load(project.root, settings)
 
     substantive = [not c.structure for c in classes]
@@ -340,14 +359,14 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
             if close:
                 closed, just_read = _close(project, units, substantive, reserved, coder, clusterer, concepts, codebook,
                                            settings, read)
-                read = fingerprint(project, as_stored, reserved, codebook_file, log, settings)  # with the closed system
+                read = fingerprint_of(project, chain, reserved, codebook_file, log, settings)  # with the closed system
             del coder
         if closed is not None:  # coded against it (a run that closes it takes the results computed on the way)
             closed_coding.check(closed, codebook, settings, project.root)
             found_closed = closed_coding.code(project.root, closed, units, substantive, reserved, codebook, settings,
                                               reuse=not recompute, known=just_read)
             machine, concepts, clusterer = found_closed.machine, found_closed.concepts, closed.clusterer
-            extra = _closed_notes(closed, found_closed)
+            extra = closed_notes(closed, found_closed.coded, found_closed.computed, len(found_closed.far))
         else:
             index_of = {u.id: i for i, u in enumerate(units)}
             model_index = [index_of[u.id] for u in model_units]
@@ -357,7 +376,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
                 for c in concepts
             ]
             del index_of, model_index
-    del substantive, as_stored
+    del substantive
     described = (kept.closed if kept is not None else
                  closed_coding.describe(closed, found_closed, units) if closed is not None and found_closed else None)
     found = concepts  # before the concept decisions: what is kept
@@ -373,9 +392,14 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     run = RunOutput(units, machine, concepts, ids, names, rejected_members, codebook_file, codebook, settings, snapshot,
                     classes, read, described, only)
     run_id = _save_open_coding(project, run)
+    empty = _why_empty(units, codings, concepts, codebook, clusterer)
     if found_closed is not None and closed is not None and kept_run is not None:
-        closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id), unit_ids)
-    notes = _why_empty(units, codings, concepts, codebook, clusterer) + _stability_notes(concepts) + extra
+        state = {"fingerprint": read, "chain": chain, "last_document": units[-1].document_id, "units": len(units),
+                 "unit_id_sum": sum(unit_ids), "coded": found_closed.coded, "suggested": sum(map(len, codings)),
+                 "concepts": len(concepts), "described": described, "empty": bool(empty)}
+        closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id), unit_ids,
+                                 state)
+    notes = empty + stability_notes(concepts) + extra
     _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes, described))
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
                              notes, classes, described)
@@ -409,7 +433,7 @@ def _closed_write(project: Project, found: closed_coding.ClosedOutput | None, id
         return None, None
     now = closed_coding.KeptRun(0, decisions_state(project, log), dict(zip(found.system_index, ids)))
     before = found.kept_run
-    last = _last_clean_run(project) if before is not None else None
+    last = last_clean_run(project) if before is not None else None
     if before is None or last is None or last[0] != before.run_id or before.decisions != now.decisions:
         return now, None
     if any(before.concept_ids[n] != cid for n, cid in now.concept_ids.items() if n in before.concept_ids):
@@ -417,15 +441,16 @@ def _closed_write(project: Project, found: closed_coding.ClosedOutput | None, id
     return now, frozenset(units[i].id for i in found.changed)
 
 
-def _closed_notes(closed: closed_coding.ClosedSystem, found: closed_coding.ClosedOutput) -> list[str]:
-    """What a run against a closed code system says about it, and about units the system cannot name."""
-    done = (f"all {found.coded} units to code were computed" if found.computed == found.coded else
-            f"{found.computed} of {found.coded} units to code were computed, the others' results kept")
+def closed_notes(closed: closed_coding.ClosedSystem, coded: int, computed: int, far: int) -> list[str]:
+    """What a run against a closed code system says about it (``coded`` units to code, ``computed`` of them by
+    this run), and about the ``far`` units the system cannot name."""
+    done = (f"all {coded} units to code were computed" if computed == coded else
+            f"{computed} of {coded} units to code were computed, the others' results kept")
     notes = [f"coded against the closed code system ({closed_coding.FILE}, fitted on "
              f"{closed.fitted_on.get('units')} units): {done}; zhagen code --reopen fits the code system again from "
              "the whole corpus"]
-    if found.far:
-        notes.append(f"{len(found.far)} units are further from every concept of the closed code system than "
+    if far:
+        notes.append(f"{far} units are further from every concept of the closed code system than "
                      f"{closed_coding.NEARER_PERCENT} % of the units it was fitted on: material it may not name; read "
                      "them, and reopen the code system if they hold a concept of their own")
     return notes
@@ -448,7 +473,7 @@ def _compute(units: list[UnitInput], substantive: list[bool], model_units: list[
     return machine, concepts, clusterer, coder
 
 
-def _last_clean_run(project: Project) -> tuple[int, str] | None:
+def last_clean_run(project: Project) -> tuple[int, str] | None:
     """The id and fingerprint of the last open-coding run, when it finished and no decision was made while it ran."""
     with project.read() as session:
         last = store_coding.last_run(session, kind="code")
@@ -464,15 +489,17 @@ def human_codings(project: Project) -> list[tuple[Any, ...]]:
                       for c in store_coding.list_codings(session, origin="human"))
 
 
-def decisions_state(project: Project, log: list[tuple[int, str, str, dict[str, Any]]]) -> str:
-    """A hash of the decision log and people's codings: what a run's output in the store was laid over."""
-    return hashlib.sha256(json.dumps([log, human_codings(project)], sort_keys=True, ensure_ascii=False,
-                                     default=str).encode()).hexdigest()
+def decisions_state(project: Project, log: list[tuple[int, str, str, dict[str, Any]]],
+                    human: list[tuple[Any, ...]] | None = None) -> str:
+    """A hash of the decision log and people's codings (:func:`human_codings`, read now unless given): what a run's
+    output in the store was laid over."""
+    return hashlib.sha256(json.dumps([log, human_codings(project) if human is None else human], sort_keys=True,
+                                     ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def unchanged_run(project: Project, read: str) -> int | None:
     """The last open-coding run when it finished, no decision was made while it ran and it read ``read``."""
-    last = _last_clean_run(project)
+    last = last_clean_run(project)
     return last[0] if last is not None and last[1] == read else None
 
 
@@ -514,7 +541,7 @@ def _why_empty(units: list[UnitInput], codings: list[list[CodeScore]], concepts:
     return notes
 
 
-def _stability_notes(concepts: list[Concept]) -> list[str]:
+def stability_notes(concepts: list[Concept]) -> list[str]:
     """How many concepts another clustering of the units would most likely not find (zhagen.coding.stability)."""
     measured = [c.stability for c in concepts if c.stability is not None]
     dissolved = sum(s <= DISSOLVED for s in measured)
@@ -545,7 +572,7 @@ class RunOutput:
     only: frozenset[int] | None = None
 
 
-def _human_evidence(
+def human_evidence(
     project: Project, units: list[UnitInput], decisions: CodingDecisions
 ) -> tuple[list[tuple[str, str]], CodingDecisions]:
     """What people coded or accepted: training examples for the classifier, and codings that stay at full weight."""
@@ -629,10 +656,10 @@ def _coding_rows(
     are not all held at once."""
     state = coding_states(log)
     human = store_coding.coded_pairs(session, origin="human")
-    return _rows_of(run, offsets, run_id, state, human)
+    return rows_of(run, offsets, run_id, state, human)
 
 
-def _rows_of(run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
+def rows_of(run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
              state: dict[tuple[int, str], str], human: set[tuple[int, str]]) -> Iterator[tuple[Any, ...]]:
     """The rows of :func:`_coding_rows`, in their order (of the units ``run.only`` names, when it names some)."""
     written: set[tuple[int, str]] = set()

@@ -62,11 +62,11 @@ def test_same_input_same_figures_and_a_sample_on_large_inputs() -> None:
 
 def test_a_run_says_how_many_concepts_dissolve() -> None:
     from zhagen.coding.inductive import Concept
-    from zhagen.pipeline import _stability_notes
+    from zhagen.pipeline import stability_notes
 
     def concept(stability: float | None) -> Concept:
         return Concept(0, ("t",), (0, 1, 2), (0, 1, 2), np.zeros(2), ("名",), (), stability)
 
-    [note] = _stability_notes([concept(0.31), concept(0.5), concept(0.9), concept(None)])
+    [note] = stability_notes([concept(0.31), concept(0.5), concept(0.9), concept(None)])
     assert note.startswith("2 of 3 initial concepts dissolve")
-    assert _stability_notes([concept(0.8), concept(None)]) == []
+    assert stability_notes([concept(0.8), concept(None)]) == []

@@ -3,6 +3,9 @@
 jieba runs with its own bundled dictionary and never in paddle mode (which
 would try to install packages at run time).  Its English stop words are not
 enough for Chinese, so zhagen ships its own list (``stopwords_zh.txt``).
+jieba is imported when words are first asked for: a command that segments
+nothing (coding added documents against a closed code system) does not pay
+for it.
 """
 
 from __future__ import annotations
@@ -11,18 +14,22 @@ import logging
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import jieba
-import jieba.posseg
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from zhagen.coding.text import normalise
+
+if TYPE_CHECKING:
+    import jieba
 
 _WORD = re.compile(r"[\u3400-\u9fff]{2,}|[a-z][a-z\-]{2,}")
 
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> jieba.Tokenizer:
+    import jieba
+
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
@@ -59,6 +66,8 @@ PROPER_NAME_TAGS = frozenset({"ns", "nr", "nrfg", "nrt", "nt"})
 @lru_cache(maxsize=1)
 def _word_tags() -> dict[str, str]:
     """Each dictionary word's part-of-speech tag (jieba's own dictionary, no model)."""
+    import jieba.posseg
+
     return dict(jieba.posseg.POSTokenizer(_tokenizer()).word_tag_tab)
 
 

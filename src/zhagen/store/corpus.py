@@ -230,20 +230,35 @@ def unit_locations(session: Session) -> dict[int, tuple[str | None, str, int, in
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
 
-def units_for_coding(session: Session) -> tuple[list[tuple[int, int, str | None, str]], frozenset[str]]:
-    """(unit id, document id, case id, text) in document and position order, and the reserved case ids."""
-    rows = session.execute(
-        select(MeaningUnit.id, MeaningUnit.document_id, Document.case_id, MeaningUnit.text)
-        .join(Document, Document.id == MeaningUnit.document_id)
-        .order_by(MeaningUnit.document_id, MeaningUnit.position)
-    ).all()
+def units_for_coding(session: Session, *, after_document: int | None = None,
+                     ) -> tuple[list[tuple[int, int, str | None, str]], frozenset[str]]:
+    """(unit id, document id, case id, text) in document and position order (of the documents with an id above
+    ``after_document`` only, when given), and the reserved case ids."""
+    query = (select(MeaningUnit.id, MeaningUnit.document_id, Document.case_id, MeaningUnit.text)
+             .join(Document, Document.id == MeaningUnit.document_id)
+             .order_by(MeaningUnit.document_id, MeaningUnit.position))
+    if after_document is not None:
+        query = query.where(MeaningUnit.document_id > after_document)
+    rows = session.execute(query).all()
     reserved = frozenset(session.scalars(select(Case.id).where(Case.reserved)).all())
     return [(r[0], r[1], r[2], r[3]) for r in rows], reserved
 
 
-def unit_offsets(session: Session) -> dict[int, tuple[int, int]]:
-    """Per unit id: its [start, end) offsets."""
-    return {r[0]: (r[1], r[2]) for r in session.execute(select(MeaningUnit.id, MeaningUnit.start, MeaningUnit.end))}
+def units_up_to(session: Session, document_id: int) -> tuple[int, int]:
+    """How many units the documents with an id up to ``document_id`` hold, and the sum of their ids: documents and
+    units are only ever added, so the two stay the same as long as those documents are what they were."""
+    count, total = session.execute(
+        select(func.count(MeaningUnit.id), func.coalesce(func.sum(MeaningUnit.id), 0))
+        .where(MeaningUnit.document_id <= document_id)).one()
+    return int(count), int(total)
+
+
+def unit_offsets(session: Session, *, after_document: int | None = None) -> dict[int, tuple[int, int]]:
+    """Per unit id: its [start, end) offsets (of the documents with an id above ``after_document``, when given)."""
+    query = select(MeaningUnit.id, MeaningUnit.start, MeaningUnit.end)
+    if after_document is not None:
+        query = query.where(MeaningUnit.document_id > after_document)
+    return {r[0]: (r[1], r[2]) for r in session.execute(query)}
 
 
 #: Ids per ``IN (...)`` query: old SQLite builds allow 999 parameters in a statement.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -29,6 +29,15 @@ def save_classes(session: Session, rows: Iterable[tuple[int, str, str]]) -> None
     values = [{"unit_id": u, "kind": wanted[u][0], "rule": wanted[u][1]} for u in changed]
     if values:
         session.execute(UnitClass.__table__.insert(), values)
+
+
+def add_classes(session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Set the class of the given units only (``(unit id, kind, rule)``), as :func:`save_classes` would."""
+    ids = sorted(u for u, _k, _r in rows)
+    for start in range(0, len(ids), ID_BATCH):
+        session.execute(delete(UnitClass).where(UnitClass.unit_id.in_(ids[start : start + ID_BATCH])))
+    if rows:
+        session.execute(UnitClass.__table__.insert(), [{"unit_id": u, "kind": k, "rule": r} for u, k, r in rows])
 
 
 def unit_classes(session: Session, *, document_id: int | None = None) -> dict[int, tuple[str, str]]:

@@ -1,0 +1,169 @@
+"""Documents added to a project with a closed code system are coded without reading the others.
+
+What a user relies on: the run after adding documents writes exactly what a run computing every unit
+writes (store rows, unit classes, the kept files ``zhagen model`` starts from), ``zhagen model`` then
+starts from it, a run with nothing added says so, anything else changed since the last run (a decision,
+a reserved case) makes the run read the whole project, and a run stopped between its write and its
+kept files leaves nothing that a later run would misread.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from test_closed_coding import FIRST, LATER, code, last_run_summary, machine_codings, new_project, sources
+from zhagen import closed_added, closed_coding, kept_coding
+from zhagen.coding.engine import EngineSettings
+from zhagen.project import Project
+
+
+@pytest.fixture
+def added(tmp_path: Path, cli: Callable[..., Any]) -> Path:
+    """Three cases coded with --close, then a fourth imported (not coded yet)."""
+    root = new_project(tmp_path, cli, "project")
+    assert cli("import", root, sources(tmp_path, "first", FIRST[:3])).exit_code == 0
+    code(cli, root, "--close")
+    assert cli("import", root, sources(tmp_path, "later", LATER[:1])).exit_code == 0
+    return root
+
+
+def npz(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(data["meta"].tobytes()), {k: data[k] for k in data.files if k != "meta"}
+
+
+def table(root: Path, query: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(root / "zhagen.db")) as connection:
+        return connection.execute(query).fetchall()
+
+
+def test_added_documents_alone_give_what_computing_every_unit_gives(added: Path, tmp_path: Path,
+                                                                     cli: Callable[..., Any]) -> None:
+    full = tmp_path / "full"
+    shutil.copytree(added, full)
+    alone = code(cli, added)
+    summary = last_run_summary(added)
+    assert summary["read"] == "added documents"
+    everything = code(cli, full, "--force")
+    assert "read" not in last_run_summary(full)
+    assert {k: v for k, v in alone.items() if k != "notes"} == {k: v for k, v in everything.items() if k != "notes"}
+    assert machine_codings(added) == machine_codings(full)
+    classes = "SELECT unit_id, kind, rule FROM unit_classes ORDER BY unit_id"
+    assert table(added, classes) == table(full, classes)
+    runs = "SELECT input_hash, settings FROM runs WHERE kind = 'code' ORDER BY id"
+    assert table(added, runs) == table(full, runs)  # the fingerprint a full read computes, the same settings
+    # the kept files: per-unit results and the output zhagen model starts from, but for the note on what was computed
+    for kept in (closed_coding.cache_path, kept_coding.path):
+        (meta_a, arrays_a), (meta_f, arrays_f) = npz(kept(added)), npz(kept(full))
+        assert meta_a.pop("notes", None) != meta_f.pop("notes", None) or kept is closed_coding.cache_path
+        assert meta_a == meta_f
+        assert arrays_a.keys() == arrays_f.keys()
+        for name in arrays_a:
+            assert arrays_a[name].dtype == arrays_f[name].dtype and np.array_equal(arrays_a[name], arrays_f[name]), name
+    # computed: the added units to code (structure units are written, not coded), the others' results kept
+    [note] = [n for n in alone["notes"] if "units to code" in n]
+    computed, coded = (int(n) for n in note.split("units): ")[1].split(" units to code")[0].split(" of "))
+    assert 0 < computed <= summary["units_written"] < coded and "others' results kept" in note
+
+    # zhagen model starts from that run (it writes no coding run of its own) and models what the full run gives
+    runs_before = table(added, "SELECT count(*) FROM runs WHERE kind = 'code'")
+    for root in (added, full):
+        assert cli("model", root).exit_code == 0
+    assert table(added, "SELECT count(*) FROM runs WHERE kind = 'code'") == runs_before
+    results = [json.loads((root / "output" / "results.json").read_text(encoding="utf-8")) for root in (added, full)]
+    for result in results:
+        result["open_coding"].pop("notes", None)
+    assert results[0]["open_coding"] == results[1]["open_coding"]
+    assert results[0]["selective_coding"] == results[1]["selective_coding"]
+
+    again = cli("code", added)
+    assert again.exit_code == 0 and "nothing changed" in " ".join(again.output.split())
+
+
+def test_anything_but_added_documents_makes_the_run_read_the_project(added: Path, cli: Callable[..., Any]) -> None:
+    with Project.open(added) as project, project.write() as session:
+        from sqlalchemy import text
+
+        session.execute(text("UPDATE cases SET reserved = 1 WHERE id = :case"), {"case": FIRST[0]})
+    code(cli, added)
+    assert "read" not in last_run_summary(added)
+    forced = machine_codings(added)
+    code(cli, added, "--force")
+    assert machine_codings(added) == forced
+
+
+def test_a_run_stopped_before_its_kept_files_is_read_in_full_next(added: Path, tmp_path: Path,
+                                                                  cli: Callable[..., Any],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def stopped(*_args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(closed_added, "_carry_forward", stopped)
+    with Project.open(added) as project, pytest.raises(KeyboardInterrupt):
+        closed_added.code_added(project, EngineSettings())
+    monkeypatch.undo()
+    assert last_run_summary(added)["read"] == "added documents"  # written; the kept files name the run before
+    again = cli("code", added)  # the store holds the run: nothing to compute
+    assert again.exit_code == 0 and "nothing changed" in " ".join(again.output.split())
+    assert cli("import", added, sources(tmp_path, "last", LATER[1:])).exit_code == 0
+    code(cli, added)
+    assert "read" not in last_run_summary(added)  # the kept files do not name the store's last run: read in full
+    incremental = machine_codings(added)
+    code(cli, added, "--force")
+    assert machine_codings(added) == incremental
+    assert cli("model", added).exit_code == 0
+
+
+def test_on_both_stores_added_documents_alone_give_the_rows_of_a_full_run(tmp_path: Path, database: str | None,
+                                                                          backend: str) -> None:
+    from zhagen.corpus.importer import import_sources
+    from zhagen.pipeline import code_project
+    from zhagen.store.coding import list_codings, last_run
+    from zhagen.studies import transfer
+
+    def rows(project: Project) -> list[tuple[Any, ...]]:
+        with project.read() as session:
+            return sorted((c.unit_id, c.code_id, c.status, c.confidence)
+                          for c in list_codings(session, origin="machine"))
+
+    with Project.init(tmp_path / "project", database=database) as project:
+        assert project.backend == backend
+        shutil.copyfile(transfer.codebook_path(), project.codebook_path)
+        assert not import_sources(project, [sources(tmp_path, "first", FIRST[:2])]).failed
+        code_project(project, close=True)
+        assert not import_sources(project, [sources(tmp_path, "later", LATER[:1])]).failed
+        summary = closed_added.code_added(project, EngineSettings())
+        assert summary is not None
+        with project.read() as session:
+            assert last_run(session, kind="code").summary["read"] == "added documents"
+        alone = rows(project)
+        code_project(project, recompute=True)
+        assert rows(project) == alone
+
+
+def test_suggestions_extended_by_more_units_are_those_of_all_units_at_once() -> None:
+    """New codes and terms that sort before the old ones renumber the old suggestions; units without any count."""
+    from zhagen import coding_arrays
+    from zhagen.coding.deductive import CodeScore
+
+    first = [[CodeScore("p2", 0.8, ("链主", "配套"), 0.5, 0.7)], [], [CodeScore("p3", 0.4, (), 0.0, 0.4)]]
+    more = [[CodeScore("p1", 0.9, ("上下游", "配套"), 0.6, 0.8), CodeScore("p3", 0.3, ("中试",), 0.2, 0.3)], []]
+    meta, arrays = coding_arrays.machine_arrays(first)
+    joined_meta, joined = coding_arrays.extend_machine(meta, arrays, more)
+    at_once_meta, at_once = coding_arrays.machine_arrays(first + more)
+    assert joined_meta == at_once_meta
+    assert joined.keys() == at_once.keys()
+    for name, array in at_once.items():
+        assert joined[name].dtype == array.dtype and np.array_equal(joined[name], array), name
+    assert coding_arrays.machine(joined_meta, joined) == first + more
+    empty_meta, empty = coding_arrays.machine_arrays([])
+    assert coding_arrays.machine(*coding_arrays.extend_machine(empty_meta, empty, first)) == first
