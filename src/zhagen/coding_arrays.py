@@ -49,11 +49,13 @@ def write_npz(target: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray])
     return write_atomic(target, write)
 
 
-def read_npz(target: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The JSON document and the arrays of a file :func:`write_npz` wrote (raises one of :data:`UNREADABLE`)."""
+def read_npz(target: Path, skip: Iterable[str] = ()) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The JSON document and the arrays of a file :func:`write_npz` wrote, but those named in ``skip`` (not read)
+    (raises one of :data:`UNREADABLE`)."""
+    left_out = {"meta", *skip}
     with target.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
         meta = json.loads(data["meta"].tobytes().decode())
-        return meta, {name: data[name] for name in data.files if name != "meta"}
+        return meta, {name: data[name] for name in data.files if name not in left_out}
 
 
 def ragged(name: str, rows: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:

@@ -73,11 +73,9 @@ def carry_forward(root: Path, before: tuple[int, str], after: tuple[int, str],
     is removed: ``zhagen model`` then codes again, as it would without the file."""
     target = path(root)
     try:
-        meta, arrays = arrays_of.read_npz(target)
+        meta, space = arrays_of.read_npz(target, skip=arrays_of.MACHINE_ARRAYS + arrays_of.CONCEPT_ARRAYS)
         if meta.get("format") != FORMAT or (meta.get("run_id"), meta.get("fingerprint")) != before:
             raise ValueError("not the kept output of the run before")
-        space = {name: array for name, array in arrays.items()
-                 if name not in arrays_of.MACHINE_ARRAYS and name not in arrays_of.CONCEPT_ARRAYS}
         meta_machine, arrays_machine = machine
         concepts_meta, concept_arrays = arrays_of.concept_arrays(concepts)
         meta = {**meta, **meta_machine, "run_id": after[0], "fingerprint": after[1], "notes": notes, "closed": closed,
