@@ -167,3 +167,26 @@ def test_suggestions_extended_by_more_units_are_those_of_all_units_at_once() -> 
     assert coding_arrays.machine(joined_meta, joined) == first + more
     empty_meta, empty = coding_arrays.machine_arrays([])
     assert coding_arrays.machine(*coding_arrays.extend_machine(empty_meta, empty, first)) == first
+
+
+def test_two_runs_coding_the_same_added_documents_leave_one_set_of_rows(added: Path, cli: Callable[..., Any],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second run started before the first one wrote: it replaces the rows, and the kept results the first
+    one extended are not extended twice."""
+    from zhagen import pipeline
+
+    with Project.open(added) as project:
+        digest = closed_coding.digest(added)
+        started = closed_coding.cache_meta(added, digest)
+        assert started is not None
+        last = pipeline.last_clean_run(project)
+        assert closed_added.code_added(project, EngineSettings()) is not None
+        monkeypatch.setattr(closed_coding, "cache_meta", lambda *_args: started)
+        monkeypatch.setattr(pipeline, "last_clean_run", lambda *_args: last)
+        assert closed_added.code_added(project, EngineSettings()) is not None
+    monkeypatch.undo()
+    twice = machine_codings(added)
+    assert len(twice) == len(set(twice))
+    assert not closed_coding.cache_path(added).exists()  # not extended twice: removed, the next run reads in full
+    code(cli, added, "--force")
+    assert machine_codings(added) == twice

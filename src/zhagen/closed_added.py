@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -132,6 +133,8 @@ def _save(project: Project, run: pipeline.RunOutput, last_document: int, concept
                                         versions=pipeline.versions(), input_hash=run.fingerprint)
         store_structure.add_classes(session, [(u.id, c.kind, c.rule) for u, c in zip(run.units, run.classes)])
         human = store_coding.coded_pairs(session, origin="human")
+        # another run that coded the same added documents since this one started wrote their rows already
+        store_coding.delete_machine_codings(session, [u.id for u in run.units])
         stored = store_coding.add_codings(session, pipeline.rows_of(run, offsets, run_id, coding_states(log), human))
         during = replay_code_decisions(session, run.snapshot, log)
         store_coding.finish_run(session, run_id, {
@@ -142,12 +145,16 @@ def _save(project: Project, run: pipeline.RunOutput, last_document: int, concept
 
 
 def _carry_forward(project: Project, system: closed_coding.ClosedSystem, found: closed_coding.ClosedOutput,
-                   unit_ids: list[int], kept: dict, state: dict, run_id: int, notes: list[str]) -> None:
+                   unit_ids: list[int], kept: dict[str, Any], state: dict[str, Any], run_id: int,
+                   notes: list[str]) -> None:
     """The kept per-unit results and the kept output for ``zhagen model``, extended by the added units: what the
-    full run would have kept.  A file that cannot be read or written is removed (the next run reads the project)."""
+    full run would have kept.  A file that cannot be read or written, or that another run kept its results in since
+    this one started, is removed (the next run reads the project)."""
     root = project.root
     try:
-        arrays = closed_coding.cache_arrays(root)
+        meta, arrays = arrays_of.read_npz(closed_coding.cache_path(root))
+        if meta.get("run_id") != kept["run_id"]:
+            raise ValueError("another run kept its results meanwhile")
         machine = arrays_of.extend_machine(kept, arrays, found.machine)
         keys = np.frombuffer(b"".join(found.keys), dtype=np.uint8).reshape(len(found.keys), 16)
         joined = {**machine[1], "keys": np.concatenate([arrays["keys"], keys]),

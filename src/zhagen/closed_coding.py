@@ -416,11 +416,6 @@ def cache_meta(root: Path, system_digest: str) -> dict[str, Any] | None:
     return meta if meta.get("format") == FORMAT and meta.get("system") == system_digest else None
 
 
-def cache_arrays(root: Path) -> dict[str, np.ndarray]:
-    """The arrays of the kept per-unit results (raises one of :data:`zhagen.coding_arrays.UNREADABLE`)."""
-    return arrays_of.read_npz(cache_path(root))[1]
-
-
 def save_cache(root: Path, system_digest: str, output: ClosedOutput, run: KeptRun, unit_ids: Sequence[int],
                state: dict[str, Any]) -> None:
     """Keep a run's per-unit results for the next run (after the run's write: the cache names the run whose output

@@ -262,3 +262,41 @@ def test_the_reading_names_the_words_that_decided_it_as_written() -> None:
     assert reading("If we do not expand now, we may miss out.") == ("intended", "If")
     assert reading("項目已實現量產。") == ("realised", "已")
     assert reading("园区位于城市东部。") == ("neutral", "")
+
+
+def test_a_relation_quotes_the_units_of_its_contexts_that_carry_its_codes() -> None:
+    """With contexts of two units, the unit beside the coded ones is counted in the context but never quoted."""
+    from zhagen.coding.codebook import load_codebook
+    from zhagen.coding.selective import SelectiveSettings, relation_structure
+    from zhagen.studies import transfer
+
+    codebook = load_codebook(transfer.codebook_path())
+    codes, docs, cases, texts = [], [], [], []
+    for doc in range(12):  # market and carriers together in 8 documents, each beside an uncoded unit
+        together = doc < 8
+        codes += [{"market": 0.9, **({"carriers": 0.9} if together else {})}, {},
+                  {"carriers": 0.9} if not together else {"actions": 0.9}, {}]
+        docs += [doc] * 4
+        cases += [f"k{doc % 4}"] * 4
+        texts += ["订单已落地。", "下一段只是背景介绍。", "平台已建成。", "其他。"]
+    for doc in range(12, 40):  # other codes alone, for the counts outside the pair
+        codes += [{"actions": 0.9}, {}]
+        docs += [doc] * 2
+        cases += [f"k{doc % 4}"] * 2
+        texts += ["项目已签约。", "背景。"]
+    links = relation_structure(codes, docs, cases, texts, codebook, SelectiveSettings(context_units=2))
+    [link] = [k for k in links if {k.source, k.target} == {"market", "carriers"}]
+    assert link.evidence and all({"market", "carriers"} & set(codes[u]) for u in link.evidence)
+    assert not any(texts[u] == "下一段只是背景介绍。" for u in link.evidence)
+
+
+def test_already_opening_a_short_modifier_is_no_report() -> None:
+    """已 in 已签约的 / 已投用的 names which things; the sentence's own verb decides (the built-in corpus's two
+    such sentences, then reports that keep their 已)."""
+    assert evidence_kind("对已签约的品牌商和代工企业项目，倒排工期、挂图作战，确保厂房按期建成、生产线按期投产。") == "intended"
+    assert evidence_kind("新区已投用的人才公寓优先面向汽车产业链企业员工配租。") == "neutral"
+    assert evidence_kind("包括已有的9家企业在内，园区共完成产值210亿元。") == "realised"  # 完成 reports
+    assert evidence_kind("目前，昌吉州已经建成全国最大的有色金属冶炼产业基地。") == "realised"
+    assert evidence_kind("成渝地区已成为全球最大的OLED生产基地。") == "realised"
+    assert evidence_kind("四川省在这两个维度均已有一定的成果。") == "realised"
+    assert evidence_kind("對已簽約的項目，確保按期投產。") == "intended"  # traditional characters

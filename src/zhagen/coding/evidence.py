@@ -26,7 +26,8 @@ intention-only, and list the others apart.
   they cite has not been stated as a fact.  A policy's preamble of purpose ("为深入贯彻……，
   推动……") is not among them: where a relation starts from policy, it is the measure itself;
 * ``realised``: a realisation cue (已, 建成, 实现, 达到, has, completed ...) that
-  comes first ("已建成投产，将进一步扩产");
+  comes first ("已建成投产，将进一步扩产"); 已 opening a short modifier does not count ("对已签约的项目，确保
+  按期投产" requires, "已投用的公寓优先配租" allocates: the modifier says which things, not what happened);
 * ``neutral``: none of these.
 
 A rule's preamble of purpose, scope or definition ("为深入贯彻……", "本措施适用于……", "本办法所称……是指……")
@@ -59,7 +60,9 @@ INTENDED = re.compile(
     re.IGNORECASE,
 )
 REALISED = re.compile(
-    r"已|建成|实现|达到|投产|落成|完成|竣工|累计|成功|带动了|形成了|"
+    # 已 but not where it opens a short modifier ("对已签约的项目，确保……", "已投用的公寓优先配租"): it names which
+    # things, and what the sentence says of them comes after
+    r"已(?!经?[^，。；、：,;:！？!?的\s]{1,2}的)|建成|实现|达到|投产|落成|完成|竣工|累计|成功|带动了|形成了|"
     r"\bhas\b|\bhave\b|\bhad\b|\bcompleted\b|\bopened\b|\bbegan\b|\blaunched\b|\bstarted\b|\bcreated\b|"
     r"\breached\b|\bachieved\b|\bbuilt\b|\bemploys\b|\bnow\b",
     re.IGNORECASE,

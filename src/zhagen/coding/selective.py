@@ -76,20 +76,26 @@ class Link:
     case_ids: tuple[str, ...] = ()
 
 
-def _units(contexts: Contexts, rows: Sequence[int]) -> tuple[int, ...]:
+def _units(contexts: Contexts, rows: Sequence[int], unit_codes: Sequence[Mapping[str, float]],
+           pair: tuple[str, str]) -> tuple[int, ...]:
+    """The units a relation cites from its contexts ``rows`` (in their order): those that carry one of the pair's
+    codes.  A context is counted whole, but a unit beside the coded ones (the next sentence of the report, a unit
+    coding something else) is not evidence of the relation and is not quoted for it."""
     seen: dict[int, None] = {}
     for row in rows:
         for unit in contexts.units[row]:
-            seen.setdefault(unit, None)
+            if any(code in unit_codes[unit] for code in pair):
+                seen.setdefault(unit, None)
     return tuple(seen)
 
 
 def _link(relation: Relation, source: str, target: str, kind: tuple[str, str], contexts: Contexts,
-          directed: bool = True) -> Link:
+          unit_codes: Sequence[Mapping[str, float]], directed: bool = True) -> Link:
+    pair = (relation.a, relation.b)
     return Link(source, target, kind[0], kind[1], relation.support, relation.cases, relation.lift,
-                _units(contexts, relation.evidence), round(relation.p, 8), round(relation.q, 8), relation.units,
-                relation.own, directed, _units(contexts, relation.contradicting), _units(contexts, relation.intended),
-                relation.case_ids)
+                _units(contexts, relation.evidence, unit_codes, pair), round(relation.p, 8), round(relation.q, 8),
+                relation.units, relation.own, directed, _units(contexts, relation.contradicting, unit_codes, pair),
+                _units(contexts, relation.intended, unit_codes, pair), relation.case_ids)
 
 
 def path_nodes(codebook: Codebook, declarations: Declarations | None = None) -> dict[str, str]:
@@ -153,7 +159,8 @@ def path_model(
         targets = [n for n, layer in nodes.items() if layer == target_layer and n in present]
         pairs.extend(product(sources, targets))
     relations = evaluate_pairs(contexts, pairs, texts, settings)
-    edges = [_link(r, r.a, r.b, _kind(nodes[r.a], nodes[r.b], declarations), contexts) for r in relations if r.kept]
+    edges = [_link(r, r.a, r.b, _kind(nodes[r.a], nodes[r.b], declarations), contexts, unit_codes)
+             for r in relations if r.kept]
     if not with_null:
         return nodes, edges
     null = null_baseline(contexts, pairs, settings)
@@ -205,7 +212,7 @@ def relation_structure(
             kind = (f"associated ({role_s[1]} / {role_t[1]})", f"共现关联（{role_s[0]}／{role_t[0]}）")
         else:
             kind = (f"{role_s[1]} -> {role_t[1]}", f"{role_s[0]}→{role_t[0]}")
-        links.append(_link(relation, source.id, target.id, kind, contexts, directed=order != 0))
+        links.append(_link(relation, source.id, target.id, kind, contexts, unit_codes, directed=order != 0))
     return sorted(links, key=lambda r: (-r.support, r.source, r.target))
 
 
