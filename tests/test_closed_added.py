@@ -190,3 +190,23 @@ def test_two_runs_coding_the_same_added_documents_leave_one_set_of_rows(added: P
     assert not closed_coding.cache_path(added).exists()  # not extended twice: removed, the next run reads in full
     code(cli, added, "--force")
     assert machine_codings(added) == twice
+
+
+def test_a_closed_runs_kept_output_reads_its_suggestions_from_the_per_unit_results(
+        added: Path, cli: Callable[..., Any]) -> None:
+    """Written once, not twice; without the per-unit results zhagen model codes again, with the same results."""
+    code(cli, added)
+    meta, arrays = npz(kept_coding.path(added))
+    assert meta["machine_in"] == closed_coding.CACHE and "per_unit" not in arrays
+    assert "per_unit" in npz(closed_coding.cache_path(added))[1]
+    count = "SELECT count(*) FROM runs WHERE kind = 'code'"
+    runs = table(added, count)
+    assert cli("model", added).exit_code == 0
+    assert table(added, count) == runs  # started from the kept output
+    kept = json.loads((added / "output" / "results.json").read_text(encoding="utf-8"))
+    closed_coding.cache_path(added).unlink()
+    assert cli("model", added, "--force").exit_code == 0
+    assert table(added, count)[0][0] == runs[0][0] + 1  # coded again
+    again = json.loads((added / "output" / "results.json").read_text(encoding="utf-8"))
+    assert again["selective_coding"] == kept["selective_coding"]
+    assert again["open_coding"]["concepts"] == kept["open_coding"]["concepts"]

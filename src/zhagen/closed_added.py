@@ -169,4 +169,4 @@ def _carry_forward(project: Project, system: closed_coding.ClosedSystem, found: 
     closed_coding.write_cache(root, system.digest, run, machine[0], joined, state)
     concepts, _places = closed_coding.concepts_of(system, joined["concept"], joined["similarity"])
     kept_coding.carry_forward(root, (kept["run_id"], kept["state"]["fingerprint"]), (run_id, state["fingerprint"]),
-                              machine, concepts, notes, state["described"])
+                              closed_coding.CACHE, concepts, notes, state["described"])

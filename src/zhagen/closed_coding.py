@@ -34,6 +34,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -126,15 +127,19 @@ def _coding_settings(settings: EngineSettings) -> dict[str, Any]:
 
 
 def digest(root: Path) -> str:
-    """SHA-256 of the closed system's file, or "" when the code system is open."""
+    """SHA-256 of the closed system's file, or "" when the code system is open (hashed once per state of the file:
+    a run asks several times, and the file is only ever replaced whole)."""
     target = path(root)
     if not target.is_file():
         return ""
-    sha = hashlib.sha256()
-    with target.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
+    state = target.stat()
+    return _file_digest(str(target), state.st_ino, state.st_mtime_ns, state.st_size)
+
+
+@lru_cache(maxsize=8)
+def _file_digest(name: str, _inode: int, _modified_ns: int, _size: int) -> str:
+    with open(name, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def fitted_system(coder: DeductiveCoder, clusterer: ConceptClusterer, concepts: Sequence[Concept],

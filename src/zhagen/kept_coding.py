@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from zhagen import coding_arrays as arrays_of
 from zhagen.coding.deductive import CodeScore
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
@@ -31,7 +29,7 @@ from zhagen.files import write_text_atomic
 FOLDER = ".zhagen-cache"
 FILE = "open-coding.npz"
 #: Changed whenever what is kept changes, so that an older file is not misread.
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass
@@ -51,9 +49,12 @@ def path(root: Path) -> Path:
     return root / FOLDER / FILE
 
 
-def save(root: Path, kept: KeptCoding) -> Path:
-    """Write the file (atomically); a clusterer that learned no space (too few units) is kept as such."""
-    meta, arrays = arrays_of.machine_arrays(kept.machine)
+def save(root: Path, kept: KeptCoding, machine_in: str | None = None) -> Path:
+    """Write the file (atomically); a clusterer that learned no space (too few units) is kept as such.
+    ``machine_in``: another file of the folder that holds the run's suggestions already, as
+    :func:`zhagen.coding_arrays.machine_arrays` writes them, and names the run (a closed run's per-unit results,
+    :mod:`zhagen.closed_coding`): they are read from there instead of being written twice."""
+    meta, arrays = ({"machine_in": machine_in}, {}) if machine_in else arrays_of.machine_arrays(kept.machine)
     meta.update(format=FORMAT, run_id=kept.run_id, fingerprint=kept.fingerprint, notes=kept.notes, closed=kept.closed)
     meta["concepts"], concept_arrays = arrays_of.concept_arrays(kept.concepts)
     arrays.update(concept_arrays)
@@ -63,24 +64,23 @@ def save(root: Path, kept: KeptCoding) -> Path:
     return target
 
 
-def carry_forward(root: Path, before: tuple[int, str], after: tuple[int, str],
-                  machine: tuple[dict[str, Any], dict[str, np.ndarray]], concepts: list[Concept], notes: list[str],
-                  closed: dict[str, Any]) -> None:
+def carry_forward(root: Path, before: tuple[int, str], after: tuple[int, str], machine_in: str,
+                  concepts: list[Concept], notes: list[str], closed: dict[str, Any]) -> None:
     """Rewrite the kept output of run ``before`` (its id and fingerprint) as that of run ``after``, which only coded
     documents added to it against a closed code system (:mod:`zhagen.closed_added`): the concept space is the
-    one kept, the suggestions are ``machine`` (the arrays :func:`zhagen.coding_arrays.machine_arrays` gives for
-    every unit), the rest as :class:`KeptCoding` holds it.  A file that is not that run's, or cannot be read or written,
-    is removed: ``zhagen model`` then codes again, as it would without the file."""
+    one kept, the suggestions are in ``machine_in`` (see :func:`save`), the rest as :class:`KeptCoding` holds it.
+    A file that is not that run's, or cannot be read or written, is removed: ``zhagen model`` then codes again, as
+    it would without the file."""
     target = path(root)
     try:
         meta, space = arrays_of.read_npz(target, skip=arrays_of.MACHINE_ARRAYS + arrays_of.CONCEPT_ARRAYS)
         if meta.get("format") != FORMAT or (meta.get("run_id"), meta.get("fingerprint")) != before:
             raise ValueError("not the kept output of the run before")
-        meta_machine, arrays_machine = machine
         concepts_meta, concept_arrays = arrays_of.concept_arrays(concepts)
-        meta = {**meta, **meta_machine, "run_id": after[0], "fingerprint": after[1], "notes": notes, "closed": closed,
+        meta = {**{k: v for k, v in meta.items() if k not in ("codes", "terms")}, "machine_in": machine_in,
+                "run_id": after[0], "fingerprint": after[1], "notes": notes, "closed": closed,
                 "concepts": concepts_meta}
-        arrays_of.write_npz(target, meta, {**space, **arrays_machine, **concept_arrays})
+        arrays_of.write_npz(target, meta, {**space, **concept_arrays})
     except (*arrays_of.UNREADABLE, OSError):
         target.unlink(missing_ok=True)
 
@@ -104,7 +104,12 @@ def load(root: Path, run_id: int, fingerprint: str, settings: InductiveSettings)
         meta, arrays = arrays_of.read_npz(target)
         if meta.get("format") != FORMAT or meta.get("run_id") != run_id or meta.get("fingerprint") != fingerprint:
             return None
-        return KeptCoding(run_id, fingerprint, arrays_of.machine(meta, arrays),
+        machine_meta, machine_arrays = meta, arrays
+        if meta.get("machine_in"):
+            machine_meta, machine_arrays = arrays_of.read_npz(target.parent / str(meta["machine_in"]))
+            if machine_meta.get("run_id") != run_id:
+                return None  # the suggestions there are another run's
+        return KeptCoding(run_id, fingerprint, arrays_of.machine(machine_meta, machine_arrays),
                           arrays_of.concepts_of(meta["concepts"], arrays),
                           arrays_of.clusterer_of(meta["space"], arrays, settings), list(meta["notes"]),
                           meta.get("closed"))

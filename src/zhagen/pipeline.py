@@ -393,14 +393,17 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
                     classes, read, described, only)
     run_id = _save_open_coding(project, run)
     empty = _why_empty(units, codings, concepts, codebook, clusterer)
+    machine_in = None
     if found_closed is not None and closed is not None and kept_run is not None:
         state = {"fingerprint": read, "chain": chain, "last_document": units[-1].document_id, "units": len(units),
                  "unit_id_sum": sum(unit_ids), "coded": found_closed.coded, "suggested": sum(map(len, codings)),
                  "concepts": len(concepts), "described": described, "empty": bool(empty)}
         closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id), unit_ids,
                                  state)
+        if (closed_coding.cache_meta(project.root, closed.digest) or {}).get("run_id") == run_id:
+            machine_in = closed_coding.CACHE  # kept there: not written twice
     notes = empty + stability_notes(concepts) + extra
-    _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes, described))
+    _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes, described), machine_in)
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
                              notes, classes, described)
 
@@ -503,10 +506,11 @@ def unchanged_run(project: Project, read: str) -> int | None:
     return last[0] if last is not None and last[1] == read else None
 
 
-def _keep(project: Project, kept: kept_coding.KeptCoding) -> None:
-    """Keep the run's output for ``zhagen model``; a folder that cannot be written only costs that time."""
+def _keep(project: Project, kept: kept_coding.KeptCoding, machine_in: str | None = None) -> None:
+    """Keep the run's output for ``zhagen model`` (its suggestions read from ``machine_in`` when that file of a
+    closed run holds them, :func:`zhagen.kept_coding.save`); a folder that cannot be written only costs that time."""
     try:
-        kept_coding.save(project.root, kept)
+        kept_coding.save(project.root, kept, machine_in)
     except OSError:  # a read-only folder, a full disk: an older file must not outlive the run it belongs to
         with suppress(OSError):
             kept_coding.path(project.root).unlink(missing_ok=True)

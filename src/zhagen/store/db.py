@@ -123,17 +123,23 @@ def _revision(version: int) -> str:
     return f"{version:04d}"
 
 
+def _current_revision(connection: Connection) -> str | None:
+    """The Alembic revision the store is at (``None`` when Alembic never ran on it), read from Alembic's own table
+    without importing Alembic: every command opens the store, and a current one needs no migration."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    found = sorted(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+    return ",".join(found) or None  # several heads never happen here; joined, they are no revision of zhagen's
+
+
 def migrate(engine: Engine, where: str) -> int:
     """Bring the store up to :data:`SCHEMA_VERSION` with Alembic, in one transaction.
 
     A store made before Alembic took over records its version in ``meta`` only: it
     is stamped with the matching revision first, then upgraded.  A store that is
     already current costs one query."""
-    from alembic import command
-    from alembic.runtime.migration import MigrationContext
-
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+        current = _current_revision(connection)
         legacy = schema_version(Session(bind=connection))  # what zhagen before Alembic wrote, still kept
         connection.rollback()
     version = max(int(current) if current is not None and current.isdigit() else 0, legacy)
@@ -145,6 +151,8 @@ def migrate(engine: Engine, where: str) -> int:
         )
     if current == _revision(SCHEMA_VERSION):
         return SCHEMA_VERSION
+    from alembic import command
+
     with engine.connect().execution_options(**{WRITE: True}) as connection, connection.begin():
         _lock_for_writing(connection)
         config = _alembic_config(connection)
