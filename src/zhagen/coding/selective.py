@@ -24,8 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, product
 
-import networkx as nx
-
 from zhagen.coding.codebook import PARADIGM_ROLES, Codebook
 from zhagen.coding.relations import CAUSAL_CUES, Contexts, Relation, RelationSettings, build_contexts, evaluate_pairs, null_baseline
 from zhagen.declarations import Declarations, default_declarations
@@ -246,6 +244,8 @@ def core_category(
     the main categories (coverage is a share already).  The core is the highest
     score among the main categories that have at least one kept relation and
     a coverage of at least ``min_core_coverage``; with none, there is no core."""
+    import networkx as nx  # here, not at the top: a command that only codes need not load it
+
     declarations = declarations or default_declarations(codebook)
     mains = [m.id for m in codebook.by_level("main_category")]
     graph = nx.Graph()
