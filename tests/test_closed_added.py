@@ -4,7 +4,7 @@ What a user relies on: the run after adding documents writes exactly what a run 
 writes (store rows, unit classes, the kept files ``zhagen model`` starts from), ``zhagen model`` then
 starts from it, a run with nothing added says so, anything else changed since the last run (a decision,
 a reserved case) makes the run read the whole project, and a run stopped between its write and its
-kept files leaves nothing that a later run would misread.
+kept files leaves nothing that a later run would misread.  On PostgreSQL too: tests/test_closed_coding.py.
 """
 
 from __future__ import annotations
@@ -121,33 +121,6 @@ def test_a_run_stopped_before_its_kept_files_is_read_in_full_next(added: Path, t
     code(cli, added, "--force")
     assert machine_codings(added) == incremental
     assert cli("model", added).exit_code == 0
-
-
-def test_on_both_stores_added_documents_alone_give_the_rows_of_a_full_run(tmp_path: Path, database: str | None,
-                                                                          backend: str) -> None:
-    from zhagen.corpus.importer import import_sources
-    from zhagen.pipeline import code_project
-    from zhagen.store.coding import list_codings, last_run
-    from zhagen.studies import transfer
-
-    def rows(project: Project) -> list[tuple[Any, ...]]:
-        with project.read() as session:
-            return sorted((c.unit_id, c.code_id, c.status, c.confidence)
-                          for c in list_codings(session, origin="machine"))
-
-    with Project.init(tmp_path / "project", database=database) as project:
-        assert project.backend == backend
-        shutil.copyfile(transfer.codebook_path(), project.codebook_path)
-        assert not import_sources(project, [sources(tmp_path, "first", FIRST[:2])]).failed
-        code_project(project, close=True)
-        assert not import_sources(project, [sources(tmp_path, "later", LATER[:1])]).failed
-        summary = closed_added.code_added(project, EngineSettings())
-        assert summary is not None
-        with project.read() as session:
-            assert last_run(session, kind="code").summary["read"] == "added documents"
-        alone = rows(project)
-        code_project(project, recompute=True)
-        assert rows(project) == alone
 
 
 def test_suggestions_extended_by_more_units_are_those_of_all_units_at_once() -> None:

@@ -206,6 +206,10 @@ def test_a_new_document_that_repeats_another_is_written_though_nothing_in_it_is_
 
 def test_on_both_stores_added_sources_give_the_rows_of_a_full_run(tmp_path: Path, database: str | None,
                                                                    backend: str) -> None:
+    """Coded alone (zhagen.closed_added) and with the whole project read (the run after a full recompute, whose
+    kept results the first added documents did not extend), the rows are those of computing every unit."""
+    from zhagen.closed_added import code_added
+    from zhagen.coding.engine import EngineSettings
     from zhagen.corpus.importer import import_sources
     from zhagen.pipeline import code_project
     from zhagen.store.coding import list_codings
@@ -221,9 +225,15 @@ def test_on_both_stores_added_sources_give_the_rows_of_a_full_run(tmp_path: Path
         assert not import_sources(project, [sources(tmp_path, "first", FIRST[:2])]).failed
         code_project(project, close=True)
         assert not import_sources(project, [sources(tmp_path, "later", LATER[:1])]).failed
+        assert code_added(project, EngineSettings()) is not None
+        assert project_summary(project)["read"] == "added documents"
+        alone = rows(project)
+        code_project(project, recompute=True)
+        assert rows(project) == alone
+        assert not import_sources(project, [sources(tmp_path, "last", LATER[1:])]).failed
         code_project(project)
         added = rows(project)
-        assert "units_written" in project_summary(project)
+        assert "units_written" in project_summary(project) and "read" not in project_summary(project)
         code_project(project, recompute=True)
         assert rows(project) == added
 
