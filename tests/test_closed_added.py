@@ -183,3 +183,50 @@ def test_a_closed_runs_kept_output_reads_its_suggestions_from_the_per_unit_resul
     again = json.loads((added / "output" / "results.json").read_text(encoding="utf-8"))
     assert again["selective_coding"] == kept["selective_coding"]
     assert again["open_coding"]["concepts"] == kept["open_coding"]["concepts"]
+
+
+def test_decisions_made_while_added_documents_are_coded_are_kept(added: Path, tmp_path: Path,
+                                                                  cli: Callable[..., Any],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A merge of two concepts and a rejected suggestion, made by a researcher while the run computes: both hold
+    after its write (the added units' rows included), and the next run reads the whole project."""
+    from zhagen import decisions
+
+    # the concept the added units join most (found on a copy), merged into another while the run computes
+    probe = tmp_path / "probe"
+    shutil.copytree(added, probe)
+    code(cli, probe)
+    joined = "SELECT c.code_id, count(*) FROM codings c JOIN codes k ON k.id = c.code_id JOIN documents d " \
+             f"ON d.id = c.document_id WHERE k.origin = 'machine' AND d.case_id = '{LATER[0]}' GROUP BY 1 ORDER BY 2 DESC"
+    source = table(probe, joined)[0][0]
+    target = next(row[0] for row in table(added, "SELECT id FROM codes WHERE origin = 'machine' ORDER BY id")
+                  if row[0] != source)
+    [(coding_id, unit_id, code_id)] = table(
+        added, "SELECT c.id, c.unit_id, c.code_id FROM codings c JOIN codes k ON k.id = c.code_id "
+               "WHERE c.origin = 'machine' AND k.origin != 'machine' ORDER BY c.id LIMIT 1")
+    computing = closed_coding.code
+
+    def code_while_deciding(*args: Any, **kwargs: Any) -> Any:
+        found = computing(*args, **kwargs)
+        with Project.open(added) as other:
+            decisions.merge_codes(other, source, target, coder="ann")
+            decisions.set_coding_status(other, coding_id, "rejected", coder="ann")
+        return found
+
+    monkeypatch.setattr(closed_coding, "code", code_while_deciding)
+    with Project.open(added) as project:
+        assert closed_added.code_added(project, EngineSettings()) is not None
+    monkeypatch.undo()
+    summary = last_run_summary(added)
+    assert summary["read"] == "added documents" and summary["decisions_made_during_run"] == 2
+    assert table(added, f"SELECT count(*) FROM codings WHERE code_id = '{source}' AND origin = 'machine'") == [(0,)]
+    assert table(added, joined.replace("c.code_id, count(*)", "count(*)").replace(" GROUP BY 1 ORDER BY 2 DESC", "")
+                 + f" AND c.code_id = '{target}'")[0][0] > 0  # the added units that joined the source: under the target
+    assert table(added, f"SELECT status FROM codings WHERE unit_id = {unit_id} AND code_id = '{code_id}' "
+                        "AND origin = 'machine'") == [("rejected",)]
+    assert cli("import", added, sources(tmp_path, "last", LATER[1:])).exit_code == 0
+    code(cli, added)
+    assert "read" not in last_run_summary(added)  # decided while the last run ran: the whole project is read
+    assert table(added, f"SELECT count(*) FROM codings WHERE code_id = '{source}' AND origin = 'machine'") == [(0,)]
+    assert table(added, f"SELECT status FROM codings WHERE unit_id = {unit_id} AND code_id = '{code_id}' "
+                        "AND origin = 'machine'") == [("rejected",)]
