@@ -136,7 +136,8 @@ def classify(text: str, rules: Iterable[Rule] | None = None) -> UnitClass:
         tried: Iterable[Rule] = rules
     else:
         shipped = default_rules()
-        tried = (shipped[i] for i in _default_filter().candidates(f"{plain_text}\n{text}"))
+        read = plain_text if plain_text == text else f"{plain_text}\n{text}"  # most units: one pass, not two
+        tried = (shipped[i] for i in _default_filter().candidates(read))
     for rule in tried:
         if rule.applies(text, plain_text):
             return UnitClass(rule.kind, rule.id)
