@@ -73,6 +73,8 @@ def test_added_documents_alone_give_what_computing_every_unit_gives(added: Path,
     [note] = [n for n in alone["notes"] if "units to code" in n]
     computed, coded = (int(n) for n in note.split("units): ")[1].split(" units to code")[0].split(" of "))
     assert 0 < computed <= summary["units_written"] < coded and "others' results kept" in note
+    added_documents = table(added, f"SELECT count(*) FROM documents WHERE case_id = '{LATER[0]}'")[0][0]
+    assert f"read only the {added_documents} document(s) added since run 1" in " ".join(alone["notes"])
 
     # zhagen model starts from that run (it writes no coding run of its own) and models what the full run gives
     runs_before = table(added, "SELECT count(*) FROM runs WHERE kind = 'code'")

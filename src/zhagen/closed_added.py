@@ -109,8 +109,11 @@ def code_added(project: Project, settings: EngineSettings) -> CodingSummary | No
     except StaleRun:
         return None  # a decision the run read was undone meanwhile: the full run computes with the log of now
     coded = state["coded"] + found.coded
+    documents = len({u.document_id for u in units})
     notes = (pipeline.stability_notes([system.concepts[n] for n in sorted(ids_of)])
-             + pipeline.closed_notes(system, coded, found.computed, described["far_units"]))
+             + pipeline.closed_notes(system, coded, found.computed, described["far_units"])
+             + [f"read only the {documents} document(s) added since run {kept['run_id']}: nothing else open coding "
+                "reads changed (zhagen code --force reads and computes everything)"])
     summary = CodingSummary(state["units"] + len(units), state["suggested"] + sum(map(len, codings)),
                             state["concepts"], run_id, notes)
     now = {**state, "fingerprint": read, "chain": chain, "last_document": units[-1].document_id,
