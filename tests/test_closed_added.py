@@ -91,6 +91,32 @@ def test_added_documents_alone_give_what_computing_every_unit_gives(added: Path,
     assert again.exit_code == 0 and "nothing changed" in " ".join(again.output.split())
 
 
+def test_a_case_imported_as_reserved_is_read_alone_and_coded_as_a_reserved_case(
+        tmp_path: Path, cli: Callable[..., Any]) -> None:
+    """The saturation test's workflow: cases kept apart are imported after the code system was closed."""
+    root = new_project(tmp_path, cli, "project")
+    assert cli("import", root, sources(tmp_path, "first", FIRST[:3])).exit_code == 0
+    code(cli, root, "--close")
+    kept_apart = sources(tmp_path, "reserved", LATER[:1])
+    manifest = kept_apart / "manifest.csv"
+    manifest.write_text("file,case,reserved\n" + "".join(
+        f"{f.relative_to(kept_apart).as_posix()},{LATER[0]},true\n" for f in sorted(kept_apart.rglob("*.md"))),
+        encoding="utf-8")
+    assert cli("import", root, "--manifest", manifest).exit_code == 0
+    assert json.loads(cli("status", root, "--json").stdout)["reserved_cases"] == 1
+    full = tmp_path / "full"
+    shutil.copytree(root, full)
+    code(cli, root)
+    assert last_run_summary(root)["read"] == "added documents"
+    code(cli, full, "--force")
+    assert machine_codings(root) == machine_codings(full)
+    # reserved units are coded by the classifier alone: no concept
+    assert table(root, "SELECT count(*) FROM codings c JOIN codes k ON k.id = c.code_id JOIN documents d "
+                       f"ON d.id = c.document_id WHERE k.origin = 'machine' AND d.case_id = '{LATER[0]}'") == [(0,)]
+    assert table(root, "SELECT input_hash FROM runs ORDER BY id DESC LIMIT 1") == \
+        table(full, "SELECT input_hash FROM runs ORDER BY id DESC LIMIT 1")
+
+
 def test_anything_but_added_documents_makes_the_run_read_the_project(added: Path, cli: Callable[..., Any]) -> None:
     with Project.open(added) as project, project.write() as session:
         from sqlalchemy import text

@@ -70,13 +70,19 @@ def code_added(project: Project, settings: EngineSettings) -> CodingSummary | No
     if pipeline.decisions_state(project, log, human) != kept["decisions"]:
         return None
     last = state["last_document"]
+    reserved_then = frozenset(state.get("reserved", ()))
     with project.read() as session:
         before = store_corpus.units_up_to(session, last)
         rows, reserved = store_corpus.units_for_coding(session, after_document=last)
+        cases_then = store_corpus.cases_up_to(session, last)
     codebook_file = pipeline.project_codebook(project)
+    # a case reserved since is fine when it is one of the added documents' own (a case kept for the saturation test,
+    # imported now); one reserved or released among the cases coded before changes what their units are
+    if "reserved" not in state or not reserved_then <= reserved or (reserved - reserved_then) & cases_then:
+        return None
     if before != (state["units"], state["unit_id_sum"]) or pipeline.fingerprint_of(
-            project, state["chain"], reserved, codebook_file, log, settings, human) != state["fingerprint"]:
-        return None  # the documents coded before, the codebook, settings, reserved cases or versions changed
+            project, state["chain"], reserved_then, codebook_file, log, settings, human) != state["fingerprint"]:
+        return None  # the documents coded before, the codebook, settings or versions changed
     if not rows:
         raise pipeline.NothingChanged(kept["run_id"])
     added = [UnitInput(r[0], r[1], sys.intern(r[2] or ""), r[3]) for r in rows]
@@ -118,7 +124,7 @@ def code_added(project: Project, settings: EngineSettings) -> CodingSummary | No
                             state["concepts"], run_id, notes)
     now = {**state, "fingerprint": read, "chain": chain, "last_document": units[-1].document_id,
            "units": summary.units, "unit_id_sum": state["unit_id_sum"] + sum(unit_ids), "coded": coded,
-           "suggested": summary.codings, "described": described}
+           "suggested": summary.codings, "described": described, "reserved": sorted(reserved)}
     _carry_forward(project, system, found, unit_ids, kept, now, run_id, notes)
     return summary
 

@@ -397,7 +397,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     if found_closed is not None and closed is not None and kept_run is not None:
         state = {"fingerprint": read, "chain": chain, "last_document": units[-1].document_id, "units": len(units),
                  "unit_id_sum": sum(unit_ids), "coded": found_closed.coded, "suggested": sum(map(len, codings)),
-                 "concepts": len(concepts), "described": described, "empty": bool(empty)}
+                 "concepts": len(concepts), "described": described, "empty": bool(empty), "reserved": sorted(reserved)}
         closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id), unit_ids,
                                  state)
         if (closed_coding.cache_meta(project.root, closed.digest) or {}).get("run_id") == run_id:

@@ -253,6 +253,12 @@ def units_up_to(session: Session, document_id: int) -> tuple[int, int]:
     return int(count), int(total)
 
 
+def cases_up_to(session: Session, document_id: int) -> frozenset[str]:
+    """The cases of the documents with an id up to ``document_id``."""
+    return frozenset(c for c in session.scalars(select(Document.case_id).where(Document.id <= document_id).distinct())
+                     if c is not None)
+
+
 def unit_offsets(session: Session, *, after_document: int | None = None) -> dict[int, tuple[int, int]]:
     """Per unit id: its [start, end) offsets (of the documents with an id above ``after_document``, when given)."""
     query = select(MeaningUnit.id, MeaningUnit.start, MeaningUnit.end)
