@@ -258,3 +258,15 @@ def test_decisions_made_while_added_documents_are_coded_are_kept(added: Path, tm
     assert table(added, f"SELECT count(*) FROM codings WHERE code_id = '{source}' AND origin = 'machine'") == [(0,)]
     assert table(added, f"SELECT status FROM codings WHERE unit_id = {unit_id} AND code_id = '{code_id}' "
                         "AND origin = 'machine'") == [("rejected",)]
+
+
+def test_the_notebook_api_codes_added_documents_alone_too(added: Path, tmp_path: Path) -> None:
+    from zhagen.api import open_project
+
+    project = open_project(added)
+    summary = project.code()
+    assert last_run_summary(added)["read"] == "added documents"
+    assert summary["run"] == table(added, "SELECT max(id) FROM runs WHERE kind = 'code'")[0][0]
+    assert summary["codings"] > 0 and summary["concepts"] > 0
+    again = project.code()  # nothing added: the notebook's code() computes, as it always did
+    assert again["run"] == summary["run"] + 1 and "read" not in last_run_summary(added)

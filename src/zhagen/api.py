@@ -189,12 +189,20 @@ class ProjectData:
         return {**report, "archives": archives} if archives else report
 
     def code(self) -> dict[str, Any]:
-        """``zhagen code``: open coding with the project's codebook (human decisions kept); a summary."""
-        from zhagen.pipeline import code_project
+        """``zhagen code``: open coding with the project's codebook (human decisions kept); a summary.  Documents
+        added to a project whose code system is closed are read alone, as the command reads them
+        (:mod:`zhagen.closed_added`); otherwise the run computes, also when nothing changed."""
+        from zhagen.closed_added import CodingSummary, code_added
+        from zhagen.coding.engine import EngineSettings
+        from zhagen.pipeline import NothingChanged, code_project
 
-        outcome = code_project(self.project)
-        return {"units": len(outcome.units), "codings": sum(len(s) for s in outcome.codings),
-                "concepts": len(outcome.concepts), "run": outcome.run_id}
+        try:
+            summary = code_added(self.project, EngineSettings())
+        except NothingChanged:
+            summary = None
+        summary = summary or CodingSummary.of(code_project(self.project))
+        return {"units": summary.units, "codings": summary.codings, "concepts": summary.concepts,
+                "run": summary.run_id}
 
     def model(self, *, write: bool = False) -> Results:
         """``zhagen model``: open, axial and selective coding and the typology.
