@@ -3,13 +3,13 @@
 Against a closed code system (:mod:`zhagen.closed_coding`) a unit's codes and concept depend only on its
 text, its neighbours in its document and the closed system.  Documents are only ever added to a project,
 with ids above those already stored, and their units never change.  So when the only change since the
-last run is documents added — the same codebook, settings, decisions, people's codings, reserved cases,
-versions and closed system, and the store holding that run's output — the run has the added documents to
-code and nothing else to read.  :func:`code_added` does that run: it checks those conditions against what
-the last run kept (``state`` in ``.zhagen-cache/closed-units.npz``: the fingerprint, the hash chain of the
-units it read, its counts), reads the added documents' units alone, codes them, writes their rows and a run
-record with the fingerprint a full run computes, and carries the kept files forward, so that the store,
-``zhagen model`` and the next run see what ``zhagen code --force`` gives.
+last run is documents added — the same codebook, settings, decisions, people's codings, versions and closed
+system, the same reserved cases among those coded before, and the store holding that run's output — the
+run has the added documents to code and nothing else to read.  :func:`code_added` does that run: it checks
+those conditions against what the last run kept (``state`` in ``.zhagen-cache/closed-units.npz``: the
+fingerprint, the hash chain of the units it read, its counts), reads the added documents' units alone, codes
+them, writes their rows and a run record with the fingerprint a full run computes, and carries the kept
+files forward, so that the store, ``zhagen model`` and the next run see what ``zhagen code --force`` gives.
 
 When a condition does not hold it returns ``None``, and :func:`zhagen.pipeline.code_project` reads the
 whole project as before (and still computes only the units that are new or whose neighbours changed).
@@ -26,6 +26,7 @@ import numpy as np
 from zhagen import closed_coding, kept_coding
 from zhagen import coding_arrays as arrays_of
 from zhagen import pipeline
+from zhagen.coding.codebook import Codebook
 from zhagen.coding.concepts import apply_concept_decisions
 from zhagen.coding.engine import EngineSettings, UnitInput, apply_decisions
 from zhagen.project import Project
@@ -52,49 +53,33 @@ class CodingSummary:
                    outcome.notes)
 
 
+@dataclass
+class _Added:
+    """What the checks of :func:`_added_since` read: the last run's kept state and what was added since."""
+
+    kept: dict[str, Any]  # the JSON document of the kept per-unit results
+    state: dict[str, Any]  # kept["state"]: what the last run read and counted
+    snapshot: Snapshot
+    human: list[tuple[Any, ...]]  # people's codings (pipeline.human_codings)
+    codebook_file: Codebook
+    reserved: frozenset[str]  # the reserved cases now
+    units: list[UnitInput]  # the added documents' units, as stored
+
+
 def code_added(project: Project, settings: EngineSettings) -> CodingSummary | None:
     """Code the documents added since the last run against the closed code system, reading nothing else; ``None``
     when the run must read the whole project (no closed system, no kept state of the last run, or anything but
     added documents changed).  Raises :class:`zhagen.pipeline.NothingChanged` when nothing was added."""
-    root = project.root
-    system_digest = closed_coding.digest(root)
-    kept = closed_coding.cache_meta(root, system_digest) if system_digest else None
-    state = kept.get("state") if kept is not None else None
-    if kept is None or state is None or state["empty"]:
+    added = _added_since(project, settings)
+    system = closed_coding.load(project.root, settings) if added is not None else None
+    if added is None or system is None:
         return None
-    if pipeline.last_clean_run(project) != (kept["run_id"], state["fingerprint"]):
-        return None  # the store holds another run's output (or one made while decisions were taken)
-    snapshot = Snapshot(tuple(pipeline.decision_log(project)))
-    log = list(snapshot.entries)
-    human = pipeline.human_codings(project)
-    if pipeline.decisions_state(project, log, human) != kept["decisions"]:
-        return None
-    last = state["last_document"]
-    reserved_then = frozenset(state.get("reserved", ()))
-    with project.read() as session:
-        before = store_corpus.units_up_to(session, last)
-        rows, reserved = store_corpus.units_for_coding(session, after_document=last)
-        cases_then = store_corpus.cases_up_to(session, last)
-    codebook_file = pipeline.project_codebook(project)
-    # a case reserved since is fine when it is one of the added documents' own (a case kept for the saturation test,
-    # imported now); one reserved or released among the cases coded before changes what their units are
-    if "reserved" not in state or not reserved_then <= reserved or (reserved - reserved_then) & cases_then:
-        return None
-    if before != (state["units"], state["unit_id_sum"]) or pipeline.fingerprint_of(
-            project, state["chain"], reserved_then, codebook_file, log, settings, human) != state["fingerprint"]:
-        return None  # the documents coded before, the codebook, settings or versions changed
-    if not rows:
-        raise pipeline.NothingChanged(kept["run_id"])
-    added = [UnitInput(r[0], r[1], sys.intern(r[2] or ""), r[3]) for r in rows]
-    chain = pipeline.units_chain(added, state["chain"])
-    system = closed_coding.load(root, settings)
-    codebook = pipeline.apply_code_decisions(codebook_file, log).active()
-    if system is None:
-        return None
-    closed_coding.check(system, codebook, settings, root)
-    units, classes = pipeline.classify_units(added, log)
-    found = closed_coding.code(root, system, units, [not c.structure for c in classes], reserved, codebook, settings,
-                               reuse=False)
+    kept, state, log = added.kept, added.state, list(added.snapshot.entries)
+    codebook = pipeline.apply_code_decisions(added.codebook_file, log).active()
+    closed_coding.check(system, codebook, settings, project.root)
+    units, classes = pipeline.classify_units(added.units, log)
+    found = closed_coding.code(project.root, system, units, [not c.structure for c in classes], added.reserved,
+                               codebook, settings, reuse=False)
     ids_of = {int(n): cid for n, cid in kept["concept_ids"].items()}
     if any(n not in ids_of for n in found.system_index):
         return None  # a concept that no unit joined before: its id is given by the full run
@@ -107,11 +92,13 @@ def code_added(project: Project, settings: EngineSettings) -> CodingSummary | No
     rejected_members = {cid: c.members for c, cid in zip(found.concepts, ids) if cid in concept_decisions.rejected}
     concepts, concept_ids, names = apply_concept_decisions(found.concepts, ids, unit_ids, concept_decisions)
     described = closed_coding.describe(system, found, units, before=state["described"])
-    read = pipeline.fingerprint_of(project, chain, reserved, codebook_file, log, settings, human)
-    run = pipeline.RunOutput(units, found.machine, concepts, concept_ids, names, rejected_members, codebook_file,
-                             codebook, settings, snapshot, classes, read, described, frozenset(unit_ids))
+    chain = pipeline.units_chain(added.units, state["chain"])
+    read = pipeline.fingerprint_of(project, chain, added.reserved, added.codebook_file, log, settings, added.human)
+    run = pipeline.RunOutput(units, found.machine, concepts, concept_ids, names, rejected_members,
+                             added.codebook_file, codebook, settings, added.snapshot, classes, read, described,
+                             frozenset(unit_ids))
     try:
-        run_id = _save(project, run, last, state["concepts"])
+        run_id = _save(project, run, state["last_document"], state["concepts"])
     except StaleRun:
         return None  # a decision the run read was undone meanwhile: the full run computes with the log of now
     coded = state["coded"] + found.coded
@@ -124,9 +111,43 @@ def code_added(project: Project, settings: EngineSettings) -> CodingSummary | No
                             state["concepts"], run_id, notes)
     now = {**state, "fingerprint": read, "chain": chain, "last_document": units[-1].document_id,
            "units": summary.units, "unit_id_sum": state["unit_id_sum"] + sum(unit_ids), "coded": coded,
-           "suggested": summary.codings, "described": described, "reserved": sorted(reserved)}
+           "suggested": summary.codings, "described": described, "reserved": sorted(added.reserved)}
     _carry_forward(project, system, found, unit_ids, kept, now, run_id, notes)
     return summary
+
+
+def _added_since(project: Project, settings: EngineSettings) -> _Added | None:
+    """The documents added since the last run, when that is all that changed (else ``None``); raises
+    :class:`zhagen.pipeline.NothingChanged` when nothing was added either."""
+    digest = closed_coding.digest(project.root)
+    kept = closed_coding.cache_meta(project.root, digest) if digest else None
+    state = kept.get("state") if kept is not None else None
+    if kept is None or state is None or state["empty"] or "reserved" not in state:
+        return None
+    if pipeline.last_clean_run(project) != (kept["run_id"], state["fingerprint"]):
+        return None  # the store holds another run's output (or one made while decisions were taken)
+    snapshot = Snapshot(tuple(pipeline.decision_log(project)))
+    log = list(snapshot.entries)
+    human = pipeline.human_codings(project)
+    if pipeline.decisions_state(project, log, human) != kept["decisions"]:
+        return None
+    last, reserved_then = state["last_document"], frozenset(state["reserved"])
+    with project.read() as session:
+        before = store_corpus.units_up_to(session, last)
+        rows, reserved = store_corpus.units_for_coding(session, after_document=last)
+        cases_then = store_corpus.cases_up_to(session, last)
+    # a case reserved since is fine when it is one of the added documents' own (a case kept for the saturation test,
+    # imported now); one reserved or released among the cases coded before changes what their units are
+    if not reserved_then <= reserved or (reserved - reserved_then) & cases_then:
+        return None
+    codebook_file = pipeline.project_codebook(project)
+    if before != (state["units"], state["unit_id_sum"]) or pipeline.fingerprint_of(
+            project, state["chain"], reserved_then, codebook_file, log, settings, human) != state["fingerprint"]:
+        return None  # the documents coded before, the codebook, settings or versions changed
+    if not rows:
+        raise pipeline.NothingChanged(kept["run_id"])
+    return _Added(kept, state, snapshot, human, codebook_file, reserved,
+                  [UnitInput(r[0], r[1], sys.intern(r[2] or ""), r[3]) for r in rows])
 
 
 def _save(project: Project, run: pipeline.RunOutput, last_document: int, concepts: int) -> int:
