@@ -33,6 +33,9 @@ _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z\-]*")
 _CONTENT_HAN = re.compile(r"[\u3400-\u9fff]{2,}")
 _CONTENT_LATIN = re.compile(r"[a-z][a-z\-]{2,}")
+#: Postpositions that make the words before them a time clause (数据中心建成后, 项目投产以来): the time of the telling,
+#: not what is told, so such a run of words names no concept.
+_TIME_AFTER = frozenset({"后", "以后", "之后", "前", "以前", "之前", "以来", "期间", "时"})
 #: Longest phrase, in words.
 MAX_WORDS = 3
 
@@ -68,7 +71,7 @@ def phrases(text: str) -> set[str]:
                 j += 1
             else:
                 break
-            if _content(parts[-1]):
+            if _content(parts[-1]) and not (len(parts) > 1 and j < len(tokens) and tokens[j] in _TIME_AFTER):
                 phrase = (" " if latin else "").join(parts)
                 if latin or 4 <= len(phrase) <= 10:
                     found.add(phrase)
