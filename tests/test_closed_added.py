@@ -270,3 +270,21 @@ def test_the_notebook_api_codes_added_documents_alone_too(added: Path, tmp_path:
     assert summary["codings"] > 0 and summary["concepts"] > 0
     again = project.code()  # nothing added: the notebook's code() computes, as it always did
     assert again["run"] == summary["run"] + 1 and "read" not in last_run_summary(added)
+
+
+def test_status_says_what_the_next_run_reads(added: Path, cli: Callable[..., Any]) -> None:
+    def reads() -> str:
+        result = cli("status", added, "--json")
+        assert result.exit_code == 0, result.output
+        return str(json.loads(result.stdout)["next_code_run_reads"])
+
+    documents = table(added, f"SELECT count(*) FROM documents WHERE case_id = '{LATER[0]}'")[0][0]
+    assert reads() == f"the {documents} document(s) added since run 1"
+    run = code(cli, added)["run"]
+    assert reads() == f"nothing changed since run {run}"
+    with Project.open(added) as project:
+        from zhagen import decisions
+
+        concept = table(added, "SELECT id FROM codes WHERE origin = 'machine' ORDER BY id")[0][0]
+        decisions.rename_code(project, concept, name_zh="研究者命名", coder="ann")
+    assert reads() == "the whole project"

@@ -188,12 +188,18 @@ def print_import_report(data: dict[str, Any]) -> None:
 @app.command()
 @user_errors
 def status(root: ProjectDir, as_json: JsonFlag = False) -> None:
-    """Counts of documents, cases and meaning units, and whether the code system is closed."""
+    """Counts of documents, cases and meaning units, whether the code system is closed and, when it is, what the
+    next zhagen code will read."""
     from zhagen import closed_coding
 
     with Project.open(root) as project:
         data = project.status()
         data["code_system"] = "closed" if closed_coding.path(project.root).is_file() else "open"
+        if data["code_system"] == "closed":
+            from zhagen.closed_added import next_run
+            from zhagen.coding.engine import EngineSettings
+
+            data["next_code_run_reads"] = next_run(project, EngineSettings())
     if as_json:
         print_json(data)
         return

@@ -116,6 +116,18 @@ def code_added(project: Project, settings: EngineSettings) -> CodingSummary | No
     return summary
 
 
+def next_run(project: Project, settings: EngineSettings) -> str:
+    """What the next ``zhagen code`` against the closed code system will read (for ``zhagen status``): "nothing
+    changed since run N", "the N document(s) added since run M" or "the whole project"."""
+    try:
+        added = _added_since(project, settings)
+    except pipeline.NothingChanged as same:
+        return f"nothing changed since run {same.run_id}"
+    if added is None:
+        return "the whole project"
+    return f"the {len({u.document_id for u in added.units})} document(s) added since run {added.kept['run_id']}"
+
+
 def _added_since(project: Project, settings: EngineSettings) -> _Added | None:
     """The documents added since the last run, when that is all that changed (else ``None``); raises
     :class:`zhagen.pipeline.NothingChanged` when nothing was added either."""
