@@ -8,7 +8,8 @@ missing), copies it, and runs the command line on the copy, each step in its own
 1. ``zhagen code --force``: an open run, which fits every model (the full run of open coding);
 2. ``zhagen code --close``: fits again, keeps the models (closed-code-system.npz) and codes every unit against them;
 3. ``zhagen import``: ADD generated documents of another seed, as a case of their own;
-4. ``zhagen code``: the run after adding them (units kept from step 2 are read, the others computed);
+4. ``zhagen code``: the run after adding them (only the added documents are read and computed,
+   :mod:`zhagen.closed_added`; the whole project when anything else changed);
 5. ``zhagen code --force``: every unit computed against the closed system, to compare with step 4;
 6. ``zhagen model``: axial and selective coding, saturation, reports and exports (from the run of step 5).
 
