@@ -184,9 +184,9 @@ def stage_child(root: Path) -> None:
         setattr(owner, name, wrapper)
 
     for owner, name in ((pipeline, "load_units"), (pipeline, "classify_units"), (pipeline, "load_decisions"),
-                        (pipeline, "human_evidence"), (pipeline, "open_coding"), (pipeline, "apply_decisions"),
+                        (pipeline, "_human_evidence"), (pipeline, "open_coding"), (pipeline, "apply_decisions"),
                         (pipeline, "previous_concepts"), (pipeline, "apply_concept_decisions"),
-                        (pipeline, "_coding_rows"), (pipeline.store_coding, "add_codings"),
+                        (pipeline, "coding_rows"), (pipeline.store_coding, "add_codings"),
                         (pipeline, "_save_open_coding"), (pipeline, "_why_empty"), (engine.ngrams, "apply")):
         wrap(owner, name, f"{owner.__name__.rsplit('.', 1)[-1]}.{name}")
     coder = engine.DeductiveCoder

@@ -30,7 +30,7 @@ from zhagen.coding.codebook import Codebook
 from zhagen.coding.concepts import apply_concept_decisions
 from zhagen.coding.engine import EngineSettings, UnitInput, apply_decisions
 from zhagen.project import Project
-from zhagen.replay import Snapshot, StaleRun, check_not_stale, coding_states, replay_code_decisions
+from zhagen.replay import Snapshot, StaleRun, replay_code_decisions
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
 from zhagen.store import structure as store_structure
@@ -85,7 +85,7 @@ def code_added(project: Project, settings: EngineSettings) -> CodingSummary | No
         return None  # a concept that no unit joined before: its id is given by the full run
     ids = [ids_of[n] for n in found.system_index]
     coding_decisions, concept_decisions = pipeline.load_decisions(project, log)
-    # People's codings weigh in full where they coded (pipeline.human_evidence): none is on an added unit, or the
+    # People's codings weigh in full where they coded (pipeline._human_evidence): none is on an added unit, or the
     # decisions state would differ from the last run's.
     codings = apply_decisions(units, found.machine, coding_decisions, codebook)
     unit_ids = [u.id for u in units]
@@ -168,16 +168,11 @@ def _save(project: Project, run: pipeline.RunOutput, last_document: int, concept
     with project.read() as session:
         offsets = store_corpus.unit_offsets(session, after_document=last_document)
     with project.write() as session:
-        log = store_coding.list_decisions(session)
-        check_not_stale(run.snapshot, log)
-        pipeline.sync_codebook(session, pipeline.apply_code_decisions(run.codebook_file, log))
-        run_id = store_coding.start_run(session, kind="code", settings={**run.settings.to_dict(), "closed": run.closed},
-                                        versions=pipeline.versions(), input_hash=run.fingerprint)
+        log, run_id = pipeline.start_coding_run(session, run)
         store_structure.add_classes(session, [(u.id, c.kind, c.rule) for u, c in zip(run.units, run.classes)])
-        human = store_coding.coded_pairs(session, origin="human")
         # another run that coded the same added documents since this one started wrote their rows already
         store_coding.delete_machine_codings(session, [u.id for u in run.units])
-        stored = store_coding.add_codings(session, pipeline.rows_of(run, offsets, run_id, coding_states(log), human))
+        stored = store_coding.add_codings(session, pipeline.coding_rows(session, run, offsets, run_id, log))
         during = replay_code_decisions(session, run.snapshot, log)
         store_coding.finish_run(session, run_id, {
             "codings": store_coding.count_machine_codings(session), "concepts": concepts,

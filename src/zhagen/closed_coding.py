@@ -414,28 +414,27 @@ def cache_meta(root: Path, system_digest: str) -> dict[str, Any] | None:
     """The JSON document of the kept per-unit results of the last run against this system (its arrays are not
     read), or ``None``."""
     try:
-        with cache_path(root).open("rb") as handle, np.load(handle, allow_pickle=False) as data:
-            meta = json.loads(data["meta"].tobytes().decode())
+        meta = arrays_of.read_meta(cache_path(root))
     except arrays_of.UNREADABLE:
         return None
     return meta if meta.get("format") == FORMAT and meta.get("system") == system_digest else None
 
 
 def save_cache(root: Path, system_digest: str, output: ClosedOutput, run: KeptRun, unit_ids: Sequence[int],
-               state: dict[str, Any]) -> None:
+               state: dict[str, Any]) -> bool:
     """Keep a run's per-unit results for the next run (after the run's write: the cache names the run whose output
     the store holds), with ``state``: what :mod:`zhagen.closed_added` needs to code added documents alone.
-    A folder that cannot be written only costs the next run time."""
+    A folder that cannot be written only costs the next run time; whether the file was written."""
     meta, arrays = arrays_of.machine_arrays(output.machine)
     keys = output.keys
     arrays.update(keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16), concept=output.concept,
                   similarity=output.similarity, unit_ids=np.asarray(unit_ids, dtype=np.int64))
-    write_cache(root, system_digest, run, meta, arrays, state)
+    return write_cache(root, system_digest, run, meta, arrays, state)
 
 
 def write_cache(root: Path, system_digest: str, run: KeptRun, meta: dict[str, Any], arrays: dict[str, np.ndarray],
-                state: dict[str, Any]) -> None:
-    """Write the kept per-unit results (:func:`save_cache`) from their arrays."""
+                state: dict[str, Any]) -> bool:
+    """Write the kept per-unit results (:func:`save_cache`) from their arrays; whether the file was written."""
     meta = {**meta, "format": FORMAT, "system": system_digest, "run_id": run.run_id, "decisions": run.decisions,
             "concept_ids": {str(k): v for k, v in sorted(run.concept_ids.items())}, "state": state}
     try:
@@ -443,3 +442,5 @@ def write_cache(root: Path, system_digest: str, run: KeptRun, meta: dict[str, An
         mark_cache_folder(target.parent)
     except OSError:
         cache_path(root).unlink(missing_ok=True)
+        return False
+    return True

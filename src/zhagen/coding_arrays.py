@@ -54,8 +54,17 @@ def read_npz(target: Path, skip: Iterable[str] = ()) -> tuple[dict[str, Any], di
     (raises one of :data:`UNREADABLE`)."""
     left_out = {"meta", *skip}
     with target.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
-        meta = json.loads(data["meta"].tobytes().decode())
-        return meta, {name: data[name] for name in data.files if name not in left_out}
+        return _meta(data), {name: data[name] for name in data.files if name not in left_out}
+
+
+def read_meta(target: Path) -> dict[str, Any]:
+    """The JSON document of a file :func:`write_npz` wrote, its arrays not read (raises one of :data:`UNREADABLE`)."""
+    with target.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+        return _meta(data)
+
+
+def _meta(data: Any) -> dict[str, Any]:
+    return dict(json.loads(data["meta"].tobytes().decode()))
 
 
 def ragged(name: str, rows: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:

@@ -340,7 +340,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     units, classes = classify_units(units, log)
     codebook = decided.active()
     coding_decisions, concept_decisions = load_decisions(project, log)
-    labelled, coding_decisions = human_evidence(project, units, coding_decisions)
+    labelled, coding_decisions = _human_evidence(project, units, coding_decisions)
     closed = None if close else closed_coding.load(project.root, settings)
 
     substantive = [not c.structure for c in classes]
@@ -398,9 +398,8 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
         state = {"fingerprint": read, "chain": chain, "last_document": units[-1].document_id, "units": len(units),
                  "unit_id_sum": sum(unit_ids), "coded": found_closed.coded, "suggested": sum(map(len, codings)),
                  "concepts": len(concepts), "described": described, "empty": bool(empty), "reserved": sorted(reserved)}
-        closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id), unit_ids,
-                                 state)
-        if (closed_coding.cache_meta(project.root, closed.digest) or {}).get("run_id") == run_id:
+        if closed_coding.save_cache(project.root, closed.digest, found_closed, replace(kept_run, run_id=run_id),
+                                    unit_ids, state):
             machine_in = closed_coding.CACHE  # kept there: not written twice
     notes = empty + stability_notes(concepts) + extra
     _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes, described), machine_in)
@@ -576,7 +575,7 @@ class RunOutput:
     only: frozenset[int] | None = None
 
 
-def human_evidence(
+def _human_evidence(
     project: Project, units: list[UnitInput], decisions: CodingDecisions
 ) -> tuple[list[tuple[str, str]], CodingDecisions]:
     """What people coded or accepted: training examples for the classifier, and codings that stay at full weight."""
@@ -600,21 +599,14 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
     with project.read() as session:
         offsets = store_corpus.unit_offsets(session)
     with project.write() as session:
-        log = store_coding.list_decisions(session)
-        check_not_stale(run.snapshot, log)
-        sync_codebook(session, apply_code_decisions(run.codebook_file, log))
-        recorded = run.settings.to_dict() if run.closed is None else {**run.settings.to_dict(), "closed": run.closed}
-        run_id = store_coding.start_run(
-            session, kind="code", settings=recorded, versions=versions(),
-            input_hash=run.fingerprint,
-        )
+        log, run_id = start_coding_run(session, run)
         store_structure.save_classes(session, [(u.id, c.kind, c.rule) for u, c in zip(run.units, run.classes)])
         with store_coding.codings_indexes_dropped(session, _bulk(session, run)):
             store_coding.delete_machine_codings(session, run.only)
             concept_ids = set(run.ids) | set(run.rejected_members)
             store_coding.delete_unused_machine_concepts(session, keep=concept_ids)
             _store_concepts(session, run)
-            stored = store_coding.add_codings(session, _coding_rows(session, run, offsets, run_id, log))
+            stored = store_coding.add_codings(session, coding_rows(session, run, offsets, run_id, log))
         during = replay_code_decisions(session, run.snapshot, log)
         summary = {"codings": stored, "concepts": len(run.concepts), "decisions_made_during_run": during}
         if run.only is not None:  # the other units' rows stand from the runs before
@@ -622,6 +614,18 @@ def _save_open_coding(project: Project, run: RunOutput) -> int:
                            units_written=len(run.only))
         store_coding.finish_run(session, run_id, summary)
     return run_id
+
+
+def start_coding_run(session: Session, run: RunOutput) -> tuple[list[tuple[int, str, str, dict[str, Any]]], int]:
+    """Inside a run's write transaction (which holds the write lock): the decision log read again (a decision the
+    run used and that was undone since raises :class:`StaleRun`), the codebook's codes synced with it, and the run
+    record started; the log and the run's id."""
+    log = store_coding.list_decisions(session)
+    check_not_stale(run.snapshot, log)
+    sync_codebook(session, apply_code_decisions(run.codebook_file, log))
+    recorded = run.settings.to_dict() if run.closed is None else {**run.settings.to_dict(), "closed": run.closed}
+    return log, store_coding.start_run(session, kind="code", settings=recorded, versions=versions(),
+                                       input_hash=run.fingerprint)
 
 
 def _bulk(session: Session, run: RunOutput) -> bool:
@@ -648,7 +652,7 @@ def _store_concepts(session: Session, run: RunOutput) -> None:
             )
 
 
-def _coding_rows(
+def coding_rows(
     session: Session, run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
     log: list[tuple[int, str, str, dict[str, Any]]],
 ) -> Iterator[tuple[Any, ...]]:
@@ -660,12 +664,12 @@ def _coding_rows(
     are not all held at once."""
     state = coding_states(log)
     human = store_coding.coded_pairs(session, origin="human")
-    return rows_of(run, offsets, run_id, state, human)
+    return _rows_of(run, offsets, run_id, state, human)
 
 
-def rows_of(run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
+def _rows_of(run: RunOutput, offsets: dict[int, tuple[int, int]], run_id: int,
              state: dict[tuple[int, str], str], human: set[tuple[int, str]]) -> Iterator[tuple[Any, ...]]:
-    """The rows of :func:`_coding_rows`, in their order (of the units ``run.only`` names, when it names some)."""
+    """The rows of :func:`coding_rows`, in their order (of the units ``run.only`` names, when it names some)."""
     written: set[tuple[int, str]] = set()
     wanted = (lambda _unit_id: True) if run.only is None else run.only.__contains__
 
