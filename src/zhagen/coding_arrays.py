@@ -103,8 +103,9 @@ def machine_arrays(machine: list[list[CodeScore]]) -> tuple[dict[str, Any], dict
     return {"codes": codes, "terms": terms}, arrays
 
 
-#: The arrays :func:`machine_arrays` writes.
+#: The arrays :func:`machine_arrays` writes, and the keys of its JSON document.
 MACHINE_ARRAYS = ("per_unit", "code", "scores", "terms_len", "terms_flat")
+MACHINE_META = ("codes", "terms")
 
 
 def extend_machine(meta: dict[str, Any], arrays: dict[str, np.ndarray], more: list[list[CodeScore]],
@@ -113,7 +114,7 @@ def extend_machine(meta: dict[str, Any], arrays: dict[str, np.ndarray], more: li
     :func:`machine_arrays` of them all gives, without making the first ones' objects again (their code and term
     numbers are renumbered into the joined, sorted lists)."""
     more_meta, more_arrays = machine_arrays(more)
-    joined = {name: sorted(set(meta[name]) | set(more_meta[name])) for name in ("codes", "terms")}
+    joined = {name: sorted(set(meta[name]) | set(more_meta[name])) for name in MACHINE_META}
 
     def renumbered(name: str, numbers: np.ndarray, old: list[str]) -> np.ndarray:
         at = {value: i for i, value in enumerate(joined[name])}

@@ -77,7 +77,7 @@ def carry_forward(root: Path, before: tuple[int, str], after: tuple[int, str], m
         if meta.get("format") != FORMAT or (meta.get("run_id"), meta.get("fingerprint")) != before:
             raise ValueError("not the kept output of the run before")
         concepts_meta, concept_arrays = arrays_of.concept_arrays(concepts)
-        meta = {**{k: v for k, v in meta.items() if k not in ("codes", "terms")}, "machine_in": machine_in,
+        meta = {**{k: v for k, v in meta.items() if k not in arrays_of.MACHINE_META}, "machine_in": machine_in,
                 "run_id": after[0], "fingerprint": after[1], "notes": notes, "closed": closed,
                 "concepts": concepts_meta}
         arrays_of.write_npz(target, meta, {**space, **concept_arrays})
