@@ -280,6 +280,12 @@ def test_status_says_what_the_next_run_reads(added: Path, cli: Callable[..., Any
 
     documents = table(added, f"SELECT count(*) FROM documents WHERE case_id = '{LATER[0]}'")[0][0]
     assert reads() == f"the {documents} document(s) added since run 1"
+    book = added / "codebook.yaml"
+    original = book.read_text(encoding="utf-8")
+    book.write_text("codes:\n  - id: [unclosed\n", encoding="utf-8")  # a user's slip: status still shows
+    broken = reads()
+    assert broken.startswith("nothing until this is mended: ") and "codebook.yaml" in broken and "YAML" in broken
+    book.write_text(original, encoding="utf-8")
     run = code(cli, added)["run"]
     assert reads() == f"nothing changed since run {run}"
     with Project.open(added) as project:

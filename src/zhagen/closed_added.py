@@ -29,6 +29,7 @@ from zhagen import pipeline
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.concepts import apply_concept_decisions
 from zhagen.coding.engine import EngineSettings, UnitInput, apply_decisions
+from zhagen.errors import UserError
 from zhagen.project import Project
 from zhagen.replay import Snapshot, StaleRun, replay_code_decisions
 from zhagen.store import coding as store_coding
@@ -118,11 +119,14 @@ def code_added(project: Project, settings: EngineSettings) -> CodingSummary | No
 
 def next_run(project: Project, settings: EngineSettings) -> str:
     """What the next ``zhagen code`` against the closed code system will read (for ``zhagen status``): "nothing
-    changed since run N", "the N document(s) added since run M" or "the whole project"."""
+    changed since run N", "the N document(s) added since run M" or "the whole project"; a mistake in what it reads
+    (a broken codebook) is named instead, and the status still shows."""
     try:
         added = _added_since(project, settings)
     except pipeline.NothingChanged as same:
         return f"nothing changed since run {same.run_id}"
+    except UserError as mistake:
+        return f"nothing until this is mended: {mistake.one_line()}"
     if added is None:
         return "the whole project"
     return f"the {len({u.document_id for u in added.units})} document(s) added since run {added.kept['run_id']}"
