@@ -300,3 +300,12 @@ def test_already_opening_a_short_modifier_is_no_report() -> None:
     assert evidence_kind("成渝地区已成为全球最大的OLED生产基地。") == "realised"
     assert evidence_kind("四川省在这两个维度均已有一定的成果。") == "realised"
     assert evidence_kind("對已簽約的項目，確保按期投產。") == "intended"  # traditional characters
+
+
+def test_jiang_before_a_quoted_or_titled_object_is_no_plan() -> None:
+    """将 as the object marker (现将《……》印发, 将“……”贯穿始终) says nothing of the future; 将 before a verb does."""
+    assert evidence_kind("为落实有关部署，现将《贵阳贵安推进科技成果转化工作方案》印发给你们。") == "neutral"
+    assert evidence_kind("云计算中心在建设过程中将“绿色节能”的特点贯穿始终。") == "neutral"
+    assert evidence_kind("园区已将“硬服务”与“软服务”结合。") == "realised"
+    assert evidence_kind("项目将于明年投产。") == "intended"
+    assert evidence_kind("該項目將於明年投產。") == "intended"

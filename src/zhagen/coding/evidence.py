@@ -34,7 +34,8 @@ A rule's preamble of purpose, scope or definition ("为深入贯彻……", "本
 is one of these kinds like any sentence, but is cited after the quotes that report (:func:`rule_frame`).
 
 The cues are literal words; where a word also has an unrelated use (有限公司
-"limited company", 将 as the object marker before 其/该/这) that use is excluded.
+"limited company", 将 as the object marker before 其/该/这 or a quoted or titled object: 现将《……方案》印发,
+将“绿色节能”贯穿始终) that use is excluded.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ CONTRADICTING = re.compile(
     re.IGNORECASE,
 )
 INTENDED = re.compile(
-    r"将(?!其|该|此|这|之|近|军|领|帅|士|来)|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
+    r"将(?!其|该|此|这|之|近|军|领|帅|士|来|\s*[《“\"「『])|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
     r"\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
     r"\bare set to\b|\bwould\b|\bto be built\b|"
     # a requirement or a rule to measure, and an open question or condition: not yet a fact either
