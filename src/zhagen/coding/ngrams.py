@@ -3,8 +3,8 @@
 Both halves of open coding read a unit as character n-grams: the deductive
 classifier as TF-IDF over 1-3-grams of its vocabulary, the inductive
 clustering as LSA vectors of 2-3-grams of another.  Cutting every unit into
-n-grams is the largest cost of coding a big corpus (pure Python in
-scikit-learn), so :func:`apply` cuts each unit once, against the union of the
+n-grams is the largest cost of coding a big corpus, so :func:`apply` cuts
+each unit once (on arrays, :mod:`zhagen.coding.char_counts`), against the union of the
 vocabularies, gives every model its own columns and keeps only what the models
 return (a few numbers per unit), chunk by chunk and over the available cores.
 
@@ -29,6 +29,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from zhagen.coding import parallel
+from zhagen.coding.char_counts import CharCounts
 
 #: Units cut at a time inside one process: bounds the memory of the count matrices.
 BLOCK = 8192
@@ -91,8 +92,8 @@ class LsaVectors:
         return normalize(self.svd.transform(self.tfidf.transform(counts)))
 
 
-def _combined(models: Sequence[RowModel]) -> tuple[CountVectorizer, list[np.ndarray]]:
-    """One counter over the union of the vocabularies, and each model's columns in it."""
+def _combined(models: Sequence[RowModel]) -> tuple[CharCounts, list[np.ndarray]]:
+    """One counter over the union of the vocabularies (counting on arrays), and each model's columns in it."""
     params = models[0].counter.get_params()
     for model in models[1:]:
         other = model.counter.get_params()
@@ -105,11 +106,11 @@ def _combined(models: Sequence[RowModel]) -> tuple[CountVectorizer, list[np.ndar
     high = max(m.counter.ngram_range[1] for m in models)
     combined = CountVectorizer(**{**params, "ngram_range": (low, high), "vocabulary": union.tolist()})
     combined.fit([])  # a fixed vocabulary: nothing is learned, the vocabulary is checked once here
-    return combined, [np.searchsorted(union, n) for n in names]
+    return CharCounts(combined), [np.searchsorted(union, n) for n in names]
 
 
 def _apply_chunk(
-    combined: CountVectorizer, columns: Sequence[np.ndarray], models: Sequence[RowModel], texts: list[str]
+    combined: CharCounts, columns: Sequence[np.ndarray], models: Sequence[RowModel], texts: list[str]
 ) -> list[np.ndarray]:
     outputs: list[np.ndarray] = []
     for start in range(0, len(texts), BLOCK):
