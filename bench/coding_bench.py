@@ -14,7 +14,9 @@
    ``zhagen.coding.engine.open_coding`` (deductive fit, the concept space, one
    shared n-gram pass for classifier scores and concept vectors, codes per
    unit, clustering) and stores the codings.  The parts are
-   timed by wrapping the functions that do them (no profiler running), and
+   timed by wrapping the functions that do them (no profiler running; the
+   deductive fit and the concept space of a large corpus run side by side in
+   worker processes, timed as one part, their inner parts not), and
    jieba is timed on the same documents, so the ratio coding / jieba compares
    the same text.  Target: within 2x.
 4. With --profile: ``code_project`` once more under cProfile; the top lines
@@ -47,7 +49,7 @@ from import_bench import WORK, ensure_corpus, peak_rss_mb, source_bytes, timed_i
 from sqlalchemy import select
 
 from zhagen import pipeline
-from zhagen.coding import deductive, engine, inductive, ngrams
+from zhagen.coding import deductive, engine, inductive, ngrams, parallel
 from zhagen.project import Project
 from zhagen.store.models import Document, MeaningUnit
 from zhagen.studies.transfer import codebook_path
@@ -96,6 +98,12 @@ class _TimedNgrams:
     apply = staticmethod(timed("shared n-gram pass: classifier scores + concept vectors", ngrams.apply))
 
 
+class _TimedParallel:
+    """The parallel module as the engine sees it, with the fit and the concept space side by side timed."""
+
+    side_by_side = staticmethod(timed("deductive fit and concept space (side by side)", parallel.side_by_side))
+
+
 def instrument() -> None:
     """Wrap the parts of open coding (module attributes, so the pipeline calls the wrappers)."""
     patch(pipeline, "load_units", timed("load units", pipeline.load_units))
@@ -111,6 +119,8 @@ def instrument() -> None:
     patch(coder, "_training_set", timed("deductive fit: lexicon pass for self-training", coder._training_set))
     patch(coder, "predict_normalised", timed("deductive predict (codes from scores and lexicon)", coder.predict_normalised))
     patch(engine, "ngrams", _TimedNgrams)
+    # on a large corpus the two run side by side in worker processes, where the parts inside them are not timed
+    patch(engine, "parallel", _TimedParallel)
     patch(coder, "lexicon_scores", timed("deductive lexicon scores (fit and predict)", coder.lexicon_scores))
     clusterer = inductive.ConceptClusterer
     patch(clusterer, "learn_space", timed("inductive: concept space (vocabulary, TF-IDF, SVD on a sample)",

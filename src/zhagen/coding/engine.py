@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from zhagen.analysis.typology import Profile, case_category_matrix, profile
-from zhagen.coding import ngrams
+from zhagen.coding import ngrams, parallel
 from zhagen.coding.bilingual import Glossary, latin_share
 from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, category_of
 from zhagen.coding.codebook import Codebook
@@ -88,24 +89,43 @@ def open_coding(
     classifier and the concept space (:func:`zhagen.coding.ngrams.apply`)."""
     texts = [u.text for u in units]
     normalised = [normalise(t) for t in texts]
-    coder = DeductiveCoder(codebook, settings.deductive).fit_normalised(normalised, labelled)
+    fit = partial(_deductive, codebook, settings.deductive, normalised, labelled)
     clusterer = ConceptClusterer(replace(settings.inductive))
     if not clusterer.enough(len(texts)):
+        coder = fit()
         return coder, clusterer, predict_in_blocks(coder, normalised), []
-    read, han_only = _bridged(clusterer, codebook, texts, normalised)
+    # The classifier's fit and the concept space read the same units and not each other: side by side.
+    coder, (clusterer, read, han_only, space) = parallel.side_by_side(
+        [fit, partial(_space, clusterer, codebook, texts, normalised)], len(texts))
+    read = normalised if read is None else read
     codings: list[list[CodeScore]] = []
 
     def choose(start: int, probabilities: np.ndarray) -> None:
         # the codes of a chunk as it comes back: the units x codes probabilities are never all held
         codings.extend(predict_in_blocks(coder, normalised[start : start + len(probabilities)], probabilities))
 
-    _consumed, vectors = ngrams.apply([coder.scorer(), clusterer.learn_space(read, han_only)], read, {0: choose})
+    _consumed, vectors = ngrams.apply([coder.scorer(), space], read, {0: choose})
     coder.forget_lexicon()  # one dict of matches per unit, kept through clustering otherwise
     glossed = [r != n for r, n in zip(read, normalised)] if han_only else None
     del read, normalised
     in_context = in_context_by_documents(clusterer, vectors, [u.document_id for u in units], in_place=True)
     del vectors  # the same array now (n x components floats), in context
     return coder, clusterer, codings, clusterer.cluster(texts, in_context, glossed, [u.case_id for u in units])
+
+
+def _deductive(codebook: Codebook, settings: DeductiveSettings, normalised: Sequence[str],
+               labelled: Sequence[tuple[str, str]]) -> DeductiveCoder:
+    """The deductive coder fitted on the units (with their lexicon matches remembered for predicting)."""
+    return DeductiveCoder(codebook, settings).fit_normalised(normalised, labelled)
+
+
+def _space(clusterer: ConceptClusterer, codebook: Codebook, texts: Sequence[str], normalised: list[str]
+           ) -> tuple[ConceptClusterer, list[str] | None, bool, ngrams.LsaVectors]:
+    """The concept space, the clusterer that learned it, the texts it reads (None: the normalised
+    units themselves, not sent back) and whether it reads Chinese n-grams only."""
+    read, han_only = _bridged(clusterer, codebook, texts, normalised)
+    space = clusterer.learn_space(read, han_only)
+    return clusterer, (None if read is normalised else read), han_only, space
 
 
 #: Rows scored or placed in context at a time: bounds the temporary arrays of both to a block's size.

@@ -31,10 +31,15 @@ CHUNKS_PER_WORKER = 2
 Result = TypeVar("Result")
 
 _client: Any = None
+#: True inside a call of :func:`side_by_side` running in a worker process: the call has its core and
+#: spreads nothing further (two such calls would otherwise each start a pool of their own).
+_inside_worker = False
 
 
 def workers() -> int:
-    """Processes to use: the cores this process may run on, at most 4."""
+    """Processes to use: the cores this process may run on, at most 4 (one inside :func:`side_by_side`)."""
+    if _inside_worker:
+        return 1
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -109,6 +114,29 @@ def iter_chunks(func: Callable[[list[str]], Result], texts: Sequence[str], per_w
     size = -(-len(texts) // (jobs * per_worker))
     tasks = (delayed(func)(list(texts[i : i + size])) for i in range(0, len(texts), size))
     yield from Parallel(n_jobs=jobs, backend="loky", return_as="generator")(tasks)
+
+
+def _alone(call: Callable[[], Result]) -> Result:
+    global _inside_worker
+    _inside_worker = True
+    try:
+        return call()
+    finally:
+        _inside_worker = False
+
+
+def side_by_side(calls: Sequence[Callable[[], Any]], size: int) -> list[Any]:
+    """``[call() for call in calls]``, each call in a local worker process of its own when there are
+    cores for them and ``size`` (the texts the calls read) is large enough to pay for sending them.
+
+    For independent steps that each take a while in this process alone (the classifier's fit and
+    the concept space of open coding): side by side they take the time of the longer one.  Each
+    call runs as it would here, spreading nothing further, so the results are the same; a call
+    that changes an object it was given returns it, since the worker's change stays in the worker.
+    On a cluster (:func:`cluster`) the calls run here, where their per-unit parts go to the cluster."""
+    if _client is not None or len(calls) < 2 or workers() < len(calls) or size < MIN_PARALLEL:
+        return [call() for call in calls]
+    return list(Parallel(n_jobs=len(calls), backend="loky")(delayed(_alone)(call) for call in calls))
 
 
 def map_rows(func: Callable[[list[str]], list[Result]], texts: Sequence[str]) -> list[Result]:
