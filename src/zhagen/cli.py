@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from zhagen import __version__
 from zhagen.errors import UserError
+from zhagen.garbage import fewer_collections
 from zhagen.names import safe_name
 from zhagen.project import Project
 from zhagen.store.trouble import explain as explain_storage
@@ -719,6 +720,7 @@ cli_team.register(app)
 def main() -> None:
     """Console-script entry point."""
     limit_native_threads()
+    fewer_collections()
     app()
 
 
