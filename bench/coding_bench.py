@@ -24,6 +24,9 @@
    to WORK/coding-<CODE_DOCS>.prof (and .txt).  The profiled run is slower
    than the timed one (profiler overhead on Python-level calls).
 
+The process runs as the command line does (native thread pools of one thread,
+fewer garbage collections: zhagen.threads, zhagen.garbage), jieba included.
+
 Peak memory is the process's ru_maxrss, read after each stage (it only grows).
 """
 
@@ -50,9 +53,11 @@ from sqlalchemy import select
 
 from zhagen import pipeline
 from zhagen.coding import deductive, engine, inductive, ngrams, parallel
+from zhagen.garbage import fewer_collections
 from zhagen.project import Project
 from zhagen.store.models import Document, MeaningUnit
 from zhagen.studies.transfer import codebook_path
+from zhagen.threads import limit_native_threads
 
 TIMES: dict[str, float] = defaultdict(float)
 JIEBA_CPU: list[float] = []
@@ -199,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30, help="profile lines to print")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object (last line)")
     args = parser.parse_args(argv)
+    # as the command line runs (jieba too: both sides of the ratio under the same settings)
+    limit_native_threads()
+    fewer_collections()
     code_docs = min(args.code_docs, args.docs)
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     figures: dict[str, Any] = {"coding.load_average_start": round(os.getloadavg()[0], 2)}
@@ -249,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     figures["rss_mb.after_coding"] = round(peak_rss_mb(), 1)
     n_codings = sum(len(c) for c in outcome.codings)
     parts = {name: round(TIMES[name], 2) for name in sorted(TIMES, key=lambda k: -TIMES[k])}
-    wholes = ("load units", "codebook and decisions (sync, replay)", "deductive fit", "deductive predict (codes from scores and lexicon)",
+    # parts that do not run inside one another (the prediction runs inside the shared n-gram pass, on each
+    # chunk as it comes back; the fit and the space inside the side-by-side part on a large corpus)
+    wholes = ("load units", "codebook and decisions (sync, replay)", "deductive fit",
+              "deductive fit and concept space (side by side)",
               "inductive: concept space (vocabulary, TF-IDF, SVD on a sample)",
               "shared n-gram pass: classifier scores + concept vectors", "inductive clustering", "apply coding decisions", "concept ids (previous run, matching)",
               "apply concept decisions", "store codings")
