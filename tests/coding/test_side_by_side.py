@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from zhagen.coding import engine, parallel
 from zhagen.coding.codebook import load_codebook
 from zhagen.corpus.encoding import decode_bytes
+from zhagen.errors import UserError
 from zhagen.studies import transfer
 
 CASES = Path(transfer.codebook_path()).parent / "cases"
@@ -66,3 +67,15 @@ def test_open_coding_side_by_side_equals_one_after_the_other(monkeypatch: pytest
     assert np.array_equal(coder2.scorer().weights, coder.scorer().weights)
     assert np.array_equal(clusterer2.space_.svd.components_, clusterer.space_.svd.components_)
     assert getattr(clusterer, "glossary_", None) is not None  # the bilingual path: the space reads glossed texts
+
+
+def _mistake(_value: int) -> None:
+    raise UserError("pattern 'a(b+)+' of code 'c1' took over 2 s on one text", where="codebook.yaml",
+                    hint="simplify the pattern")
+
+
+def test_a_users_mistake_found_in_a_worker_reaches_the_command_line_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    with pytest.raises(UserError) as raised:
+        parallel.side_by_side([partial(_pid_and, 1), partial(_mistake, 2)], size=parallel.MIN_PARALLEL)
+    assert raised.value.where == "codebook.yaml" and raised.value.hint == "simplify the pattern"
