@@ -70,3 +70,27 @@ def test_a_run_says_how_many_concepts_dissolve() -> None:
     [note] = stability_notes([concept(0.31), concept(0.5), concept(0.9), concept(None)])
     assert note.startswith("2 of 3 initial concepts dissolve")
     assert stability_notes([concept(0.8), concept(None)]) == []
+
+
+def test_reruns_in_a_thread_of_the_clustering_are_those_of_this_thread() -> None:
+    """Open coding runs the re-runs in a thread beside its own clustering, on the clustered rows of all the vectors;
+    they must be the re-runs of the clustered rows computed here (same subsets, same labels)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    from zhagen.coding.inductive import _openmp_threads, _reruns_with
+    from zhagen.coding.stability import reruns
+
+    rng = np.random.default_rng(4)
+    points = rng.standard_normal((900, 12))
+    placed = np.flatnonzero(rng.random(900) < 0.8)
+    settings = StabilitySettings(runs=6, max_units=500)
+    with threadpool_limits(1):
+        here = reruns(points[placed], 5, seed=3, settings=settings)
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            there = beside.submit(_reruns_with, _openmp_threads(), points, 5, seed=3, settings=settings,
+                                  rows=placed).result()
+    assert len(here) == len(there) == 6
+    for (picked, labels), (picked2, labels2) in zip(here, there):
+        assert np.array_equal(picked, picked2) and np.array_equal(labels, labels2)

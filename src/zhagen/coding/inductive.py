@@ -15,16 +15,19 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfTransformer
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from zhagen.coding import labels, ngrams
-from zhagen.coding.stability import StabilitySettings, concept_stability
+from zhagen.coding.stability import Rerun, StabilitySettings, reruns, stability_from
 from zhagen.coding.text import normalise
 from zhagen.coding.tokens import content_words
 
@@ -81,6 +84,20 @@ class Concept:
     @property
     def label(self) -> str:
         return self.phrases[0] if self.phrases else "·".join(self.terms)
+
+
+def _openmp_threads() -> int | None:
+    """The OpenMP threads of the calling thread (None without OpenMP): a new thread starts with the library's
+    default, not with the limit set in this one (:mod:`zhagen.threads`)."""
+    found = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"]
+    return min(found) if found else None
+
+
+def _reruns_with(openmp_threads: int | None, *args: Any, **kwargs: Any) -> list[Rerun]:
+    """:func:`zhagen.coding.stability.reruns` in another thread, with the OpenMP threads of the thread that asked:
+    k-means sums its chunks in an order that depends on the number of threads."""
+    with threadpool_limits(limits=openmp_threads, user_api="openmp"):
+        return reruns(*args, **kwargs)
 
 
 def auto_concept_count(n_units: int) -> int:
@@ -202,30 +219,36 @@ class ConceptClusterer:
             kmeans = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=self.settings.seed)
         else:
             kmeans = KMeans(n_clusters=k, n_init=self.settings.kmeans_restarts, random_state=self.settings.seed)
-        assignment = np.full(len(vectors), -1)
-        assignment[placed] = kmeans.fit_predict(vectors[placed])
-        assignment = self._place_glossed(assignment, vectors, present & glossed, kmeans.cluster_centers_)
-        groups = [tuple(int(i) for i in np.flatnonzero(assignment == label)) for label in range(k)]
-        groups = [g for g in groups if len(g) >= self.settings.min_size]
-        words, size = self.background(unit_texts)
-        phrase_background = self.phrase_background(unit_texts)
-        named = [self._concept(0, g, vectors, unit_texts, words, size, phrase_background, ()) for g in groups]
-        merged = self._merge(named, vectors, unit_texts, words, size, phrase_background)
-        merged = self._with_stability(merged, vectors, placed, k)
+        # The stability re-runs do not depend on the concepts: they run in a thread while the concepts are
+        # found and named (k-means computes outside the interpreter lock; each re-run has its own seed).
+        settings = replace(StabilitySettings(), restarts=self.settings.kmeans_restarts)
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            pending = beside.submit(_reruns_with, _openmp_threads(), vectors, k, seed=self.settings.seed,
+                                    settings=settings, rows=placed)
+            assignment = np.full(len(vectors), -1)
+            assignment[placed] = kmeans.fit_predict(vectors[placed])
+            assignment = self._place_glossed(assignment, vectors, present & glossed, kmeans.cluster_centers_)
+            groups = [tuple(int(i) for i in np.flatnonzero(assignment == label)) for label in range(k)]
+            groups = [g for g in groups if len(g) >= self.settings.min_size]
+            words, size = self.background(unit_texts)
+            phrase_background = self.phrase_background(unit_texts)
+            named = [self._concept(0, g, vectors, unit_texts, words, size, phrase_background, ()) for g in groups]
+            merged = self._merge(named, vectors, unit_texts, words, size, phrase_background)
+            merged = self._with_stability(merged, pending.result(), len(vectors), placed)
         merged.sort(key=lambda c: c.members[0])
         return self._unique_names(
             [replace(c, index=i) for i, c in enumerate(merged)], unit_texts, phrase_background
         )
 
-    def _with_stability(self, concepts: list[Concept], vectors: np.ndarray, placed: np.ndarray, k: int) -> list[Concept]:
-        """Each concept with its clusterwise stability, measured on the units k-means clustered (glossed units,
-        placed afterwards, do not count)."""
-        row = np.full(len(vectors), -1)
+    @staticmethod
+    def _with_stability(concepts: list[Concept], found: list[Rerun], n_units: int, placed: np.ndarray) -> list[Concept]:
+        """Each concept with its clusterwise stability against the re-runs ``found`` on the units k-means clustered
+        (glossed units, placed afterwards, do not count)."""
+        row = np.full(n_units, -1)
         row[placed] = np.arange(len(placed))
         members = [[int(row[u]) for u in c.members if row[u] >= 0] for c in concepts]
-        settings = replace(StabilitySettings(), restarts=self.settings.kmeans_restarts)
-        found = concept_stability(vectors[placed], members, k, seed=self.settings.seed, settings=settings)
-        return [replace(c, stability=s) for c, s in zip(concepts, found)]
+        scores = stability_from(found, members, len(placed)) if concepts else []
+        return [replace(c, stability=s) for c, s in zip(concepts, scores)]
 
     def _merge(self, concepts: list[Concept], vectors: np.ndarray, unit_texts: Sequence[str],
                words: Counter[str], size: int, phrase_background: labels.Background) -> list[Concept]:

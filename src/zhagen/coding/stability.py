@@ -41,32 +41,48 @@ class StabilitySettings:
     sampled_restarts: int = 1  # ... with one k-means start each (about 2 s at k = 150)
 
 
-def concept_stability(vectors: np.ndarray, members: Sequence[Sequence[int]], k: int, *, seed: int,
-                      settings: StabilitySettings | None = None) -> list[float]:
-    """Per concept, the mean over re-runs of its best Jaccard with a re-run cluster (0..1, four decimals).
+#: One re-run: the rows it clustered (sorted, as row numbers of the rows clustered) and their labels.
+Rerun = tuple[np.ndarray, np.ndarray]
 
-    ``vectors`` are the rows k-means clustered (one per unit that was clustered); ``members`` the concepts
-    as row numbers into ``vectors``; ``k`` the number of clusters the run asked k-means for.  A concept
-    with no member in a re-run's subset scores 0 for that re-run."""
+
+def reruns(vectors: np.ndarray, k: int, *, seed: int, settings: StabilitySettings | None = None,
+           rows: np.ndarray | None = None) -> list[Rerun]:
+    """k-means run again on random subsets of the rows clustered, as :func:`concept_stability` compares them.
+
+    They do not depend on the concepts, so they can be computed while the concepts are named (open coding runs them
+    in a thread beside its own clustering: k-means leaves the interpreter lock while it computes).  ``rows``: the
+    rows of ``vectors`` that were clustered (all when None), so that a caller need not copy them out."""
     settings = settings or StabilitySettings()
-    n = len(vectors)
-    if not members or n == 0 or k < 1:
-        return [0.0] * len(members)
-    universe, runs, restarts = np.arange(n), settings.runs, settings.restarts
+    n = len(vectors) if rows is None else len(rows)
+    if n == 0 or k < 1:
+        return []
+    universe, restarts = np.arange(n), settings.restarts
     if n > settings.max_units:
         universe = np.unique(np.linspace(0, n - 1, settings.max_units).round().astype(int))
         restarts = min(restarts, settings.sampled_restarts)
+    rng = np.random.default_rng(seed)
+    size = max(k, int(round(settings.subset * len(universe))))
+    found = []
+    for run in range(settings.runs):
+        picked = np.sort(rng.choice(universe, size=min(size, len(universe)), replace=False))
+        clusters = min(k, len(picked))
+        points = vectors[picked] if rows is None else vectors[rows[picked]]
+        found.append((picked, KMeans(n_clusters=clusters, n_init=restarts, random_state=seed + 1 + run)
+                      .fit_predict(points)))
+    return found
+
+
+def stability_from(found: Sequence[Rerun], members: Sequence[Sequence[int]], n: int) -> list[float]:
+    """Per concept, the mean over the re-runs of its best Jaccard with a re-run cluster (0..1, four decimals);
+    ``members`` as row numbers of the ``n`` rows clustered."""
+    if not members or not found:
+        return [0.0] * len(members)
     owner = np.full(n, -1)
     for index, rows in enumerate(members):
         owner[np.asarray(rows, dtype=int)] = index
-    rng = np.random.default_rng(seed)
-    size = max(k, int(round(settings.subset * len(universe))))
     totals = np.zeros(len(members))
-    for run in range(runs):
-        picked = np.sort(rng.choice(universe, size=min(size, len(universe)), replace=False))
-        clusters = min(k, len(picked))
-        labels = KMeans(n_clusters=clusters, n_init=restarts,
-                        random_state=seed + 1 + run).fit_predict(vectors[picked])
+    for picked, labels in found:
+        clusters = int(labels.max()) + 1 if len(labels) else 0
         owners = owner[picked]
         inside = owners >= 0
         overlap = np.zeros((len(members), clusters))
@@ -76,4 +92,16 @@ def concept_stability(vectors: np.ndarray, members: Sequence[Sequence[int]], k: 
         union = concept_size[:, None] + cluster_size[None, :] - overlap
         jaccard = np.divide(overlap, union, out=np.zeros_like(overlap), where=union > 0)
         totals += jaccard.max(axis=1)
-    return [round(float(v) / runs, 4) for v in totals]
+    return [round(float(v) / len(found), 4) for v in totals]
+
+
+def concept_stability(vectors: np.ndarray, members: Sequence[Sequence[int]], k: int, *, seed: int,
+                      settings: StabilitySettings | None = None) -> list[float]:
+    """Per concept, the mean over re-runs of its best Jaccard with a re-run cluster (0..1, four decimals).
+
+    ``vectors`` are the rows k-means clustered (one per unit that was clustered); ``members`` the concepts
+    as row numbers into ``vectors``; ``k`` the number of clusters the run asked k-means for.  A concept
+    with no member in a re-run's subset scores 0 for that re-run."""
+    if not members:
+        return []
+    return stability_from(reruns(vectors, k, seed=seed, settings=settings), members, len(vectors))
