@@ -66,6 +66,11 @@ class _Added:
     reserved: frozenset[str]  # the reserved cases now
     units: list[UnitInput]  # the added documents' units, as stored
 
+    @property
+    def documents(self) -> int:
+        """How many documents were added."""
+        return len({u.document_id for u in self.units})
+
 
 def code_added(project: Project, settings: EngineSettings) -> CodingSummary | None:
     """Code the documents added since the last run against the closed code system, reading nothing else; ``None``
@@ -103,11 +108,10 @@ def code_added(project: Project, settings: EngineSettings) -> CodingSummary | No
     except StaleRun:
         return None  # a decision the run read was undone meanwhile: the full run computes with the log of now
     coded = state["coded"] + found.coded
-    documents = len({u.document_id for u in units})
     notes = (pipeline.stability_notes([system.concepts[n] for n in sorted(ids_of)])
              + pipeline.closed_notes(system, coded, found.computed, described["far_units"])
-             + [f"read only the {documents} document(s) added since run {kept['run_id']}: nothing else open coding "
-                "reads changed (zhagen code --force reads and computes everything)"])
+             + [f"read only the {added.documents} document(s) added since run {kept['run_id']}: nothing else open "
+                "coding reads changed (zhagen code --force reads and computes everything)"])
     summary = CodingSummary(state["units"] + len(units), state["suggested"] + sum(map(len, codings)),
                             state["concepts"], run_id, notes)
     now = {**state, "fingerprint": read, "chain": chain, "last_document": units[-1].document_id,
@@ -129,7 +133,7 @@ def next_run(project: Project, settings: EngineSettings) -> str:
         return f"nothing until this is mended: {mistake.one_line()}"
     if added is None:
         return "the whole project"
-    return f"the {len({u.document_id for u in added.units})} document(s) added since run {added.kept['run_id']}"
+    return f"the {added.documents} document(s) added since run {added.kept['run_id']}"
 
 
 def _added_since(project: Project, settings: EngineSettings) -> _Added | None:

@@ -103,9 +103,10 @@ class CharCounts:
             if n < low:
                 continue
             at = np.flatnonzero(whole)
-            found = np.searchsorted(self._codes, grams[at])
+            wanted = grams[at]
+            found = np.searchsorted(self._codes, wanted)
             found[found == len(self._codes)] = 0
-            hit = self._codes[found] == grams[at]
+            hit = self._codes[found] == wanted
             keys.append((rows[at[hit]] << _COLUMN_BITS) | self._columns[found[hit]])
         return self._matrix(np.sort(np.concatenate(keys)) if keys else np.zeros(0, np.int64), len(texts))
 

@@ -221,10 +221,10 @@ class ConceptClusterer:
             kmeans = KMeans(n_clusters=k, n_init=self.settings.kmeans_restarts, random_state=self.settings.seed)
         # The stability re-runs do not depend on the concepts: they run in a thread while the concepts are
         # found and named (k-means computes outside the interpreter lock; each re-run has its own seed).
-        settings = replace(StabilitySettings(), restarts=self.settings.kmeans_restarts)
+        stability = replace(StabilitySettings(), restarts=self.settings.kmeans_restarts)
         with ThreadPoolExecutor(max_workers=1) as beside:
             pending = beside.submit(_reruns_with, _openmp_threads(), vectors, k, seed=self.settings.seed,
-                                    settings=settings, rows=placed)
+                                    settings=stability, rows=placed)
             assignment = np.full(len(vectors), -1)
             assignment[placed] = kmeans.fit_predict(vectors[placed])
             assignment = self._place_glossed(assignment, vectors, present & glossed, kmeans.cluster_centers_)
@@ -247,8 +247,7 @@ class ConceptClusterer:
         row = np.full(n_units, -1)
         row[placed] = np.arange(len(placed))
         members = [[int(row[u]) for u in c.members if row[u] >= 0] for c in concepts]
-        scores = stability_from(found, members, len(placed)) if concepts else []
-        return [replace(c, stability=s) for c, s in zip(concepts, scores)]
+        return [replace(c, stability=s) for c, s in zip(concepts, stability_from(found, members, len(placed)))]
 
     def _merge(self, concepts: list[Concept], vectors: np.ndarray, unit_texts: Sequence[str],
                words: Counter[str], size: int, phrase_background: labels.Background) -> list[Concept]:
