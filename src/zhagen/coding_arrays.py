@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from zhagen.coding import ngrams
 from zhagen.coding.bilingual import Glossary
+from zhagen.coding.char_counts import CharVocabulary
 from zhagen.coding.deductive import CodeScore
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
+from zhagen.coding.tfidf import Tfidf
 from zhagen.exchange.refiqda_xml import ZIP_TIMESTAMP
 from zhagen.files import write_atomic
 
@@ -168,31 +168,21 @@ def concepts_of(meta: list[dict[str, Any]], arrays: dict[str, np.ndarray]) -> li
     ]
 
 
-def counter_meta(counter: CountVectorizer) -> dict[str, Any]:
+def counter_meta(counter: CharVocabulary) -> dict[str, Any]:
     """A fitted n-gram counter as what makes it: its vocabulary, in column order, and its n-gram range."""
-    return {"vocabulary": counter.get_feature_names_out().tolist(), "ngram_range": list(counter.ngram_range)}
+    return {"vocabulary": list(counter.terms), "ngram_range": list(counter.ngram_range)}
 
 
-def counter_of(meta: dict[str, Any]) -> CountVectorizer:
+def counter_of(meta: dict[str, Any]) -> CharVocabulary:
     """A counter that counts as the one :func:`counter_meta` described (the same columns)."""
-    counter = ngrams.char_counter(tuple(meta["ngram_range"]))  # type: ignore[arg-type]
-    counter.set_params(vocabulary=meta["vocabulary"])
-    counter.fit([])
-    return counter
-
-
-def tfidf_of(idf: np.ndarray, sublinear_tf: bool) -> TfidfTransformer:
-    """A TF-IDF weighting with the given IDF weights, as if fitted."""
-    tfidf = TfidfTransformer(sublinear_tf=sublinear_tf)
-    tfidf.idf_ = idf
-    tfidf.n_features_in_ = len(idf)
-    return tfidf
+    low, high = meta["ngram_range"]
+    return CharVocabulary(tuple(meta["vocabulary"]), (int(low), int(high)))
 
 
 def scorer_meta(scorer: ngrams.LinearScores, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     """A fitted classifier as numbers (as :func:`space_meta` keeps the concept space): its counter and TF-IDF in the
     JSON document, its IDF weights, weights and biases in ``arrays``."""
-    arrays["scorer_idf"] = np.asarray(scorer.tfidf.idf_, dtype=np.float64)
+    arrays["scorer_idf"] = scorer.tfidf.idf
     arrays["scorer_weights"] = np.asarray(scorer.weights, dtype=np.float64)
     arrays["scorer_bias"] = np.asarray(scorer.bias, dtype=np.float64).reshape(-1)
     return {**counter_meta(scorer.counter), "sublinear_tf": bool(scorer.tfidf.sublinear_tf)}
@@ -200,7 +190,7 @@ def scorer_meta(scorer: ngrams.LinearScores, arrays: dict[str, np.ndarray]) -> d
 
 def scorer_of(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ngrams.LinearScores:
     """The classifier :func:`scorer_meta` kept: the same columns, weights and probabilities."""
-    return ngrams.LinearScores(counter_of(meta), tfidf_of(arrays["scorer_idf"], meta["sublinear_tf"]),
+    return ngrams.LinearScores(counter_of(meta), Tfidf(arrays["scorer_idf"], meta["sublinear_tf"]),
                                arrays["scorer_weights"], arrays["scorer_bias"])
 
 
@@ -209,8 +199,8 @@ def space_meta(clusterer: ConceptClusterer, arrays: dict[str, np.ndarray]) -> di
     space = getattr(clusterer, "space_", None)
     if space is None:
         return None
-    arrays["idf"] = np.asarray(space.tfidf.idf_, dtype=np.float64)
-    arrays["components"] = np.asarray(space.svd.components_)
+    arrays["idf"] = space.tfidf.idf
+    arrays["components"] = np.asarray(space.components)
     glossary = getattr(clusterer, "glossary_", None)
     return {
         **counter_meta(space.counter),
@@ -225,11 +215,8 @@ def clusterer_of(space: dict[str, Any] | None, arrays: dict[str, np.ndarray],
     clusterer = ConceptClusterer(settings)
     if space is None:
         return clusterer
-    components = arrays["components"]
-    svd = TruncatedSVD(n_components=components.shape[0])
-    svd.components_ = components
-    svd.n_features_in_ = components.shape[1]
-    clusterer.space_ = ngrams.LsaVectors(counter_of(space), tfidf_of(arrays["idf"], space["sublinear_tf"]), svd)
+    clusterer.space_ = ngrams.LsaVectors(counter_of(space), Tfidf(arrays["idf"], space["sublinear_tf"]),
+                                         arrays["components"])
     if space["glossary"] is not None:
         clusterer.glossary_ = Glossary({k: tuple(v) for k, v in space["glossary"].items()})
     return clusterer

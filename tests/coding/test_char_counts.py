@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 from zhagen.coding import ngrams
-from zhagen.coding.char_counts import CharCounts
+from zhagen.coding.char_counts import CharCounts, CharVocabulary
 from zhagen.corpus.encoding import decode_bytes
 
 CASES = Path(__file__).resolve().parents[2] / "src" / "zhagen" / "studies" / "transfer" / "cases"
@@ -38,7 +38,7 @@ def _same(got: sparse.csr_matrix, expected: sparse.csr_matrix) -> None:
 def test_the_built_in_corpus_is_counted_as_scikit_learn_counts_it(ngram_range: tuple[int, int]) -> None:
     lines = _built_in_lines()
     counter = ngrams.char_counter(ngram_range, min_df=2, max_features=20_000).fit(lines[::2])
-    counts = CharCounts(counter)
+    counts = CharCounts(CharVocabulary.of(counter))
     assert counts.covered
     _same(counts.transform(lines), counter.transform(lines))
 
@@ -46,7 +46,7 @@ def test_the_built_in_corpus_is_counted_as_scikit_learn_counts_it(ngram_range: t
 def test_an_uncovered_counter_is_left_to_scikit_learn() -> None:
     lines = _built_in_lines()[:50]
     counter = ngrams.char_counter((1, 4), min_df=1).fit(lines)  # 4-grams: a short word is counted whole
-    counts = CharCounts(counter)
+    counts = CharCounts(CharVocabulary.of(counter))
     assert not counts.covered
     _same(counts.transform(lines), counter.transform(lines))
 
@@ -63,4 +63,14 @@ def test_any_text_is_counted_as_scikit_learn_counts_it(
         counter.fit(fitted + ["中文 ab"])
     except ValueError:  # nothing to learn from
         return
-    _same(CharCounts(counter).transform(texts), counter.transform(texts))
+    _same(CharCounts(CharVocabulary.of(counter)).transform(texts), counter.transform(texts))
+
+
+def test_a_vocabulary_counts_as_the_counter_it_was_kept_from() -> None:
+    lines = _built_in_lines()
+    counter = ngrams.char_counter((2, 3), min_df=2).fit(lines[::3])
+    vocabulary = CharVocabulary.of(counter)
+    assert vocabulary.terms == tuple(counter.get_feature_names_out())
+    _same(vocabulary.counter().transform(lines), counter.transform(lines))
+    with pytest.raises(ValueError, match="char_wb"):
+        CharVocabulary.of(ngrams.char_counter((1, 2)).set_params(analyzer="char").fit(lines))

@@ -10,6 +10,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from zhagen.coding import ngrams, parallel
+from zhagen.coding.char_counts import CharVocabulary
+from zhagen.coding.tfidf import Tfidf
 
 TEXTS = [
     f"第{i}个项目在成都新建生产基地，data centre {i % 7} 与东部企业联合研发𠮷 {'孵化' * (i % 3)}" for i in range(300)
@@ -22,24 +24,25 @@ def _models() -> tuple[ngrams.LinearScores, ngrams.LsaVectors, np.ndarray, np.nd
     counter = ngrams.char_counter((1, 3), min_df=2, max_features=500)
     tfidf = TfidfTransformer(sublinear_tf=True)
     model = LogisticRegression(solver="liblinear").fit(tfidf.fit_transform(counter.fit_transform(TEXTS[:100])), labels)
-    scores = ngrams.LinearScores(counter, tfidf, model.coef_.T, model.intercept_)
+    scores = ngrams.LinearScores(CharVocabulary.of(counter), Tfidf.of(tfidf), model.coef_.T, model.intercept_)
     reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2, max_features=500, sublinear_tf=True)
     expected_scores = model.predict_proba(reference.fit(TEXTS[:100]).transform(TEXTS))[:, 1:]
 
     counter2 = ngrams.char_counter((2, 3), min_df=2)
     tfidf2 = TfidfTransformer(sublinear_tf=True)
     svd = TruncatedSVD(n_components=5, random_state=0).fit(tfidf2.fit_transform(counter2.fit_transform(TEXTS[::3])))
-    vectors = ngrams.LsaVectors(counter2, tfidf2, svd)
+    vectors = ngrams.LsaVectors(CharVocabulary.of(counter2), Tfidf.of(tfidf2), svd.components_)
     reference2 = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=2, sublinear_tf=True).fit(TEXTS[::3])
     expected_vectors = normalize(svd.transform(reference2.transform(TEXTS)))
     return scores, vectors, expected_scores, expected_vectors
 
 
 def test_shared_pass_equals_each_model_alone() -> None:
+    """To the last bit: the probabilities and vectors are computed without scikit-learn, as it computes them."""
     scores, vectors, expected_scores, expected_vectors = _models()
     got_scores, got_vectors = ngrams.apply([scores, vectors], TEXTS)
-    np.testing.assert_allclose(got_scores, expected_scores, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(got_vectors, expected_vectors, rtol=0, atol=1e-12)
+    assert np.array_equal(got_vectors, expected_vectors)
+    np.testing.assert_allclose(got_scores, expected_scores, rtol=0, atol=1e-12)  # predict_proba: 1 - p, then p
 
 
 def test_chunks_and_processes_do_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,10 +58,9 @@ def test_chunks_and_processes_do_not_change_the_result(monkeypatch: pytest.Monke
 
 def test_counters_that_cut_text_differently_are_refused() -> None:
     scores, vectors, _, _ = _models()
-    words = ngrams.char_counter((1, 2))
-    words.set_params(analyzer="word").fit(TEXTS)
-    other = ngrams.LsaVectors(words, vectors.tfidf, vectors.svd)
-    with pytest.raises(ValueError, match="analyzer"):
+    cased = CharVocabulary(vectors.counter.terms, vectors.counter.ngram_range, lowercase=False)
+    other = ngrams.LsaVectors(cased, vectors.tfidf, vectors.components)
+    with pytest.raises(ValueError, match="lowercase"):
         ngrams.apply([scores, other], TEXTS)
 
 

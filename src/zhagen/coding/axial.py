@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore
@@ -153,6 +151,9 @@ def group_emergent(
     together = case_association(concepts, unit_cases)
     distance = 1.0 - (weight * cosine + (1.0 - weight) * together)
     np.fill_diagonal(distance, 0.0)
+    from scipy.cluster.hierarchy import fcluster, linkage  # here, not at the top: coding groups nothing
+    from scipy.spatial.distance import squareform
+
     tree = linkage(squareform(np.clip(distance, 0.0, None), checks=False), method="average")
     labels = fcluster(tree, t=1.0 - similarity, criterion="distance")
     groups: dict[int, list[int]] = defaultdict(list)

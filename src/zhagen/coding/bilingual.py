@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
+from zhagen.coding import stopwords
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.text import normalise
 
@@ -125,9 +124,10 @@ class Glossary:
         """Keep, per English key, the ``per_word`` candidates most frequent in the corpus (codebook terms
         first, then CC-CEDICT's headwords that the corpus uses)."""
         entries: dict[str, tuple[str, ...]] = {}
+        english = stopwords.english()
         for key, words in cedict_glosses().items():
             used = sorted((w for w in words if corpus_words.get(w, 0) > 0), key=lambda w: (-corpus_words[w], w))
-            if used and key not in ENGLISH_STOP_WORDS:
+            if used and key not in english:
                 entries[key] = tuple(used[:per_word])
         for key, words in codebook_glosses(codebook).items():
             head, _, last = key.rpartition(" ")
@@ -149,7 +149,7 @@ class Glossary:
                 out.extend(self.entries[pair])
                 i += 2
                 continue
-            if words[i] not in ENGLISH_STOP_WORDS:
+            if words[i] not in stopwords.english():
                 for form in _forms(words[i]):
                     if form in self.entries:
                         out.extend(self.entries[form])

@@ -13,9 +13,8 @@ sorted integers of the vocabulary.
 
 The result is the matrix ``transform`` returns, element for element (same
 shape, sorted indices, same dtype); ``tests/coding/test_char_counts.py`` checks
-it against scikit-learn.  Counters this does not cover (other analyzers, longer
-n-grams, a preprocessor, accents stripped) and a text holding the separator
-character are counted by scikit-learn itself.
+it against scikit-learn.  A vocabulary this does not cover (longer n-grams) and a
+text holding the separator character are counted by scikit-learn itself.
 
 Why up to 3 characters only: ``char_wb`` counts a word shorter than ``n`` once,
 whole, and stops there.  A padded word has at least 3 characters, so below 4
@@ -25,10 +24,14 @@ that rule never applies and every n-gram is a plain window.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
+
+if TYPE_CHECKING:  # scikit-learn is imported where a counter is fitted or a text is left to it, not to read units
+    from sklearn.feature_extraction.text import CountVectorizer
 
 #: Bits of one character in an n-gram's integer: code points go up to 0x10FFFF (plus one).
 _BITS = 21
@@ -38,11 +41,37 @@ _COLUMN_BITS = 24
 _SEPARATOR = "\x00"
 
 
-def _covered(counter: CountVectorizer) -> bool:
-    low, high = counter.ngram_range
-    return (counter.analyzer == "char_wb" and 1 <= low <= high <= 3 and counter.preprocessor is None
-            and counter.strip_accents is None and counter.input == "content"
-            and len(counter.vocabulary_) < 1 << _COLUMN_BITS)
+@dataclass(frozen=True, eq=False)
+class CharVocabulary:
+    """A fitted ``char_wb`` counter as what makes it: its n-grams in column order and how it cuts text.
+
+    Reading units through kept models (a closed code system) needs only this and
+    :class:`CharCounts`, not scikit-learn, whose start-up alone costs more than coding
+    ten added documents; :meth:`counter` is the scikit-learn counter that counts the same."""
+
+    terms: tuple[str, ...]
+    ngram_range: tuple[int, int]
+    lowercase: bool = True
+    binary: bool = False
+
+    @classmethod
+    def of(cls, counter: CountVectorizer) -> CharVocabulary:
+        """The vocabulary of a fitted :func:`zhagen.coding.ngrams.char_counter` (any other counter is refused)."""
+        if (counter.analyzer != "char_wb" or counter.preprocessor is not None or counter.strip_accents is not None
+                or counter.input != "content" or counter.dtype is not np.int64):
+            raise ValueError("only a char_wb counter of plain content with integer counts is kept as a vocabulary")
+        low, high = counter.ngram_range
+        return cls(tuple(counter.get_feature_names_out().tolist()), (int(low), int(high)), bool(counter.lowercase),
+                   bool(counter.binary))
+
+    def counter(self) -> CountVectorizer:
+        """scikit-learn's counter with this vocabulary (what :class:`CharCounts` leaves to it)."""
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        counter = CountVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, lowercase=self.lowercase,
+                                  binary=self.binary, vocabulary=list(self.terms))
+        counter.fit([])  # a fixed vocabulary: nothing is learned, the vocabulary is checked once here
+        return counter
 
 
 def _code(term: str) -> int:
@@ -53,30 +82,33 @@ def _code(term: str) -> int:
 
 
 class CharCounts:
-    """``counter.transform`` for a fitted ``char_wb`` counter, on arrays where it is covered."""
+    """What scikit-learn's ``transform`` returns for a vocabulary, on arrays where it is covered."""
 
-    def __init__(self, counter: CountVectorizer) -> None:
-        self.counter = counter
-        self.covered = _covered(counter)
+    def __init__(self, vocabulary: CharVocabulary) -> None:
+        self.vocabulary = vocabulary
+        low, high = vocabulary.ngram_range
+        self.covered = 1 <= low <= high <= 3 and len(vocabulary.terms) < 1 << _COLUMN_BITS
+        self._fallback: CountVectorizer | None = None
         if self.covered:
-            vocabulary = counter.vocabulary_
-            codes = np.fromiter((_code(t) for t in vocabulary), dtype=np.int64, count=len(vocabulary))
-            columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
+            terms = vocabulary.terms
+            codes = np.fromiter((_code(t) for t in terms), dtype=np.int64, count=len(terms))
             order = np.argsort(codes, kind="stable")
-            self._codes, self._columns = codes[order], columns[order]
+            self._codes, self._columns = codes[order], order.astype(np.int64)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         if not self.covered or any(_SEPARATOR in text for text in texts):
-            return self.counter.transform(texts)
+            if self._fallback is None:
+                self._fallback = self.vocabulary.counter()
+            return self._fallback.transform(texts)
         counts = self._count(texts)
-        if self.counter.binary:
+        if self.vocabulary.binary:
             counts.data.fill(1)
         return counts
 
     def _points(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Code points plus one of the padded words laid end to end (1 at every separator), and the
         row of every position."""
-        lower = self.counter.lowercase
+        lower = self.vocabulary.lowercase
         laid = []
         for text in texts:
             words = (text.lower() if lower else text).split()
@@ -88,7 +120,7 @@ class CharCounts:
         return points, rows
 
     def _count(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        low, high = self.counter.ngram_range
+        low, high = self.vocabulary.ngram_range
         points, rows = self._points(texts)
         apart = points == ord(_SEPARATOR) + 1
         keys = []
@@ -114,9 +146,9 @@ class CharCounts:
         """The CSR matrix of sorted (row, column) keys, each key's repetitions its count."""
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
         distinct = keys[starts]
-        counts = np.diff(np.append(starts, len(keys))).astype(self.counter.dtype)
+        counts = np.diff(np.append(starts, len(keys))).astype(np.int64)
         index = np.int32 if len(distinct) <= np.iinfo(np.int32).max else np.int64
         indptr = np.zeros(n_rows + 1, dtype=index)
         np.cumsum(np.bincount(distinct >> _COLUMN_BITS, minlength=n_rows), out=indptr[1:])
         columns = (distinct & ((1 << _COLUMN_BITS) - 1)).astype(index)
-        return sparse.csr_matrix((counts, columns, indptr), shape=(n_rows, len(self.counter.vocabulary_)))
+        return sparse.csr_matrix((counts, columns, indptr), shape=(n_rows, len(self.vocabulary.terms)))

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linear_sum_assignment
 
 from zhagen.coding.inductive import Concept
 
@@ -68,6 +67,8 @@ def assign_ids(
         present = set(unit_ids)
         old = [previous[o] & present for o in old_ids] if closed else [previous[o] for o in old_ids]
         score = _jaccard_matrix(members, old, kept_share=closed)
+        from scipy.optimize import linear_sum_assignment  # here, not at the top: added documents match no ids
+
         rows, cols = linear_sum_assignment(-score)
         for r, c in zip(rows, cols):
             if score[r, c] >= min_overlap:

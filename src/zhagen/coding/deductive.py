@@ -26,16 +26,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.linear_model import LogisticRegression
 
 from zhagen.coding import ngrams, parallel
+from zhagen.coding.char_counts import CharVocabulary
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.lexicon import KIND_WEIGHTS, Lexicon
 from zhagen.coding.text import normalise
+from zhagen.coding.tfidf import Tfidf
+
+if TYPE_CHECKING:  # scikit-learn fits the classifier; a fitted one is numbers (ngrams.LinearScores)
+    from sklearn.linear_model import LogisticRegression
 
 #: Label of a unit that a researcher judged to carry none of the codes: a negative example for every code.
 NEGATIVE = "__none__"
@@ -113,6 +116,8 @@ def _lexicon_chunk(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[f
 
 def _fit_code(matrix: object, y: np.ndarray, seed: int) -> LogisticRegression:
     """One code's classifier: present against absent, classes balanced."""
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=seed)
     return model.fit(matrix, y)
 
@@ -185,17 +190,19 @@ class DeductiveCoder:
         """:meth:`fit` on units already passed through :func:`normalise`."""
         texts, labels = self._training_set(normalised_units, labelled)
         # An n-gram must occur twice to count, except in a pilot of a few texts where nothing would be left.
-        self.counter_ = ngrams.char_counter((1, 3), min_df=2 if len(texts) >= 4 else 1, max_features=100_000)
-        self.tfidf_ = TfidfTransformer(sublinear_tf=True)
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        counter = ngrams.char_counter((1, 3), min_df=2 if len(texts) >= 4 else 1, max_features=100_000)
+        tfidf = TfidfTransformer(sublinear_tf=True)
         # Nothing to learn from (a codebook without indicators or examples, a pilot of a few short
         # units): the vocabulary comes from the units themselves and no code gets a model.
         basis = texts or list(normalised_units) or [" "]
         try:
-            counts = self.counter_.fit_transform(basis)
+            counts = counter.fit_transform(basis)
         except ValueError:  # no n-gram at all (units of punctuation only)
-            self.counter_ = ngrams.char_counter((1, 1), min_df=1)
-            counts = self.counter_.fit_transform([*basis, "-"])
-        matrix = self.tfidf_.fit_transform(counts)
+            counter = ngrams.char_counter((1, 1), min_df=1)
+            counts = counter.fit_transform([*basis, "-"])
+        matrix = tfidf.fit_transform(counts)
         self.classes_ = sorted(set(labels) - {NEGATIVE})
         targets = np.array(labels)
         # One model per code, one after another: in threads (liblinear releases the interpreter lock) the
@@ -209,11 +216,11 @@ class DeductiveCoder:
         # All the binary models as one row model: the logistic of X·W + b is what each model's
         # ``predict_proba`` computes for its positive class.  Columns: codes in sorted order.
         self.scored_codes_ = sorted(models)
-        width = len(self.counter_.vocabulary_)
+        width = len(counter.vocabulary_)
         weights = (np.column_stack([models[c].coef_[0] for c in self.scored_codes_]) if models
                    else np.zeros((width, 0)))
         bias = np.array([models[c].intercept_[0] for c in self.scored_codes_])
-        self.scorer_ = ngrams.LinearScores(self.counter_, self.tfidf_, weights, bias)
+        self.scorer_ = ngrams.LinearScores(CharVocabulary.of(counter), Tfidf.of(tfidf), weights, bias)
         return self
 
     @classmethod
@@ -222,7 +229,6 @@ class DeductiveCoder:
         """A coder whose classifier was fitted before (a closed code system, :mod:`zhagen.closed_coding`):
         ``codes`` name the scorer's columns, in order."""
         coder = cls(codebook, settings)
-        coder.counter_, coder.tfidf_ = scorer.counter, scorer.tfidf
         coder.scored_codes_, coder.scorer_ = list(codes), scorer
         return coder
 

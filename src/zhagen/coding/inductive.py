@@ -21,14 +21,13 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfTransformer
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from zhagen.coding import labels, ngrams
+from zhagen.coding.char_counts import CharVocabulary
 from zhagen.coding.stability import Rerun, StabilitySettings, reruns, stability_from
 from zhagen.coding.text import normalise
+from zhagen.coding.tfidf import Tfidf
 from zhagen.coding.tokens import content_words
 
 
@@ -126,6 +125,9 @@ class ConceptClusterer:
         space is as good, the cost no longer grows with the corpus squared.
         ``han_only``: keep only n-grams with a Chinese character, so that English
         units are placed by their Chinese gloss (:mod:`zhagen.coding.bilingual`)."""
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfTransformer
+
         step = max(1, math.ceil(len(normalised) / self.settings.fit_sample))
         min_df = 2 if len(normalised) >= 4 else 1
         counter = ngrams.char_counter((2, 3), min_df=min_df)
@@ -141,7 +143,7 @@ class ConceptClusterer:
         sample = tfidf.fit_transform(counts)
         components = min(self.settings.svd_components, max(1, min(len(normalised), sample.shape[1]) - 1))
         svd = TruncatedSVD(n_components=components, random_state=self.settings.seed).fit(sample)
-        self.space_ = ngrams.LsaVectors(counter, tfidf, svd)
+        self.space_ = ngrams.LsaVectors(CharVocabulary.of(counter), Tfidf.of(tfidf), svd.components_)
         return self.space_
 
     def transform(self, unit_texts: Sequence[str]) -> np.ndarray:
@@ -215,6 +217,8 @@ class ConceptClusterer:
             k = min(k, len(np.unique(vectors[placed], axis=0)))
         if k < 1:
             return []
+        from sklearn.cluster import KMeans, MiniBatchKMeans
+
         if len(placed) > self.settings.minibatch_above:  # large corpora: same objective, in mini-batches
             kmeans = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=self.settings.seed)
         else:

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from zhagen.coding import stopwords
 
 from zhagen.coding.tokens import chinese_stop_words, frame_words, proper_name, words
 
@@ -46,7 +46,7 @@ def _content(token: str) -> bool:
         return False
     if _CONTENT_HAN.fullmatch(token):
         return token not in chinese_stop_words()
-    return bool(_CONTENT_LATIN.fullmatch(token)) and token not in ENGLISH_STOP_WORDS
+    return bool(_CONTENT_LATIN.fullmatch(token)) and token not in stopwords.english()
 
 
 def phrases(text: str) -> set[str]:

@@ -11,7 +11,10 @@ return (a few numbers per unit), chunk by chunk and over the available cores.
 Every model's columns hold exactly what its own ``CountVectorizer.transform``
 would count (an n-gram is counted the same whichever vocabulary asks for it)
 and every step after the counts works row by row, so the result does not
-depend on the sharing, the chunks or the number of processes.
+depend on the sharing, the chunks or the number of processes.  A fitted model
+holds numbers only (:class:`~zhagen.coding.char_counts.CharVocabulary`,
+:class:`~zhagen.coding.tfidf.Tfidf`, weights, axes): applying it needs no
+scikit-learn, which fits the models.
 """
 
 from __future__ import annotations
@@ -19,37 +22,38 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from scipy import sparse
 from scipy.special import expit
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize
 
 from zhagen.coding import parallel
-from zhagen.coding.char_counts import CharCounts
+from zhagen.coding.char_counts import CharCounts, CharVocabulary
+from zhagen.coding.tfidf import Tfidf, unit_rows
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import CountVectorizer
 
 #: Units cut at a time inside one process: bounds the memory of the count matrices.
 BLOCK = 8192
 #: Chunks per worker process: the results of the chunks in flight are held beside the output,
 #: so smaller chunks hold less (each chunk pickles the models once more: a fraction of a second).
 CHUNKS_PER_WORKER = 4
-#: Settings that decide how a text is cut into n-grams: the counters shared must agree on them.
-_CUTTING = ("analyzer", "lowercase", "strip_accents", "preprocessor", "tokenizer", "token_pattern", "dtype")
 
 
 def char_counter(ngram_range: tuple[int, int], min_df: int = 2, max_features: int | None = None) -> CountVectorizer:
     """The n-gram counter of every coding model: characters inside word boundaries
     (Chinese needs no segmentation, English n-grams do not run across words)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
     return CountVectorizer(analyzer="char_wb", ngram_range=ngram_range, min_df=min_df, max_features=max_features)
 
 
 class RowModel(Protocol):
     """A fitted model that maps each unit's n-gram counts to a row of numbers."""
 
-    counter: CountVectorizer
+    counter: CharVocabulary
 
     @property
     def width(self) -> int:
@@ -63,8 +67,8 @@ class RowModel(Protocol):
 class LinearScores:
     """Probabilities of binary logistic models over TF-IDF: logistic(X·W + b), one column per model."""
 
-    counter: CountVectorizer
-    tfidf: TfidfTransformer
+    counter: CharVocabulary
+    tfidf: Tfidf
     weights: np.ndarray  # features x models
     bias: np.ndarray
 
@@ -80,32 +84,32 @@ class LinearScores:
 class LsaVectors:
     """Latent semantic vectors: TF-IDF reduced by truncated SVD, rows of unit length."""
 
-    counter: CountVectorizer
-    tfidf: TfidfTransformer
-    svd: TruncatedSVD
+    counter: CharVocabulary
+    tfidf: Tfidf
+    components: np.ndarray  # axes x features: the fitted ``TruncatedSVD.components_``
 
     @property
     def width(self) -> int:
-        return int(self.svd.components_.shape[0])
+        return int(self.components.shape[0])
 
     def __call__(self, counts: sparse.csr_matrix) -> np.ndarray:
-        return normalize(self.svd.transform(self.tfidf.transform(counts)))
+        # TruncatedSVD.transform is this product
+        return unit_rows(self.tfidf.transform(counts) @ self.components.T)
 
 
 def _combined(models: Sequence[RowModel]) -> tuple[CharCounts, list[np.ndarray]]:
     """One counter over the union of the vocabularies (counting on arrays), and each model's columns in it."""
-    params = models[0].counter.get_params()
+    first = models[0].counter
     for model in models[1:]:
-        other = model.counter.get_params()
-        different = [name for name in _CUTTING if other[name] != params[name]]
+        other = model.counter
+        different = [name for name in ("lowercase", "binary") if getattr(other, name) != getattr(first, name)]
         if different:
             raise ValueError(f"the n-gram counters cut text differently ({', '.join(different)})")
-    names = [model.counter.get_feature_names_out() for model in models]
+    names = [np.array(model.counter.terms, dtype=object) for model in models]
     union = np.unique(np.concatenate(names))
     low = min(m.counter.ngram_range[0] for m in models)
     high = max(m.counter.ngram_range[1] for m in models)
-    combined = CountVectorizer(**{**params, "ngram_range": (low, high), "vocabulary": union.tolist()})
-    combined.fit([])  # a fixed vocabulary: nothing is learned, the vocabulary is checked once here
+    combined = CharVocabulary(tuple(union.tolist()), (low, high), first.lowercase, first.binary)
     return CharCounts(combined), [np.searchsorted(union, n) for n in names]
 
 

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
-from scipy.stats import false_discovery_control, hypergeom
 
 from zhagen.coding.evidence import counts_as_support, evidence_kind, rule_frame
 
@@ -147,6 +146,8 @@ def _matrix(contexts: Contexts, codes: Sequence[str]) -> np.ndarray:
 def _test(matrix: np.ndarray, ok: np.ndarray, case_codes: np.ndarray, pairs: Sequence[tuple[int, int]],
           settings: RelationSettings) -> list[tuple[int, float, float, int, np.ndarray]]:
     """Per pair: support, lift, p, number of cases and the supporting rows."""
+    from scipy.stats import hypergeom  # here, not at the top: its import takes half a second, and coding tests none
+
     n = matrix.shape[0]
     totals = matrix.sum(axis=0)
     rows = []
@@ -165,6 +166,8 @@ def _decide(rows: list[tuple[int, float, float, int, np.ndarray]], settings: Rel
     """q values, own support and the kept flags of tested pairs."""
     if not rows:
         return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+    from scipy.stats import false_discovery_control
+
     q = false_discovery_control(np.array([r[2] for r in rows]), method="bh")
     passing = np.array([
         r[1] > 1.0 and q[i] < settings.alpha and r[0] >= settings.min_support and r[3] >= settings.min_cases

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans
 
 #: Hennig's reading of the mean Jaccard: at most this, the concept dissolves when the data are perturbed.
 DISSOLVED = 0.5
@@ -52,6 +51,8 @@ def reruns(vectors: np.ndarray, k: int, *, seed: int, settings: StabilitySetting
     They do not depend on the concepts, so they can be computed while the concepts are named (open coding runs them
     in a thread beside its own clustering: k-means leaves the interpreter lock while it computes).  ``rows``: the
     rows of ``vectors`` that were clustered (all when None), so that a caller need not copy them out."""
+    from sklearn.cluster import KMeans
+
     settings = settings or StabilitySettings()
     n = len(vectors) if rows is None else len(rows)
     if n == 0 or k < 1:

@@ -16,8 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
+from zhagen.coding import stopwords
 from zhagen.coding.text import normalise
 
 if TYPE_CHECKING:
@@ -85,7 +84,5 @@ def proper_name(word: str) -> bool:
 
 def content_words(text: str) -> list[str]:
     """Words that can name a concept: two or more Han characters or three or more letters, no stop words."""
-    stop = chinese_stop_words()
-    return [
-        w for w in words(text) if _WORD.fullmatch(w) and w not in stop and w not in ENGLISH_STOP_WORDS
-    ]
+    stop, english = chinese_stop_words(), stopwords.english()
+    return [w for w in words(text) if _WORD.fullmatch(w) and w not in stop and w not in english]
