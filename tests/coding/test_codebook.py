@@ -693,3 +693,26 @@ def test_an_invalid_codebook_is_never_written(tmp_path: Path, small: Codebook) -
         write_codebook(broken, target)
     assert target.read_text(encoding="utf-8") == "old content\n"
     assert [p.name for p in tmp_path.iterdir()] == ["codebook.yaml"]
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).resolve().parents[2].glob("src/zhagen/studies/*/codebook.yaml"))
+                         + sorted(Path(__file__).resolve().parents[1].glob("data/*/codebook.yaml")), ids=str)
+def test_libyaml_reads_a_codebook_as_pyyamls_own_parser_reads_it(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    assert getattr(yaml, "CSafeLoader", None) is not None  # PyYAML's wheels are built with libyaml
+    fast = parse_codebook(path.read_text(encoding="utf-8"), str(path))
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    assert parse_codebook(path.read_text(encoding="utf-8"), str(path)) == fast
+
+
+def test_a_yaml_mistake_is_reported_in_the_same_words_by_either_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    broken = "codebook: x\ncodes:\n  - id: a\n   name_zh: 甲\n"
+    with pytest.raises(CodebookError) as fast:
+        parse_codebook(broken, "broken.yaml")
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    with pytest.raises(CodebookError) as slow:
+        parse_codebook(broken, "broken.yaml")
+    assert str(fast.value) == str(slow.value) and "line 4" in str(fast.value)
