@@ -26,6 +26,7 @@ NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 #: Fixed namespace of every GUID zhagen writes (uuid5 over it and the zhagen id).
 GUID_NAMESPACE = uuid.UUID("6f1d7c2e-3b4a-5c8d-9e0f-7a6b5c4d3e2f")
+_NAMESPACE_BYTES = GUID_NAMESPACE.bytes
 ORIGIN = f"zhagen {__version__}"
 #: The archive member holding zhagen's extras (JSON keyed by kind and GUID).
 EXTRAS_MEMBER = "zhagen-extras.json"
@@ -50,8 +51,15 @@ def fixed_member(name: str) -> zipfile.ZipInfo:
 
 
 def refi_guid(kind: str, key: object) -> str:
-    """The deterministic GUID of a zhagen thing (``kind`` is user, code, document, ...)."""
-    return str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}"))
+    """The deterministic GUID of a zhagen thing (``kind`` is user, code, document, ...):
+    ``str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}"))``, computed as :func:`uuid.uuid5` computes it (SHA-1 of the
+    namespace and the name, version and variant bits set) without building a ``UUID`` object, which took two thirds
+    of the time: an export of a million codings asks for two million GUIDs."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{kind}:{key}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    hexed = digest.hex()
+    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
 
 def split_extras(text: str | None) -> tuple[str, dict[str, Any] | None]:
