@@ -134,7 +134,8 @@ def step_command(step: str, root: Path, corpus: Path) -> list[str]:
         return [str(ZHAGEN), "import", str(root), str(corpus)]
     if step == "model-no-export":
         return [sys.executable, "-c", MODEL_NO_EXPORT, str(root)]
-    return [str(ZHAGEN), step, str(root)]
+    # --force: on a reused project nothing changed since its last run, and the step would do nothing
+    return [str(ZHAGEN), step, str(root), "--force"]
 
 
 def units_of(root: Path) -> int:

@@ -95,9 +95,9 @@ def open_coding(
         coder = fit()
         return coder, clusterer, predict_in_blocks(coder, normalised), []
     # The classifier's fit and the concept space read the same units and not each other: side by side.
-    coder, (clusterer, read, han_only, space) = parallel.side_by_side(
+    coder, (clusterer, glossed_rows, han_only, space) = parallel.side_by_side(
         [fit, partial(_space, clusterer, codebook, texts, normalised)], len(texts))
-    read = normalised if read is None else read
+    read = [glossed_rows.get(i, text) for i, text in enumerate(normalised)] if glossed_rows else normalised
     codings: list[list[CodeScore]] = []
 
     def choose(start: int, probabilities: np.ndarray) -> None:
@@ -120,12 +120,14 @@ def _deductive(codebook: Codebook, settings: DeductiveSettings, normalised: Sequ
 
 
 def _space(clusterer: ConceptClusterer, codebook: Codebook, texts: Sequence[str], normalised: list[str]
-           ) -> tuple[ConceptClusterer, list[str] | None, bool, ngrams.LsaVectors]:
-    """The concept space, the clusterer that learned it, the texts it reads (None: the normalised
-    units themselves, not sent back) and whether it reads Chinese n-grams only."""
+           ) -> tuple[ConceptClusterer, dict[int, str], bool, ngrams.LsaVectors]:
+    """The concept space, the clusterer that learned it, the texts it reads where they are not the normalised
+    units (those that carry a gloss, by row: sent back from a worker process, the others would come back as a
+    second copy of the corpus's text) and whether it reads Chinese n-grams only."""
     read, han_only = _bridged(clusterer, codebook, texts, normalised)
     space = clusterer.learn_space(read, han_only)
-    return clusterer, (None if read is normalised else read), han_only, space
+    glossed = {} if read is normalised else {i: r for i, (r, n) in enumerate(zip(read, normalised)) if r != n}
+    return clusterer, glossed, han_only, space
 
 
 #: Rows scored or placed in context at a time: bounds the temporary arrays of both to a block's size.
