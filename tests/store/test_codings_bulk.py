@@ -60,7 +60,7 @@ def test_rows_and_indexes_are_the_same_with_or_without_rebuild(
                                       "run_id": None, "version": 2}])
     rows, indexes = _read(project)
     assert rows == _rows(50) + [("a", 1, None, 1, 3, "amy", "human", "accepted", None, None, 2)]
-    assert indexes == indexes_before and len(indexes) == 3
+    assert indexes == indexes_before and len(indexes) == 4  # code and status, document and status, unit, human
     with project.read() as s:
         assert len(store_coding.list_codings(s, code_id="b")) == 25
 
@@ -74,3 +74,37 @@ def test_a_failed_bulk_insert_leaves_rows_and_indexes_untouched(project: Project
     with pytest.raises(IntegrityError), project.write() as s:
         store_coding.add_codings(s, bad)
     assert _read(project) == before
+
+
+@pytest.mark.parametrize("bulk_rows", [10, 10_000])
+def test_peoples_codings_are_read_through_their_own_index(
+    project: Project, monkeypatch: pytest.MonkeyPatch, bulk_rows: int
+) -> None:
+    """Reading people's codings (every run does, to see whether anything changed) goes through the partial index
+    of human rows, not through every machine suggestion; a bulk insert rebuilds that index as well."""
+    from sqlalchemy import event
+
+    monkeypatch.setattr(store_coding, "BULK_ROWS", bulk_rows)
+    rows = _rows(300) + [("b", 1, 2, 5, 10, "amy", "human", "accepted", None, None, 1),
+                                ("a", 1, 1, 0, 5, "bo", "human", "rejected", None, None, 1)]
+    with project.write() as s:
+        store_coding.add_codings(s, rows)
+    statements: list[str] = []
+    engine = project.engine
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with project.read() as s:
+            human = store_coding.list_codings(s, origin="human")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [(c.coder, c.start) for c in human] == [("bo", 0), ("amy", 5)]
+    query = next(q for q in statements if "FROM codings" in q)
+    with closing(sqlite3.connect(project.root / "zhagen.db")) as db:
+        plan = " ".join(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {query}"))
+        assert "ix_codings_human" in plan and "TEMP B-TREE" not in plan  # the index, in its order: no sort
+        assert db.execute("SELECT count(*) FROM codings INDEXED BY ix_codings_human WHERE origin = 'human'"
+                          ).fetchone() == (2,)

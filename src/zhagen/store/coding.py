@@ -9,7 +9,7 @@ from datetime import datetime
 from itertools import chain, islice
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhagen.store.corpus import now
@@ -204,7 +204,9 @@ def list_codings(
     if code_id is not None:
         query = query.where(Coding.code_id == code_id)
     if origin is not None:
-        query = query.where(Coding.origin == origin)
+        # the value written into the statement, not bound: SQLite uses the partial index of people's codings
+        # (ix_codings_human) only for a query whose condition it can see is the index's own
+        query = query.where(Coding.origin == bindparam("origin", origin, literal_execute=True))
     if coder is not None:
         query = query.where(Coding.coder == coder)
     return [coding_record(c) for c in session.scalars(query)]

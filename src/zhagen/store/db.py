@@ -25,7 +25,7 @@ from zhagen.store.models import Meta
 from zhagen.store.trouble import StorageTrouble
 
 #: The schema version of this zhagen: each Alembic revision 000N takes the store to version N.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Where the Alembic revisions live (a package, so that they ship in the wheel).
 MIGRATIONS = "zhagen.store:migrations"

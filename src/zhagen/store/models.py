@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -138,6 +139,9 @@ class Coding(Base):
     __table_args__ = (
         Index("ix_codings_code_status", "code_id", "status", "origin"),
         Index("ix_codings_document_status", "document_id", "status"),
+        # people's codings alone (every run reads them to see whether anything changed): a partial index
+        Index("ix_codings_human", "document_id", "start", "code_id", "id", sqlite_where=text("origin = 'human'"),
+              postgresql_where=text("origin = 'human'")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"))
