@@ -140,6 +140,7 @@ class Glossary:
         """The Chinese words for the English words of a (normalised) text, space-separated, in text order;
         a two-word phrase found in the glossary is glossed as one."""
         words = _WORD.findall(normalised_text)
+        english = stopwords.english()
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -149,7 +150,7 @@ class Glossary:
                 out.extend(self.entries[pair])
                 i += 2
                 continue
-            if words[i] not in stopwords.english():
+            if words[i] not in english:
                 for form in _forms(words[i]):
                     if form in self.entries:
                         out.extend(self.entries[form])

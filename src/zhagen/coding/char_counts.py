@@ -66,10 +66,10 @@ class CharVocabulary:
 
     def counter(self) -> CountVectorizer:
         """scikit-learn's counter with this vocabulary (what :class:`CharCounts` leaves to it)."""
-        from sklearn.feature_extraction.text import CountVectorizer
+        from zhagen.coding.ngrams import char_counter  # ngrams imports this module
 
-        counter = CountVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, lowercase=self.lowercase,
-                                  binary=self.binary, vocabulary=list(self.terms))
+        counter = char_counter(self.ngram_range).set_params(lowercase=self.lowercase, binary=self.binary,
+                                                             vocabulary=list(self.terms))
         counter.fit([])  # a fixed vocabulary: nothing is learned, the vocabulary is checked once here
         return counter
 

@@ -106,7 +106,7 @@ def open_coding(
 
     _consumed, vectors = ngrams.apply([coder.scorer(), space], read, {0: choose})
     coder.forget_lexicon()  # one dict of matches per unit, kept through clustering otherwise
-    glossed = [r != n for r, n in zip(read, normalised)] if han_only else None
+    glossed = [i in glossed_rows for i in range(len(normalised))] if han_only else None
     del read, normalised
     in_context = in_context_by_documents(clusterer, vectors, [u.document_id for u in units], in_place=True)
     del vectors  # the same array now (n x components floats), in context
