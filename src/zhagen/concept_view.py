@@ -86,7 +86,7 @@ def stability_summary(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any] | 
 
 def _holding(concept: Any, texts: Sequence[str], label: str, typical: int = 40) -> list[int]:
     """The concept's ``typical`` most typical members that hold the label as written."""
-    return [u for u in concept.typical[:typical] if label in labels.phrases(texts[u])]
+    return [u for u in concept.typical[:typical] if labels.holds(texts[u], label)]
 
 
 def _label_first(concept: Any, texts: Sequence[str], label: str, holding: Sequence[int] | None = None) -> list[int]:

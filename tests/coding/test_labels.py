@@ -83,3 +83,29 @@ def test_a_time_clause_names_no_concept() -> None:
     texts = ["数据中心建成后常驻运维人员有限。", "数据中心建成后用工不多。", "机房落地并不等于产业生根。",
              "机房运维岗位有限。", "机房的本地用工少。"]
     assert labels.ranked_phrases(texts, BACKGROUND)[0][0] != "数据中心建成"
+
+
+def test_where_alone_names_no_concept() -> None:
+    """西部 (jieba: a locality word) and 本地 say where, the study's setting; when the quotes hold a phrase of what
+    happens, that names the concept. The built-in study had a concept named 西部."""
+    west = ["西部承接产业转移。", "西部的产业基础薄弱。", "西部承接产业转移加快。", "西部地区发展。"]
+    ranked = [p for p, _n in labels.ranked_phrases(west, BACKGROUND)]
+    assert "西部" not in ranked and ranked[0] in {"承接产业转移", "产业转移", "产业"}
+    local = ["本地人才储备不足。", "本地中试环节薄弱。", "本地人才缺口大。", "本地中试能力弱。"]
+    ranked = [p for p, _n in labels.ranked_phrases(local, BACKGROUND)]
+    assert "本地" not in ranked and ranked[0] in {"本地中试", "本地人才", "中试", "人才"}  # a phrase may hold it
+    assert labels.ranked_phrases(["西部。", "西部！"], BACKGROUND)[0][0] == "西部"  # nothing else to say
+
+
+def test_a_name_does_not_begin_inside_a_word_jieba_split() -> None:
+    """jieba's dictionary lacks 可再生能源 and cuts 可|再生能源; 可 precedes the phrase in every quote and makes the
+    dictionary word 可再生, so the name is the whole word. A word of its own before the phrase (的, 新建) stays out."""
+    texts = ["园区使用可再生能源电力。", "提高可再生能源电力比例。", "可再生能源电力交易。", "绿色可再生能源电力供应。"]
+    ranked = [p for p, _n in labels.ranked_phrases(texts, BACKGROUND)]
+    assert ranked[0] == "可再生能源电力" and "再生能源电力" not in ranked
+    texts = ["建设的数据中心集群。", "新的数据中心集群。", "扩建的数据中心集群。"]
+    assert labels.ranked_phrases(texts, BACKGROUND)[0][0] == "数据中心集群"
+    # the quotes hold the whole name as written, and each quote's tag is that name
+    assert labels.holds("提高可再生能源电力比例。", "可再生能源电力")
+    assert not labels.holds("提高再生能源电力比例。", "可再生能源电力")
+    assert labels.tag("提高可再生能源电力比例。", ["可再生能源电力"], BACKGROUND) == "可再生能源电力"

@@ -10,7 +10,10 @@ that starts and ends with a content word and occurs as written in at least two
 of the concept's quotes.  When no phrase recurs, the most distinctive single
 word is used, or the commoner longer phrase that holds it.  Names of places,
 people and organisations (jieba's dictionary tags) name no concept while
-anything else recurs: they say which case, not what happens.  Nor do the words
+anything else recurs: they say which case, not what happens; nor, alone, do words
+that say only where (西部, 周边, 本地: jieba's locality, place and pronoun tags).  A name takes back the character that jieba split off
+before it when that character precedes it almost everywhere (可|再生能源电力 is
+named 可再生能源电力, not 再生能源电力).  Nor do the words
 of a text's frame (``frame_words.txt``: 业内人士提醒, officials said, the light
 verb of 给予奖励): they recur across a news corpus around whatever is said.  The same measure
 names each quote of the chain: the concept's phrase when the quote holds it,
@@ -26,8 +29,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from zhagen.coding import stopwords
+from zhagen.coding.text import normalise
 
-from zhagen.coding.tokens import chinese_stop_words, frame_words, proper_name, words
+from zhagen.coding.tokens import chinese_stop_words, dictionary_word, frame_words, proper_name, says_where, words
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z\-]*")
@@ -127,12 +131,61 @@ def ranked_phrases(texts: Sequence[str], background: Background,
     if spread:
         ranked = [(p, n) for p, n in ranked if len(spread[p]) >= 2] or ranked
     ranked = [(p, n) for p, n in ranked if not _names_someone(p)] or ranked
-    return _phrase_first(ranked)
+    ranked = [(p, n) for p, n in ranked if not _only_where(p)] or ranked
+    return _whole_words(_phrase_first(ranked), found_in=texts)
 
 
 def _names_someone(phrase: str) -> bool:
     """A phrase with the name of a place, person or organisation (成都, 华为): what a case says, not a concept."""
     return any(proper_name(w) for w in words(phrase))
+
+
+def _only_where(phrase: str) -> bool:
+    """A single word that says where (西部, 周边, 本地): the study's setting, not a concept."""
+    tokens = words(phrase)
+    return len(tokens) == 1 and says_where(tokens[0])
+
+
+#: A phrase preceded by the same lone character in at least this share of its occurrences, a character that makes a
+#: dictionary word with the phrase's first characters, begins inside a word that jieba split (可|再生能源: 可再生 is
+#: a word; 新|能源汽车: 新能源): the name takes the character back.
+BOUND_SHARE = 0.8
+
+
+def _whole_words(ranked: list[tuple[str, int]], found_in: Sequence[str]) -> list[tuple[str, int]]:
+    """The ranking with each Chinese phrase that begins inside a word given its first character back; a phrase
+    that becomes one already ranked is dropped (the first keeps its place)."""
+    segmented = [words(text) for text in found_in]
+    whole: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for phrase, n in ranked:
+        phrase = _with_bound_character(phrase, segmented)
+        if phrase not in seen:
+            seen.add(phrase)
+            whole.append((phrase, n))
+    return whole
+
+
+def _with_bound_character(phrase: str, segmented: Sequence[Sequence[str]]) -> str:
+    if not _HAN_RUN.fullmatch(phrase):
+        return phrase
+    parts = tuple(words(phrase))
+    before: Counter[str] = Counter()
+    occurrences = 0
+    for tokens in segmented:
+        for i in range(len(tokens) - len(parts) + 1):
+            if tuple(tokens[i:i + len(parts)]) == parts:
+                occurrences += 1
+                if i and len(tokens[i - 1]) == 1 and _HAN_RUN.fullmatch(tokens[i - 1]):
+                    before[tokens[i - 1]] += 1
+    if not before:
+        return phrase
+    character, count = before.most_common(1)[0]
+    if count < BOUND_SHARE * occurrences:
+        return phrase
+    if not any(dictionary_word(character + parts[0][:k]) for k in range(1, len(parts[0]) + 1)):
+        return phrase  # 的|数据中心, 在|园区: a word of its own before the phrase
+    return character + phrase
 
 
 #: A phrase that holds the leading single word replaces it when it is found in at least this share of the
@@ -165,11 +218,19 @@ def name(texts: Sequence[str], background: Background, taken: Iterable[str] = ()
     return "未命名"
 
 
+def holds(text: str, phrase: str, own: set[str] | None = None) -> bool:
+    """Whether the text holds the phrase as written: one of its phrases, or one of them with the character before it
+    that a name took back (可再生能源电力 where jieba cut 可|再生能源电力). ``own``: the text's phrases, if known."""
+    own = phrases(text) if own is None else own
+    return phrase in own or (len(phrase) > 2 and phrase[1:] in own and _HAN_RUN.fullmatch(phrase) is not None
+                             and phrase in normalise(text))
+
+
 def tag(text: str, concept_phrases: Sequence[str], background: Background) -> str:
     """贴标签: the label of one quote: the concept's best phrase that it holds, else its own best phrase."""
     own = phrases(text)
     for phrase in concept_phrases:
-        if phrase in own:
+        if holds(text, phrase, own):
             return phrase
     ranked = ranked_phrases([text], background)
     return ranked[0][0] if ranked else text[:12]

@@ -82,6 +82,21 @@ def proper_name(word: str) -> bool:
     return _word_tags().get(word) in PROPER_NAME_TAGS
 
 
+def dictionary_word(word: str) -> bool:
+    """Whether jieba's own dictionary holds the word (with a frequency: its prefixes are kept with none)."""
+    return _tokenizer().FREQ.get(word, 0) > 0
+
+
+#: jieba's tags of words that say where, not what: locality and direction words (f: 西部, 上游, 周边), place
+#: words (s: 国内, 海外) and the pronouns among which it puts 本地 (r).
+WHERE_TAGS = frozenset({"f", "s", "r"})
+
+
+def says_where(word: str) -> bool:
+    """Whether jieba's dictionary tags the word as saying where (西部, 周边, 本地), not what happens."""
+    return _word_tags().get(word) in WHERE_TAGS
+
+
 def content_words(text: str) -> list[str]:
     """Words that can name a concept: two or more Han characters or three or more letters, no stop words."""
     stop, english = chinese_stop_words(), stopwords.english()
