@@ -13,7 +13,12 @@ left out can be checked:
 
 Only the pattern answers are scored (the forces of every variant are the shipped recipe's).
 
-Usage: python bench/reading_variants.py [--folder DIR] [--seed S] [VARIANT ...]
+``--separability`` measures instead how well a text model alone tells the hard classes apart: the 5-fold
+cross-validated ROC AUC of a class-balanced logistic model (C = 10) over hashed character n-grams (the force models'
+kind) or over jieba words and word pairs (TF-IDF), for unclear against clear texts, chain against capacity, and each
+force.
+
+Usage: python bench/reading_variants.py [--folder DIR] [--seed S] [--separability] [VARIANT ...]
 """
 
 from __future__ import annotations
@@ -112,6 +117,39 @@ class Bench:
         return rt.measure(self.texts, results)
 
 
+def separability(bench: Bench) -> None:
+    """ROC AUC of n-gram and word models alone on the distinctions the reading finds hardest."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import cross_val_predict
+
+    from zhagen.coding.calibrated import ngram_rows
+    from zhagen.coding.tokens import words
+
+    texts = [e.text for e in bench.evidence]
+    segmented = [" ".join(w for w in words(t) if w.strip()) for t in texts]
+    questions = {
+        "unclear against clear": ([t.pattern in (*rt.PATTERNS, "unclear") for t in bench.texts],
+                                  [t.pattern == "unclear" for t in bench.texts]),
+        "chain against capacity": ([t.pattern in ("extended_chain", "incremental_capacity") for t in bench.texts],
+                                   [t.pattern == "extended_chain" for t in bench.texts]),
+        **{f"force {f}": ([True] * len(texts), [f in t.forces for t in bench.texts]) for f in rt.FORCES},
+    }
+    for question, (rows, truth) in questions.items():
+        chosen = [i for i, r in enumerate(rows) if r]
+        y = np.array([truth[i] for i in chosen])
+        characters = ngram_rows([texts[i] for i in chosen])
+        pairs = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True, min_df=2,
+                                lowercase=False).fit_transform([segmented[i] for i in chosen])
+        folds = StratifiedKFold(5, shuffle=True, random_state=0)
+        found = []
+        for x in (characters, pairs):
+            model = LogisticRegression(C=10, solver="newton-cg", max_iter=3000, class_weight="balanced")
+            found.append(roc_auc_score(y, cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]))
+        print(f"{question:24s} texts {len(chosen):3d}  ROC AUC character n-grams {found[0]:.3f}, words {found[1]:.3f}",
+              flush=True)
+
+
 VARIANTS: dict[str, dict[str, Any]] = {
     "base": {},
     "ngram-3": {"ngram": 3.0},
@@ -130,12 +168,17 @@ def main() -> None:
     parser.add_argument("variants", nargs="*", default=list(VARIANTS), help=f"of {', '.join(VARIANTS)}")
     parser.add_argument("--folder", default=None, help="the real-text folder (as bench/realtexts.py)")
     parser.add_argument("--seed", type=int, default=0, help="the folds' seed (0: the folds of realtexts.py --cv)")
+    parser.add_argument("--separability", action="store_true", help="ROC AUC of text models alone on the hard "
+                        "distinctions, instead of the variants")
     args = parser.parse_args()
     unknown = sorted(set(args.variants) - set(VARIANTS))
     if unknown:
         raise SystemExit(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
     folder = Path(args.folder) if args.folder else rt.default_folder()
     bench = Bench([t for t in rt.read_folder(folder) if t.split == "dev"])
+    if args.separability:
+        separability(bench)
+        return
     print("variant          clear  capacity computing chain  incubation  unclear->mixed (or none)  off->none  "
           "clear->mixed/none")
     for name in args.variants:
