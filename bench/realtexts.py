@@ -199,15 +199,17 @@ def subtrees(model: Any) -> dict[str, list[str]]:
 
 
 def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus: list[tuple[Any, str]]) -> Any:
-    """The calibrated reading trained on these texts (patterns: the clear ones, plus the built-in corpus's cases)."""
+    """The calibrated reading trained on these texts (patterns: the clear ones, plus the built-in corpus's cases;
+    forces: all; the unclear gate: the clear and the unclear ones)."""
     from zhagen.coding.calibrated import CalibratedReading
 
     categories = [c.id for p in model.patterns for c in model.codebook.children(p)]
     pattern_rows = [(e, t.pattern) for t, e in zip(texts, evidences) if t.pattern in PATTERNS] + corpus
     force_rows = [(e, t.forces) for t, e in zip(texts, evidences)]
+    unclear_rows = [(e, t.pattern == "unclear") for t, e in zip(texts, evidences) if t.pattern in (*PATTERNS, "unclear")]
     clear = sum(t.pattern in PATTERNS for t in texts)
     return CalibratedReading.fit(model.patterns, categories, model.forces, pattern_rows, force_rows,
-                                 subtrees=subtrees(model),
+                                 unclear_rows=unclear_rows, subtrees=subtrees(model),
                                  trained_on=f"{len(texts)} development real texts ({clear} clear) and the built-in "
                                             f"corpus's {len(corpus)} labelled cases")
 
@@ -236,6 +238,8 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="list the texts answered wrongly (development split only)")
     parser.add_argument("--fit", action="store_true", help="train the calibrated reading on the development split and "
                         "the built-in corpus and write it into the study (src/zhagen/studies/transfer/reading.json)")
+    parser.add_argument("--fit-gate", action="store_true", help="train only the unclear gate on the development "
+                        "split and add it to the shipped reading, whose pattern and force models are kept")
     parser.add_argument("--cv", type=int, default=0, metavar="K", help="development split only: answer each text "
                         "with a reading trained on the other K-1 folds (stratified, seeded), not the shipped one")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
@@ -256,6 +260,21 @@ def main() -> None:
         dev = [t for t in every if t.split == "dev"]
         out = Path(__file__).resolve().parent.parent / "src" / "zhagen" / "studies" / "transfer" / "reading.json"
         model.reading = fit_reading(model, dev, [model.evidence([t.text])[0] for t in dev], corpus_rows(model))
+        model.reading.save(out)
+        print(f"wrote {out}", file=sys.stderr)
+    if args.fit_gate:
+        shipped = model.reading
+        if shipped is None:
+            raise SystemExit("--fit-gate adds a gate to the shipped reading: the study ships none")
+        model.reading = None
+        dev = [t for t in every if t.split == "dev"]
+        out = Path(__file__).resolve().parent.parent / "src" / "zhagen" / "studies" / "transfer" / "reading.json"
+        fitted = fit_reading(model, dev, [model.evidence([t.text])[0] for t in dev], corpus_rows(model))
+        unclear = sum(t.pattern == "unclear" for t in dev)
+        clear = sum(t.pattern in PATTERNS for t in dev)
+        trained_on = (f"{shipped.trained_on.split('; ')[0]}; the unclear gate: {clear} clear and {unclear} unclear "
+                      f"development real texts")
+        model.reading = shipped.with_gate_of(fitted, trained_on)
         model.reading.save(out)
         print(f"wrote {out}", file=sys.stderr)
     if args.cv:

@@ -13,7 +13,7 @@ into the original text are kept, see :mod:`zhagen.coding.text`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -156,11 +156,18 @@ class StudyModel:
         """Pattern scores, forces and the reading (one pattern, mixed or none) from a text's evidence: the calibrated
         reading when the study ships one, else unit evidence mixed with the document classifier."""
         unclear = off_topic = 0.0
+        gate: float | None = None
+        settings = self.reading_settings
         if self.reading is not None:
             classes = self.reading.class_scores(evidence)
             scores = {p: classes[p] for p in self.patterns}
             unclear, off_topic = classes.get("unclear", 0.0), classes.get("off_topic", 0.0)
-            forces = self.reading.force_scores(evidence)
+            ngram = self.reading.ngram_scores(evidence.text)
+            forces = self.reading.force_scores(evidence, ngram)
+            gate = self.reading.unclear_score(evidence, scores, ngram)
+            if gate is not None:  # a text that centres on no single case is read mixed
+                unclear = gate
+                settings = replace(settings, max_unclear=self.reading.unclear_threshold)
         else:
             prof = profile(evidence.mains, range(len(evidence.mains)), self.patterns, self.forces)
             weight = self.settings.classifier_weight if weight is None else weight
@@ -171,9 +178,9 @@ class StudyModel:
         if self.reading is not None:  # the codebook's pattern terms named anywhere in the text count too
             evidenced += sum(evidence.terms.get(c, 0) for p in self.patterns for c in self.reading.subtrees.get(p, ()))
         reading = read_pattern(scores, self.patterns, evidence_units=evidenced, in_scope=in_scope,
-                               unclear=unclear, off_topic=off_topic, settings=self.reading_settings)
+                               unclear=unclear, off_topic=off_topic, settings=settings)
         return {"pattern": reading.pattern, "sharing": list(reading.sharing), "reading": reading.reason,
-                "pattern_scores": scores, "forces": forces}
+                "pattern_scores": scores, "unclear": gate, "forces": forces}
 
     def assess_text(self, text: str, *, weight: float | None = None) -> dict[str, Any]:
         return self.assess_case([text], weight=weight)
@@ -243,6 +250,7 @@ def assess_files(paths: Sequence[Path]) -> list[dict[str, Any]]:
                 "sharing": found["sharing"],
                 "reading": found["reading"],
                 "pattern_scores": found["pattern_scores"],
+                "unclear": found["unclear"],
                 "forces": found["forces"],
                 "evidence": [{"code": k, "text": t} for k, texts in sorted(found["evidence"].items()) for t in texts[:3]],
                 "suggestions": model.suggestions(found["sharing"][0] if found["sharing"] else None, found["forces"], codes),

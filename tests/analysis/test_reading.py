@@ -27,6 +27,16 @@ def test_no_leader_is_mixed_and_names_the_patterns_that_share() -> None:
     assert low.pattern == MIXED and low.sharing[:2] == ("a", "b") and "d" not in low.sharing
 
 
+def test_a_text_of_no_single_case_is_mixed_even_with_a_leader() -> None:
+    """The unclear gate's score at or above its threshold: a round-up or a policy text is read mixed, and says why."""
+    scores = {"a": 0.8, "b": 0.15, "c": 0.03, "d": 0.02}
+    settings = ReadingSettings(max_unclear=0.84)
+    assert read_pattern(scores, PATTERNS, evidence_units=4, unclear=0.83, settings=settings).pattern == "a"
+    flagged = read_pattern(scores, PATTERNS, evidence_units=4, unclear=0.84, settings=settings)
+    assert flagged.pattern == MIXED and flagged.sharing == ("a", "b")
+    assert flagged.reason.startswith("no single case (unclear 0.84 >= 0.84)")
+
+
 def test_out_of_scope_or_too_little_evidence_is_none() -> None:
     scores = {"a": 0.9, "b": 0.05, "c": 0.03, "d": 0.02}
     assert read_pattern(scores, PATTERNS, evidence_units=4, in_scope=False).pattern == NONE

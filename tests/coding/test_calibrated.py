@@ -10,7 +10,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from zhagen.coding.calibrated import CalibratedReading, TextEvidence, _standardised_fit, ngram_path, term_features
+from zhagen.coding import genre
+from zhagen.coding.calibrated import (
+    UNCLEAR,
+    CalibratedReading,
+    TextEvidence,
+    _standardised_fit,
+    ngram_path,
+    term_features,
+)
 from zhagen.errors import UserError
 
 PATTERNS = ("a", "b")
@@ -68,3 +76,63 @@ def test_a_fitted_reading_survives_saving_and_loading(tmp_path: Path) -> None:
     ngram_path(path).unlink()
     with pytest.raises(UserError, match="reading_forces.npz: no n-gram weights for f"):
         CalibratedReading.load(path)
+
+
+def test_genre_features_count_what_the_telling_shows() -> None:
+    """Counted by hand: two organisations, one aggregate count (签约项目88个), programme words 一是, 加快 and 推进,
+    intention 计划, completion 签约 (twice: 签约项目, 已签约) over 48 characters."""
+    text = "一是加快推进园区建设，签约项目88个。宁德时代新能源科技股份与宜宾市政府已签约，计划由四川大学参与研发。"
+    found = genre.features(text)
+    kilo = len(text) / 1000
+    assert len(found) == len(genre.FEATURES)
+    assert np.allclose(found, [np.log1p(2), np.log1p(1), 3 / kilo, 1 / kilo, 2 / kilo, np.log(kilo)])
+    english = genre.features("signed 12 deals. the company plans talks; the plant opened.")
+    assert english[1] == np.log1p(1) and english[3] > 0 and english[4] > 0
+
+
+def _told(i: int) -> tuple[TextEvidence, TextEvidence]:
+    """A clear text (one plant opens) and an unclear one (a fair's signings counted, exhortation) of pattern a or b."""
+    pattern = "a" if i % 2 else "b"
+    aside = ("", "，二期计划加快建设", "，当地鼓励配套", "，签约仪式同日举行")[i % 4]  # clear texts vary
+    return (_evidence(f"第{i}号工厂建成投产，产品销往各地{aside} {pattern}", pattern, False),
+            _evidence(f"推介会签约项目{i + 20}个，一是加快推进，二是鼓励引导，计划洽谈 {pattern}", pattern, False))
+
+
+def test_an_unclear_gate_flags_texts_told_as_round_ups_and_survives_saving(tmp_path: Path) -> None:
+    """Clear texts tell one plant's opening; unclear ones count signings in aggregate and exhort. The gate learns
+    that from the rows, flags new texts told the same way and not the others, and is saved and loaded whole."""
+    clear, unclear = zip(*(_told(i) for i in range(20)))
+    label = {e.text: ("a" if e.text.endswith("a") else "b") for e in clear}
+    reading = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), [(e, label[e.text]) for e in clear],
+                                    [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, e in enumerate(clear + unclear)],
+                                    unclear_rows=[(e, False) for e in clear] + [(e, True) for e in unclear],
+                                    subtrees=SUBTREES)
+    assert reading.unclear_coef and UNCLEAR in reading.ngram_coef
+
+    def score(r: CalibratedReading, e: TextEvidence) -> float:
+        found = r.unclear_score(e, r.pattern_scores(e))
+        assert found is not None
+        return found
+
+    new_clear, new_unclear = zip(*(_told(i) for i in range(40, 80, 4)))  # plain clear texts
+    assert all(score(reading, e) >= reading.unclear_threshold for e in new_unclear)
+    assert all(score(reading, e) < reading.unclear_threshold for e in new_clear)
+    # a text shorter than any the gate learnt from is not gated: its rates per character would be out of range
+    assert reading.unclear_min_characters == min(len(e.text) for e in clear + unclear)
+    short = _evidence("工厂 a", "a", False)
+    assert reading.unclear_score(short, reading.pattern_scores(short)) is None
+    path = tmp_path / "reading.json"
+    reading.save(path)
+    loaded = CalibratedReading.load(path)
+    assert (loaded.unclear_threshold, loaded.unclear_min_characters) == (reading.unclear_threshold,
+                                                                        reading.unclear_min_characters)
+    assert all(score(loaded, e) == score(reading, e) for e in new_clear + new_unclear)
+    # a reading without a gate says so (None), and takes another reading's gate without refitting its own models
+    plain = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), [(e, label[e.text]) for e in clear],
+                                  [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, e in enumerate(clear)],
+                                  subtrees=SUBTREES)
+    assert plain.unclear_score(clear[0], plain.pattern_scores(clear[0])) is None
+    combined = plain.with_gate_of(reading, "plain models, gate of the other")
+    assert combined.pattern_coef == plain.pattern_coef and combined.unclear_coef == reading.unclear_coef
+    assert combined.trained_on == "plain models, gate of the other"
+    assert all(score(combined, e) >= combined.unclear_threshold for e in new_unclear)

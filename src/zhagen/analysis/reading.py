@@ -8,8 +8,9 @@ The rule, stated in docs/method.md ("Reading a text"):
 * ``none`` when the text is out of the study's scope (the caller says so, e.g. it
   names no place of the study's region) or when fewer than ``min_units`` of its
   meaning units evidence any pattern (too little evidence);
-* otherwise the leading pattern when its calibrated score reaches ``min_top`` and
-  leads the runner-up by at least ``min_margin``;
+* otherwise the leading pattern when its calibrated score reaches ``min_top``, leads
+  the runner-up by at least ``min_margin`` and the text's unclear score (a text that
+  centres on no single case) stays below ``max_unclear``;
 * otherwise ``mixed``, shared by the patterns whose score reaches ``share_floor``
   (at least the two leading ones).
 """
@@ -69,9 +70,11 @@ def read_pattern(
         return Reading(NONE, (), f"too little evidence ({evidence_units} units)")
     ranked = sorted(patterns, key=lambda p: (-scores.get(p, 0.0), patterns.index(p)))
     top, second = scores.get(ranked[0], 0.0), scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
-    if top >= settings.min_top and top - second >= settings.min_margin and unclear < settings.max_unclear:
+    leads = top >= settings.min_top and top - second >= settings.min_margin
+    if leads and unclear < settings.max_unclear:
         return Reading(ranked[0], (ranked[0],), f"{ranked[0]} {top:.2f}, next {second:.2f}")
     sharing = tuple(p for p in ranked if scores.get(p, 0.0) >= settings.share_floor) or tuple(ranked[:2])
     if len(sharing) < 2:
         sharing = tuple(ranked[:2])
-    return Reading(MIXED, sharing, " / ".join(f"{p} {scores.get(p, 0.0):.2f}" for p in sharing))
+    why = f"no single case (unclear {unclear:.2f} >= {settings.max_unclear:.2f}): " if leads else ""
+    return Reading(MIXED, sharing, why + " / ".join(f"{p} {scores.get(p, 0.0):.2f}" for p in sharing))

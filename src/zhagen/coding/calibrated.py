@@ -9,7 +9,11 @@ often told as narrative that no single unit carries.  Logistic models read both 
   units carry one term each);
 * for forces, a model over hashed character n-grams of the whole text (a force told as orders, costs or a signing
   ceremony), stacked on the other features through out-of-fold predictions, so that the stack does not learn to
-  trust a model that has seen the row.
+  trust a model that has seen the row;
+* for the **unclear gate** (a text that centres on no single case: a round-up, a policy text, a plan), the way the
+  text is told (:mod:`zhagen.coding.genre`), how the pattern scores spread, and an n-gram model of unclear against
+  clear texts, stacked the same way. Its threshold lets it flag :data:`UNCLEAR_CLEAR_SHARE` of the clear training
+  texts; a text it flags is read ``mixed``.
 
 The models are trained by ``bench/realtexts.py --fit`` on labelled real texts and shipped with a study as numbers
 only (``reading.json`` and, for the n-gram model, ``reading_forces.npz``: hashed weights, no text).  Features are
@@ -22,7 +26,7 @@ import io
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +36,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
+from zhagen.coding import genre
 from zhagen.errors import UserError
 from zhagen.files import write_bytes_atomic, write_text_atomic
 
@@ -45,6 +50,11 @@ _HASHER = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=N
                             norm=None, lowercase=False)
 #: Folds of the out-of-fold n-gram predictions a stacked force model is trained on.
 STACK_FOLDS = 5
+#: The unclear gate's threshold is the score that this share of the clear training texts reaches: the price, in clear
+#: texts read ``mixed``, of finding texts with no single case (chosen on the development texts, docs/benchmarks.md).
+UNCLEAR_CLEAR_SHARE = 0.01
+#: The key of the unclear gate's n-gram model among the n-gram models.
+UNCLEAR = "unclear"
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,14 @@ def force_features(evidence: TextEvidence, force: str) -> list[float]:
     return [1.0 - absent, max(values, default=0.0), math.log1p(count), count / max(len(values), 1)]
 
 
+def unclear_features(evidence: TextEvidence, scores: Mapping[str, float]) -> list[float]:
+    """How the text is told (:func:`zhagen.coding.genre.features`) and how its pattern scores spread: the top score,
+    its lead over the runner-up, and their entropy."""
+    ranked = sorted(scores.values(), reverse=True) + [0.0, 0.0]
+    entropy = -sum(p * math.log(p) for p in scores.values() if p > 0)
+    return genre.features(evidence.text) + [ranked[0], ranked[0] - ranked[1], entropy]
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max())
     return e / e.sum()
@@ -140,6 +158,47 @@ def _ngram_model(rows: sparse.csr_matrix, y: Sequence[bool], C: float) -> Logist
     return LogisticRegression(C=C, solver="newton-cg", max_iter=3000, class_weight="balanced").fit(rows, list(y))
 
 
+def _stacked_ngram(rows: sparse.csr_matrix, y: np.ndarray, C: float,
+                   seed: int) -> tuple[list[float | None], LogisticRegression | None]:
+    """Out-of-fold probabilities of an n-gram model for each row (seeded folds), and the model fitted on all rows;
+    ``[None...], None`` when a class has fewer rows than folds."""
+    stacked: list[float | None] = [None] * len(y)
+    if min(y.sum(), (~y).sum()) < STACK_FOLDS:
+        return stacked, None
+    folds = StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=seed)
+    for train, test in folds.split(np.zeros(len(y)), y):
+        inner = _ngram_model(rows[train], y[train], C)
+        for i, p in zip(test, inner.predict_proba(rows[test])[:, 1]):
+            stacked[i] = float(p)
+    return stacked, _ngram_model(rows, y, C)
+
+
+def _multinomial(x: np.ndarray, y: Sequence[str], C: float, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The pattern model's coefficients and intercepts on the raw scale, one row per class in ``classes``' order."""
+    model, coef, intercept = _standardised_fit(x, y, C=C)
+    if coef.shape[0] == 1:  # two classes: one row for the second; softmax([0, z]) is its sigmoid
+        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+    order = [list(model.classes_).index(c) for c in classes]
+    return coef[order], intercept[order]
+
+
+def _out_of_fold_scores(x: np.ndarray, y: Sequence[str], pattern_evidence: Sequence[TextEvidence],
+                        gate_rows: np.ndarray, gate_evidence: Sequence[TextEvidence], flags: np.ndarray, C: float,
+                        classes: Sequence[str], patterns: Sequence[str], seed: int) -> list[dict[str, float]]:
+    """Each gate row's pattern scores (``gate_rows``: its pattern features) from a pattern model fitted without the
+    rows of its fold (seeded folds)."""
+    scores: list[dict[str, float]] = [{} for _ in gate_evidence]
+    folds = StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=seed)
+    for _train, test in folds.split(np.zeros(len(flags)), flags):
+        out = {id(gate_evidence[i]) for i in test}
+        keep = [j for j, e in enumerate(pattern_evidence) if id(e) not in out]
+        coef, intercept = _multinomial(x[keep], [y[j] for j in keep], C, classes)
+        for i in test:
+            probabilities = _softmax(coef @ gate_rows[i] + intercept)
+            scores[i] = {c: round(float(p), 4) for c, p in zip(classes, probabilities) if c in patterns}
+    return scores
+
+
 @dataclass(frozen=True)
 class CalibratedReading:
     """Logistic models over the document-level features: a multinomial one for the patterns and a binary one per
@@ -154,8 +213,12 @@ class CalibratedReading:
     force_intercept: Mapping[str, float]
     trained_on: str = ""
     subtrees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # pattern / force -> its codes
-    ngram_coef: Mapping[str, np.ndarray] = field(default_factory=dict)  # force -> hashed n-gram weights
+    ngram_coef: Mapping[str, np.ndarray] = field(default_factory=dict)  # force or UNCLEAR -> hashed n-gram weights
     ngram_intercept: Mapping[str, float] = field(default_factory=dict)
+    unclear_coef: tuple[float, ...] = ()  # the unclear gate (none: no gate)
+    unclear_intercept: float = 0.0
+    unclear_threshold: float = 1.0
+    unclear_min_characters: int = 0  # the shortest text the gate learnt from: it does not read shorter ones
 
     def _pattern_row(self, evidence: TextEvidence) -> list[float]:
         groups = {p: self.subtrees[p] for p in self.patterns if p in self.subtrees}
@@ -174,7 +237,8 @@ class CalibratedReading:
         return row
 
     def ngram_scores(self, normalised_text: str) -> dict[str, float]:
-        """Per force with an n-gram model, its probability that the text evidences the force (hashed once)."""
+        """Per force with an n-gram model, its probability that the text evidences the force, and the unclear gate's
+        n-gram probability (the text hashed once)."""
         if not self.ngram_coef:
             return {}
         row = ngram_rows([normalised_text])
@@ -192,9 +256,21 @@ class CalibratedReading:
         scores = self.class_scores(evidence)
         return {p: scores[p] for p in self.patterns}
 
-    def force_scores(self, evidence: TextEvidence) -> dict[str, float]:
+    def unclear_score(self, evidence: TextEvidence, scores: Mapping[str, float],
+                      ngram: Mapping[str, float] | None = None) -> float | None:
+        """The unclear gate's score (the text is flagged at :attr:`unclear_threshold` or more); None without a gate,
+        and for a text shorter than any the gate learnt from (its rates per thousand characters and its length would
+        be outside what it has seen: a two-sentence text is no round-up). ``scores``: the text's pattern scores;
+        ``ngram``: its :meth:`ngram_scores`, when already computed."""
+        if not self.unclear_coef or len(evidence.text) < self.unclear_min_characters:
+            return None
+        ngram = self.ngram_scores(evidence.text) if ngram is None else ngram
+        row = unclear_features(evidence, scores) + [ngram[UNCLEAR]]
+        return round(_sigmoid(float(np.dot(self.unclear_coef, row)) + self.unclear_intercept), 4)
+
+    def force_scores(self, evidence: TextEvidence, ngram: Mapping[str, float] | None = None) -> dict[str, float]:
         result = {}
-        ngram = self.ngram_scores(evidence.text)
+        ngram = self.ngram_scores(evidence.text) if ngram is None else ngram
         for force, coef in self.force_coef.items():
             z = float(np.dot(coef, self._force_row(evidence, force, ngram.get(force))) + self.force_intercept[force])
             result[force] = round(_sigmoid(z), 4)
@@ -203,10 +279,15 @@ class CalibratedReading:
     @classmethod
     def fit(cls, patterns: Sequence[str], categories: Sequence[str], forces: Sequence[str],
             pattern_rows: Sequence[tuple[TextEvidence, str]], force_rows: Sequence[tuple[TextEvidence, frozenset[str]]],
-            *, subtrees: Mapping[str, Sequence[str]] | None = None, C: float = 1.0, force_C: float = 0.3,
-            ngram_C: float = 10.0, seed: int = 0, trained_on: str = "") -> CalibratedReading:
-        """Fit the pattern model, then per force an n-gram model and the stacked force model (deterministic
-        solvers; the out-of-fold split is seeded)."""
+            *, unclear_rows: Sequence[tuple[TextEvidence, bool]] = (), subtrees: Mapping[str, Sequence[str]] | None = None,
+            C: float = 1.0, force_C: float = 0.3, ngram_C: float = 10.0, unclear_C: float = 0.3, seed: int = 0,
+            trained_on: str = "") -> CalibratedReading:
+        """Fit the pattern model, then per force an n-gram model and the stacked force model, then the unclear gate
+        on ``unclear_rows`` (clear texts False, unclear texts True) when each kind has at least :data:`STACK_FOLDS`
+        rows (deterministic solvers; the out-of-fold splits are seeded).
+
+        The gate learns from pattern scores the texts would get as new texts: each row is scored by a pattern model
+        fitted without its fold (a clear text given in both lists, the same evidence object, is left out of it)."""
         force_coef: dict[str, tuple[float, ...]] = {}
         force_intercept: dict[str, float] = {}
         ngram_coef: dict[str, np.ndarray] = {}
@@ -216,32 +297,53 @@ class CalibratedReading:
                     {k: tuple(v) for k, v in (subtrees or {}).items()}, ngram_coef)
         x = np.array([shell._pattern_row(e) for e, _ in pattern_rows])
         y = [label for _, label in pattern_rows]
-        model, coef, intercept = _standardised_fit(x, y, C=C)
-        if coef.shape[0] == 1:  # two classes: one row for the second; softmax([0, z]) is its sigmoid
-            coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
         classes = [*patterns, *sorted(set(y) - set(patterns))]
-        order = [list(model.classes_).index(c) for c in classes]
+        coef, intercept = _multinomial(x, y, C, classes)
         rows = ngram_rows([e.text for e, _ in force_rows])
         for force in forces:
             fy = np.array([force in labels for _, labels in force_rows])
-            stacked: list[float | None] = [None] * len(force_rows)
-            if min(fy.sum(), (~fy).sum()) >= STACK_FOLDS:
-                folds = StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=seed)
-                for train, test in folds.split(np.zeros(len(fy)), fy):
-                    inner = _ngram_model(rows[train], fy[train], ngram_C)
-                    for i, p in zip(test, inner.predict_proba(rows[test])[:, 1]):
-                        stacked[i] = float(p)
-                full = _ngram_model(rows, fy, ngram_C)
+            stacked, full = _stacked_ngram(rows, fy, ngram_C, seed)
+            if full is not None:
                 ngram_coef[force] = full.coef_[0].astype(np.float32)
                 ngram_intercept[force] = round(float(full.intercept_[0]), 6)
             fx = np.array([shell._force_row(e, force, stacked[i]) for i, (e, _) in enumerate(force_rows)])
             _m, fcoef, fintercept = _standardised_fit(fx, fy, C=force_C, class_weight="balanced")
             force_coef[force] = tuple(round(float(v), 6) for v in fcoef[0])
             force_intercept[force] = round(float(fintercept[0]), 6)
+        gate: tuple[tuple[float, ...], float, float, int] = ((), 0.0, 1.0, 0)
+        flags = np.array([flag for _, flag in unclear_rows], dtype=bool)
+        if len(flags) and min(flags.sum(), (~flags).sum()) >= STACK_FOLDS:
+            stacked, full = _stacked_ngram(ngram_rows([e.text for e, _ in unclear_rows]), flags, ngram_C, seed)
+            assert full is not None  # both kinds have enough rows
+            ngram_coef[UNCLEAR] = full.coef_[0].astype(np.float32)
+            ngram_intercept[UNCLEAR] = round(float(full.intercept_[0]), 6)
+            gate_evidence = [e for e, _ in unclear_rows]
+            scores = _out_of_fold_scores(x, y, [e for e, _ in pattern_rows],
+                                         np.array([shell._pattern_row(e) for e in gate_evidence]), gate_evidence,
+                                         flags, C, classes, patterns, seed)
+            gx = np.array([unclear_features(e, scores[i]) + [stacked[i]] for i, (e, _) in enumerate(unclear_rows)])
+            _m, gcoef, gintercept = _standardised_fit(gx, flags, C=unclear_C, class_weight="balanced")
+            gcoef_r = tuple(round(float(v), 6) for v in gcoef[0])
+            gintercept_r = round(float(gintercept[0]), 6)
+            clear = [1.0 / (1.0 + math.exp(-(float(np.dot(gcoef_r, row)) + gintercept_r))) for row in gx[~flags]]
+            gate = (gcoef_r, gintercept_r, round(float(np.quantile(clear, 1.0 - UNCLEAR_CLEAR_SHARE)), 4),
+                    min(len(e.text) for e in gate_evidence))
         return cls(tuple(patterns), tuple(categories), tuple(classes),
-                   tuple(tuple(round(float(v), 6) for v in coef[i]) for i in order),
-                   tuple(round(float(intercept[i]), 6) for i in order), force_coef, force_intercept, trained_on,
-                   shell.subtrees, ngram_coef, ngram_intercept)
+                   tuple(tuple(round(float(v), 6) for v in row) for row in coef),
+                   tuple(round(float(v), 6) for v in intercept), force_coef, force_intercept, trained_on,
+                   shell.subtrees, ngram_coef, ngram_intercept, *gate)
+
+    def with_gate_of(self, other: CalibratedReading, trained_on: str) -> CalibratedReading:
+        """This reading with ``other``'s unclear gate (its coefficients, threshold and n-gram model): a gate fitted
+        later, on texts that are not all those this reading's models learnt from, added without refitting them."""
+        if not other.unclear_coef:
+            raise ValueError("the other reading has no unclear gate")
+        ngram_coef = {k: v for k, v in self.ngram_coef.items() if k != UNCLEAR} | {UNCLEAR: other.ngram_coef[UNCLEAR]}
+        ngram_intercept = {k: v for k, v in self.ngram_intercept.items() if k != UNCLEAR}
+        ngram_intercept[UNCLEAR] = other.ngram_intercept[UNCLEAR]
+        return replace(self, ngram_coef=ngram_coef, ngram_intercept=ngram_intercept, unclear_coef=other.unclear_coef,
+                       unclear_intercept=other.unclear_intercept, unclear_threshold=other.unclear_threshold,
+                       unclear_min_characters=other.unclear_min_characters, trained_on=trained_on)
 
     # -- shipping: numbers only --------------------------------------------------------------------------------
     def to_json(self) -> str:
@@ -249,7 +351,10 @@ class CalibratedReading:
                            "pattern_coef": self.pattern_coef, "pattern_intercept": self.pattern_intercept,
                            "force_coef": dict(self.force_coef), "force_intercept": dict(self.force_intercept),
                            "subtrees": dict(self.subtrees), "ngram_intercept": dict(self.ngram_intercept),
-                           "ngram_features": NGRAM_FEATURES, "trained_on": self.trained_on},
+                           "ngram_features": NGRAM_FEATURES, "trained_on": self.trained_on,
+                           "unclear_coef": self.unclear_coef, "unclear_intercept": self.unclear_intercept,
+                           "unclear_threshold": self.unclear_threshold,
+                           "unclear_min_characters": self.unclear_min_characters},
                           ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
     def save(self, path: Path) -> None:
@@ -287,7 +392,9 @@ class CalibratedReading:
                    dict(data["force_intercept"]), data.get("trained_on", ""),
                    {k: tuple(v) for k, v in data.get("subtrees", {}).items()},
                    {k: v for k, v in sorted(arrays.items()) if k in data.get("ngram_intercept", {})},
-                   dict(data.get("ngram_intercept", {})))
+                   dict(data.get("ngram_intercept", {})), tuple(data.get("unclear_coef", ())),
+                   float(data.get("unclear_intercept", 0.0)), float(data.get("unclear_threshold", 1.0)),
+                   int(data.get("unclear_min_characters", 0)))
 
 
 def ngram_path(path: Path) -> Path:
