@@ -106,6 +106,7 @@ def test_zhagen_model_with_nothing_changed_computes_nothing_and_any_change_makes
 
     first = cli("model", coded)
     assert first.exit_code == 0, first.output
+    assert "note: computing: no earlier model run recorded" in first.stderr
     computed = model_stamp(coded)
     results = coded / "output" / "results.json"
     stamp = results.stat().st_mtime_ns
@@ -116,7 +117,9 @@ def test_zhagen_model_with_nothing_changed_computes_nothing_and_any_change_makes
     # a memo is in the report's audit trail: the next run computes, then nothing again
     with Project.open(coded) as project, project.write() as session:
         add_memo(session, target_type="project", target_id=None, author="ana", text="batteries first")
-    assert "nothing changed" not in cli("model", coded).output and model_stamp(coded) != computed
+    after_memo = cli("model", coded)
+    assert "nothing changed" not in after_memo.output and model_stamp(coded) != computed
+    assert "computing: the store changed" in " ".join(after_memo.stderr.split())
     assert runs(coded) == 1  # open coding reads no memo: the model started from its kept run
     assert "nothing changed" in cli("model", coded).output
     # a decision on a suggestion: one run computes, and the run after it has nothing to do (what a run rewrites
@@ -130,7 +133,32 @@ def test_zhagen_model_with_nothing_changed_computes_nothing_and_any_change_makes
     assert runs(coded) == 2  # the decision is open coding's input: coded again once
     # an output removed or edited by hand is written again
     (coded / "output" / "report.html").unlink()
-    assert "nothing changed" not in cli("model", coded).output and (coded / "output" / "report.html").is_file()
+    rewritten = cli("model", coded)
+    assert "nothing changed" not in rewritten.output and (coded / "output" / "report.html").is_file()
+    assert "1 output(s) removed or edited since it wrote them (report.html)" in " ".join(rewritten.stderr.split())
     # another option, or --force, computes
-    assert "nothing changed" not in cli("model", coded, "--exclude-kind", "summary").output
-    assert "nothing changed" not in cli("model", coded, "--force").output
+    other = cli("model", coded, "--exclude-kind", "summary")
+    assert "nothing changed" not in other.output and "computing: other options" in other.stderr
+    forced = cli("model", coded, "--force")
+    assert "nothing changed" not in forced.output and "computing: --force asks for it" in forced.stderr
+
+
+def test_zhagen_model_after_adding_documents_says_it_models_the_whole_corpus_and_why(
+        coded: Path, tmp_path: Path, cli: Callable[..., Any]) -> None:
+    assert cli("model", coded).exit_code == 0
+    more = tmp_path / "more" / "xa-byd"
+    shutil.copytree(transfer.cases_dir() / "xa-byd", more, ignore=shutil.ignore_patterns("case.yaml"))
+    assert cli("import", coded, more.parent).exit_code == 0
+    assert cli("code", coded).exit_code == 0
+    with Project.open(coded) as project, project.read() as session:
+        from zhagen.store.corpus import document_count
+
+        added = document_count(session) - sum(
+            len(list((transfer.cases_dir() / case).glob("*.*"))) - 1 for case in CASES)
+    assert added == len(list(more.glob("*.*")))
+    again = cli("model", coded)
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.stderr.split())
+    assert f"computing: {added} document(s) added since the last model run" in said
+    assert "statistics over every unit" in said and "the whole corpus is modelled again" in said
+    assert "the store changed" not in said  # the documents are the change that matters; not said twice

@@ -374,14 +374,14 @@ def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOptio
     """Open, axial and selective coding and the typology; writes results and outputs where they were before.
     Nothing to do when nothing it reads changed since the last run and the files it wrote are untouched."""
     from zhagen.coding.parallel import cluster
-    from zhagen.model_rerun import model_fingerprint, record, unchanged
+    from zhagen.model_rerun import model_inputs, record, unchanged, why_again
     from zhagen.study import analyse, output_folder, write_all
 
     kinds = tuple(sorted(exclude_kind or ()))
     with Project.open(root) as project:
         target = output_folder(project)
-        fingerprint = model_fingerprint(project, {"exclude_kinds": kinds})
-    if not force and unchanged(target, fingerprint):
+        parts = model_inputs(project, {"exclude_kinds": kinds})
+    if not force and unchanged(target, parts):
         if as_json:
             print_json({"unchanged": True, "results": str(target / "results.json")})
         else:
@@ -389,10 +389,12 @@ def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOptio
                       f"and versions are the same, its outputs untouched): {target} stands; nothing was computed "
                       "(--force computes again)")
         return
+    for reason in (["--force asks for it"] if force else why_again(target, parts)):
+        err.print(Text("note: ", style="yellow") + Text(f"computing: {reason}"))
     with cluster(scheduler), Project.open(root) as project:
         results = analyse(project, step=_step, exclude_kinds=kinds)
         written = write_all(project, target, results, step=_step)
-    record(target, fingerprint, written)
+    record(target, parts, written)
     if as_json:
         print_json(results)
     else:

@@ -5,11 +5,14 @@ reference coding, the people's codings, decisions and memos (the report's audit 
 adjudications of double coding.  Runs are deterministic, so when none of that changed since the last model run and
 its outputs are still as it wrote them, running again would write the same files.
 
-What it read is hashed into a fingerprint: the store's inputs (:func:`zhagen.store.digest.input_digest`: every
-table but the run bookkeeping, what runs derive from hashed inputs and the machine's own suggestions); the project's
-input files; the options; the versions of zhagen and its libraries.  The fingerprint and a SHA-256 of every output file go to
+What it read is hashed part by part (:func:`model_inputs`): the store's inputs
+(:func:`zhagen.store.digest.input_digest`: every table but the run bookkeeping, what runs derive from hashed inputs
+and the machine's own suggestions) and its number of documents; each of the project's input files; the options; the
+versions of zhagen and its libraries.  The parts, their fingerprint and a SHA-256 of every output file go to
 ``.zhagen-model.json`` in the output folder after the outputs are written.  A run whose fingerprint matches and
-whose outputs are untouched computes nothing.
+whose outputs are untouched computes nothing; any other run says why it computes (:func:`why_again`), and when
+documents were added, why that means the whole corpus: relations, the core category and saturation are statistics
+over every unit, and the REFI-QDA export writes every document.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from zhagen.files import write_text_atomic
 from zhagen.pipeline import STUDY_FILE, versions
 from zhagen.project import CODEBOOK_FILE, SETTINGS_FILE, Project
+from zhagen.store.corpus import document_count
 from zhagen.store.digest import input_digest
 
 RECORD = ".zhagen-model.json"
@@ -30,16 +34,23 @@ RECORD = ".zhagen-model.json"
 INPUT_FILES = (SETTINGS_FILE, CODEBOOK_FILE, STUDY_FILE, "gold.csv")
 
 
-def model_fingerprint(project: Project, options: Mapping[str, Any]) -> str:
-    """Everything a model run reads, hashed: the store's inputs, the project's input files, the options, versions."""
+def model_inputs(project: Project, options: Mapping[str, Any]) -> dict[str, str]:
+    """Everything a model run reads, part by part: a digest of the store's inputs and its number of documents, a
+    SHA-256 of each input file ("-" when absent), the options and the versions."""
     with project.read() as session:
-        digest = hashlib.sha256(input_digest(session).encode())
+        parts = {"store": hashlib.sha256(input_digest(session).encode()).hexdigest(),
+                 "documents": str(document_count(session))}
     for name in INPUT_FILES:
         path = project.root / name
-        digest.update(f"{name}\n".encode())
-        digest.update(_file_hash(path).encode() if path.is_file() else b"-")
-    digest.update(json.dumps([dict(options), versions()], sort_keys=True, default=str).encode())
-    return digest.hexdigest()
+        parts[name] = _file_hash(path) if path.is_file() else "-"
+    parts["options"] = json.dumps(dict(options), sort_keys=True, default=str)
+    parts["versions"] = json.dumps(versions(), sort_keys=True, default=str)
+    return parts
+
+
+def model_fingerprint(parts: Mapping[str, str]) -> str:
+    """The hash of :func:`model_inputs`' parts."""
+    return hashlib.sha256(json.dumps(dict(parts), sort_keys=True).encode()).hexdigest()
 
 
 def _file_hash(path: Path) -> str:
@@ -65,7 +76,7 @@ def _outputs(out: Path, written: Mapping[str, Any]) -> list[Path]:
     return sorted(found)
 
 
-def record(out: Path, fingerprint: str, written: Mapping[str, Any]) -> Path:
+def record(out: Path, parts: Mapping[str, str], written: Mapping[str, Any]) -> Path:
     """Remember what the run read and the hash of every file it wrote (after the outputs are written)."""
     outputs = {}
     for path in _outputs(out, written):
@@ -74,21 +85,66 @@ def record(out: Path, fingerprint: str, written: Mapping[str, Any]) -> Path:
         except ValueError:
             key = str(path.resolve())
         outputs[key] = _file_hash(path)
-    data = {"fingerprint": fingerprint, "outputs": dict(sorted(outputs.items()))}
+    data = {"fingerprint": model_fingerprint(parts), "inputs": dict(sorted(parts.items())),
+            "outputs": dict(sorted(outputs.items()))}
     return write_text_atomic(out / RECORD, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
-def unchanged(out: Path, fingerprint: str) -> bool:
-    """Whether the last model run read the same inputs and every file it wrote is still as it wrote it."""
-    path = out / RECORD
+def _last(out: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads((out / RECORD).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint or not data.get("outputs"):
-        return False
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _edited(data: Mapping[str, Any], out: Path) -> list[str]:
+    """The outputs of the last run that are gone or no longer as it wrote them."""
+    edited = []
     for name, expected in data["outputs"].items():
         target = Path(name) if Path(name).is_absolute() else out / name
         if not target.is_file() or _file_hash(target) != expected:
-            return False
-    return True
+            edited.append(name)
+    return edited
+
+
+def unchanged(out: Path, parts: Mapping[str, str]) -> bool:
+    """Whether the last model run read the same inputs and every file it wrote is still as it wrote it."""
+    data = _last(out)
+    if data is None or data.get("fingerprint") != model_fingerprint(parts) or not data.get("outputs"):
+        return False
+    return not _edited(data, out)
+
+
+#: What a changed part means, in the words of :func:`why_again`.
+_PART_CHANGED = {
+    "store": "the store changed (documents, units, codings, decisions, memos or samples)",
+    "options": "other options",
+    "versions": "another version of zhagen or of a library it uses",
+}
+
+
+def why_again(out: Path, parts: Mapping[str, str]) -> list[str]:
+    """Why a model run computes: what changed since the last run in this output folder (empty when nothing did)."""
+    data = _last(out)
+    if data is None or not data.get("outputs"):
+        return [f"no earlier model run recorded in {out}"]
+    last = data.get("inputs")
+    if not isinstance(last, dict):  # a record of an earlier version: it kept the fingerprint only
+        return [] if data.get("fingerprint") == model_fingerprint(parts) and not _edited(data, out) else [
+            "the last run's record holds no inputs to compare"]
+    reasons = []
+    before, now = int(last.get("documents", 0) or 0), int(parts.get("documents", 0) or 0)
+    if now != before:
+        change = f"{now - before} document(s) added" if now > before else f"{before - now} document(s) removed"
+        reasons.append(f"{change} since the last model run: relations, the core category and saturation are "
+                       "statistics over every unit and the REFI-QDA export writes every document, so the whole "
+                       "corpus is modelled again")
+    for name, value in parts.items():
+        if name != "documents" and last.get(name) != value and not (name == "store" and now != before):
+            reasons.append(_PART_CHANGED.get(name, f"{name} changed"))
+    edited = _edited(data, out)
+    if edited:
+        reasons.append(f"{len(edited)} output(s) removed or edited since it wrote them ({', '.join(edited[:3])}"
+                       f"{', …' if len(edited) > 3 else ''})")
+    return reasons

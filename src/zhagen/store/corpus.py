@@ -140,6 +140,11 @@ def add_document(
     return document.id
 
 
+def document_count(session: Session) -> int:
+    """How many documents the store holds."""
+    return session.scalar(select(func.count(Document.id))) or 0
+
+
 def counts(session: Session) -> dict[str, int]:
     """Numbers of documents, cases, reserved cases and meaning units."""
     return {
