@@ -55,6 +55,19 @@ def test_the_study_scope_reads_places_in_both_scripts_and_english() -> None:
     assert "west" not in scope.found(["A supplier from Xiangtan"])
 
 
+def test_a_smaller_western_place_is_in_the_region_even_beside_its_eastern_partner() -> None:
+    """Every prefecture-level division of the region is in the scope (阿克苏 in Xinjiang, 贺州 in Guangxi, Wenshan in
+    Yunnan), so a transfer story that names its eastern origin more often than the small western place it goes to is
+    still about the west. Regression texts written for this test."""
+    scope = Scope.from_file(transfer.scope_path())
+    aksu = "嘉兴的纺织企业在阿克苏建厂。嘉兴市政府组织嘉兴企业考察，嘉兴与阿克苏签署协议。"
+    assert scope.found([aksu])["west"] == ["阿克苏"] and scope.in_scope([aksu])
+    assert scope.in_scope(["东莞企业整体搬迁到贺州，在贺州新建线缆厂。"])
+    assert scope.in_scope(["The Shandong group moved aluminium capacity from Binzhou to Wenshan."])
+    # a name that is also something else stays out: 阿里 is Alibaba, 海南 is Hainan province
+    assert "west" not in scope.found(["阿里在海南设立研发中心。"])
+
+
 def test_a_text_about_somewhere_else_that_names_the_west_in_passing_is_out_of_scope() -> None:
     scope = Scope.from_file(transfer.scope_path())
     # regression texts written for this test: a Jiangsu plant that mentions its western market once ...
