@@ -100,8 +100,11 @@ def _last(out: Path) -> dict[str, Any] | None:
 
 def _edited(data: Mapping[str, Any], out: Path) -> list[str]:
     """The outputs of the last run that are gone or no longer as it wrote them."""
+    outputs = data.get("outputs")
+    if not isinstance(outputs, dict):
+        return [RECORD]  # a record edited by hand: nothing it lists can be trusted
     edited = []
-    for name, expected in data["outputs"].items():
+    for name, expected in outputs.items():
         target = Path(name) if Path(name).is_absolute() else out / name
         if not target.is_file() or _file_hash(target) != expected:
             edited.append(name)
@@ -124,6 +127,11 @@ _PART_CHANGED = {
 }
 
 
+def _count(value: object) -> int | None:
+    """A count as the record keeps it (a string of digits); None for anything else (a record edited by hand)."""
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
 def why_again(out: Path, parts: Mapping[str, str]) -> list[str]:
     """Why a model run computes: what changed since the last run in this output folder (empty when nothing did)."""
     data = _last(out)
@@ -134,14 +142,16 @@ def why_again(out: Path, parts: Mapping[str, str]) -> list[str]:
         return [] if data.get("fingerprint") == model_fingerprint(parts) and not _edited(data, out) else [
             "the last run's record holds no inputs to compare"]
     reasons = []
-    before, now = int(last.get("documents", 0) or 0), int(parts.get("documents", 0) or 0)
-    if now != before:
+    before, now = _count(last.get("documents")), _count(parts.get("documents"))
+    if before is not None and now is not None and now != before:
         change = f"{now - before} document(s) added" if now > before else f"{before - now} document(s) removed"
         reasons.append(f"{change} since the last model run: relations, the core category and saturation are "
                        "statistics over every unit and the REFI-QDA export writes every document, so the whole "
                        "corpus is modelled again")
     for name, value in parts.items():
-        if name != "documents" and last.get(name) != value and not (name == "store" and now != before):
+        if name == "documents" and (before is None or now is None) and last.get(name) != value:
+            reasons.append("the number of documents changed")
+        elif name != "documents" and last.get(name) != value and not (name == "store" and now != before):
             reasons.append(_PART_CHANGED.get(name, f"{name} changed"))
     edited = _edited(data, out)
     if edited:
