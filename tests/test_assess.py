@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import opencc
@@ -96,6 +97,7 @@ def test_cli_plain_output_and_bad_file(tmp_path: Path) -> None:
     text.write_text("贵安新区的数据中心集群为东部企业提供算力服务，机架规模持续扩大，绿电占比提高。", encoding="utf-8")
     result = runner.invoke(app, ["assess", str(text)])
     assert result.exit_code == 0 and "computing_data" in result.output
+    assert re.search(r"why\W+computing_data \d\.\d\d, next", " ".join(result.output.split()))  # the rule's reason
     missing = runner.invoke(app, ["assess", str(tmp_path / "nope.txt")])
     assert missing.exit_code == 1
     assert "nope.txt" in missing.output and "Traceback" not in missing.output

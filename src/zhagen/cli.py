@@ -434,6 +434,7 @@ def assess(
     for item in results:
         table = Table(title=item["file"], show_header=False)
         table.add_row("pattern", str(item["pattern"]) + (f" ({' + '.join(item['sharing'])})" if item["pattern"] == "mixed" else ""))
+        table.add_row("why", str(item["reading"]))
         table.add_row("scores", ", ".join(f"{k} {v:.2f}" for k, v in item["pattern_scores"].items()))
         table.add_row("forces", ", ".join(f"{k} {v:.2f}{' ✓' if v >= 0.5 else ''}" for k, v in item["forces"].items()))
         for evidence in item["evidence"][:6]:
