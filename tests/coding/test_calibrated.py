@@ -136,3 +136,10 @@ def test_an_unclear_gate_flags_texts_told_as_round_ups_and_survives_saving(tmp_p
     assert combined.pattern_coef == plain.pattern_coef and combined.unclear_coef == reading.unclear_coef
     assert combined.trained_on == "plain models, gate of the other"
     assert all(score(combined, e) >= combined.unclear_threshold for e in new_unclear)
+
+
+def test_the_logistic_function_does_not_overflow_far_outside_the_training_range() -> None:
+    from zhagen.coding.calibrated import _sigmoid
+
+    assert _sigmoid(-1000.0) == 0.0 and _sigmoid(1000.0) == 1.0 and _sigmoid(0.0) == 0.5
+    assert abs(_sigmoid(-2.5) - 1.0 / (1.0 + np.exp(2.5))) < 1e-15

@@ -141,7 +141,11 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
+    """The logistic function, without overflow for any z (a text far outside the training range)."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
 
 
 def _standardised_fit(x: np.ndarray, y: Sequence[object], **options: object) -> tuple[LogisticRegression, np.ndarray,
@@ -325,7 +329,7 @@ class CalibratedReading:
             _m, gcoef, gintercept = _standardised_fit(gx, flags, C=unclear_C, class_weight="balanced")
             gcoef_r = tuple(round(float(v), 6) for v in gcoef[0])
             gintercept_r = round(float(gintercept[0]), 6)
-            clear = [1.0 / (1.0 + math.exp(-(float(np.dot(gcoef_r, row)) + gintercept_r))) for row in gx[~flags]]
+            clear = [_sigmoid(float(np.dot(gcoef_r, row)) + gintercept_r) for row in gx[~flags]]
             gate = (gcoef_r, gintercept_r, round(float(np.quantile(clear, 1.0 - UNCLEAR_CLEAR_SHARE)), 4),
                     min(len(e.text) for e in gate_evidence))
         return cls(tuple(patterns), tuple(categories), tuple(classes),
