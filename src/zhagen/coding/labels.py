@@ -156,28 +156,34 @@ def _whole_words(ranked: list[tuple[str, int]], found_in: Sequence[str]) -> list
     """The ranking with each Chinese phrase that begins inside a word given its first character back; a phrase
     that becomes one already ranked is dropped (the first keeps its place)."""
     segmented = [words(text) for text in found_in]
+    # where each word stands, once: a phrase is looked for only where its first word is
+    starts: dict[str, list[tuple[Sequence[str], int]]] = {}
+    for tokens in segmented:
+        for i, token in enumerate(tokens):
+            starts.setdefault(token, []).append((tokens, i))
     whole: list[tuple[str, int]] = []
     seen: set[str] = set()
     for phrase, n in ranked:
-        phrase = _with_bound_character(phrase, segmented)
+        phrase = _with_bound_character(phrase, starts)
         if phrase not in seen:
             seen.add(phrase)
             whole.append((phrase, n))
     return whole
 
 
-def _with_bound_character(phrase: str, segmented: Sequence[Sequence[str]]) -> str:
+def _with_bound_character(phrase: str, starts: dict[str, list[tuple[Sequence[str], int]]]) -> str:
+    """``phrase``, or the lone character before it and the phrase (:data:`BOUND_SHARE`); ``starts``: where each
+    word of the quotes stands (their tokens and its position)."""
     if not _HAN_RUN.fullmatch(phrase):
         return phrase
     parts = tuple(words(phrase))
     before: Counter[str] = Counter()
     occurrences = 0
-    for tokens in segmented:
-        for i in range(len(tokens) - len(parts) + 1):
-            if tuple(tokens[i:i + len(parts)]) == parts:
-                occurrences += 1
-                if i and len(tokens[i - 1]) == 1 and _HAN_RUN.fullmatch(tokens[i - 1]):
-                    before[tokens[i - 1]] += 1
+    for tokens, i in starts.get(parts[0], ()):
+        if tuple(tokens[i:i + len(parts)]) == parts:
+            occurrences += 1
+            if i and len(tokens[i - 1]) == 1 and _HAN_RUN.fullmatch(tokens[i - 1]):
+                before[tokens[i - 1]] += 1
     if not before:
         return phrase
     character, count = before.most_common(1)[0]
