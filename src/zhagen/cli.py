@@ -374,14 +374,15 @@ def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOptio
     """Open, axial and selective coding and the typology; writes results and outputs where they were before.
     Nothing to do when nothing it reads changed since the last run and the files it wrote are untouched."""
     from zhagen.coding.parallel import cluster
-    from zhagen.model_rerun import model_inputs, record, unchanged, why_again
+    from zhagen.model_rerun import model_inputs, record, why_again
     from zhagen.study import analyse, output_folder, write_all
 
     kinds = tuple(sorted(exclude_kind or ()))
     with Project.open(root) as project:
         target = output_folder(project)
         parts = model_inputs(project, {"exclude_kinds": kinds})
-    if not force and unchanged(target, parts):
+    reasons = ["--force asks for it"] if force else why_again(target, parts)
+    if not reasons:
         if as_json:
             print_json({"unchanged": True, "results": str(target / "results.json")})
         else:
@@ -389,7 +390,7 @@ def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOptio
                       f"and versions are the same, its outputs untouched): {target} stands; nothing was computed "
                       "(--force computes again)")
         return
-    for reason in (["--force asks for it"] if force else why_again(target, parts)):
+    for reason in reasons:
         err.print(Text("note: ", style="yellow") + Text(f"computing: {reason}"))
     with cluster(scheduler), Project.open(root) as project:
         results = analyse(project, step=_step, exclude_kinds=kinds)

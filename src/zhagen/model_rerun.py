@@ -113,10 +113,7 @@ def _edited(data: Mapping[str, Any], out: Path) -> list[str]:
 
 def unchanged(out: Path, parts: Mapping[str, str]) -> bool:
     """Whether the last model run read the same inputs and every file it wrote is still as it wrote it."""
-    data = _last(out)
-    if data is None or data.get("fingerprint") != model_fingerprint(parts) or not data.get("outputs"):
-        return False
-    return not _edited(data, out)
+    return not why_again(out, parts)
 
 
 #: What a changed part means, in the words of :func:`why_again`.
@@ -133,26 +130,31 @@ def _count(value: object) -> int | None:
 
 
 def why_again(out: Path, parts: Mapping[str, str]) -> list[str]:
-    """Why a model run computes: what changed since the last run in this output folder (empty when nothing did)."""
+    """Why a model run computes: what changed since the last run in this output folder; empty when nothing did and
+    every file it wrote is as it wrote it (the record is read and the outputs hashed once)."""
     data = _last(out)
     if data is None or not data.get("outputs"):
         return [f"no earlier model run recorded in {out}"]
+    reasons = []
     last = data.get("inputs")
     if not isinstance(last, dict):  # a record of an earlier version: it kept the fingerprint only
-        return [] if data.get("fingerprint") == model_fingerprint(parts) and not _edited(data, out) else [
-            "the last run's record holds no inputs to compare"]
-    reasons = []
-    before, now = _count(last.get("documents")), _count(parts.get("documents"))
-    if before is not None and now is not None and now != before:
-        change = f"{now - before} document(s) added" if now > before else f"{before - now} document(s) removed"
-        reasons.append(f"{change} since the last model run: relations, the core category and saturation are "
-                       "statistics over every unit and the REFI-QDA export writes every document, so the whole "
-                       "corpus is modelled again")
-    for name, value in parts.items():
-        if name == "documents" and (before is None or now is None) and last.get(name) != value:
-            reasons.append("the number of documents changed")
-        elif name != "documents" and last.get(name) != value and not (name == "store" and now != before):
-            reasons.append(_PART_CHANGED.get(name, f"{name} changed"))
+        if data.get("fingerprint") != model_fingerprint(parts):
+            reasons.append("the last run's record holds no inputs to compare")
+    else:
+        before, now = _count(last.get("documents")), _count(parts.get("documents"))
+        added_or_removed = before is not None and now is not None and now != before
+        if added_or_removed:
+            change = f"{now - before} document(s) added" if now > before else f"{before - now} document(s) removed"
+            reasons.append(f"{change} since the last model run: relations, the core category and saturation are "
+                           "statistics over every unit and the REFI-QDA export writes every document, so the whole "
+                           "corpus is modelled again")
+        for name, value in parts.items():
+            if last.get(name) == value or (added_or_removed and name in ("documents", "store")):
+                continue  # unchanged, or said above
+            reasons.append("the number of documents changed" if name == "documents"
+                           else _PART_CHANGED.get(name, f"{name} changed"))
+        if not reasons and data.get("fingerprint") != model_fingerprint(parts):
+            reasons.append("the last run's record was written for other inputs")  # a part this version does not read
     edited = _edited(data, out)
     if edited:
         reasons.append(f"{len(edited)} output(s) removed or edited since it wrote them ({', '.join(edited[:3])}"
