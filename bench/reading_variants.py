@@ -97,12 +97,9 @@ class Bench:
 
     def answer(self, i: int, classes: dict[str, float]) -> dict[str, Any]:
         from zhagen.analysis.reading import read_pattern
-        from zhagen.coding.calibrated import EVIDENT
 
         patterns = self.model.patterns
-        e = self.evidence[i]
-        evidenced = sum(any(m.get(p, 0.0) >= EVIDENT for p in patterns) for m in e.mains)
-        evidenced += sum(e.terms.get(c, 0) for p in patterns for c in self.shell.subtrees.get(p, ()))
+        evidenced = self.model.evidenced(self.evidence[i], self.shell.subtrees)
         scores = {p: classes.get(p, 0.0) for p in patterns}
         reading = read_pattern(scores, patterns, evidence_units=evidenced, in_scope=self.in_scope[i],
                                unclear=classes.get("unclear", 0.0), off_topic=classes.get("off_topic", 0.0))

@@ -12,7 +12,7 @@ into the original text are kept, see :mod:`zhagen.coding.text`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -152,6 +152,17 @@ class StudyModel:
                 "evidence": {k: [units[u] for u in v] for k, v in prof.evidence.items()}, "codings": codings,
                 "units": units}
 
+    def evidenced(self, evidence: TextEvidence, subtrees: Mapping[str, Sequence[str]] | None = None) -> int:
+        """How much evidences a pattern, for the reading rule's "too little evidence": the units that evidence one,
+        and the codebook's pattern terms named anywhere in the text when there is a calibrated reading (``subtrees``:
+        its groups of codes, the shipped reading's by default)."""
+        evidenced = sum(any(m.get(p, 0.0) >= EVIDENT for p in self.patterns) for m in evidence.mains)
+        if subtrees is None and self.reading is not None:
+            subtrees = self.reading.subtrees
+        if subtrees:
+            evidenced += sum(evidence.terms.get(c, 0) for p in self.patterns for c in subtrees.get(p, ()))
+        return evidenced
+
     def judge(self, evidence: TextEvidence, *, in_scope: bool, weight: float | None = None) -> dict[str, Any]:
         """Pattern scores, forces and the reading (one pattern, mixed or none) from a text's evidence: the calibrated
         reading when the study ships one, else unit evidence mixed with the document classifier."""
@@ -174,10 +185,7 @@ class StudyModel:
             unit_scores = prof.pattern_scores if prof.pattern is not None else dict.fromkeys(self.patterns, 0.0)
             scores = combine(unit_scores, evidence.classifier, weight if prof.pattern is not None else 1.0)
             forces = prof.forces
-        evidenced = sum(any(m.get(p, 0.0) >= EVIDENT for p in self.patterns) for m in evidence.mains)
-        if self.reading is not None:  # the codebook's pattern terms named anywhere in the text count too
-            evidenced += sum(evidence.terms.get(c, 0) for p in self.patterns for c in self.reading.subtrees.get(p, ()))
-        reading = read_pattern(scores, self.patterns, evidence_units=evidenced, in_scope=in_scope,
+        reading = read_pattern(scores, self.patterns, evidence_units=self.evidenced(evidence), in_scope=in_scope,
                                unclear=unclear, off_topic=off_topic, settings=settings)
         return {"pattern": reading.pattern, "sharing": list(reading.sharing), "reading": reading.reason,
                 "pattern_scores": scores, "unclear": gate, "forces": forces}
