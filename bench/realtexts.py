@@ -243,10 +243,17 @@ def main() -> None:
     parser.add_argument("--cv", type=int, default=0, metavar="K", help="development split only: answer each text "
                         "with a reading trained on the other K-1 folds (stratified, seeded), not the shipped one")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--ids", default=None, metavar="FIRST-LAST", help="measure only the texts whose id is in this "
+                        "range, e.g. rt600-rt999 (texts added later; fitting still reads the whole development split)")
     args = parser.parse_args()
     folder = args.folder or default_folder()
     every = read_folder(folder)
     texts = [t for t in every if args.split == "all" or t.split == args.split]
+    if args.ids:
+        first, _, last = args.ids.partition("-")
+        if not (first[2:].isdigit() and last[2:].isdigit()):
+            raise SystemExit(f"--ids {args.ids!r}: give a range of ids such as rt600-rt999")
+        texts = [t for t in texts if int(first[2:]) <= int(t.id[2:]) <= int(last[2:])]
     if args.misses and args.split != "dev":
         raise SystemExit("--misses reads the errors: only on the development split")
     if not texts:

@@ -170,10 +170,10 @@ class StudyModel:
         gate: float | None = None
         settings = self.reading_settings
         if self.reading is not None:
-            classes = self.reading.class_scores(evidence)
+            ngram = self.reading.ngram_scores(evidence.text)
+            classes = self.reading.class_scores(evidence, ngram)
             scores = {p: classes[p] for p in self.patterns}
             unclear, off_topic = classes.get("unclear", 0.0), classes.get("off_topic", 0.0)
-            ngram = self.reading.ngram_scores(evidence.text)
             forces = self.reading.force_scores(evidence, ngram)
             gate = self.reading.unclear_score(evidence, scores, ngram)
             if gate is not None:  # a text that centres on no single case is read mixed

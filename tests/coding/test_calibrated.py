@@ -143,3 +143,29 @@ def test_the_logistic_function_does_not_overflow_far_outside_the_training_range(
 
     assert _sigmoid(-1000.0) == 0.0 and _sigmoid(1000.0) == 1.0 and _sigmoid(0.0) == 0.5
     assert abs(_sigmoid(-2.5) - 1.0 / (1.0 + np.exp(2.5))) < 1e-15
+
+
+def _silent(text: str) -> TextEvidence:
+    """A text whose units evidence no pattern: only its words can tell what it is about."""
+    return TextEvidence([{}], [{}], None, text=text)
+
+
+def test_the_pattern_model_reads_the_words_through_its_ngram_model_learnt_from_real_texts_only() -> None:
+    """Unit evidence is the same for every text; the words differ by pattern (suppliers around an anchor plant
+    against one plant's own lines). The stacked n-gram model carries that into the pattern scores; without it the
+    scores cannot tell the texts apart. Pattern rows that are not force rows (a corpus's cases) are scored by the
+    n-gram model, never learnt from: contrary cases leave its weights unchanged."""
+    words = {"a": ("配套企业跟随落户", "供应商就近配套", "上下游协同"), "b": ("新建生产线投产", "产能扩大一倍", "工厂二期开工")}
+    rows = [(_silent(f"{words[p][i % 3]}，第{i}号{'项目' if i % 2 else '园区'}"), p) for i in range(30) for p in "ab"]
+    forces = [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, (e, _) in enumerate(rows)]
+    with_ngrams = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES)
+    without = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES,
+                                    pattern_ngram=False)
+    assert with_ngrams.reads_pattern_ngrams and not without.reads_pattern_ngrams
+    new_a, new_b = _silent("三家配套企业跟随落户园区"), _silent("工厂新建生产线投产")
+    assert with_ngrams.pattern_scores(new_a)["a"] > 0.7 and with_ngrams.pattern_scores(new_b)["b"] > 0.7
+    assert without.pattern_scores(new_a) == without.pattern_scores(new_b)
+    contrary = [(_silent(f"{words['b'][i % 3]}，案例{i}"), "a") for i in range(10)]
+    with_cases = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows + contrary, forces, subtrees=SUBTREES)
+    assert np.array_equal(with_cases.ngram_coef["pattern:a"], with_ngrams.ngram_coef["pattern:a"])
+    assert with_cases.pattern_coef != with_ngrams.pattern_coef  # the cases still teach the pattern model

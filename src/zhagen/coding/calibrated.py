@@ -55,6 +55,8 @@ STACK_FOLDS = 5
 UNCLEAR_CLEAR_SHARE = 0.01
 #: The key of the unclear gate's n-gram model among the n-gram models.
 UNCLEAR = "unclear"
+#: The prefix of the pattern n-gram model's keys (one row of weights per pattern; its scores are a softmax).
+PATTERN_NGRAM = "pattern:"
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,38 @@ def _stacked_ngram(rows: sparse.csr_matrix, y: np.ndarray, C: float,
     return stacked, _ngram_model(rows, y, C)
 
 
+def _pattern_ngram_model(rows: sparse.csr_matrix, y: Sequence[str], C: float,
+                          classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A multinomial model over hashed n-grams: weights and intercepts, one row per class in ``classes``' order."""
+    model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(rows, list(y))
+    coef, intercept = model.coef_, model.intercept_
+    if coef.shape[0] == 1:  # two classes: one row for the second; softmax([0, z]) is its sigmoid
+        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+    order = [list(model.classes_).index(c) for c in classes]
+    return coef[order], intercept[order]
+
+
+def _stacked_pattern_ngram(rows: sparse.csr_matrix, y: Sequence[str], C: float, classes: Sequence[str],
+                           seed: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+    """Out-of-fold class probabilities of the pattern n-gram model for each row (seeded folds), and the weights fitted
+    on all rows; None when a class has fewer rows than folds."""
+    labels = np.array(y)
+    if any((labels == c).sum() < STACK_FOLDS for c in classes):
+        return None
+    stacked = np.zeros((len(labels), len(classes)))
+    folds = StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=seed)
+    for train, test in folds.split(np.zeros(len(labels)), labels):
+        coef, intercept = _pattern_ngram_model(rows[train], labels[train], C, classes)
+        stacked[test] = _softmax_rows(rows[test] @ coef.T + intercept)
+    return stacked, _pattern_ngram_model(rows, labels, C, classes)
+
+
+def _softmax_rows(z: np.ndarray) -> np.ndarray:
+    z = np.asarray(z) - np.max(z, axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def _multinomial(x: np.ndarray, y: Sequence[str], C: float, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The pattern model's coefficients and intercepts on the raw scale, one row per class in ``classes``' order."""
     model, coef, intercept = _standardised_fit(x, y, C=C)
@@ -224,10 +258,21 @@ class CalibratedReading:
     unclear_threshold: float = 1.0
     unclear_min_characters: int = 0  # the shortest text the gate learnt from: it does not read shorter ones
 
-    def _pattern_row(self, evidence: TextEvidence) -> list[float]:
+    @property
+    def reads_pattern_ngrams(self) -> bool:
+        """Whether the pattern model stacks the pattern n-gram model's probabilities."""
+        return f"{PATTERN_NGRAM}{self.patterns[0]}" in self.ngram_coef
+
+    def _pattern_row(self, evidence: TextEvidence, ngram: Mapping[str, float] | None = None) -> list[float]:
+        """The pattern model's features; with a pattern n-gram model, its probabilities last (``ngram``: the text's
+        :meth:`ngram_scores` when already computed)."""
         groups = {p: self.subtrees[p] for p in self.patterns if p in self.subtrees}
-        return pattern_features(evidence, self.patterns, self.categories) + (
+        row = pattern_features(evidence, self.patterns, self.categories) + (
             term_features(evidence, groups) if groups else [])
+        if self.reads_pattern_ngrams:
+            ngram = self.ngram_scores(evidence.text) if ngram is None else ngram
+            row += [ngram[f"{PATTERN_NGRAM}{p}"] for p in self.patterns]
+        return row
 
     def _force_row(self, evidence: TextEvidence, force: str, ngram: float | None) -> list[float]:
         """The force model's features; ``ngram`` is the n-gram model's probability (when the force has one)."""
@@ -241,17 +286,21 @@ class CalibratedReading:
         return row
 
     def ngram_scores(self, normalised_text: str) -> dict[str, float]:
-        """Per force with an n-gram model, its probability that the text evidences the force, and the unclear gate's
-        n-gram probability (the text hashed once)."""
+        """Per force with an n-gram model, its probability that the text evidences the force; the unclear gate's
+        n-gram probability; and the pattern n-gram model's probability of each pattern (the text hashed once)."""
         if not self.ngram_coef:
             return {}
         row = ngram_rows([normalised_text])
-        return {force: _sigmoid(float((row @ coef)[0]) + self.ngram_intercept[force])
-                for force, coef in self.ngram_coef.items()}
+        linear = {key: float((row @ coef)[0]) + self.ngram_intercept[key] for key, coef in self.ngram_coef.items()}
+        scores = {key: _sigmoid(z) for key, z in linear.items() if not key.startswith(PATTERN_NGRAM)}
+        keys = [key for key in linear if key.startswith(PATTERN_NGRAM)]
+        if keys:
+            scores |= dict(zip(keys, (float(v) for v in _softmax(np.array([linear[k] for k in keys])))))
+        return scores
 
-    def class_scores(self, evidence: TextEvidence) -> dict[str, float]:
+    def class_scores(self, evidence: TextEvidence, ngram: Mapping[str, float] | None = None) -> dict[str, float]:
         """Probability of each class: a text of one pattern, an unclear text, an off-topic text."""
-        x = np.array(self._pattern_row(evidence))
+        x = np.array(self._pattern_row(evidence, ngram))
         z = np.array(self.pattern_coef) @ x + np.array(self.pattern_intercept)
         return {c: round(float(v), 4) for c, v in zip(self.classes, _softmax(z))}
 
@@ -285,10 +334,15 @@ class CalibratedReading:
             pattern_rows: Sequence[tuple[TextEvidence, str]], force_rows: Sequence[tuple[TextEvidence, frozenset[str]]],
             *, unclear_rows: Sequence[tuple[TextEvidence, bool]] = (), subtrees: Mapping[str, Sequence[str]] | None = None,
             C: float = 1.0, force_C: float = 0.3, ngram_C: float = 10.0, unclear_C: float = 0.3, seed: int = 0,
-            trained_on: str = "") -> CalibratedReading:
+            pattern_ngram: bool = True, trained_on: str = "") -> CalibratedReading:
         """Fit the pattern model, then per force an n-gram model and the stacked force model, then the unclear gate
         on ``unclear_rows`` (clear texts False, unclear texts True) when each kind has at least :data:`STACK_FOLDS`
         rows (deterministic solvers; the out-of-fold splits are seeded).
+
+        With ``pattern_ngram``, the pattern model also reads a multinomial n-gram model's probabilities, out of fold
+        for the texts it learns from: the pattern rows that are also force rows (the same evidence object; real texts
+        carry both labels), at least :data:`STACK_FOLDS` of each pattern. Pattern rows of no force row (the built-in
+        corpus's cases, written in another register) are scored by it, not learnt from.
 
         The gate learns from pattern scores the texts would get as new texts: each row is scored by a pattern model
         fitted without its fold (a clear text given in both lists, the same evidence object, is left out of it)."""
@@ -298,9 +352,21 @@ class CalibratedReading:
         ngram_intercept: dict[str, float] = {}
         # a reading without models yet, to build the feature rows (it sees each n-gram model once it is added)
         shell = cls(tuple(patterns), tuple(categories), tuple(patterns), (), (), {}, {}, trained_on,
-                    {k: tuple(v) for k, v in (subtrees or {}).items()}, ngram_coef)
-        x = np.array([shell._pattern_row(e) for e, _ in pattern_rows])
+                    {k: tuple(v) for k, v in (subtrees or {}).items()}, ngram_coef, ngram_intercept)
         y = [label for _, label in pattern_rows]
+        stacked_patterns: dict[int, dict[str, float]] = {}  # id of a learnt-from row's evidence -> its n-gram scores
+        real = {id(e) for e, _ in force_rows}
+        learn = [i for i, (e, label) in enumerate(pattern_rows) if id(e) in real and label in patterns]
+        fitted = _stacked_pattern_ngram(ngram_rows([pattern_rows[i][0].text for i in learn]), [y[i] for i in learn],
+                                        ngram_C, patterns, seed) if pattern_ngram and learn else None
+        if fitted is not None:
+            stacked, (pcoef, pintercept) = fitted
+            for j, p in enumerate(patterns):
+                ngram_coef[f"{PATTERN_NGRAM}{p}"] = pcoef[j].astype(np.float32)
+                ngram_intercept[f"{PATTERN_NGRAM}{p}"] = round(float(pintercept[j]), 6)
+            stacked_patterns = {id(pattern_rows[i][0]): {f"{PATTERN_NGRAM}{p}": float(v) for p, v in zip(patterns, row)}
+                                for i, row in zip(learn, stacked)}
+        x = np.array([shell._pattern_row(e, stacked_patterns.get(id(e))) for e, _ in pattern_rows])
         classes = [*patterns, *sorted(set(y) - set(patterns))]
         coef, intercept = _multinomial(x, y, C, classes)
         rows = ngram_rows([e.text for e, _ in force_rows])
@@ -323,7 +389,8 @@ class CalibratedReading:
             ngram_intercept[UNCLEAR] = round(float(full.intercept_[0]), 6)
             gate_evidence = [e for e, _ in unclear_rows]
             scores = _out_of_fold_scores(x, y, [e for e, _ in pattern_rows],
-                                         np.array([shell._pattern_row(e) for e in gate_evidence]), gate_evidence,
+                                         np.array([shell._pattern_row(e, stacked_patterns.get(id(e)))
+                                                   for e in gate_evidence]), gate_evidence,
                                          flags, C, classes, patterns, seed)
             gx = np.array([unclear_features(e, scores[i]) + [stacked[i]] for i, (e, _) in enumerate(unclear_rows)])
             _m, gcoef, gintercept = _standardised_fit(gx, flags, C=unclear_C, class_weight="balanced")
