@@ -210,11 +210,12 @@ class ProjectData:
         ``write=True`` also writes results.json, the report, workbook, tables, figures
         and the REFI-QDA file into the project's output folder, as the CLI does.
         """
-        from zhagen.study import analyse, write_all
+        from zhagen.study import analyse, modelled
 
-        results = analyse(self.project)
         if write:
-            write_all(self.project, self.project.output_dir, results)
+            results, _written = modelled(self.project, self.project.output_dir)
+        else:
+            results = analyse(self.project)
         return Results(results, codebook=self.codebook_path)
 
     def results(self) -> Results:

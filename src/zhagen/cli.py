@@ -375,7 +375,7 @@ def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOptio
     Nothing to do when nothing it reads changed since the last run and the files it wrote are untouched."""
     from zhagen.coding.parallel import cluster
     from zhagen.model_rerun import model_inputs, record, why_again
-    from zhagen.study import analyse, output_folder, write_all
+    from zhagen.study import modelled, output_folder
 
     kinds = tuple(sorted(exclude_kind or ()))
     with Project.open(root) as project:
@@ -393,8 +393,7 @@ def model(root: ProjectDir, as_json: JsonFlag = False, scheduler: SchedulerOptio
     for reason in reasons:
         err.print(Text("note: ", style="yellow") + Text(f"computing: {reason}"))
     with cluster(scheduler), Project.open(root) as project:
-        results = analyse(project, step=_step, exclude_kinds=kinds)
-        written = write_all(project, target, results, step=_step)
+        results, written = modelled(project, target, _step, exclude_kinds=kinds)
     record(target, parts, written)
     if as_json:
         print_json(results)

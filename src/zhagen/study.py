@@ -26,6 +26,7 @@ from zhagen.coding.documents import DocumentSettings, combine, leave_one_case_ou
 from zhagen.coding.engine import EngineSettings, Model
 from zhagen.corpus.importer import import_sources
 from zhagen.errors import UserError
+from zhagen.exchange.beside import ModelExport
 from zhagen.files import write_text_atomic
 from zhagen.declarations import Declarations, default_declarations
 from zhagen.pipeline import STUDY_FILE, OpenCodingOutcome, all_profiles, code_project, model_outcome, project_declarations
@@ -181,12 +182,16 @@ def saturation_of(project: Project, step: Step = lambda _s: None) -> dict[str, A
 
 
 def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None = None,
-            exclude_kinds: tuple[str, ...] = (), settings: EngineSettings | None = None) -> dict[str, Any]:
+            exclude_kinds: tuple[str, ...] = (), settings: EngineSettings | None = None,
+            coded: Callable[[], None] | None = None) -> dict[str, Any]:
     """Code and model a project; return the results document (with a ``sensitivity`` section, axial and selective
     coding re-run without the documents of ``exclude_kinds``, when given).  ``settings``: the engine's, default
-    ones unless given (benchmarks vary them, e.g. the seed)."""
+    ones unless given (benchmarks vary them, e.g. the seed). ``coded`` is called once open coding has stored its
+    codings: from then on modelling only reads the store (the model step starts its export there)."""
     step("open coding")
     outcome = code_project(project, settings, reuse=True)
+    if coded is not None:
+        coded()
     step("axial and selective coding")
     declarations = project_declarations(project, outcome.codebook)
     model, keep = model_outcome(outcome, declarations)
@@ -233,9 +238,10 @@ def write_results(out: Path, results: dict[str, Any]) -> Path:
     return path
 
 
-def write_all(project: Project, out: Path, results: dict[str, Any], step: Step = lambda _s: None) -> dict[str, Any]:
-    """results.json, the report, workbook, tables, figures, graphs and the REFI-QDA project."""
-    from zhagen.exchange.refiqda import export_qdpx
+def write_all(project: Project, out: Path, results: dict[str, Any], step: Step = lambda _s: None,
+              export: ModelExport | None = None) -> dict[str, Any]:
+    """results.json, the report, workbook, tables, figures, graphs and the REFI-QDA project (``export``: the one
+    started beside the modelling, see :func:`modelled`; written here when not given)."""
     from zhagen.report import write_outputs
     from zhagen.report.audit import collect as collect_audit
     from zhagen.report.sources import collect as collect_sources
@@ -244,10 +250,20 @@ def write_all(project: Project, out: Path, results: dict[str, Any], step: Step =
     step("report, workbook, figures")
     written = write_outputs(results, out, codebook=project.codebook_path, audit=collect_audit(project),
                             sources=collect_sources(project))
-    step("REFI-QDA export")
-    export_qdpx(project, out / "study.qdpx", with_suggestions=True)  # the machine's analysis: suggestions, marked
-    written["qdpx"] = [str(out / "study.qdpx")]
+    export = export or ModelExport(project, out / "study.qdpx")  # the machine's analysis: suggestions, marked
+    step("REFI-QDA export" + (" (written beside the modelling)" if export.beside else ""))
+    export.finish()
+    written["qdpx"] = [str(export.path)]
     return written
+
+
+def modelled(project: Project, out: Path, step: Step = lambda _s: None, *, exclude_kinds: tuple[str, ...] = (),
+             gold: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The model step: :func:`analyse`, then :func:`write_all`, its REFI-QDA export written by a second process
+    from the end of open coding on for a large project (zhagen.exchange.beside); an error stops it."""
+    with ModelExport(project, out / "study.qdpx") as export:
+        results = analyse(project, step, gold=gold, exclude_kinds=exclude_kinds, coded=export.start)
+        return results, write_all(project, out, results, step, export)
 
 
 def run_builtin(out: Path, step: Step = lambda _s: None, name: str = DEFAULT) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -256,9 +272,7 @@ def run_builtin(out: Path, step: Step = lambda _s: None, name: str = DEFAULT) ->
     chosen = shipped(name)
     step(f"importing the corpus of the study {chosen.name}")
     with prepare_builtin(out, chosen.name) as project:
-        results = analyse(project, step, gold=chosen.gold_path)
-        written = write_all(project, out, results, step)
-    return results, written
+        return modelled(project, out, step, gold=chosen.gold_path)
 
 
 def load_results(path: Path) -> dict[str, Any]:

@@ -1,0 +1,61 @@
+"""The model step's REFI-QDA export in a second process: the same archive, errors that reach the user whole, and
+a stop that leaves the last archive in place. Real processes (spawned interpreters), no mock."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from tests.exchange.test_qdpx_streaming import build_generated
+from zhagen.coding.codebook import CodebookError
+from zhagen.errors import UserError
+from zhagen.exchange.beside import ModelExport
+from zhagen.exchange.refiqda import export_qdpx
+
+
+def test_the_export_beside_writes_the_archive_the_first_process_writes(tmp_path: Path) -> None:
+    project = build_generated(tmp_path / "p", 40)
+    export_qdpx(project, tmp_path / "here.qdpx", with_suggestions=True)
+    with ModelExport(project, tmp_path / "beside.qdpx", beside_from=1) as export:
+        export.start()
+        assert export.beside
+        export.finish()
+    assert (tmp_path / "beside.qdpx").read_bytes() == (tmp_path / "here.qdpx").read_bytes()
+    # below the threshold it is written in this process, when finishing
+    with ModelExport(project, tmp_path / "small.qdpx", beside_from=41) as export:
+        export.start()
+        assert not export.beside and not (tmp_path / "small.qdpx").exists()
+        export.finish()
+    assert (tmp_path / "small.qdpx").read_bytes() == (tmp_path / "here.qdpx").read_bytes()
+
+
+def test_a_user_mistake_in_the_second_process_reaches_the_first_whole(tmp_path: Path) -> None:
+    project = build_generated(tmp_path / "p", 3)
+    (tmp_path / "taken.qdpx").mkdir()  # a folder where the archive should go
+    with ModelExport(project, tmp_path / "taken.qdpx", beside_from=1) as export:
+        export.start()
+        with pytest.raises(UserError) as raised:
+            export.finish()
+    assert raised.value.where == str(tmp_path / "taken.qdpx") and raised.value.hint is not None
+    assert "is a folder, not a file" in str(raised.value)
+
+
+def test_user_errors_pickle_with_every_attribute() -> None:
+    error = CodebookError("unknown field", source="codebook.yaml", line=12, field="parent")
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is CodebookError and str(again) == str(error) and vars(again) == vars(error)
+
+
+def test_an_error_while_modelling_stops_the_export_and_keeps_the_last_archive(tmp_path: Path) -> None:
+    project = build_generated(tmp_path / "p", 40)
+    target = tmp_path / "study.qdpx"
+    target.write_bytes(b"the archive of the last run")
+    with pytest.raises(RuntimeError, match="modelling failed"):
+        with ModelExport(project, target, beside_from=1) as export:
+            export.start()
+            raise RuntimeError("modelling failed")
+    # the second process was stopped and waited for: had it run on, it would have replaced the archive
+    assert target.read_bytes() == b"the archive of the last run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p", "study.qdpx"]  # no unfinished archive left
