@@ -212,8 +212,10 @@ def _softmax_rows(z: np.ndarray) -> np.ndarray:
 
 
 def _multinomial(x: np.ndarray, y: Sequence[str], C: float, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The pattern model's coefficients and intercepts on the raw scale, one row per class in ``classes``' order."""
-    model, coef, intercept = _standardised_fit(x, y, C=C)
+    """The pattern model's coefficients and intercepts on the raw scale, one row per class in ``classes``' order;
+    classes weighted to balance (the texts at hand hold more of one pattern than another, which says nothing about
+    the next text)."""
+    model, coef, intercept = _standardised_fit(x, y, C=C, class_weight="balanced")
     if coef.shape[0] == 1:  # two classes: one row for the second; softmax([0, z]) is its sigmoid
         coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
     order = [list(model.classes_).index(c) for c in classes]
