@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.exchange.test_qdpx_streaming import build_generated
+from tests.exchange.test_qdpx_streaming import build_generated, build_mixed
 from zhagen.coding.codebook import CodebookError
 from zhagen.errors import UserError
 from zhagen.exchange.beside import ModelExport
@@ -59,3 +59,19 @@ def test_an_error_while_modelling_stops_the_export_and_keeps_the_last_archive(tm
     # the second process was stopped and waited for: had it run on, it would have replaced the archive
     assert target.read_bytes() == b"the archive of the last run"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p", "study.qdpx"]  # no unfinished archive left
+
+
+def test_the_export_beside_opens_the_project_s_own_store_on_both_backends(database: str | None,
+                                                                           tmp_path: Path) -> None:
+    """The second process opens the project from its folder: on PostgreSQL it reaches the same database through the
+    URL the project keeps, and writes the archive the first process writes."""
+    project = build_mixed(tmp_path / "p", database)
+    try:
+        export_qdpx(project, tmp_path / "here.qdpx", with_suggestions=True)
+        with ModelExport(project, tmp_path / "beside.qdpx", beside_from=1) as export:
+            export.start()
+            assert export.beside
+            export.finish()
+    finally:
+        project.close()
+    assert (tmp_path / "beside.qdpx").read_bytes() == (tmp_path / "here.qdpx").read_bytes()
