@@ -111,11 +111,6 @@ def _edited(data: Mapping[str, Any], out: Path) -> list[str]:
     return edited
 
 
-def unchanged(out: Path, parts: Mapping[str, str]) -> bool:
-    """Whether the last model run read the same inputs and every file it wrote is still as it wrote it."""
-    return not why_again(out, parts)
-
-
 #: What a changed part means, in the words of :func:`why_again`.
 _PART_CHANGED = {
     "store": "the store changed (documents, units, codings, decisions, memos or samples)",

@@ -138,8 +138,9 @@ def unclear_features(evidence: TextEvidence, scores: Mapping[str, float]) -> lis
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max())
-    return e / e.sum()
+    """Softmax over the last axis (one vector of scores, or one row per text)."""
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _sigmoid(z: float) -> float:
@@ -179,15 +180,21 @@ def _stacked_ngram(rows: sparse.csr_matrix, y: np.ndarray, C: float,
     return stacked, _ngram_model(rows, y, C)
 
 
+def _class_rows(fitted_classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
+                classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted model's weights and intercepts, one row per class in ``classes``' order (a model of two classes
+    has one row, for the second; softmax([0, z]) is its sigmoid)."""
+    if coef.shape[0] == 1:
+        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+    order = [list(fitted_classes).index(c) for c in classes]
+    return coef[order], intercept[order]
+
+
 def _pattern_ngram_model(rows: sparse.csr_matrix, y: Sequence[str], C: float,
                           classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """A multinomial model over hashed n-grams: weights and intercepts, one row per class in ``classes``' order."""
     model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(rows, list(y))
-    coef, intercept = model.coef_, model.intercept_
-    if coef.shape[0] == 1:  # two classes: one row for the second; softmax([0, z]) is its sigmoid
-        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
-    order = [list(model.classes_).index(c) for c in classes]
-    return coef[order], intercept[order]
+    return _class_rows(model.classes_, model.coef_, model.intercept_, classes)
 
 
 def _stacked_pattern_ngram(rows: sparse.csr_matrix, y: Sequence[str], C: float, classes: Sequence[str],
@@ -201,14 +208,8 @@ def _stacked_pattern_ngram(rows: sparse.csr_matrix, y: Sequence[str], C: float, 
     folds = StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=seed)
     for train, test in folds.split(np.zeros(len(labels)), labels):
         coef, intercept = _pattern_ngram_model(rows[train], labels[train], C, classes)
-        stacked[test] = _softmax_rows(rows[test] @ coef.T + intercept)
+        stacked[test] = _softmax(np.asarray(rows[test] @ coef.T + intercept))
     return stacked, _pattern_ngram_model(rows, labels, C, classes)
-
-
-def _softmax_rows(z: np.ndarray) -> np.ndarray:
-    z = np.asarray(z) - np.max(z, axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def _multinomial(x: np.ndarray, y: Sequence[str], C: float, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -216,10 +217,7 @@ def _multinomial(x: np.ndarray, y: Sequence[str], C: float, classes: Sequence[st
     classes weighted to balance (the texts at hand hold more of one pattern than another, which says nothing about
     the next text)."""
     model, coef, intercept = _standardised_fit(x, y, C=C, class_weight="balanced")
-    if coef.shape[0] == 1:  # two classes: one row for the second; softmax([0, z]) is its sigmoid
-        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
-    order = [list(model.classes_).index(c) for c in classes]
-    return coef[order], intercept[order]
+    return _class_rows(model.classes_, coef, intercept, classes)
 
 
 def _out_of_fold_scores(x: np.ndarray, y: Sequence[str], pattern_evidence: Sequence[TextEvidence],

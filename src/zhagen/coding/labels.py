@@ -11,9 +11,10 @@ of the concept's quotes.  When no phrase recurs, the most distinctive single
 word is used, or the commoner longer phrase that holds it.  Names of places,
 people and organisations (jieba's dictionary tags) name no concept while
 anything else recurs: they say which case, not what happens; nor, alone, do words
-that say only where (西部, 周边, 本地: jieba's locality, place and pronoun tags).  A name takes back the character that jieba split off
-before it when that character precedes it almost everywhere (可|再生能源电力 is
-named 可再生能源电力, not 再生能源电力).  Nor do the words
+that say only where (西部, 周边, 本地: jieba's locality, place and pronoun tags).
+A name takes back the character that jieba split off before it when that
+character precedes it almost everywhere (可|再生能源电力 is named
+可再生能源电力, not 再生能源电力).  Nor do the words
 of a text's frame (``frame_words.txt``: 业内人士提醒, officials said, the light
 verb of 给予奖励): they recur across a news corpus around whatever is said.  The same measure
 names each quote of the chain: the concept's phrase when the quote holds it,

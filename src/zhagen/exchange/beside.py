@@ -82,19 +82,20 @@ class ModelExport:
             error = RuntimeError(f"the export process stopped (exit code {self._process.exitcode}) before writing "
                                  f"{self.path}")
         finally:
-            self._process.join()
-            self._answer.close()
-            self._process = self._answer = None
+            self._end()
         if error is not None:
             raise error
 
     def stop(self) -> None:
         """Stop a running export (the first process failed): its unfinished archive is removed, the last one kept."""
-        if self._process is None:
-            return
-        if self._process.is_alive():
+        if self._process is not None and self._process.is_alive():
             self._process.terminate()
-        self._process.join()
+        self._end()
+
+    def _end(self) -> None:
+        """Wait for the second process to end and close the pipe from it."""
+        if self._process is not None:
+            self._process.join()
         if self._answer is not None:
             self._answer.close()
         self._process = self._answer = None

@@ -148,7 +148,7 @@ def document_count(session: Session) -> int:
 def counts(session: Session) -> dict[str, int]:
     """Numbers of documents, cases, reserved cases and meaning units."""
     return {
-        "documents": session.scalar(select(func.count(Document.id))) or 0,
+        "documents": document_count(session),
         "cases": session.scalar(select(func.count(Case.id))) or 0,
         "reserved_cases": session.scalar(select(func.count(Case.id)).where(Case.reserved)) or 0,
         "units": session.scalar(select(func.count(MeaningUnit.id))) or 0,
