@@ -283,6 +283,7 @@ class _Export:
         self._prepare_memos()
         self.user_guid: dict[str, str] = {}
         self._code_guids: dict[str, str] = {}
+        self._escaped: dict[str, tuple[str, int]] = {}  # a recurring attribute value -> (escaped, repairs)
 
     # -- identities ---------------------------------------------------------------------------
 
@@ -382,7 +383,7 @@ class _Export:
                 if not self.codebook_only:
                     wrote |= self.put(xf, self.variables())
                     wrote |= self.write_cases(xf)
-                    wrote |= self.write_sources(xf)
+                    wrote |= self.write_sources(xf, out)
                 for element in self.notes():
                     wrote |= self.put(xf, element)
                 wrote |= self.put(xf, self.sets())
@@ -524,7 +525,7 @@ class _Export:
             self.w.sub(element, "SourceRef", {"targetGUID": self.source_guid(hashes[doc_id])})
         return element
 
-    def write_sources(self, xf: Any) -> bool:
+    def write_sources(self, xf: Any, out: IO[bytes]) -> bool:
         """The documents one by one, with their codings, read a page of documents at a time."""
         page = store_corpus.document_page(self.session, limit=DOCUMENT_PAGE)
         if not page:
@@ -537,68 +538,84 @@ class _Export:
                     if _leaves(coding.origin, coding.status, self.with_suggestions):
                         codings_of.setdefault(coding.document_id, []).append(coding)
                 for document in page:
-                    self.put(xf, self.source(document, codings_of.pop(document.id, [])), level=2)
+                    xf.write("\n" + _INDENT * 2)
+                    xf.flush()  # the markup goes to the member after what the writer holds
+                    out.write(self.source(document, codings_of.pop(document.id, [])).encode("utf-8"))
                 page = store_corpus.document_page(self.session, after=page[-1].id, limit=DOCUMENT_PAGE)
             xf.write("\n" + _INDENT)
         return True
 
-    def source(self, document: DocumentRecord, codings: list[CodingRecord]) -> etree._Element:
-        """One ``TextSource`` with its selections and codings; its text member is written later."""
+    def source(self, document: DocumentRecord, codings: list[CodingRecord]) -> str:
+        """One ``TextSource`` with its selections and codings, laid out at depth 2 as :meth:`put` lays out an element
+        (:meth:`Writer.markup`: a million selections at 10,000 documents are text, not elements); its text member is
+        written later."""
         guid = self.source_guid(document.content_hash)
         if _norm(guid) in self.wanted:
             self.known.add(_norm(guid))
-        element = self.w.root("TextSource", {
-            "guid": guid, "name": self.source_name(document), "plainTextPath": f"internal://{guid}.txt",
-        })
+        attrib = {"guid": guid, "name": self.source_name(document), "plainTextPath": f"internal://{guid}.txt"}
         self.spools["sources"].add(guid, {"source": document.source, "kind": document.kind,
                                           "encoding": document.encoding, "language": document.language,
                                           "title": document.title})
         foreign = self.foreign["sources"].get(document.content_hash, {})
         description = foreign.get("description") or "\n\n".join(self.memos_of.get(str(document.id), []))
-        if description:
-            self.w.sub(element, "Description", text=description)
-        selections: dict[str, etree._Element] = {}
+        children = [self.w.markup("Description", {}, 3, text=description)] if description else []
+        selections: dict[str, tuple[dict[str, str], list[str]]] = {}
         seen: dict[str, int] = {}  # a coding's key holds its document's content hash: unique per document
         for coding in codings:
-            self.selection(element, document, coding, selections, seen)
-        for note_guid in self.note_refs.get(("document", str(document.id)), []):
-            self.w.sub(element, "NoteRef", {"targetGUID": note_guid})
+            self.selection(document, coding, selections, seen)
+        children += [self.w.markup("PlainTextSelection", attrs, 3, inner) for attrs, inner in selections.values()]
+        children += [self.w.markup("NoteRef", {"targetGUID": note_guid}, 3)
+                     for note_guid in self.note_refs.get(("document", str(document.id)), [])]
         self.text_members.append((f"sources/{guid}.txt", document.id))
         self.counts["sources"] += 1
-        return element
+        return self.w.markup("TextSource", attrib, 2, children)
 
-    def selection(self, parent: etree._Element, document: DocumentRecord, coding: CodingRecord,
-                  selections: dict[str, etree._Element], seen: dict[str, int]) -> None:
+    def selection(self, document: DocumentRecord, coding: CodingRecord,
+                  selections: dict[str, tuple[dict[str, str], list[str]]], seen: dict[str, int]) -> None:
+        """Add ``coding`` to its selection: the attributes and the children of each selection of the document."""
         key = self.unique(coding_key(document.content_hash, coding.code_id, coding.start, coding.end, coding.coder),
                           seen)
         guid = self.foreign["selections"].get(key) or refi_guid("selection", key)
         user = self.user_guid[self.coder_name(coding.coder, coding.status)]
         if coding.status == "suggested":
             self.suggested_codes.add(coding.code_id)
-        selection = selections.get(guid)
-        if selection is not None:  # a foreign selection with several codings goes back as one
-            self.coding_element(selection, key, user, coding)
+        if guid in selections:  # a foreign selection with several codings goes back as one
+            selections[guid][1].append(self.coding_markup(key, user, coding))
             return
-        selection = selections[guid] = self.w.sub(parent, "PlainTextSelection", {
-            "guid": guid, "startPosition": str(coding.start), "endPosition": str(coding.end), "creatingUser": user,
-        })
+        inner: list[str] = []
+        selections[guid] = ({"guid": guid, "startPosition": str(coding.start), "endPosition": str(coding.end),
+                             "creatingUser": user}, inner)
         if coding.status == "suggested":
             readable = "zhagen machine suggestion, not reviewed"
             if coding.confidence is not None:
                 readable += f" (confidence {coding.confidence:.3f})"
-            self.w.sub(selection, "Description", text=readable)
+            inner.append(self.w.markup("Description", {}, 4, text=readable))
             self.counts["suggestions"] += 1
         if not (coding.origin == "human" and coding.status == "accepted" and coding.confidence is None):
             extras: dict[str, Any] = {"origin": coding.origin, "status": coding.status, "coder": coding.coder}
             if coding.confidence is not None:
                 extras["confidence"] = coding.confidence
             self.spools["selections"].add(guid, extras)
-        self.coding_element(selection, key, user, coding)
+        inner.append(self.coding_markup(key, user, coding))
 
-    def coding_element(self, selection: etree._Element, key: str, user: str, coding: CodingRecord) -> None:
-        element = self.w.sub(selection, "Coding", {"guid": refi_guid("coding", key), "creatingUser": user})
-        self.w.sub(element, "CodeRef", {"targetGUID": self.code_guid(coding.code_id)})
+    def coding_markup(self, key: str, user: str, coding: CodingRecord) -> str:
+        """``Coding`` and its ``CodeRef`` at depth 4, as :meth:`Writer.markup` lays them out: the export's commonest
+        element (a million at 10,000 documents), so the user's and the code's GUID are escaped once each (a GUID read
+        from an imported project may hold anything) and the coding's own GUID, hexadecimal digits, not at all."""
         self.counts["codings"] += 1
+        return (f'<Coding guid="{refi_guid("coding", key)}" creatingUser="{self.escaped(user)}">\n{_INDENT * 5}'
+                f'<CodeRef targetGUID="{self.escaped(self.code_guid(coding.code_id))}"/>\n{_INDENT * 4}</Coding>')
+
+    def escaped(self, value: str) -> str:
+        """An attribute value that recurs, escaped once (:meth:`Writer.attribute`); its repairs are counted each
+        time, as for a value escaped each time."""
+        known = self._escaped.get(value)
+        if known is None:
+            before = self.w.replaced
+            known = self._escaped[value] = (self.w.attribute(value), self.w.replaced - before)
+        else:
+            self.w.replaced += known[1]
+        return known[0]
 
     def notes(self) -> list[etree._Element]:
         """``Notes`` and, when a note belongs to a case, ``Links``."""
