@@ -16,7 +16,7 @@ from sqlalchemy import DateTime, or_, select
 from sqlalchemy.orm import Session
 
 from zhagen.store.models import Base, Coding
-from zhagen.store.transfer import hash_rows
+from zhagen.store.transfer import hash_tuples
 
 SKIPPED_TABLES = frozenset({"runs", "meta", "codes", "unit_classes"})
 SKIPPED_COLUMNS = frozenset({"run_id", "version"})
@@ -25,7 +25,7 @@ BATCH = 20_000
 
 def input_digest(session: Session) -> str:
     """SHA-256 of the store's inputs, table by table in primary-key order (rows in the backend-independent form of
-    :func:`zhagen.store.transfer.hash_rows`)."""
+    :func:`zhagen.store.transfer.hash_rows`, laid out by :func:`~zhagen.store.transfer.hash_tuples`)."""
     digest = hashlib.sha256()
     for table in Base.metadata.sorted_tables:
         if table.name in SKIPPED_TABLES:
@@ -34,6 +34,6 @@ def input_digest(session: Session) -> str:
         query = select(*columns).order_by(*table.primary_key.columns)
         if table.name == Coding.__tablename__:  # what people coded or decided, not the machine's suggestions
             query = query.where(or_(table.c.origin != "machine", table.c.status != "suggested"))
-        n, rows = hash_rows(row._mapping for row in session.execute(query).yield_per(BATCH))
+        n, rows = hash_tuples([c.name for c in columns], session.execute(query).yield_per(BATCH))
         digest.update(f"[{table.name}] {n} {rows}\n".encode())
     return digest.hexdigest()
