@@ -75,3 +75,15 @@ def test_the_export_beside_opens_the_project_s_own_store_on_both_backends(databa
     finally:
         project.close()
     assert (tmp_path / "beside.qdpx").read_bytes() == (tmp_path / "here.qdpx").read_bytes()
+
+
+def test_the_export_beside_makes_the_output_folder_as_the_first_output_would(tmp_path: Path) -> None:
+    """A first ``zhagen model`` has no output folder yet: writing results.json makes it, but the export beside starts
+    before that (a 10,000-document project failed with "the folder does not exist")."""
+    project = build_generated(tmp_path / "p", 3)
+    target = tmp_path / "p" / "new-output" / "study.qdpx"
+    assert not target.parent.exists()
+    with ModelExport(project, target, beside_from=1) as export:
+        export.start()
+        export.finish()
+    assert target.is_file()

@@ -56,6 +56,10 @@ class ModelExport:
             documents = store_corpus.document_count(session)
         if documents < self.beside_from or self._process is not None:
             return
+        try:  # the output folder, as writing the first output makes it (the export may come first now)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # the outputs written here say what is wrong with it
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of this one's memory
         receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_export, args=(str(self.project.root), str(self.path), send),
