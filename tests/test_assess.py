@@ -122,6 +122,28 @@ def test_a_text_outside_the_west_is_read_as_none(text: str) -> None:
     assert set(found["pattern_scores"]) == set(PATTERNS) and set(found["forces"]) == set(FORCES)
 
 
+# A capacity story told in words the codebook lacks (written for this test): no unit reaches the coder's bar and no
+# pattern term is named.
+UNCODED = ("CHONGQING -- When the carmaker wanted its engine works and its transmission works side by side, the "
+           "district levelled a hill for them. The two sites will turn out engines for the new models from next "
+           "spring, the company said.")
+
+
+def test_a_text_told_in_other_words_is_read_by_the_calibrated_reading_not_answered_none() -> None:
+    """With a calibrated reading, "none" comes from the scope and the off-topic class; counting evidence sent texts
+    like this one to "none" (docs/method.md, "Reading a text"). Without one, the count still decides."""
+    import copy
+
+    model = builtin_model()
+    evidence, _units, _codings = model.evidence([UNCODED])
+    assert model.evidenced(evidence) == 0 and not any(evidence.terms.values())
+    found = model.assess_text(UNCODED)
+    assert found["pattern"] == "incremental_capacity", (found["reading"], found["pattern_scores"])
+    uncalibrated = copy.copy(model)
+    uncalibrated.reading = None
+    assert uncalibrated.assess_text(UNCODED)["reading"] == "too little evidence (0 units)"
+
+
 @pytest.mark.xfail(strict=True, reason="known limit (docs/method.md, 'Reading a text'): the reading fitted on real "
                    "texts gives this two-sentence text incremental_capacity 1.00; a tie rule that would read it mixed "
                    "marked more clear real texts than unclear ones, so it was not shipped")

@@ -152,16 +152,10 @@ class StudyModel:
                 "evidence": {k: [units[u] for u in v] for k, v in prof.evidence.items()}, "codings": codings,
                 "units": units}
 
-    def evidenced(self, evidence: TextEvidence, subtrees: Mapping[str, Sequence[str]] | None = None) -> int:
-        """How much evidences a pattern, for the reading rule's "too little evidence": the units that evidence one,
-        and the codebook's pattern terms named anywhere in the text when there is a calibrated reading (``subtrees``:
-        its groups of codes, the shipped reading's by default)."""
-        evidenced = sum(any(m.get(p, 0.0) >= EVIDENT for p in self.patterns) for m in evidence.mains)
-        if subtrees is None and self.reading is not None:
-            subtrees = self.reading.subtrees
-        if subtrees:
-            evidenced += sum(evidence.terms.get(c, 0) for p in self.patterns for c in subtrees.get(p, ()))
-        return evidenced
+    def evidenced(self, evidence: TextEvidence) -> int:
+        """The units that evidence a pattern, for the reading rule's "too little evidence" (a study without a
+        calibrated reading)."""
+        return sum(any(m.get(p, 0.0) >= EVIDENT for p in self.patterns) for m in evidence.mains)
 
     def judge(self, evidence: TextEvidence, *, in_scope: bool, weight: float | None = None) -> dict[str, Any]:
         """Pattern scores, forces and the reading (one pattern, mixed or none) from a text's evidence: the calibrated
@@ -176,6 +170,10 @@ class StudyModel:
             unclear, off_topic = classes.get("unclear", 0.0), classes.get("off_topic", 0.0)
             forces = self.reading.force_scores(evidence, ngram)
             gate = self.reading.unclear_score(evidence, scores, ngram)
+            # no "too little evidence": the reading reads the whole text (its n-gram models too) and has an off-topic
+            # class; counting evidence only sent texts told in words the codebook lacks to "none" (2026-12-05,
+            # development texts cross-validated: clear texts 0.795 -> 0.813, unclear -> mixed 0.36 -> 0.47)
+            settings = replace(settings, min_units=0)
             if gate is not None:  # a text that centres on no single case is read mixed
                 unclear = gate
                 settings = replace(settings, max_unclear=self.reading.unclear_threshold)

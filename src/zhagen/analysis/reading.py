@@ -6,8 +6,9 @@ region) and on texts that have two (a battery plant that brings its suppliers).
 The rule, stated in docs/method.md ("Reading a text"):
 
 * ``none`` when the text is out of the study's scope (the caller says so, e.g. it
-  names no place of the study's region) or when fewer than ``min_units`` of its
-  meaning units evidence any pattern (too little evidence);
+  names no place of the study's region), when its off-topic score leads, or when
+  fewer than ``min_units`` of its meaning units evidence any pattern (too little
+  evidence; ``zhagen assess`` sets it to 0 when the study ships a calibrated reading);
 * otherwise the leading pattern when its calibrated score reaches ``min_top``, leads
   the runner-up by at least ``min_margin`` and the text's unclear score (a text that
   centres on no single case) stays below ``max_unclear``;
