@@ -31,7 +31,7 @@ class ReadingSettings:
 
     min_units: int = 1
     min_top: float = 0.5
-    min_margin: float = 0.15
+    min_margin: float = 0.05
     share_floor: float = 0.2
     max_unclear: float = 0.5
 
