@@ -33,6 +33,7 @@ from zhagen.declarations import load_declarations
 from zhagen.pipeline import STUDY_FILE
 from zhagen.studies import transfer
 from zhagen.units.segment import segment
+from zhagen.units.structure import classify_all
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,14 @@ class StudyModel:
         )
 
     def _code(self, texts: Sequence[str]) -> tuple[list[str], list[list[CodeScore]]]:
+        """The texts' units and their codings; a structure unit (a heading, a dateline, page furniture: the rules
+        of :mod:`zhagen.units.structure`) gets none, as in a project's open coding."""
         units = [u for text in texts for u in units_of(text)]
-        return units, self.coder.predict(units)
+        substantive = [i for i, c in enumerate(classify_all(units)) if not c.structure]
+        codings: list[list[CodeScore]] = [[] for _ in units]
+        for i, found in zip(substantive, self.coder.predict([units[i] for i in substantive]) if substantive else []):
+            codings[i] = found
+        return units, codings
 
     def evidence(self, texts: Sequence[str], *, classifier: DocumentClassifier | None = None) -> tuple[
             TextEvidence, list[str], list[list[CodeScore]]]:
