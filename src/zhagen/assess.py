@@ -12,7 +12,7 @@ into the original text are kept, see :mod:`zhagen.coding.text`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
