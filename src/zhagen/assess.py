@@ -130,7 +130,7 @@ class StudyModel:
         units = [u for text in texts for u in units_of(text)]
         substantive = [i for i, c in enumerate(classify_all(units)) if not c.structure]
         codings: list[list[CodeScore]] = [[] for _ in units]
-        for i, found in zip(substantive, self.coder.predict([units[i] for i in substantive]) if substantive else []):
+        for i, found in zip(substantive, self.coder.predict([units[i] for i in substantive])):
             codings[i] = found
         return units, codings
 

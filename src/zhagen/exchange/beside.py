@@ -23,15 +23,20 @@ from zhagen.store import corpus as store_corpus
 BESIDE_FROM_DOCUMENTS = 1000
 
 
+def _write(project: Project, path: Path) -> None:
+    """The archive the model step writes, in whichever process."""
+    from zhagen.exchange.refiqda import export_qdpx
+
+    export_qdpx(project, path, with_suggestions=True)
+
+
 def _export(root: str, path: str, answer: Connection) -> None:
     """The second process: export the project and send back None, or the error that stopped it."""
     # a stop asked by the first process (it failed) unwinds like an error: the unfinished archive is removed
     signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(1))
-    from zhagen.exchange.refiqda import export_qdpx
-
     try:
         with Project.open(root) as project:
-            export_qdpx(project, Path(path), with_suggestions=True)
+            _write(project, Path(path))
     except Exception as exc:  # sent whole: a user's mistake stays a UserError in the first process
         answer.send(exc)
     else:
@@ -76,9 +81,7 @@ class ModelExport:
     def finish(self) -> None:
         """Wait for the second process and raise its error; without one, export here."""
         if self._process is None or self._answer is None:
-            from zhagen.exchange.refiqda import export_qdpx
-
-            export_qdpx(self.project, self.path, with_suggestions=True)
+            _write(self.project, self.path)
             return
         try:
             error = self._answer.recv()

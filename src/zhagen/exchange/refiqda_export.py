@@ -67,6 +67,7 @@ from zhagen.exchange import refiqda_foreign
 from zhagen.exchange.refiqda_xml import (
     EXTRAS_FORMAT,
     EXTRAS_MEMBER,
+    INDENT,
     NS_CODEBOOK,
     NS_PROJECT,
     ORIGIN,
@@ -101,7 +102,7 @@ ZIP64_BYTES = 1 << 30
 _BYTES_PER_CODING = 600
 _CANONICAL_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _MEMBER_TAGS = ("MemberCode", "MemberSource", "MemberNote")
-_INDENT = "  "
+_INDENT = INDENT
 
 
 def is_reviewed(coding: CodingRecord) -> bool:

@@ -85,6 +85,8 @@ def split_extras(text: str | None) -> tuple[str, dict[str, Any] | None]:
     return head.rstrip("\n"), extras
 
 
+#: One level of indentation of ``project.qde``, as libxml2's pretty printer indents.
+INDENT = "  "
 #: What libxml2 writes for these characters in an attribute value and in text (UTF-8 output: the rest as they are).
 _ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
                                     "\t": "&#9;"})
@@ -125,7 +127,7 @@ class Writer:
     def markup(self, tag: str, attrib: dict[str, str], level: int, children: list[str] | None = None,
                text: str | None = None) -> str:
         """An element as serialised text, as libxml2 writes the element :meth:`sub` builds, indented as a streamed
-        export indents an element at depth ``level`` (two spaces a level): for an element of many children that are
+        export indents an element at depth ``level`` (:data:`INDENT` a level): for an element of many children that are
         simple (attributes, or text alone), where building and serialising a tree costs ten times more. ``children``
         are markup of depth ``level + 1``; ``text`` is for an element without children."""
         attrs = "".join(f' {name}="{self.attribute(value)}"' for name, value in attrib.items())
@@ -133,8 +135,8 @@ class Writer:
             return f"<{tag}{attrs}>{self.clean(text).translate(_TEXT_ESCAPES)}</{tag}>"
         if not children:
             return f"<{tag}{attrs}/>"
-        inner = "\n" + "  " * (level + 1)
-        return f"<{tag}{attrs}>{inner}{inner.join(children)}\n{'  ' * level}</{tag}>"
+        inner = "\n" + INDENT * (level + 1)
+        return f"<{tag}{attrs}>{inner}{inner.join(children)}\n{INDENT * level}</{tag}>"
 
     def attribute(self, value: str) -> str:
         """An attribute value as libxml2 writes it: cleaned, then escaped."""

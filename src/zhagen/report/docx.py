@@ -13,20 +13,20 @@ the three never disagree.  Wide tables (more than :data:`PORTRAIT_COLUMNS` colum
 from __future__ import annotations
 
 import io
-from copy import deepcopy
 from collections.abc import Iterable, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docx import Document
-from lxml import etree
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from lxml import etree
 
 from zhagen.exchange.tables import Table
 from zhagen.files import write_bytes_atomic
