@@ -130,18 +130,23 @@ UNCODED = ("CHONGQING -- When the carmaker wanted its engine works and its trans
 
 
 def test_a_text_told_in_other_words_is_read_by_the_calibrated_reading_not_answered_none() -> None:
-    """With a calibrated reading, "none" comes from the scope and the off-topic class; counting evidence sent texts
-    like this one to "none" (docs/method.md, "Reading a text"). Without one, the count still decides."""
+    """With a calibrated reading, a text of at least two substantive sentences is read even when it names no
+    codebook term; counting codebook evidence alone sent texts like this one to "none" (docs/method.md, "Reading a
+    text"). Without a calibrated reading, that count still decides."""
     import copy
 
     model = builtin_model()
     evidence, _units, _codings = model.evidence([UNCODED])
-    assert model.evidenced(evidence) == 0 and not any(evidence.terms.values())
+    assert not any(evidence.mains) and not any(evidence.terms.values())  # no codebook evidence at all
+    assert evidence.substantive == 2 and model.evidenced(evidence) == 2  # two sentences to read
     found = model.assess_text(UNCODED)
     assert found["pattern"] == "incremental_capacity", (found["reading"], found["pattern_scores"])
     uncalibrated = copy.copy(model)
     uncalibrated.reading = None
     assert uncalibrated.assess_text(UNCODED)["reading"] == "too little evidence (0 units)"
+    # what gives nothing to read is still answered none: a place name, one sentence, a page's furniture alone
+    for nothing in ("重庆", "Chongqing.", "来源：西部日报 2023-05-01 09:30\n责任编辑：张三"):
+        assert model.assess_text(nothing)["reading"] == "too little evidence (0 units)", nothing
 
 
 # A news page as a reader copies it (written for this test): headline, dateline, the report, the editor's line.

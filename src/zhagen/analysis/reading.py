@@ -7,8 +7,9 @@ The rule, stated in docs/method.md ("Reading a text"):
 
 * ``none`` when the text is out of the study's scope (the caller says so, e.g. it
   names no place of the study's region), when its off-topic score leads, or when
-  fewer than ``min_units`` of its meaning units evidence any pattern (too little
-  evidence; ``zhagen assess`` sets it to 0 when the study ships a calibrated reading);
+  the caller counts less than ``min_units`` to read (too little evidence: the units
+  that evidence a pattern; with a calibrated reading, ``zhagen assess`` also counts
+  the codebook's terms and substantive sentences, :meth:`zhagen.assess.StudyModel.evidenced`);
 * otherwise the leading pattern when its calibrated score reaches ``min_top``, leads
   the runner-up by at least ``min_margin`` and the text's unclear score (a text that
   centres on no single case) stays below ``max_unclear``;

@@ -69,6 +69,7 @@ class TextEvidence:
     terms: Mapping[str, int] = field(default_factory=dict)  # per code: distinct codebook terms in the whole text
     lead_terms: Mapping[str, int] = field(default_factory=dict)  # per code: distinct terms in the title and lead
     text: str = ""  # the normalised text (for the n-gram force model)
+    substantive: int | None = None  # units that are not structure (headings, furniture); None: not counted
 
 
 def ngram_rows(texts: Sequence[str]) -> sparse.csr_matrix:
