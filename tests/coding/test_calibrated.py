@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from zhagen.coding import genre
 from zhagen.coding.calibrated import (
+    TELLING,
     UNCLEAR,
     CalibratedReading,
     TextEvidence,
@@ -153,14 +155,14 @@ def _silent(text: str) -> TextEvidence:
 def test_the_pattern_model_reads_the_words_through_its_ngram_model_learnt_from_real_texts_only() -> None:
     """Unit evidence is the same for every text; the words differ by pattern (suppliers around an anchor plant
     against one plant's own lines). The stacked n-gram model carries that into the pattern scores; without it the
-    scores cannot tell the texts apart. Pattern rows that are not force rows (a corpus's cases) are scored by the
+    scores cannot tell the texts apart (nor can the telling be told apart: it is left out). Pattern rows that are not force rows (a corpus's cases) are scored by the
     n-gram model, never learnt from: contrary cases leave its weights unchanged."""
     words = {"a": ("配套企业跟随落户", "供应商就近配套", "上下游协同"), "b": ("新建生产线投产", "产能扩大一倍", "工厂二期开工")}
     rows = [(_silent(f"{words[p][i % 3]}，第{i}号{'项目' if i % 2 else '园区'}"), p) for i in range(30) for p in "ab"]
     forces = [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, (e, _) in enumerate(rows)]
     with_ngrams = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES)
     without = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES,
-                                    pattern_ngram=False)
+                                    pattern_ngram=False, pattern_telling=False)
     assert with_ngrams.reads_pattern_ngrams and not without.reads_pattern_ngrams
     new_a, new_b = _silent("三家配套企业跟随落户园区"), _silent("工厂新建生产线投产")
     assert with_ngrams.pattern_scores(new_a)["a"] > 0.7 and with_ngrams.pattern_scores(new_b)["b"] > 0.7
@@ -169,3 +171,25 @@ def test_the_pattern_model_reads_the_words_through_its_ngram_model_learnt_from_r
     with_cases = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows + contrary, forces, subtrees=SUBTREES)
     assert np.array_equal(with_cases.ngram_coef["pattern:a"], with_ngrams.ngram_coef["pattern:a"])
     assert with_cases.pattern_coef != with_ngrams.pattern_coef  # the cases still teach the pattern model
+
+
+def test_the_pattern_model_reads_how_a_text_is_told_and_an_older_reading_still_loads() -> None:
+    """Evidence and words alike, pattern a's texts name an anchor firm and its suppliers, pattern b's one firm:
+    only the telling (:func:`zhagen.coding.genre.features`) tells them apart. A reading saved before the pattern
+    model read the telling has no ``pattern_telling`` key and is applied with the features it was fitted on."""
+    firms = {"a": "甲汽车有限公司与乙零部件有限公司、丙电子股份、丁材料集团", "b": "甲汽车有限公司"}
+    rows = [(_silent(f"{firms[p]}在园区建设项目，第{i}号"), p) for i in range(20) for p in "ab"]
+    forces = [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, (e, _) in enumerate(rows)]
+    told = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES, pattern_ngram=False)
+    untold = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES,
+                                   pattern_ngram=False, pattern_telling=False)
+    assert len(told.pattern_coef[0]) == len(untold.pattern_coef[0]) + TELLING
+    new_a = _silent("戊科技有限公司与己精密股份、庚电池集团、辛材料有限公司在园区建设项目")
+    new_b = _silent("戊科技有限公司在园区建设项目")
+    assert told.pattern_scores(new_a)["a"] > 0.5 > told.pattern_scores(new_b)["a"]
+    assert untold.pattern_scores(new_a) == untold.pattern_scores(new_b)
+    older = json.loads(untold.to_json())
+    del older["pattern_telling"]
+    loaded = CalibratedReading.from_json(json.dumps(older))
+    assert not loaded.pattern_telling and loaded.pattern_scores(new_a) == untold.pattern_scores(new_a)
+    assert CalibratedReading.from_json(told.to_json()).pattern_scores(new_a) == told.pattern_scores(new_a)

@@ -7,6 +7,8 @@ often told as narrative that no single unit carries.  Logistic models read both 
 * the codebook's terms found in the whole text and in its lead, per pattern and force and per category under them:
   the study's sensitizing terms count even where no unit reaches the coder's bar (a short English wire story whose
   units carry one term each);
+* for patterns, how the text is told (:mod:`zhagen.coding.genre`): a chain story names an anchor firm and its
+  suppliers, a plant story one firm;
 * for forces, a model over hashed character n-grams of the whole text (a force told as orders, costs or a signing
   ceremony), stacked on the other features through out-of-fold predictions, so that the stack does not learn to
   trust a model that has seen the row;
@@ -55,6 +57,9 @@ STACK_FOLDS = 5
 UNCLEAR_CLEAR_SHARE = 0.01
 #: The key of the unclear gate's n-gram model among the n-gram models.
 UNCLEAR = "unclear"
+#: How many of :data:`zhagen.coding.genre.FEATURES` the pattern model reads: all but the length, which says how a
+#: source was excerpted, not what the text centres on.
+TELLING = genre.FEATURES.index("length")
 #: The prefix of the pattern n-gram model's keys (one row of weights per pattern; its scores are a softmax).
 PATTERN_NGRAM = "pattern:"
 
@@ -258,6 +263,7 @@ class CalibratedReading:
     unclear_intercept: float = 0.0
     unclear_threshold: float = 1.0
     unclear_min_characters: int = 0  # the shortest text the gate learnt from: it does not read shorter ones
+    pattern_telling: bool = False  # the pattern model also reads how the text is told (older readings do not)
 
     @property
     def reads_pattern_ngrams(self) -> bool:
@@ -265,11 +271,13 @@ class CalibratedReading:
         return f"{PATTERN_NGRAM}{self.patterns[0]}" in self.ngram_coef
 
     def _pattern_row(self, evidence: TextEvidence, ngram: Mapping[str, float] | None = None) -> list[float]:
-        """The pattern model's features; with a pattern n-gram model, its probabilities last (``ngram``: the text's
-        :meth:`ngram_scores` when already computed)."""
+        """The pattern model's features; with :attr:`pattern_telling`, how the text is told (a chain story names
+        the anchor firm and its suppliers, a plant story one firm); with a pattern n-gram model, its probabilities
+        last (``ngram``: the text's :meth:`ngram_scores` when already computed)."""
         groups = {p: self.subtrees[p] for p in self.patterns if p in self.subtrees}
         row = pattern_features(evidence, self.patterns, self.categories) + (
-            term_features(evidence, groups) if groups else [])
+            term_features(evidence, groups) if groups else []) + (
+            genre.features(evidence.text)[:TELLING] if self.pattern_telling else [])
         if self.reads_pattern_ngrams:
             ngram = self.ngram_scores(evidence.text) if ngram is None else ngram
             row += [ngram[f"{PATTERN_NGRAM}{p}"] for p in self.patterns]
@@ -335,14 +343,15 @@ class CalibratedReading:
             pattern_rows: Sequence[tuple[TextEvidence, str]], force_rows: Sequence[tuple[TextEvidence, frozenset[str]]],
             *, unclear_rows: Sequence[tuple[TextEvidence, bool]] = (), subtrees: Mapping[str, Sequence[str]] | None = None,
             C: float = 1.0, force_C: float = 0.3, ngram_C: float = 10.0, unclear_C: float = 0.3, seed: int = 0,
-            pattern_ngram: bool = True, trained_on: str = "") -> CalibratedReading:
+            pattern_ngram: bool = True, pattern_telling: bool = True, trained_on: str = "") -> CalibratedReading:
         """Fit the pattern model, then per force an n-gram model and the stacked force model, then the unclear gate
         on ``unclear_rows`` (clear texts False, unclear texts True) when each kind has at least :data:`STACK_FOLDS`
         rows (deterministic solvers; the out-of-fold splits are seeded).
 
-        With ``pattern_ngram``, the pattern model also reads a multinomial n-gram model's probabilities, out of fold
-        for the texts it learns from: the pattern rows that are also force rows (the same evidence object; real texts
-        carry both labels), at least :data:`STACK_FOLDS` of each pattern. Pattern rows of no force row (the built-in
+        With ``pattern_telling``, the pattern model reads how each text is told (:func:`zhagen.coding.genre.features`)
+        beside its evidence and terms. With ``pattern_ngram``, it also reads a multinomial n-gram model's
+        probabilities, out of fold for the texts it learns from: the pattern rows that are also force rows (the same
+        evidence object; real texts carry both labels), at least :data:`STACK_FOLDS` of each pattern. Pattern rows of no force row (the built-in
         corpus's cases, written in another register) are scored by it, not learnt from.
 
         The gate learns from pattern scores the texts would get as new texts: each row is scored by a pattern model
@@ -353,7 +362,8 @@ class CalibratedReading:
         ngram_intercept: dict[str, float] = {}
         # a reading without models yet, to build the feature rows (it sees each n-gram model once it is added)
         shell = cls(tuple(patterns), tuple(categories), tuple(patterns), (), (), {}, {}, trained_on,
-                    {k: tuple(v) for k, v in (subtrees or {}).items()}, ngram_coef, ngram_intercept)
+                    {k: tuple(v) for k, v in (subtrees or {}).items()}, ngram_coef, ngram_intercept,
+                    pattern_telling=pattern_telling)
         y = [label for _, label in pattern_rows]
         stacked_patterns: dict[int, dict[str, float]] = {}  # id of a learnt-from row's evidence -> its n-gram scores
         real = {id(e) for e, _ in force_rows}
@@ -403,7 +413,7 @@ class CalibratedReading:
         return cls(tuple(patterns), tuple(categories), tuple(classes),
                    tuple(tuple(round(float(v), 6) for v in row) for row in coef),
                    tuple(round(float(v), 6) for v in intercept), force_coef, force_intercept, trained_on,
-                   shell.subtrees, ngram_coef, ngram_intercept, *gate)
+                   shell.subtrees, ngram_coef, ngram_intercept, *gate, pattern_telling=pattern_telling)
 
     def with_gate_of(self, other: CalibratedReading, trained_on: str) -> CalibratedReading:
         """This reading with ``other``'s unclear gate (its coefficients, threshold and n-gram model): a gate fitted
@@ -426,7 +436,8 @@ class CalibratedReading:
                            "ngram_features": NGRAM_FEATURES, "trained_on": self.trained_on,
                            "unclear_coef": self.unclear_coef, "unclear_intercept": self.unclear_intercept,
                            "unclear_threshold": self.unclear_threshold,
-                           "unclear_min_characters": self.unclear_min_characters},
+                           "unclear_min_characters": self.unclear_min_characters,
+                           "pattern_telling": self.pattern_telling},
                           ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
     def save(self, path: Path) -> None:
@@ -466,7 +477,7 @@ class CalibratedReading:
                    {k: v for k, v in sorted(arrays.items()) if k in data.get("ngram_intercept", {})},
                    dict(data.get("ngram_intercept", {})), tuple(data.get("unclear_coef", ())),
                    float(data.get("unclear_intercept", 0.0)), float(data.get("unclear_threshold", 1.0)),
-                   int(data.get("unclear_min_characters", 0)))
+                   int(data.get("unclear_min_characters", 0)), bool(data.get("pattern_telling", False)))
 
 
 def ngram_path(path: Path) -> Path:

@@ -7,7 +7,7 @@ but the way they tell it: projects counted in aggregate (签约项目88个, 359 
 none, exhortation and programme language (加快, 推进, 一是……二是, encourage), intention (拟, 计划, 洽谈, plan) more than
 completion (投产, 建成, opened). These are signs of Chinese and English news and policy prose, not of any study: the
 reading's unclear gate (:mod:`zhagen.coding.calibrated`) weighs them, with what the pattern scores and an n-gram
-model say, on labelled texts.
+model say, on labelled texts; its pattern model weighs them too (a chain story names more firms than a plant story).
 
 Every pattern runs on the normalised text (simplified characters, lower case; :func:`zhagen.coding.text.normalise`).
 """
