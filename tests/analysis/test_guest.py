@@ -13,6 +13,8 @@ except ModuleNotFoundError:  # a checkout without an installed package
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zhagen.analysis.guest import discovery_curve, guest_saturation, order_spread
 from zhagen.errors import UserError
@@ -186,3 +188,44 @@ def test_numpy_settings_are_accepted() -> None:
                               threshold=np.float64(0.25))
     assert result.saturation_point == 4
     assert type(result.settings.base_size) is int  # JSON-friendly
+
+
+
+def reference_runs(items: list[frozenset[str]], base_size: int, run_length: int, runs: str, base: str,
+                   threshold: float) -> tuple[list[tuple[int, int, tuple[str, ...], float | None]], int | None]:
+    """The procedure as Guest, Namey & Chen define it, each run's earlier codes gathered from scratch: every run
+    (start, end, new codes, ratio) and the saturation point (the end of the first run at or below the threshold)."""
+    step = 1 if runs == "sliding" else run_length
+    base_codes = frozenset().union(*items[:base_size])
+    found, point = [], None
+    for start in range(base_size, len(items) - run_length + 1, step):
+        before = frozenset().union(*items[:start])
+        new = frozenset().union(*items[start:start + run_length]) - before
+        denominator = len(base_codes) if base == "fixed" else len(before)
+        ratio = len(new) / denominator if denominator else None
+        found.append((start + 1, start + run_length, tuple(sorted(new)), ratio))
+        if point is None and ratio is not None and ratio <= threshold:
+            point = start + run_length
+    return found, point
+
+
+@given(st.lists(st.frozensets(st.sampled_from("abcdefgh"), max_size=4), min_size=4, max_size=30),
+       st.integers(1, 4), st.integers(1, 3), st.sampled_from(["sliding", "consecutive"]),
+       st.sampled_from(["fixed", "cumulative"]), st.sampled_from([0.01, 0.2, 0.5]))
+@settings(max_examples=200, deadline=None)
+def test_runs_and_the_points_of_random_orders_follow_the_definition(
+        items: list[frozenset[str]], base_size: int, run_length: int, runs: str, base: str, threshold: float) -> None:
+    """The runs of the given order, and the saturation point order_spread finds for each random order (it stops
+    at the point), equal the procedure computed from scratch for each run."""
+    if base_size + run_length > len(items) or not frozenset().union(*items[:base_size]):
+        return
+    kw = {"base_size": base_size, "run_length": run_length, "runs": runs, "base": base, "threshold": threshold}
+    expected, point = reference_runs(items, **kw)
+    result = guest_saturation(items, **kw)
+    assert [(r.start, r.end, r.new_codes, r.ratio) for r in result.runs] == expected
+    assert result.saturation_point == point
+    spread = order_spread(items, n_orders=8, seed=3, **kw)
+    rng = np.random.default_rng(3)
+    orders = [rng.permutation(len(items)) for _ in range(7)]
+    assert spread["saturation_points"] == [point] + [reference_runs([items[i] for i in order], **kw)[1]
+                                                     for order in orders]
