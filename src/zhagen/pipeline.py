@@ -41,6 +41,7 @@ from zhagen.coding.engine import (
 )
 from zhagen.coding.inductive import Concept, ConceptClusterer
 from zhagen.coding.lexicon import Lexicon
+from zhagen.coding.relations import KindsByText
 from zhagen.coding.stability import DISSOLVED
 from zhagen.coding.text import normalise
 from zhagen.declarations import Declarations, default_declarations, load_declarations
@@ -709,8 +710,10 @@ def project_declarations(project: Project, codebook: Codebook) -> Declarations:
     return load_declarations(project.root / STUDY_FILE, codebook)
 
 
-def model_outcome(outcome: OpenCodingOutcome, declarations: Declarations | None = None) -> tuple[Model, list[int]]:
-    """Axial and selective coding over the non-reserved cases, and the indices of the units used."""
+def model_outcome(outcome: OpenCodingOutcome, declarations: Declarations | None = None,
+                  kept_kinds: KindsByText | None = None) -> tuple[Model, list[int]]:
+    """Axial and selective coding over the non-reserved cases, and the indices of the units used (``kept_kinds``:
+    the units' evidence kinds known from an earlier run)."""
     keep = [i for i, u in enumerate(outcome.units) if u.case_id not in outcome.reserved]
     remap = {old: new for new, old in enumerate(keep)}
     concepts = [
@@ -720,7 +723,7 @@ def model_outcome(outcome: OpenCodingOutcome, declarations: Declarations | None 
     ]
     return build_model(
         [outcome.units[i] for i in keep], [outcome.codings[i] for i in keep], concepts,
-        outcome.codebook, outcome.settings, outcome.concept_names, declarations,
+        outcome.codebook, outcome.settings, outcome.concept_names, declarations, kept_kinds,
     ), keep
 
 

@@ -28,6 +28,7 @@ from zhagen.corpus.importer import import_sources
 from zhagen.errors import UserError
 from zhagen.exchange.beside import ModelExport
 from zhagen.files import write_text_atomic
+from zhagen.kept_kinds import KeptKinds
 from zhagen.declarations import Declarations, default_declarations
 from zhagen.pipeline import STUDY_FILE, OpenCodingOutcome, all_profiles, code_project, model_outcome, project_declarations
 from zhagen.project import CODEBOOK_FILE, Project
@@ -194,7 +195,9 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
         coded()
     step("axial and selective coding")
     declarations = project_declarations(project, outcome.codebook)
-    model, keep = model_outcome(outcome, declarations)
+    kept_kinds = KeptKinds.of_project(project.root)
+    model, keep = model_outcome(outcome, declarations, kept_kinds)
+    kept_kinds.save()
     profiles = with_case_classifier(project, all_profiles(outcome, declarations), outcome.codebook, outcome.reserved,
                                     declarations)
     codebook = load_codebook(project.codebook_path)

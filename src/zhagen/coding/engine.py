@@ -21,7 +21,7 @@ from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, catego
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings, ranking
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
-from zhagen.coding.relations import unit_kinds
+from zhagen.coding.relations import KindsByText, unit_kinds
 from zhagen.coding.selective import Link, PathModel, SelectiveSettings, core_category, path_model, relation_structure
 from zhagen.coding.text import normalise
 from zhagen.declarations import Declarations, default_declarations
@@ -243,8 +243,10 @@ def build_model(
     settings: EngineSettings,
     concept_names: Mapping[int, str] | None = None,
     declarations: Declarations | None = None,
+    kept_kinds: KindsByText | None = None,
 ) -> Model:
-    """Everything after open coding, over the units given (the study's declarations place the families)."""
+    """Everything after open coding, over the units given (the study's declarations place the families;
+    ``kept_kinds``: the units' evidence kinds known from an earlier run, by text)."""
     codebook = codebook.active()
     declarations = declarations or default_declarations(codebook)
     cases = [u.case_id for u in units]
@@ -253,7 +255,7 @@ def build_model(
     axial = axial_coding(concepts, codings, cases, codebook, settings.axial, concept_names)
     mains, cats = level_maps(codings, codebook)
     node_codes = [{**m, **c} for m, c in zip(mains, cats)]
-    kinds = unit_kinds(texts, node_codes)  # read once: every unit with a main category has a node code too
+    kinds = unit_kinds(texts, node_codes, kept_kinds)  # read once: every unit with a main category has a node code too
     found = path_model(node_codes, docs, cases, texts, codebook, settings.selective, declarations, with_null=True,
                        unit_kind=kinds)
     assert isinstance(found, PathModel)

@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol
 
 import numpy as np
 
@@ -98,9 +99,19 @@ class Relation:
     case_ids: tuple[str, ...] = field(default=(), compare=False)
 
 
-def unit_kinds(texts: Sequence[str], unit_codes: Sequence[Mapping[str, float]]) -> list[str]:
+class KindsByText(Protocol):
+    """Evidence kinds kept by text between runs (:class:`zhagen.kept_kinds.KeptKinds`)."""
+
+    def kinds(self, texts: Sequence[str], wanted: Sequence[bool]) -> list[str]: ...
+
+
+def unit_kinds(texts: Sequence[str], unit_codes: Sequence[Mapping[str, float]],
+               kept: KindsByText | None = None) -> list[str]:
     """The evidence kind of every coded unit ("" for a unit without a code): what :func:`build_contexts`
-    reads, computed once when several relation tests run over the same units."""
+    reads, computed once when several relation tests run over the same units (``kept``: those known from an
+    earlier run, by text)."""
+    if kept is not None:
+        return kept.kinds(texts, [bool(codes) for codes in unit_codes])
     return [evidence_kind(text) if codes else "" for text, codes in zip(texts, unit_codes)]
 
 

@@ -1,0 +1,102 @@
+"""The evidence kinds of unit texts are kept between model runs: a run reads only texts it has not seen, gives what
+reading every text gives, and ignores a kept file that is damaged or was written under other rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zhagen import kept_kinds
+from zhagen import coding_arrays as arrays_of
+from zhagen.coding import evidence
+from zhagen.coding.relations import unit_kinds
+from zhagen.kept_kinds import KeptKinds
+
+TEXTS = [
+    "项目已于2023年建成投产，年产值达到50亿元。",      # realised
+    "园区计划引进上下游配套企业。",                    # intended
+    "当地配套率仍然偏低，人才不多。",                  # contradicting
+    "园区位于城市东部。",                              # neutral
+    "The plant started production in 2022.",
+    "The firm will open a second line next year.",
+    "標題：某某新聞",                                  # uncoded below: no kind
+]
+CODES = [{"a": 1.0}, {"a": 0.5}, {"b": 1.0}, {"c": 1.0}, {"a": 1.0}, {"b": 1.0}, {}]
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every text the rules read from here on."""
+    read: list[str] = []
+    original = evidence.evidence_kind
+
+    def spy(text: str) -> str:
+        read.append(text)
+        return original(text)
+
+    monkeypatch.setattr(kept_kinds, "evidence_kind", spy)
+    return read
+
+
+def test_kept_kinds_equal_reading_every_text_and_only_new_texts_are_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = unit_kinds(TEXTS, CODES)
+    assert expected[-1] == "" and set(expected[:-1]) == {"realised", "intended", "contradicting", "neutral"}
+    read = counting(monkeypatch)
+    first = KeptKinds.of_project(tmp_path)
+    assert unit_kinds(TEXTS, CODES, first) == expected
+    assert read == TEXTS[:-1]
+    first.save()
+    assert (tmp_path / ".zhagen-cache" / kept_kinds.FILE).is_file()
+
+    read.clear()
+    added = ["新项目将于明年开工。", TEXTS[0]]
+    second = KeptKinds.of_project(tmp_path)
+    assert unit_kinds(TEXTS + added, CODES + [{"a": 1.0}, {"a": 1.0}], second) == unit_kinds(
+        TEXTS + added, CODES + [{"a": 1.0}, {"a": 1.0}])
+    assert read == added[:1]  # only the text not seen before; a repeated text is read once
+    second.save()
+
+    read.clear()
+    third = KeptKinds.of_project(tmp_path)
+    assert unit_kinds(TEXTS[:2], CODES[:2], third) == expected[:2]
+    assert read == []
+    third.save()  # only what this run used is kept: texts no longer in the project are dropped
+    assert len(KeptKinds.of_project(tmp_path).known) == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other rules", "wrong shape", "kind out of range"])
+def test_a_damaged_or_stale_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    kept = KeptKinds.of_project(tmp_path)
+    unit_kinds(TEXTS, CODES, kept)
+    kept.save()
+    path = tmp_path / ".zhagen-cache" / kept_kinds.FILE
+    meta, arrays = arrays_of.read_npz(path)
+    if damage == "garbage":
+        path.write_bytes(b"not a zip file")
+    elif damage == "other rules":
+        arrays_of.write_npz(path, {**meta, "rules": "0" * 64}, arrays)
+    elif damage == "wrong shape":
+        arrays_of.write_npz(path, meta, {**arrays, "keys": arrays["keys"].reshape(-1)})
+    else:
+        arrays_of.write_npz(path, meta, {**arrays, "kinds": np.full_like(arrays["kinds"], 9)})
+    read = counting(monkeypatch)
+    again = KeptKinds.of_project(tmp_path)
+    assert again.known == {}
+    assert unit_kinds(TEXTS, CODES, again) == unit_kinds(TEXTS, CODES)
+    assert len(read) == len(TEXTS) - 1
+
+
+def test_the_rules_fingerprint_follows_the_code_of_the_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rules whose module reads otherwise give another fingerprint, so kinds kept under the old rules are not used."""
+    changed = tmp_path / "evidence.py"
+    changed.write_bytes(Path(str(evidence.__file__)).read_bytes() + b"\n# one rule changed\n")
+    kept_kinds.rules_fingerprint.cache_clear()
+    before = kept_kinds.rules_fingerprint()
+    kept_kinds.rules_fingerprint.cache_clear()
+    monkeypatch.setattr(kept_kinds, "evidence", type("Rules", (), {"__file__": str(changed)}))
+    try:
+        assert kept_kinds.rules_fingerprint() != before
+    finally:
+        kept_kinds.rules_fingerprint.cache_clear()
