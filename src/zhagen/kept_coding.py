@@ -23,10 +23,10 @@ from typing import Any
 from zhagen import coding_arrays as arrays_of
 from zhagen.coding.deductive import CodeScore
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
-from zhagen.files import write_text_atomic
+from zhagen.files import CACHE_FOLDER, mark_cache_folder, write_text_atomic
 
 #: The folder of the project that holds it (a cache: deleting it only costs time).
-FOLDER = ".zhagen-cache"
+FOLDER = CACHE_FOLDER
 FILE = "open-coding.npz"
 #: Changed whenever what is kept changes, so that an older file is not misread.
 FORMAT = 4
@@ -83,16 +83,6 @@ def carry_forward(root: Path, before: tuple[int, str], after: tuple[int, str], m
         arrays_of.write_npz(target, meta, {**space, **concept_arrays})
     except (*arrays_of.UNREADABLE, OSError):
         target.unlink(missing_ok=True)
-
-
-def mark_cache_folder(folder: Path) -> None:
-    """Tell version control and backup tools that the folder is a cache (as pytest marks its own)."""
-    for name, text in ((".gitignore", "# a cache of zhagen: rebuilt when missing\n*\n"),
-                       ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
-                                        "# a cache of zhagen: rebuilt when missing (https://bford.info/cachedir/)\n")):
-        marker = folder / name
-        if not marker.exists():
-            write_text_atomic(marker, text)
 
 
 def load(root: Path, run_id: int, fingerprint: str, settings: InductiveSettings) -> KeptCoding | None:

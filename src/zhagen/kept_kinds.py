@@ -23,7 +23,7 @@ import numpy as np
 from zhagen import coding_arrays as arrays_of
 from zhagen.coding import evidence, patterns, text
 from zhagen.coding.evidence import evidence_kind
-from zhagen.kept_coding import FOLDER, mark_cache_folder
+from zhagen.files import CACHE_FOLDER, mark_cache_folder
 
 FILE = "evidence-kinds.npz"
 FORMAT = 1
@@ -64,7 +64,7 @@ class KeptKinds:
     @classmethod
     def of_project(cls, root: Path) -> KeptKinds:
         """The kinds kept in the project at ``root`` (none when the file is missing, damaged or stale)."""
-        path = root / FOLDER / FILE
+        path = root / CACHE_FOLDER / FILE
         known: dict[bytes, str] = {}
         if path.is_file():
             try:

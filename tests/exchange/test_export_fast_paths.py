@@ -113,4 +113,4 @@ def test_a_coding_is_laid_out_as_markup_lays_it_out(user: str, code: str, repeat
         theirs = reference.markup("Coding", {"guid": refi_guid("coding", key), "creatingUser": user}, 4,
                                   [reference.markup("CodeRef", {"targetGUID": code}, 5)])
         assert ours == theirs
-    assert export.w.replaced == reference.replaced and export.counts["codings"] == repeats
+    assert export.w.replaced == reference.replaced

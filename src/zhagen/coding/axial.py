@@ -89,10 +89,7 @@ DEDUCTIVE, MATCHED, EMERGENT = "deductive", "inductive-matched", "emergent"
 
 def category_of(codebook: Codebook, code_id: str) -> str:
     """The category-level code for a code (itself for categories and main categories)."""
-    code = codebook.get(code_id)
-    while code.level == "concept" and code.parent:
-        code = codebook.get(code.parent)
-    return code.id
+    return codebook.category_of(code_id)
 
 
 def map_concepts(

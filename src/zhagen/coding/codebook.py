@@ -190,6 +190,10 @@ class Codebook:
     _by_id: dict[str, Code] = field(init=False, repr=False, compare=False)
     _alias_to_id: dict[str, str] = field(init=False, repr=False, compare=False)
     _children: dict[str, tuple[Code, ...]] = field(init=False, repr=False, compare=False)
+    #: Lookups of a code's main category and category, kept as asked: modelling asks once per coding (a million
+    #: at 10,000 documents) about a few dozen codes.
+    _main_of: dict[str, Code | None] = field(init=False, repr=False, compare=False)
+    _category_of: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_id: dict[str, Code] = {}
@@ -206,6 +210,8 @@ class Codebook:
         object.__setattr__(self, "_by_id", by_id)
         object.__setattr__(self, "_alias_to_id", alias_to_id)
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
+        object.__setattr__(self, "_main_of", {})
+        object.__setattr__(self, "_category_of", {})
 
     def __iter__(self) -> Iterator[Code]:
         return iter(self.codes)
@@ -260,6 +266,22 @@ class Codebook:
 
     def main_category_of(self, code_id: str) -> Code | None:
         """The main category a code belongs to (itself if it is one); None for the core or a free code."""
+        if code_id in self._main_of:
+            return self._main_of[code_id]
+        found = self._main_of[code_id] = self._find_main_category(code_id)
+        return found
+
+    def category_of(self, code_id: str) -> str:
+        """The id of the category-level code for a code (itself for categories and main categories)."""
+        found = self._category_of.get(code_id)
+        if found is None:
+            code = self.get(code_id)
+            while code.level == "concept" and code.parent:
+                code = self.get(code.parent)
+            found = self._category_of[code_id] = code.id
+        return found
+
+    def _find_main_category(self, code_id: str) -> Code | None:
         code = self.get(code_id)
         if code.level == "main_category":
             return code

@@ -64,6 +64,8 @@ from sqlalchemy.orm import Session
 
 from zhagen.errors import UserError
 from zhagen.exchange import refiqda_foreign
+from zhagen.exchange.source_cache import FILE as SOURCE_CACHE
+from zhagen.exchange.source_cache import MadeSource, SourceCache
 from zhagen.exchange.refiqda_xml import (
     EXTRAS_FORMAT,
     EXTRAS_MEMBER,
@@ -78,7 +80,7 @@ from zhagen.exchange.refiqda_xml import (
     memo_key,
     refi_guid,
 )
-from zhagen.files import write_atomic, write_bytes_atomic
+from zhagen.files import CACHE_FOLDER, write_atomic, write_bytes_atomic
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
@@ -237,9 +239,13 @@ class _Spool:
         self.count = 0
 
     def add(self, key: str, value: Any) -> None:
+        self.add_entry(spooled_entry(key, value))
+
+    def add_entry(self, entry: str) -> None:
+        """An entry already laid out by :func:`spooled_entry`."""
         if self.count:
             self.handle.write(b",\n")
-        self.handle.write(spooled_entry(key, value).encode("utf-8"))
+        self.handle.write(entry.encode("utf-8"))
         self.count += 1
 
     def copy_to(self, out: IO[bytes]) -> None:
@@ -255,8 +261,12 @@ class _Spool:
 class _Export:
     """One streamed export: what is known before the first source, then the archive written in one pass."""
 
-    def __init__(self, session: Session, name: str, *, codebook_only: bool, with_suggestions: bool) -> None:
+    def __init__(self, session: Session, name: str, *, codebook_only: bool, with_suggestions: bool,
+                 cache_path: Path | None = None) -> None:
+        """``cache_path``: the file of the sources exported before (:mod:`zhagen.exchange.source_cache`), if any."""
         self.session = session
+        self.cache_path = None if codebook_only else cache_path
+        self.cache: SourceCache | None = None
         self.name = name
         self.codebook_only = codebook_only
         self.with_suggestions = with_suggestions
@@ -360,11 +370,17 @@ class _Export:
                 zipfile.ZipFile(handle, "w") as archive:
             self.spools = {"cases": _Spool(cases), "sources": _Spool(sources), "selections": _Spool(selections)}
             large = _BYTES_PER_CODING * sum(k[3] for k in self.kinds) > ZIP64_BYTES
-            with archive.open(fixed_member("project.qde"), "w", force_zip64=large) as member:
-                self.write_qde(member)
-            self.write_texts(archive)
-            with archive.open(fixed_member(EXTRAS_MEMBER), "w") as member:
-                self.write_extras(member)
+            complete = False
+            try:
+                with archive.open(fixed_member("project.qde"), "w", force_zip64=large) as member:
+                    self.write_qde(member)
+                self.write_texts(archive)
+                with archive.open(fixed_member(EXTRAS_MEMBER), "w") as member:
+                    self.write_extras(member)
+                complete = True
+            finally:
+                if self.cache is not None:
+                    self.cache.close(complete)
 
     def write_qde(self, out: IO[bytes]) -> None:
         with etree.xmlfile(out, encoding="UTF-8") as xf:
@@ -531,6 +547,9 @@ class _Export:
         page = store_corpus.document_page(self.session, limit=DOCUMENT_PAGE)
         if not page:
             return False
+        if self.cache_path is not None:  # what every source's markup shares, known once the users are
+            self.cache = SourceCache(self.cache_path, {"foreign": self.foreign, "users": self.user_guid,
+                                                       "with_suggestions": self.with_suggestions})
         xf.write("\n" + _INDENT)
         with xf.element(f"{{{NS_PROJECT}}}Sources"):
             while page:
@@ -548,38 +567,69 @@ class _Export:
 
     def source(self, document: DocumentRecord, codings: list[CodingRecord]) -> str:
         """One ``TextSource`` with its selections and codings, laid out at depth 2 as :meth:`put` lays out an element
-        (:meth:`Writer.markup`: a million selections at 10,000 documents are text, not elements); its text member is
-        written later."""
+        (:meth:`Writer.markup`: a million selections at 10,000 documents are text, not elements), made or taken from
+        the cache of the sources exported before; its text member is written later."""
         guid = self.source_guid(document.content_hash)
         if _norm(guid) in self.wanted:
             self.known.add(_norm(guid))
-        attrib = {"guid": guid, "name": self.source_name(document), "plainTextPath": f"internal://{guid}.txt"}
-        self.spools["sources"].add(guid, {"source": document.source, "kind": document.kind,
-                                          "encoding": document.encoding, "language": document.language,
-                                          "title": document.title})
+        name = self.source_name(document)
+        memos = self.memos_of.get(str(document.id), [])
+        notes = self.note_refs.get(("document", str(document.id)), [])
+        made, key = None, None
+        if self.cache is not None:
+            key = self.cache.key(
+                (document.content_hash, name, document.source, document.kind, document.encoding, document.language,
+                 document.title, memos, notes),
+                ((c.code_id, c.start, c.end, c.coder, c.origin, c.status, c.confidence) for c in codings))
+            made = self.cache.get(key)
+        if made is None:
+            made = self.made_source(document, guid, name, memos, notes, codings)
+            if self.cache is not None and key is not None:
+                self.cache.put(key, made)
+        self.spools["sources"].add_entry(made.sources_entry)
+        for entry in made.selection_entries:
+            self.spools["selections"].add_entry(entry)
+        self.counts["codings"] += made.codings
+        self.counts["suggestions"] += made.suggestions
+        self.suggested_codes.update(made.suggested)
+        self.w.replaced += made.replaced
+        self.text_members.append((f"sources/{guid}.txt", document.id))
+        self.counts["sources"] += 1
+        return made.markup
+
+    def made_source(self, document: DocumentRecord, guid: str, name: str, memos: list[str], notes: list[str],
+                    codings: list[CodingRecord]) -> MadeSource:
+        """What :meth:`source` adds to the export, made from the source's own inputs and what the export shares."""
+        replaced = self.w.replaced
+        attrib = {"guid": guid, "name": name, "plainTextPath": f"internal://{guid}.txt"}
+        made = MadeSource("", spooled_entry(guid, {"source": document.source, "kind": document.kind,
+                                                   "encoding": document.encoding, "language": document.language,
+                                                   "title": document.title}))
         foreign = self.foreign["sources"].get(document.content_hash, {})
-        description = foreign.get("description") or "\n\n".join(self.memos_of.get(str(document.id), []))
+        description = foreign.get("description") or "\n\n".join(memos)
         children = [self.w.markup("Description", {}, 3, text=description)] if description else []
         selections: dict[str, tuple[dict[str, str], list[str]]] = {}
         seen: dict[str, int] = {}  # a coding's key holds its document's content hash: unique per document
         for coding in codings:
-            self.selection(document, coding, selections, seen)
+            self.selection(document, coding, selections, seen, made)
         children += [self.w.markup("PlainTextSelection", attrs, 3, inner) for attrs, inner in selections.values()]
-        children += [self.w.markup("NoteRef", {"targetGUID": note_guid}, 3)
-                     for note_guid in self.note_refs.get(("document", str(document.id)), [])]
-        self.text_members.append((f"sources/{guid}.txt", document.id))
-        self.counts["sources"] += 1
-        return self.w.markup("TextSource", attrib, 2, children)
+        children += [self.w.markup("NoteRef", {"targetGUID": note_guid}, 3) for note_guid in notes]
+        made.markup = self.w.markup("TextSource", attrib, 2, children)
+        made.replaced = self.w.replaced - replaced
+        self.w.replaced = replaced  # counted when the source is taken, made now or kept
+        return made
 
     def selection(self, document: DocumentRecord, coding: CodingRecord,
-                  selections: dict[str, tuple[dict[str, str], list[str]]], seen: dict[str, int]) -> None:
+                  selections: dict[str, tuple[dict[str, str], list[str]]], seen: dict[str, int],
+                  made: MadeSource) -> None:
         """Add ``coding`` to its selection: the attributes and the children of each selection of the document."""
         key = self.unique(coding_key(document.content_hash, coding.code_id, coding.start, coding.end, coding.coder),
                           seen)
         guid = self.foreign["selections"].get(key) or refi_guid("selection", key)
         user = self.user_guid[self.coder_name(coding.coder, coding.status)]
-        if coding.status == "suggested":
-            self.suggested_codes.add(coding.code_id)
+        if coding.status == "suggested" and coding.code_id not in made.suggested:
+            made.suggested.append(coding.code_id)
+        made.codings += 1
         if guid in selections:  # a foreign selection with several codings goes back as one
             selections[guid][1].append(self.coding_markup(key, user, coding))
             return
@@ -591,19 +641,18 @@ class _Export:
             if coding.confidence is not None:
                 readable += f" (confidence {coding.confidence:.3f})"
             inner.append(self.w.markup("Description", {}, 4, text=readable))
-            self.counts["suggestions"] += 1
+            made.suggestions += 1
         if not (coding.origin == "human" and coding.status == "accepted" and coding.confidence is None):
             extras: dict[str, Any] = {"origin": coding.origin, "status": coding.status, "coder": coding.coder}
             if coding.confidence is not None:
                 extras["confidence"] = coding.confidence
-            self.spools["selections"].add(guid, extras)
+            made.selection_entries.append(spooled_entry(guid, extras))
         inner.append(self.coding_markup(key, user, coding))
 
     def coding_markup(self, key: str, user: str, coding: CodingRecord) -> str:
         """``Coding`` and its ``CodeRef`` at depth 4, as :meth:`Writer.markup` lays them out: the export's commonest
         element (a million at 10,000 documents), so the user's and the code's GUID are escaped once each (a GUID read
         from an imported project may hold anything) and the coding's own GUID, hexadecimal digits, not at all."""
-        self.counts["codings"] += 1
         return (f'<Coding guid="{refi_guid("coding", key)}" creatingUser="{self.escaped(user)}">\n{_INDENT * 5}'
                 f'<CodeRef targetGUID="{self.escaped(self.code_guid(coding.code_id))}"/>\n{_INDENT * 4}</Coding>')
 
@@ -775,7 +824,7 @@ def export_qdpx(project: Project, path: Path, *, codebook_only: bool = False, wi
     with project.read() as session:
         _one_snapshot(session)
         export = _Export(session, project.settings.name, codebook_only=codebook_only,
-                         with_suggestions=with_suggestions)
+                         with_suggestions=with_suggestions, cache_path=project.root / CACHE_FOLDER / SOURCE_CACHE)
         write_atomic(path, lambda handle: export.write(handle, path.parent))
     return {"path": str(path), **export.counts,
             "warnings": export.warnings + _replaced_warning(export.w.replaced)}
