@@ -11,10 +11,14 @@ missing), copies it, and runs the command line on the copy, each step in its own
 4. ``zhagen code``: the run after adding them (only the added documents are read and computed,
    :mod:`zhagen.closed_added`; the whole project when anything else changed);
 5. ``zhagen code --force``: every unit computed against the closed system, to compare with step 4;
-6. ``zhagen model``: axial and selective coding, saturation, reports and exports (from the run of step 5).
+6. ``zhagen model``: axial and selective coding, saturation, reports and exports (from the run of step 5);
+7. ADD more documents of a third seed: ``zhagen import``, ``zhagen code`` and ``zhagen model`` again, the way a
+   researcher adds documents to a modelled project (what the model step kept from step 6 is used).
 
-It prints each step's seconds and peak memory and the SHA-256 of the machine codings after steps 4 and 5
-(by document content, unit position and code): they must be equal.
+Before them, the corpus is imported into a fresh project (``import_full``), so that the full run of import, open
+coding (step 1) and modelling (step 6) is measured on this machine in the same run, and the cost of step 7 is
+given as a share of it (``adding_share_of_full_run``). It prints each step's seconds and peak memory and the SHA-256
+of the machine codings after steps 4 and 5 (by document content, unit position and code): they must be equal.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from generate_corpus import write_corpus
-from import_bench import WORK
+from import_bench import WORK, init_project
 
 ZHAGEN = Path(sys.executable).with_name("zhagen")
 
@@ -82,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     write_corpus(args.add, added / "generated", 7, args.add)
     figures: dict[str, Any] = {"docs": args.docs, "added": args.add, "cpus": os.cpu_count(),
                                "load_at_start": os.getloadavg()[0]}
+    fresh = args.work / f"full-import-{args.docs}"
+    init_project(fresh)
+    figures["import_full"] = run("import", fresh, args.work / f"corpus-{args.docs}-s0")
+    shutil.rmtree(fresh, ignore_errors=True)
     figures["open_run"] = run("code", project, "--force")
     figures["close"] = run("code", project, "--close")
     figures["import_added"] = run("import", project, added)
@@ -92,6 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     figures["identical"] = figures["after_adding_codings"] == figures["every_unit_again_codings"]
     if not args.skip_model:
         figures["model"] = run("model", project)
+        more = args.work / f"added-again-{args.add}"
+        shutil.rmtree(more, ignore_errors=True)
+        write_corpus(args.add, more / "generated", 11, args.add)
+        figures["import_added_again"] = run("import", project, more)
+        figures["code_added_again"] = run("code", project)
+        figures["model_added_again"] = run("model", project)
+        full = sum(figures[k]["seconds"] for k in ("import_full", "open_run", "model"))
+        adding = sum(figures[k]["seconds"] for k in ("import_added_again", "code_added_again", "model_added_again"))
+        figures["full_run_seconds"] = round(full, 1)
+        figures["adding_seconds"] = round(adding, 1)
+        figures["adding_share_of_full_run"] = round(adding / full, 3)
     figures["after_adding_share_of_open_run"] = round(
         figures["after_adding"]["seconds"] / figures["open_run"]["seconds"], 3)
     if args.json:

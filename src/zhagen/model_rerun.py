@@ -12,7 +12,8 @@ versions of zhagen and its libraries.  The parts, their fingerprint and a SHA-25
 ``.zhagen-model.json`` in the output folder after the outputs are written.  A run whose fingerprint matches and
 whose outputs are untouched computes nothing; any other run says why it computes (:func:`why_again`), and when
 documents were added, why that means the whole corpus: relations, the core category and saturation are statistics
-over every unit, and the REFI-QDA export writes every document.
+over every unit, and the REFI-QDA export writes every document (taking the sources that did not change from its
+cache, :mod:`zhagen.exchange.source_cache`).
 """
 
 from __future__ import annotations
