@@ -46,6 +46,11 @@ by name, :data:`~zhagen.exchange.refiqda_xml.EXTRAS_MEMBER`; the XML is byte
 for byte what it wrote (two-space indentation); only the entries of the
 extras' ``cases``, ``sources`` and ``selections`` objects follow the export
 order instead of being sorted by GUID (readers look them up by GUID).
+
+**Sources kept between exports.**  What the export made of each source (its markup and its entries in the extras)
+is kept in the project's cache folder and taken from there when none of its inputs changed
+(:mod:`zhagen.exchange.source_cache`): after documents are added, only they are laid out; the archive is the same
+byte for byte.
 """
 
 from __future__ import annotations
@@ -64,8 +69,6 @@ from sqlalchemy.orm import Session
 
 from zhagen.errors import UserError
 from zhagen.exchange import refiqda_foreign
-from zhagen.exchange.source_cache import FILE as SOURCE_CACHE
-from zhagen.exchange.source_cache import MadeSource, SourceCache
 from zhagen.exchange.refiqda_xml import (
     EXTRAS_FORMAT,
     EXTRAS_MEMBER,
@@ -80,6 +83,8 @@ from zhagen.exchange.refiqda_xml import (
     memo_key,
     refi_guid,
 )
+from zhagen.exchange.source_cache import FILE as SOURCE_CACHE
+from zhagen.exchange.source_cache import MadeSource, SourceCache
 from zhagen.files import CACHE_FOLDER, write_atomic, write_bytes_atomic
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
