@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from zhagen import coding_arrays as arrays_of
+from zhagen.cache import CACHE_FOLDER, mark_cache_folder
 from zhagen.coding import ngrams
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder
@@ -48,7 +49,6 @@ from zhagen.coding.engine import EngineSettings, UnitInput, predict_in_blocks
 from zhagen.coding.inductive import Concept, ConceptClusterer
 from zhagen.coding.text import normalise
 from zhagen.errors import UserError
-from zhagen.kept_coding import FOLDER, mark_cache_folder
 
 #: In the project folder, beside codebook.yaml: an input of every run while it exists.
 FILE = "closed-code-system.npz"
@@ -111,7 +111,7 @@ def path(root: Path) -> Path:
 
 
 def cache_path(root: Path) -> Path:
-    return root / FOLDER / CACHE
+    return root / CACHE_FOLDER / CACHE
 
 
 def codebook_key(codebook: Codebook) -> str:

@@ -105,16 +105,3 @@ def _sync_folder(folder: Path) -> None:
     finally:
         os.close(fd)
 
-
-#: The folder of a project that holds what zhagen keeps between runs to save time (deleting it only costs time).
-CACHE_FOLDER = ".zhagen-cache"
-
-
-def mark_cache_folder(folder: Path) -> None:
-    """Tell version control and backup tools that the folder is a cache (as pytest marks its own)."""
-    for name, text in ((".gitignore", "# a cache of zhagen: rebuilt when missing\n*\n"),
-                       ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
-                                        "# a cache of zhagen: rebuilt when missing (https://bford.info/cachedir/)\n")):
-        marker = folder / name
-        if not marker.exists():
-            write_text_atomic(marker, text)

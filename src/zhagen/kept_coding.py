@@ -23,10 +23,9 @@ from typing import Any
 from zhagen import coding_arrays as arrays_of
 from zhagen.coding.deductive import CodeScore
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
-from zhagen.files import CACHE_FOLDER, mark_cache_folder, write_text_atomic
+from zhagen.cache import CACHE_FOLDER, mark_cache_folder
+from zhagen.files import write_text_atomic
 
-#: The folder of the project that holds it (a cache: deleting it only costs time).
-FOLDER = CACHE_FOLDER
 FILE = "open-coding.npz"
 #: Changed whenever what is kept changes, so that an older file is not misread.
 FORMAT = 4
@@ -46,7 +45,7 @@ class KeptCoding:
 
 
 def path(root: Path) -> Path:
-    return root / FOLDER / FILE
+    return root / CACHE_FOLDER / FILE
 
 
 def save(root: Path, kept: KeptCoding, machine_in: str | None = None) -> Path:

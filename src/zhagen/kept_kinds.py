@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from zhagen import coding_arrays as arrays_of
+from zhagen.cache import CACHE_FOLDER, code_digest, mark_cache_folder
 from zhagen.coding import evidence, patterns, text
 from zhagen.coding.evidence import evidence_kind
-from zhagen.files import CACHE_FOLDER, mark_cache_folder
 
 FILE = "evidence-kinds.npz"
 FORMAT = 1
@@ -37,14 +37,11 @@ DIGEST_BYTES = 16
 def rules_fingerprint() -> str:
     """What the kinds depend on besides the text: the code of the rules and of the normalisation, and OpenCC's
     version (traditional characters are read in simplified)."""
-    digest = hashlib.sha256()
-    for module in (evidence, patterns, text):
-        digest.update(Path(str(module.__file__)).read_bytes())
     try:
-        digest.update(metadata.version("opencc").encode())
+        opencc = metadata.version("opencc")
     except metadata.PackageNotFoundError:
-        digest.update(b"-")
-    return digest.hexdigest()
+        opencc = "-"
+    return code_digest((evidence, patterns, text), opencc)
 
 
 def _key(unit_text: str) -> bytes:

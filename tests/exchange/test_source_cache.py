@@ -14,7 +14,7 @@ import pytest
 from tests.exchange.test_qdpx_streaming import WHEN, build_foreign, build_generated, build_mixed, coding_row
 from zhagen.exchange import refiqda_export, source_cache
 from zhagen.exchange.refiqda import export_qdpx
-from zhagen.files import CACHE_FOLDER
+from zhagen.cache import CACHE_FOLDER
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus

@@ -351,8 +351,8 @@ class CalibratedReading:
         With ``pattern_telling``, the pattern model reads how each text is told (:func:`zhagen.coding.genre.features`)
         beside its evidence and terms. With ``pattern_ngram``, it also reads a multinomial n-gram model's
         probabilities, out of fold for the texts it learns from: the pattern rows that are also force rows (the same
-        evidence object; real texts carry both labels), at least :data:`STACK_FOLDS` of each pattern. Pattern rows of no force row (the built-in
-        corpus's cases, written in another register) are scored by it, not learnt from.
+        evidence object; real texts carry both labels), at least :data:`STACK_FOLDS` of each pattern. Pattern rows of
+        no force row (the built-in corpus's cases, written in another register) are scored by it, not learnt from.
 
         The gate learns from pattern scores the texts would get as new texts: each row is scored by a pattern model
         fitted without its fold (a clear text given in both lists, the same evidence object, is left out of it)."""

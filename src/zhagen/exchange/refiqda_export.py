@@ -85,7 +85,8 @@ from zhagen.exchange.refiqda_xml import (
 )
 from zhagen.exchange.source_cache import FILE as SOURCE_CACHE
 from zhagen.exchange.source_cache import MadeSource, SourceCache
-from zhagen.files import CACHE_FOLDER, write_atomic, write_bytes_atomic
+from zhagen.cache import CACHE_FOLDER
+from zhagen.files import write_atomic, write_bytes_atomic
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from zhagen import __version__
-from zhagen.files import mark_cache_folder
+from zhagen.cache import code_digest, mark_cache_folder
 
 FILE = "export-sources.sqlite"
 #: Changes when the layout of the entries changes.
@@ -71,10 +71,7 @@ def code_fingerprint() -> str:
     """The version and the code that lays out a source: an entry made by other code is not used."""
     from zhagen.exchange import refiqda_export, refiqda_xml
 
-    digest = hashlib.sha256(f"{FORMAT}|{__version__}".encode())
-    for module in (refiqda_export, refiqda_xml):
-        digest.update(Path(str(module.__file__)).read_bytes())
-    return digest.hexdigest()
+    return code_digest((refiqda_export, refiqda_xml), str(FORMAT), __version__)
 
 
 class SourceCache:
