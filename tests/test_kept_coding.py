@@ -82,6 +82,25 @@ def test_model_starts_from_the_kept_run_and_gives_what_coding_again_gives(
     assert kept_coding.path(project).is_file()
 
 
+def test_what_reads_the_store_may_start_once_the_kept_run_is_found(project: Path) -> None:
+    """The model step starts its export when open coding says the last run is kept: from then on nothing is
+    written, so the store it reads is the one modelling reads; a run that computes says so only by returning."""
+    from zhagen.store.digest import input_digest
+
+    def digest(opened: Project) -> str:
+        with opened.read() as session:
+            return input_digest(session)
+
+    with Project.open(project) as opened:
+        told: list[str] = []
+        outcome = pipeline.code_project(opened, reuse=True, kept=lambda: told.append(digest(opened)))
+        assert told == [digest(opened)] and outcome.run_id == 1
+        kept_coding.path(project).unlink()
+        told.clear()
+        outcome = pipeline.code_project(opened, reuse=True, kept=lambda: told.append(digest(opened)))
+        assert told == [] and outcome.run_id == 2  # computed and written: the caller starts after it returns
+
+
 def test_a_decision_since_the_run_makes_model_code_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with Project.open(project) as opened, opened.read() as session:
         machine = next(c for c in list_codings(session, origin="machine") if c.status == "suggested")

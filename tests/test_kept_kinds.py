@@ -80,7 +80,7 @@ def test_a_damaged_or_stale_file_is_read_again(tmp_path: Path, monkeypatch: pyte
     elif damage == "wrong shape":
         arrays_of.write_npz(path, meta, {**arrays, "keys": arrays["keys"].reshape(-1)})
     else:
-        arrays_of.write_npz(path, meta, {**arrays, "kinds": np.full_like(arrays["kinds"], 9)})
+        arrays_of.write_npz(path, meta, {**arrays, "values": np.full_like(arrays["values"], 9)})
     read = counting(monkeypatch)
     again = KeptKinds.of_project(tmp_path)
     assert again.known == {}

@@ -14,12 +14,13 @@ import json
 import platform
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from itertools import groupby
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -46,6 +47,7 @@ from zhagen.coding.stability import DISSOLVED
 from zhagen.coding.text import normalise
 from zhagen.declarations import Declarations, default_declarations, load_declarations
 from zhagen.errors import UserError
+from zhagen.kept_classes import KeptClasses
 from zhagen.project import Project
 from zhagen.replay import Snapshot, StaleRun, check_not_stale, coding_states, replay_code_decisions
 from zhagen.store import coding as store_coding
@@ -288,7 +290,8 @@ class NothingChanged(Exception):
 
 
 def code_project(project: Project, settings: EngineSettings | None = None, *, reuse: bool = False,
-                 close: bool = False, recompute: bool = False, unless_unchanged: bool = False) -> OpenCodingOutcome:
+                 close: bool = False, recompute: bool = False, unless_unchanged: bool = False,
+                 kept: Callable[[], None] | None = None) -> OpenCodingOutcome:
     """Open coding of every unit; the model is learned from the non-reserved cases.
 
     Decisions made while the run computes are applied after its write (see
@@ -300,11 +303,13 @@ def code_project(project: Project, settings: EngineSettings | None = None, *, re
     then code every unit against it; while a closed system exists, runs code against it, reading the results it
     kept for units whose text and neighbours are unchanged (``recompute``: compute every unit again).
     ``unless_unchanged``: raise :class:`NothingChanged` instead of computing when the last run read what this one
-    would (the check reads the units once, for both)."""
+    would (the check reads the units once, for both).
+    ``kept``: called as soon as ``reuse`` has read the last run back: nothing will be written, so what reads the
+    store (the model step's export) can start then, beside the decisions and concept ids still to apply."""
     settings = settings or EngineSettings()
     for _attempt in range(STALE_RETRIES):
         try:
-            return _code_once(project, settings, reuse, close, recompute, unless_unchanged)
+            return _code_once(project, settings, reuse, close, recompute, unless_unchanged, kept)
         except StaleRun:
             continue
     raise UserError(
@@ -314,17 +319,23 @@ def code_project(project: Project, settings: EngineSettings | None = None, *, re
 
 
 def classify_units(units: list[UnitInput], log: list[tuple[int, str, str, dict[str, Any]]],
-                   ) -> tuple[list[UnitInput], list[UnitClass]]:
+                   root: Path | None = None) -> tuple[list[UnitInput], list[UnitClass]]:
     """Each unit's class (the rules of :mod:`zhagen.units.structure`, then the researchers' decisions
     ``set_unit_class``, the last one winning) and the units with their text as coding reads it: without
-    Markdown and HTML markers (:func:`zhagen.units.structure.plain`)."""
+    Markdown and HTML markers (:func:`zhagen.units.structure.plain`). ``root``: the project whose classes of the
+    last run are kept (:mod:`zhagen.kept_classes`), given when ``units`` are all of its units."""
     overrides = {int(p["unit_id"]): str(p["kind"]) for _id, _coder, action, p in log if action == "set_unit_class"}
-    classes = classify_all([u.text for u in units], overrides, [u.id for u in units])
+    kept = KeptClasses.of_project(root) if root is not None else None
+    classes = classify_all([u.text for u in units], overrides, [u.id for u in units],
+                           kept.classify if kept is not None else None)
+    if kept is not None:
+        kept.save()
     return [u if (text := plain(u.text)) is u.text else replace(u, text=text) for u in units], classes
 
 
 def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: bool = False,
-               recompute: bool = False, unless_unchanged: bool = False) -> OpenCodingOutcome:
+               recompute: bool = False, unless_unchanged: bool = False,
+               on_kept: Callable[[], None] | None = None) -> OpenCodingOutcome:
     """Open coding of every substantive unit: structure units (headings, dates, boilerplate ...) get no
     machine coding and join no concept."""
     snapshot = Snapshot(tuple(decision_log(project)))
@@ -338,7 +349,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     read = fingerprint_of(project, chain, reserved, codebook_file, log, settings)
     if unless_unchanged and (same := unchanged_run(project, read)) is not None:
         raise NothingChanged(same)
-    units, classes = classify_units(units, log)
+    units, classes = classify_units(units, log, project.root)
     codebook = decided.active()
     coding_decisions, concept_decisions = load_decisions(project, log)
     labelled, coding_decisions = _human_evidence(project, units, coding_decisions)
@@ -348,6 +359,8 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     model_units = [u for u, keep in zip(units, substantive) if keep and u.case_id not in reserved]
     last = unchanged_run(project, read) if reuse and not close else None
     kept = kept_coding.load(project.root, last, read, settings.inductive) if last is not None else None
+    if kept is not None and on_kept is not None:
+        on_kept()
     extra: list[str] = []
     found_closed: closed_coding.ClosedOutput | None = None
     just_read: closed_coding.Results | None = None  # by a run that closes the code system

@@ -188,10 +188,11 @@ def analyse(project: Project, step: Step = lambda _s: None, *, gold: Path | None
     """Code and model a project; return the results document (with a ``sensitivity`` section, axial and selective
     coding re-run without the documents of ``exclude_kinds``, when given).  ``settings``: the engine's, default
     ones unless given (benchmarks vary them, e.g. the seed). ``coded`` is called once open coding has stored its
-    codings: from then on modelling only reads the store (the model step starts its export there)."""
+    codings, or as soon as it finds the last run kept: from then on modelling only reads the store (the model step
+    starts its export there); it is called once or twice and must do nothing the second time."""
     step("open coding")
-    outcome = code_project(project, settings, reuse=True)
-    if coded is not None:
+    outcome = code_project(project, settings, reuse=True, kept=coded)
+    if coded is not None:  # open coding stored its run, or was the last run kept (then this second call does nothing)
         coded()
     step("axial and selective coding")
     declarations = project_declarations(project, outcome.codebook)

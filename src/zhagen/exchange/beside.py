@@ -1,9 +1,10 @@
 """The model step's REFI-QDA export, written by a second process while the first one models the project.
 
 Why: at scale the export is about half of ``zhagen model`` (70 of 160 s at 10,000 documents), and it reads only the
-store, which modelling leaves as open coding stored it. Started once open coding is done, the export and axial and
-selective coding, saturation, the report and the figures overlap on two cores; the archive is the same, byte for
-byte (it reads one snapshot of the store either way). A small project is exported in this process after modelling:
+store, which modelling leaves as open coding stored it. Started once open coding is done (or has found its last run
+kept, :func:`zhagen.pipeline.code_project`), the export and axial and selective coding, saturation, the report and
+the figures overlap on two cores; the archive is the same, byte for byte (it reads one snapshot of the store either
+way). A small project is exported in this process after modelling:
 a second interpreter would take longer to start (about 0.7 s) than its export.
 """
 
@@ -56,10 +57,13 @@ class ModelExport:
         self._answer: Connection | None = None
 
     def start(self) -> None:
-        """Start the export in a second process when the project is large enough to gain by it."""
+        """Start the export in a second process when the project is large enough to gain by it (once: a second call
+        does nothing)."""
+        if self._process is not None:
+            return
         with self.project.read() as session:
             documents = store_corpus.document_count(session)
-        if documents < self.beside_from or self._process is not None:
+        if documents < self.beside_from:
             return
         try:  # the output folder, as writing the first output makes it (the export may come first now)
             self.path.parent.mkdir(parents=True, exist_ok=True)

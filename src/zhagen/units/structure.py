@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -145,8 +145,11 @@ def classify(text: str, rules: Iterable[Rule] | None = None) -> UnitClass:
 
 
 def classify_all(texts: Iterable[str], overrides: Mapping[int, str] | None = None,
-                 ids: Iterable[int] | None = None) -> list[UnitClass]:
-    """Classes of many units; ``overrides`` (unit id -> class, from researchers' decisions) win over the rules."""
+                 ids: Iterable[int] | None = None, read: Callable[[str], UnitClass] | None = None) -> list[UnitClass]:
+    """Classes of many units; ``overrides`` (unit id -> class, from researchers' decisions) win over the rules.
+    ``read``: the class of one text by the shipped rules (default :func:`classify`; the classes kept between runs,
+    :class:`zhagen.kept_classes.KeptClasses`)."""
+    read = read or classify
     overrides = overrides or {}
     result = []
     seen: dict[str, UnitClass] = {}  # a text's class depends on the text alone: repeated lines are read once
@@ -157,6 +160,6 @@ def classify_all(texts: Iterable[str], overrides: Mapping[int, str] | None = Non
             continue
         found = seen.get(text)
         if found is None:
-            found = seen[text] = classify(text)
+            found = seen[text] = read(text)
         result.append(found)
     return result

@@ -1,0 +1,104 @@
+"""The structure classes of unit texts are kept between coding runs: a run reads only texts it has not seen, gives
+what classifying every text gives, applies researchers' decisions over kept classes, and ignores a kept file that
+is damaged or was written under other rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zhagen import coding_arrays as arrays_of
+from zhagen import kept_classes
+from zhagen.kept_classes import KeptClasses
+from zhagen.units.structure import classify_all
+
+TEXTS = [
+    "第一章 总则",                                      # a heading
+    "2023年5月12日",                                   # a date
+    "来源：新华网",                                     # a source line
+    "项目建成后，当地配套率提升到百分之六十，带动上下游企业落户。",  # substance
+    "The plant started production in 2022 and now employs 3,000 workers.",
+    "第一章 总则",                                      # repeated: read once
+]
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every text the rules read from here on."""
+    read: list[str] = []
+    original = kept_classes.classify
+
+    def spy(text: str):  # type: ignore[no-untyped-def]
+        read.append(text)
+        return original(text)
+
+    monkeypatch.setattr(kept_classes, "classify", spy)
+    return read
+
+
+def test_kept_classes_equal_classifying_every_text_and_only_new_texts_are_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = list(range(len(TEXTS)))
+    expected = classify_all(TEXTS, {}, ids)
+    assert [c.structure for c in expected] == [True, True, True, False, False, True]
+    read = counting(monkeypatch)
+    first = KeptClasses.of_project(tmp_path)
+    assert classify_all(TEXTS, {}, ids, first.classify) == expected
+    assert read == TEXTS[:-1]
+    first.save()
+    assert (tmp_path / ".zhagen-cache" / kept_classes.FILE).is_file()
+
+    read.clear()
+    added = ["附件：项目清单", "园区引进了十二家配套企业。"]
+    second = KeptClasses.of_project(tmp_path)
+    overrides = {3: "boilerplate"}  # a researcher's decision wins over a kept class
+    found = classify_all(TEXTS + added, overrides, range(len(TEXTS) + 2), second.classify)
+    assert found == classify_all(TEXTS + added, overrides, range(len(TEXTS) + 2))
+    assert found[3].kind == "boilerplate" and found[3].rule == "researcher"
+    assert read == added
+    second.save()
+
+    read.clear()
+    third = KeptClasses.of_project(tmp_path)
+    assert classify_all(TEXTS[:2], {}, [0, 1], third.classify) == expected[:2]
+    assert read == []
+    third.save()  # only what this run used is kept: texts no longer in the project are dropped
+    assert len(KeptClasses.of_project(tmp_path).known) == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other rules", "wrong shape", "class out of range"])
+def test_a_damaged_or_stale_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    kept = KeptClasses.of_project(tmp_path)
+    classify_all(TEXTS, {}, range(len(TEXTS)), kept.classify)
+    kept.save()
+    path = tmp_path / ".zhagen-cache" / kept_classes.FILE
+    meta, arrays = arrays_of.read_npz(path)
+    if damage == "garbage":
+        path.write_bytes(b"not a zip file")
+    elif damage == "other rules":
+        arrays_of.write_npz(path, {**meta, "rules": "0" * 64}, arrays)
+    elif damage == "wrong shape":
+        arrays_of.write_npz(path, meta, {**arrays, "keys": arrays["keys"].reshape(-1)})
+    else:
+        arrays_of.write_npz(path, meta, {**arrays, "values": np.full_like(arrays["values"], 60000)})
+    read = counting(monkeypatch)
+    again = KeptClasses.of_project(tmp_path)
+    assert again.known == {}
+    assert classify_all(TEXTS, {}, range(len(TEXTS)), again.classify) == classify_all(TEXTS, {}, range(len(TEXTS)))
+    assert len(read) == len(TEXTS) - 1
+
+
+def test_the_fingerprint_follows_the_rules_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule changed in the rules file gives another fingerprint, so classes kept under the old rules are not
+    used."""
+    assert "max_chars: 40" in kept_classes.rules_text()
+    kept_classes.rules_fingerprint.cache_clear()
+    before = kept_classes.rules_fingerprint()
+    kept_classes.rules_fingerprint.cache_clear()
+    shipped = kept_classes.rules_text()
+    monkeypatch.setattr(kept_classes, "rules_text", lambda: shipped.replace("max_chars: 40", "max_chars: 41", 1))
+    try:
+        assert kept_classes.rules_fingerprint() != before
+    finally:
+        kept_classes.rules_fingerprint.cache_clear()
