@@ -100,3 +100,26 @@ def test_the_rules_fingerprint_follows_the_code_of_the_rules(tmp_path: Path, mon
         assert kept_kinds.rules_fingerprint() != before
     finally:
         kept_kinds.rules_fingerprint.cache_clear()
+
+
+def test_context_ranks_are_kept_beside_the_kinds_and_equal_reading_them_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rank of a context among a relation's quotes (a rule's frame, a causal cue) is kept by its text too."""
+    from zhagen.coding.relations import context_rank
+
+    contexts = ["本办法所称成果转化，是指将科技成果实现产业化。", "由于当地电价较低，企业将数据中心迁到贵州。",
+                "园区位于城市东部。", "The firm moved its plant west because land was cheaper."]
+    expected = [context_rank(c) for c in contexts]
+    assert len(set(expected)) >= 2  # the texts rank differently: a kept rank that ignored the text would fail
+    first = KeptKinds.of_project(tmp_path)
+    assert [first.rank(c) for c in contexts] == expected and first.ranks.read == len(contexts)
+    first.save()
+    assert (tmp_path / ".zhagen-cache" / kept_kinds.RANKS_FILE).is_file()
+    read: list[str] = []
+    monkeypatch.setattr(kept_kinds, "context_rank", lambda text: read.append(text) or context_rank(text))
+    second = KeptKinds.of_project(tmp_path)
+    assert [second.rank(c) for c in [*contexts, "为了带动配套企业落户，园区设立专项资金。"]] == [
+        *expected, context_rank("为了带动配套企业落户，园区设立专项资金。")]
+    assert read == ["为了带动配套企业落户，园区设立专项资金。"]
+    (tmp_path / ".zhagen-cache" / kept_kinds.RANKS_FILE).write_bytes(b"damaged")
+    assert KeptKinds.of_project(tmp_path).ranks.known == {}

@@ -1,8 +1,9 @@
 """The project's cache folder: what zhagen keeps between runs to save time.
 
 Everything in it is rebuilt when missing, so deleting it only costs time: the last open-coding run's output
-(:mod:`zhagen.kept_coding`, :mod:`zhagen.closed_coding`), the evidence kinds of unit texts
-(:mod:`zhagen.kept_kinds`) and what the REFI-QDA export made of each source
+(:mod:`zhagen.kept_coding`, :mod:`zhagen.closed_coding`), what rules read from a text alone
+(:mod:`zhagen.kept_by_text`: the structure classes of unit texts, :mod:`zhagen.kept_classes`; their evidence kinds
+and the ranks of contexts, :mod:`zhagen.kept_kinds`) and what the REFI-QDA export made of each source
 (:mod:`zhagen.exchange.source_cache`). What is kept by content is used only under a digest of the code that made
 it (:func:`code_digest`), so that an upgrade does not read an entry the code now makes otherwise.
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, catego
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings, ranking
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
-from zhagen.coding.relations import KindsByText, unit_kinds
+from zhagen.coding.relations import KindsByText, context_rank, unit_kinds
 from zhagen.coding.selective import Link, PathModel, SelectiveSettings, core_category, path_model, relation_structure
 from zhagen.coding.text import normalise
 from zhagen.declarations import Declarations, default_declarations
@@ -246,7 +246,7 @@ def build_model(
     kept_kinds: KindsByText | None = None,
 ) -> Model:
     """Everything after open coding, over the units given (the study's declarations place the families;
-    ``kept_kinds``: the units' evidence kinds known from an earlier run, by text)."""
+    ``kept_kinds``: the units' evidence kinds and the contexts' ranks known from an earlier run, by text)."""
     codebook = codebook.active()
     declarations = declarations or default_declarations(codebook)
     cases = [u.case_id for u in units]
@@ -256,11 +256,12 @@ def build_model(
     mains, cats = level_maps(codings, codebook)
     node_codes = [{**m, **c} for m, c in zip(mains, cats)]
     kinds = unit_kinds(texts, node_codes, kept_kinds)  # read once: every unit with a main category has a node code too
+    rank = kept_kinds.rank if kept_kinds is not None else cache(context_rank)  # a context both tests read, read once
     found = path_model(node_codes, docs, cases, texts, codebook, settings.selective, declarations, with_null=True,
-                       unit_kind=kinds)
+                       unit_kind=kinds, rank=rank)
     assert isinstance(found, PathModel)
     relations = relation_structure(mains, docs, cases, texts, codebook, settings.selective, declarations,
-                                   unit_kind=kinds)
+                                   unit_kind=kinds, rank=rank)
     core = core_category(relations, mains, cases, codebook, settings.selective, declarations)
     typology = declarations.typology_family
     patterns = [m.id for m in codebook.by_family(typology) if m.level == "main_category"] if typology else []

@@ -100,9 +100,19 @@ class Relation:
 
 
 class KindsByText(Protocol):
-    """Evidence kinds kept by text between runs (:class:`zhagen.kept_kinds.KeptKinds`)."""
+    """Evidence readings kept by text between runs (:class:`zhagen.kept_kinds.KeptKinds`): the kinds of unit texts
+    and the ranks of context texts."""
 
     def kinds(self, texts: Sequence[str], wanted: Sequence[bool]) -> list[str]: ...
+
+    def rank(self, text: str) -> tuple[bool, bool]: ...
+
+
+def context_rank(text: str) -> tuple[bool, bool]:
+    """How a context's words rank it as evidence: whether it reads as a rule's frame (a preamble, scope or
+    definition, whose "完成" or "实现" names an aim, not a fact) and whether it lacks a causal cue; both sort it
+    later (:func:`_ranked`)."""
+    return rule_frame(text), not CAUSAL_CUES.search(text)
 
 
 def unit_kinds(texts: Sequence[str], unit_codes: Sequence[Mapping[str, float]],
@@ -195,8 +205,10 @@ def _decide(rows: list[tuple[int, float, float, int, np.ndarray]], settings: Rel
 
 def evaluate_pairs(
     contexts: Contexts, pairs: Sequence[tuple[str, str]], texts: Sequence[str], settings: RelationSettings,
+    rank: Callable[[str], tuple[bool, bool]] = context_rank,
 ) -> list[Relation]:
-    """Every pair tested; ``kept`` says which the evidence rule keeps."""
+    """Every pair tested; ``kept`` says which the evidence rule keeps (``rank``: :func:`context_rank`, or the
+    ranks kept by text)."""
     codes = sorted({c for pair in pairs for c in pair})
     index = {c: i for i, c in enumerate(codes)}
     matrix = _matrix(contexts, codes)
@@ -210,8 +222,7 @@ def evaluate_pairs(
     def text_rank(row: int) -> tuple[bool, bool]:
         """How a context's words rank it (a rule's frame after a report, a causal cue first): read once per
         context, whichever pairs it supports."""
-        text = " ".join(texts[u] for u in contexts.units[row])
-        return rule_frame(text), not CAUSAL_CUES.search(text)
+        return rank(" ".join(texts[u] for u in contexts.units[row]))
 
     result = []
     for i, ((a, b), (support, lift, p, cases, both)) in enumerate(zip(pairs, rows)):

@@ -20,12 +20,13 @@ from the study's declarations (:mod:`zhagen.declarations`), never from here:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, product
 
 from zhagen.coding.codebook import PARADIGM_ROLES, Codebook
-from zhagen.coding.relations import CAUSAL_CUES, Contexts, Relation, RelationSettings, build_contexts, evaluate_pairs, null_baseline
+from zhagen.coding.relations import (CAUSAL_CUES, Contexts, Relation, RelationSettings, build_contexts, context_rank,
+                                     evaluate_pairs, null_baseline)
 from zhagen.declarations import Declarations, default_declarations
 
 __all__ = ["CAUSAL_CUES", "Link", "SelectiveSettings", "core_category", "pair_support", "path_model", "relation_structure"]
@@ -140,12 +141,14 @@ def path_model(
     *,
     with_null: bool = False,
     unit_kind: Sequence[str] | None = None,
+    rank: Callable[[str], tuple[bool, bool]] = context_rank,
 ) -> tuple[dict[str, str], list[Link]] | PathModel:
     """Nodes (id -> layer) and the edges the evidence rule keeps between declared neighbouring layers.
 
     ``unit_codes`` holds, per unit, every code it carries at the nodes' levels
     with the strongest confidence.  With ``with_null`` the whole
-    :class:`PathModel` with the null-model baseline is returned."""
+    :class:`PathModel` with the null-model baseline is returned. ``rank``: how a context's words rank it as
+    evidence (:func:`zhagen.coding.relations.context_rank`, or the ranks kept by text)."""
     declarations = declarations or default_declarations(codebook)
     nodes = path_nodes(codebook, declarations)
     contexts = build_contexts(unit_codes, unit_docs, unit_cases, texts, settings.context_units, settings.population,
@@ -156,7 +159,7 @@ def path_model(
         sources = [n for n, layer in nodes.items() if layer == source_layer and n in present]
         targets = [n for n, layer in nodes.items() if layer == target_layer and n in present]
         pairs.extend(product(sources, targets))
-    relations = evaluate_pairs(contexts, pairs, texts, settings)
+    relations = evaluate_pairs(contexts, pairs, texts, settings, rank)
     edges = [_link(r, r.a, r.b, _kind(nodes[r.a], nodes[r.b], declarations), contexts, unit_codes)
              for r in relations if r.kept]
     if not with_null:
@@ -190,6 +193,7 @@ def relation_structure(
     declarations: Declarations | None = None,
     *,
     unit_kind: Sequence[str] | None = None,
+    rank: Callable[[str], tuple[bool, bool]] = context_rank,
 ) -> list[Link]:
     """Kept relations between main categories, each unordered pair once, typed by paradigm roles."""
     declarations = declarations or default_declarations(codebook)
@@ -199,7 +203,7 @@ def relation_structure(
     mains = {m.id: m for m in codebook.by_level("main_category") if m.id in present}
     pairs = list(combinations(sorted(mains), 2))
     links = []
-    for relation in evaluate_pairs(contexts, pairs, texts, settings):
+    for relation in evaluate_pairs(contexts, pairs, texts, settings, rank):
         if not relation.kept:
             continue
         a, b = mains[relation.a], mains[relation.b]
