@@ -180,3 +180,19 @@ def test_a_record_edited_by_hand_makes_the_model_run_compute_and_say_why(tmp_pat
         f"1 output(s) removed or edited since it wrote them ({RECORD})"]
     (tmp_path / RECORD).write_text("{not json", encoding="utf-8")
     assert why_again(tmp_path, parts)[0].startswith("no earlier model run")
+
+
+def test_a_record_of_a_store_hashed_another_way_says_so_once(tmp_path: Path) -> None:
+    """After an upgrade that hashes the store another way, the first model run computes and says why, not that the
+    store changed."""
+    from zhagen.model_rerun import record, why_again
+
+    (tmp_path / "results.json").write_text("{}", encoding="utf-8")
+    before = {"store": "old digest", "documents": "5", "options": "{}", "versions": "{}"}  # no layout recorded
+    record(tmp_path, before, {})
+    now = {**before, "store": "new digest", "store_layout": "json-batches-1"}
+    assert why_again(tmp_path, now) == ["this version hashes the store another way (once after an upgrade)"]
+    record(tmp_path, now, {})
+    assert why_again(tmp_path, now) == []
+    assert why_again(tmp_path, {**now, "store": "a memo added"}) == [
+        "the store changed (documents, units, codings, decisions, memos or samples)"]

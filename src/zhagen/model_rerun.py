@@ -7,13 +7,13 @@ its outputs are still as it wrote them, running again would write the same files
 
 What it read is hashed part by part (:func:`model_inputs`): the store's inputs
 (:func:`zhagen.store.digest.input_digest`: every table but the run bookkeeping, what runs derive from hashed inputs
-and the machine's own suggestions) and its number of documents; each of the project's input files; the options; the
-versions of zhagen and its libraries.  The parts, their fingerprint and a SHA-256 of every output file go to
-``.zhagen-model.json`` in the output folder after the outputs are written.  A run whose fingerprint matches and
-whose outputs are untouched computes nothing; any other run says why it computes (:func:`why_again`), and when
-documents were added, why that means the whole corpus: relations, the core category and saturation are statistics
-over every unit, and the REFI-QDA export writes every document (taking the sources that did not change from its
-cache, :mod:`zhagen.exchange.source_cache`).
+and the machine's own suggestions), the way it is hashed, and its number of documents; each of the project's input
+files; the options; the versions of zhagen and its libraries.  The parts, their fingerprint and a SHA-256 of every
+output file go to ``.zhagen-model.json`` in the output folder after the outputs are written.  A run whose
+fingerprint matches and whose outputs are untouched computes nothing; any other run says why it computes
+(:func:`why_again`), and when documents were added, why that means the whole corpus: relations, the core category
+and saturation are statistics over every unit, and the REFI-QDA export writes every document (taking the sources
+that did not change from its cache, :mod:`zhagen.exchange.source_cache`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from zhagen.files import write_text_atomic
 from zhagen.pipeline import STUDY_FILE, versions
 from zhagen.project import CODEBOOK_FILE, SETTINGS_FILE, Project
 from zhagen.store.corpus import document_count
-from zhagen.store.digest import input_digest
+from zhagen.store.digest import LAYOUT, input_digest
 
 RECORD = ".zhagen-model.json"
 #: Files of the project folder that ``zhagen model`` reads.
@@ -40,7 +40,7 @@ def model_inputs(project: Project, options: Mapping[str, Any]) -> dict[str, str]
     SHA-256 of each input file ("-" when absent), the options and the versions."""
     with project.read() as session:
         parts = {"store": hashlib.sha256(input_digest(session).encode()).hexdigest(),
-                 "documents": str(document_count(session))}
+                 "store_layout": LAYOUT, "documents": str(document_count(session))}
     for name in INPUT_FILES:
         path = project.root / name
         parts[name] = _file_hash(path) if path.is_file() else "-"
@@ -115,6 +115,7 @@ def _edited(data: Mapping[str, Any], out: Path) -> list[str]:
 #: What a changed part means, in the words of :func:`why_again`.
 _PART_CHANGED = {
     "store": "the store changed (documents, units, codings, decisions, memos or samples)",
+    "store_layout": "this version hashes the store another way (once after an upgrade)",
     "options": "other options",
     "versions": "another version of zhagen or of a library it uses",
 }
@@ -147,6 +148,8 @@ def why_again(out: Path, parts: Mapping[str, str]) -> list[str]:
         for name, value in parts.items():
             if last.get(name) == value or (added_or_removed and name in ("documents", "store")):
                 continue  # unchanged, or said above
+            if name == "store" and last.get("store_layout") != parts.get("store_layout"):
+                continue  # hashed another way: the layout's reason says so
             reasons.append("the number of documents changed" if name == "documents"
                            else _PART_CHANGED.get(name, f"{name} changed"))
         if not reasons and data.get("fingerprint") != model_fingerprint(parts):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -60,34 +60,13 @@ def hash_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[int, str]:
     return n, digest.hexdigest()
 
 
-def hash_tuples(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[int, str]:
-    """:func:`hash_rows` of rows given as value tuples in the order of ``names``: the same canonical text, each row
-    encoded in one call of the C encoder as a mapping built in sorted key order, so ``sort_keys`` has nothing to do
-    (the store's digest reads half a million units at 10,000 documents)."""
-    order = sorted(range(len(names)), key=lambda i: names[i])
-    keys = [names[i] for i in order]
-    digest = hashlib.sha256()
-    n = 0
-    for row in rows:
-        values = [row[i] for i in order]
-        text = _ONE_LINE(dict(zip(keys, [v if type(v) in _AS_THEY_ARE else _value(v) for v in values])))
-        digest.update(text.encode("utf-8"))
-        digest.update(b"\n")
-        n += 1
-    return n, digest.hexdigest()
-
-
-#: Values :func:`_value` leaves as they are.
-_AS_THEY_ARE = frozenset({str, int, bool, type(None)})
-#: One JSON value as ``json.dumps(value, ensure_ascii=False)`` writes it.
-_ONE_LINE = json.JSONEncoder(ensure_ascii=False).encode
-
-
 def _canonical(row: Mapping[str, Any]) -> str:
-    return json.dumps({k: _value(v) for k, v in row.items()}, sort_keys=True, ensure_ascii=False)
+    return json.dumps({k: canonical_value(v) for k, v in row.items()}, sort_keys=True, ensure_ascii=False)
 
 
-def _value(value: Any) -> Any:
+def canonical_value(value: Any) -> Any:
+    """A value in a form every backend gives alike: a time in ISO form, a float's repr, a JSON document's text with
+    sorted keys; others as they are."""
     if isinstance(value, datetime):
         return value.isoformat(timespec="microseconds")
     if isinstance(value, float):
