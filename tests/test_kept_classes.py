@@ -1,15 +1,13 @@
 """The structure classes of unit texts are kept between coding runs: a run reads only texts it has not seen, gives
-what classifying every text gives, applies researchers' decisions over kept classes, and ignores a kept file that
-is damaged or was written under other rules."""
+what classifying every text gives and applies researchers' decisions over kept classes (a damaged or stale file:
+tests/test_kept_by_text.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from zhagen import coding_arrays as arrays_of
 from zhagen import kept_classes
 from zhagen.kept_classes import KeptClasses
 from zhagen.units.structure import classify_all
@@ -65,28 +63,6 @@ def test_kept_classes_equal_classifying_every_text_and_only_new_texts_are_read(
     assert read == []
     third.save()  # only what this run used is kept: texts no longer in the project are dropped
     assert len(KeptClasses.of_project(tmp_path).known) == 2
-
-
-@pytest.mark.parametrize("damage", ["garbage", "other rules", "wrong shape", "class out of range"])
-def test_a_damaged_or_stale_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
-    kept = KeptClasses.of_project(tmp_path)
-    classify_all(TEXTS, {}, range(len(TEXTS)), kept.classify)
-    kept.save()
-    path = tmp_path / ".zhagen-cache" / kept_classes.FILE
-    meta, arrays = arrays_of.read_npz(path)
-    if damage == "garbage":
-        path.write_bytes(b"not a zip file")
-    elif damage == "other rules":
-        arrays_of.write_npz(path, {**meta, "rules": "0" * 64}, arrays)
-    elif damage == "wrong shape":
-        arrays_of.write_npz(path, meta, {**arrays, "keys": arrays["keys"].reshape(-1)})
-    else:
-        arrays_of.write_npz(path, meta, {**arrays, "values": np.full_like(arrays["values"], 60000)})
-    read = counting(monkeypatch)
-    again = KeptClasses.of_project(tmp_path)
-    assert again.known == {}
-    assert classify_all(TEXTS, {}, range(len(TEXTS)), again.classify) == classify_all(TEXTS, {}, range(len(TEXTS)))
-    assert len(read) == len(TEXTS) - 1
 
 
 def test_the_fingerprint_follows_the_rules_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,15 +1,13 @@
 """The evidence kinds of unit texts are kept between model runs: a run reads only texts it has not seen, gives what
-reading every text gives, and ignores a kept file that is damaged or was written under other rules."""
+reading every text gives (a damaged or stale file: tests/test_kept_by_text.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from zhagen import kept_kinds
-from zhagen import coding_arrays as arrays_of
 from zhagen.coding import evidence
 from zhagen.coding.relations import unit_kinds
 from zhagen.kept_kinds import KeptKinds
@@ -64,28 +62,6 @@ def test_kept_kinds_equal_reading_every_text_and_only_new_texts_are_read(
     assert read == []
     third.save()  # only what this run used is kept: texts no longer in the project are dropped
     assert len(KeptKinds.of_project(tmp_path).known) == 2
-
-
-@pytest.mark.parametrize("damage", ["garbage", "other rules", "wrong shape", "kind out of range"])
-def test_a_damaged_or_stale_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
-    kept = KeptKinds.of_project(tmp_path)
-    unit_kinds(TEXTS, CODES, kept)
-    kept.save()
-    path = tmp_path / ".zhagen-cache" / kept_kinds.FILE
-    meta, arrays = arrays_of.read_npz(path)
-    if damage == "garbage":
-        path.write_bytes(b"not a zip file")
-    elif damage == "other rules":
-        arrays_of.write_npz(path, {**meta, "rules": "0" * 64}, arrays)
-    elif damage == "wrong shape":
-        arrays_of.write_npz(path, meta, {**arrays, "keys": arrays["keys"].reshape(-1)})
-    else:
-        arrays_of.write_npz(path, meta, {**arrays, "values": np.full_like(arrays["values"], 9)})
-    read = counting(monkeypatch)
-    again = KeptKinds.of_project(tmp_path)
-    assert again.known == {}
-    assert unit_kinds(TEXTS, CODES, again) == unit_kinds(TEXTS, CODES)
-    assert len(read) == len(TEXTS) - 1
 
 
 def test_the_rules_fingerprint_follows_the_code_of_the_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,9 +13,9 @@ that it does not grow with texts no longer in the project.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
@@ -34,11 +34,19 @@ class KeptByText:
     """Readings of texts as kept in one file of a project's cache folder; :meth:`value` reads what is not kept yet
     (:meth:`read_text`, given by a subclass) and :meth:`save` writes what this run used.
 
-    Subclasses set :attr:`FILE` (the file's name in the cache folder), :attr:`FORMAT`, and :meth:`fingerprint` and
-    :meth:`values` (every reading the rules can give, in the order of their number in the file)."""
+    A subclass names, as class keywords, its ``file`` in the cache folder, the ``fingerprint`` of its rules and the
+    ``values`` they can give (in the order of their number in the file), and the ``layout`` of its file."""
 
     FILE = ""
     FORMAT = 1
+    _fingerprint: Callable[[], str]
+    _values: Callable[[], Sequence[str]]
+
+    def __init_subclass__(cls, *, file: str, fingerprint: Callable[[], str], values: Callable[[], Sequence[str]],
+                          layout: int = 1, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.FILE, cls.FORMAT = file, layout
+        cls._fingerprint, cls._values = staticmethod(fingerprint), staticmethod(values)  # type: ignore[assignment]
 
     def __init__(self, path: Path | None, known: dict[bytes, str] | None = None) -> None:
         self.path = path
@@ -48,11 +56,11 @@ class KeptByText:
 
     @classmethod
     def fingerprint(cls) -> str:
-        raise NotImplementedError
+        return cls._fingerprint()
 
     @classmethod
     def values(cls) -> Sequence[str]:
-        raise NotImplementedError
+        return cls._values()
 
     def read_text(self, unit_text: str) -> str:
         raise NotImplementedError

@@ -11,7 +11,6 @@ kept classes as over the computed ones (:func:`zhagen.units.structure.classify_a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -46,19 +45,8 @@ def _classes() -> dict[str, UnitClass]:
     return {_value(c): c for c in (SUBSTANCE, *(UnitClass(rule.kind, rule.id) for rule in default_rules()))}
 
 
-class KeptClasses(KeptByText):
+class KeptClasses(KeptByText, file=FILE, fingerprint=rules_fingerprint, values=lambda: list(_classes())):
     """Structure classes by text, as kept in a project's cache folder."""
-
-    FILE = FILE
-    FORMAT = 1
-
-    @classmethod
-    def fingerprint(cls) -> str:
-        return rules_fingerprint()
-
-    @classmethod
-    def values(cls) -> Sequence[str]:
-        return list(_classes())
 
     def read_text(self, unit_text: str) -> str:
         return _value(classify(unit_text))

@@ -50,19 +50,8 @@ def ranks_fingerprint() -> str:
     return code_digest((evidence, patterns, relations, text), opencc_version())
 
 
-class KeptRanks(KeptByText):
+class KeptRanks(KeptByText, file=RANKS_FILE, fingerprint=ranks_fingerprint, values=lambda: ("00", "01", "10", "11")):
     """Context ranks by text, as kept in a project's cache folder: "frame" and "uncaused" as two digits."""
-
-    FILE = RANKS_FILE
-    FORMAT = 1
-
-    @classmethod
-    def fingerprint(cls) -> str:
-        return ranks_fingerprint()
-
-    @classmethod
-    def values(cls) -> Sequence[str]:
-        return ("00", "01", "10", "11")
 
     def read_text(self, unit_text: str) -> str:
         frame, uncaused = context_rank(unit_text)
@@ -73,11 +62,8 @@ class KeptRanks(KeptByText):
         return found[0] == "1", found[1] == "1"
 
 
-class KeptKinds(KeptByText):
+class KeptKinds(KeptByText, file=FILE, fingerprint=rules_fingerprint, values=lambda: KINDS, layout=2):
     """Evidence kinds by text, as kept in a project's cache folder, and the ranks of contexts beside them."""
-
-    FILE = FILE
-    FORMAT = 2
 
     def __init__(self, path: Path | None, known: dict[bytes, str] | None = None) -> None:
         super().__init__(path, known)
@@ -96,14 +82,6 @@ class KeptKinds(KeptByText):
     def rank(self, context_text: str) -> tuple[bool, bool]:
         """How a context's words rank it (:func:`zhagen.coding.relations.context_rank`), kept or read now."""
         return self.ranks.rank(context_text)
-
-    @classmethod
-    def fingerprint(cls) -> str:
-        return rules_fingerprint()
-
-    @classmethod
-    def values(cls) -> Sequence[str]:
-        return KINDS
 
     def read_text(self, unit_text: str) -> str:
         return evidence_kind(unit_text)
