@@ -20,7 +20,7 @@ and the Brier score with a reliability table of the pattern scores and forces.
 (stratified, seeded): the honest development figure, since ``--fit`` trains on all of
 them. ``--fit`` writes the shipped reading (``reading.json`` and ``reading_forces.npz``).
 
-Usage: python bench/realtexts.py [--folder DIR] [--split dev|heldback|all] [--cv K] [--fit] [--misses] [--json]
+Usage: python bench/realtexts.py [--folder DIR] [--split dev|heldback|all] [--cv K] [--fit] [--gate-votes] [--misses] [--json]
 """
 
 from __future__ import annotations
@@ -198,9 +198,11 @@ def subtrees(model: Any) -> dict[str, list[str]]:
     return {m: [m, *(c.id for c in model.codebook.children(m))] for m in (*model.patterns, *model.forces)}
 
 
-def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus: list[tuple[Any, str]]) -> Any:
+def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus: list[tuple[Any, str]],
+                gate_votes: bool = False) -> Any:
     """The calibrated reading trained on these texts (patterns: the clear ones, plus the built-in corpus's cases;
-    forces: all; the unclear gate: the clear and the unclear ones)."""
+    forces: all; the unclear gate: the clear and the unclear ones; ``gate_votes``: the gate also reads how each
+    text's units vote)."""
     from zhagen.coding.calibrated import CalibratedReading
 
     categories = [c.id for p in model.patterns for c in model.codebook.children(p)]
@@ -209,12 +211,12 @@ def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus:
     unclear_rows = [(e, t.pattern == "unclear") for t, e in zip(texts, evidences) if t.pattern in (*PATTERNS, "unclear")]
     clear = sum(t.pattern in PATTERNS for t in texts)
     return CalibratedReading.fit(model.patterns, categories, model.forces, pattern_rows, force_rows,
-                                 unclear_rows=unclear_rows, subtrees=subtrees(model),
+                                 unclear_rows=unclear_rows, subtrees=subtrees(model), gate_votes=gate_votes,
                                  trained_on=f"{len(texts)} development real texts ({clear} clear) and the built-in "
                                             f"corpus's {len(corpus)} labelled cases")
 
 
-def cross_validated(model: Any, texts: list[RealText], folds: int) -> list[dict[str, Any]]:
+def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: bool = False) -> list[dict[str, Any]]:
     """Every development text answered by a reading trained on the other folds (stratified by label, seeded)."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -224,7 +226,8 @@ def cross_validated(model: Any, texts: list[RealText], folds: int) -> list[dict[
     results: list[dict[str, Any]] = [{} for _ in texts]
     split = StratifiedKFold(folds, shuffle=True, random_state=0)
     for train, test in split.split(texts, [t.pattern for t in texts]):
-        model.reading = fit_reading(model, [texts[i] for i in train], [evidences[i] for i in train], corpus)
+        model.reading = fit_reading(model, [texts[i] for i in train], [evidences[i] for i in train], corpus,
+                                    gate_votes)
         for i in test:
             results[i] = model.judge(evidences[i], in_scope=scoped[i])
     return results
@@ -243,6 +246,8 @@ def main() -> None:
     parser.add_argument("--cv", type=int, default=0, metavar="K", help="development split only: answer each text "
                         "with a reading trained on the other K-1 folds (stratified, seeded), not the shipped one")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--gate-votes", action="store_true", help="with --fit, --fit-gate or --cv: the unclear gate "
+                        "also reads how each text's units vote (zhagen.coding.calibrated.unit_votes)")
     parser.add_argument("--ids", default=None, metavar="FIRST-LAST", help="measure only the texts whose id is in this "
                         "range, e.g. rt600-rt999 (texts added later; fitting still reads the whole development split)")
     args = parser.parse_args()
@@ -267,7 +272,8 @@ def main() -> None:
         if not args.fit and shipped is None:
             raise SystemExit("--fit-gate adds a gate to the shipped reading: the study ships none")
         dev = [t for t in every if t.split == "dev"]
-        fitted = fit_reading(model, dev, [model.evidence([t.text])[0] for t in dev], corpus_rows(model))
+        fitted = fit_reading(model, dev, [model.evidence([t.text])[0] for t in dev], corpus_rows(model),
+                             args.gate_votes)
         if not args.fit:  # the shipped pattern and force models are kept, with the gate just fitted
             unclear = sum(t.pattern == "unclear" for t in dev)
             clear = sum(t.pattern in PATTERNS for t in dev)
@@ -281,7 +287,7 @@ def main() -> None:
         if args.split != "dev":
             raise SystemExit("--cv trains on the development split: only with --split dev")
         model.reading = None
-        results = cross_validated(model, texts, args.cv)
+        results = cross_validated(model, texts, args.cv, args.gate_votes)
     else:
         results = [model.assess_text(t.text) for t in texts]
     print(f"fitted and assessed {len(texts)} texts in {time.perf_counter() - start:.1f}s", file=sys.stderr)

@@ -20,6 +20,7 @@ from zhagen.coding.calibrated import (
     _standardised_fit,
     ngram_path,
     term_features,
+    unit_votes,
 )
 from zhagen.errors import UserError
 
@@ -193,3 +194,37 @@ def test_the_pattern_model_reads_how_a_text_is_told_and_an_older_reading_still_l
     loaded = CalibratedReading.from_json(json.dumps(older))
     assert not loaded.pattern_telling and loaded.pattern_scores(new_a) == untold.pattern_scores(new_a)
     assert CalibratedReading.from_json(told.to_json()).pattern_scores(new_a) == told.pattern_scores(new_a)
+
+
+def test_unit_votes_count_the_patterns_a_text_s_units_evidence() -> None:
+    """Three units evidence a, one b, one is under the evidence bar, one evidences nothing."""
+    units = [{"a": 0.9}, {"a": 0.6, "b": 0.5}, {"a": 0.8}, {"b": 0.7}, {"a": 0.3}, {}]
+    evidence = TextEvidence(units, [{}] * len(units), None, text="x")
+    p, q = 0.75, 0.25
+    assert unit_votes(evidence, PATTERNS) == pytest.approx([2.0, 0.75, -(p * np.log(p) + q * np.log(q)), 1.0])
+    assert unit_votes(TextEvidence([{"a": 0.2}], [{}], None), PATTERNS) == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_gate_that_reads_the_votes_keeps_them_through_saving_and_an_older_reading_reads_none() -> None:
+    clear, unclear = zip(*(_told(i) for i in range(20)))
+    label = {e.text: ("a" if e.text.endswith("a") else "b") for e in clear}
+
+    def fitted(votes: bool) -> CalibratedReading:
+        return CalibratedReading.fit(
+            PATTERNS, ("a1", "b1"), ("f",), [(e, label[e.text]) for e in clear],
+            [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, e in enumerate(clear + unclear)],
+            unclear_rows=[(e, False) for e in clear] + [(e, True) for e in unclear], subtrees=SUBTREES,
+            gate_votes=votes)
+
+    voting, plain = fitted(True), fitted(False)
+    assert voting.gate_votes and not plain.gate_votes
+    assert len(voting.unclear_coef) == len(plain.unclear_coef) + 4
+    new = [e for pair in (_told(i) for i in range(40, 60, 4)) for e in pair]
+    loaded = CalibratedReading.from_json(voting.to_json(), voting.ngram_coef)
+    assert loaded.gate_votes
+    assert [loaded.unclear_score(e, loaded.pattern_scores(e)) for e in new] == [
+        voting.unclear_score(e, voting.pattern_scores(e)) for e in new]
+    assert plain.with_gate_of(voting, "plain models, the voting gate").gate_votes
+    older = json.loads(plain.to_json())
+    del older["gate_votes"]
+    assert not CalibratedReading.from_json(json.dumps(older), plain.ngram_coef).gate_votes
