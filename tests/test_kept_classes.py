@@ -25,13 +25,8 @@ TEXTS = [
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every text the rules read from here on."""
     read: list[str] = []
-    original = kept_classes.classify
-
-    def spy(text: str):  # type: ignore[no-untyped-def]
-        read.append(text)
-        return original(text)
-
-    monkeypatch.setattr(kept_classes, "classify", spy)
+    original = KeptClasses.read_text
+    monkeypatch.setattr(KeptClasses, "read_text", lambda self, text: read.append(text) or original(self, text))
     return read
 
 

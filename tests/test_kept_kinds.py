@@ -27,13 +27,8 @@ CODES = [{"a": 1.0}, {"a": 0.5}, {"b": 1.0}, {"c": 1.0}, {"a": 1.0}, {"b": 1.0},
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every text the rules read from here on."""
     read: list[str] = []
-    original = evidence.evidence_kind
-
-    def spy(text: str) -> str:
-        read.append(text)
-        return original(text)
-
-    monkeypatch.setattr(kept_kinds, "evidence_kind", spy)
+    original = KeptKinds.read_text
+    monkeypatch.setattr(KeptKinds, "read_text", lambda self, text: read.append(text) or original(self, text))
     return read
 
 
