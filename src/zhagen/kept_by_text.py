@@ -1,19 +1,21 @@
 """What rules read from a unit's text alone, kept beside the store between runs, by text.
 
-Some readings of a unit depend on nothing but its text and the code of the rules: its evidence kind
-(:mod:`zhagen.kept_kinds`) and its structure class (:mod:`zhagen.kept_classes`). At 10,000 documents each is read
-over half a million units, and after documents are added almost every unit was read before. So the reading is kept
-by a digest of the text (BLAKE2b, 16 bytes) and the number of the value among the values the rules can give, in an
-``.npz`` file of the project's cache folder read with ``allow_pickle=False``, under a fingerprint of the rules (the
-source that reads the text, the data it reads, the versions of what converts it). A missing, damaged or stale file
-is ignored: the texts are read again, and the file is written anew with the readings of this run's texts only, so
-that it does not grow with texts no longer in the project.
+Some readings of a unit depend on nothing but its text and the code of the rules: its evidence kind and the rank of
+the contexts it forms with its neighbours (:mod:`zhagen.kept_kinds`), and its structure class
+(:mod:`zhagen.kept_classes`). At 10,000 documents each is read over half a million units, and after documents are
+added almost every unit was read before. So the reading is kept by a digest of the text (BLAKE2b, 16 bytes) and the
+number of the value among the values the rules can give, in an ``.npz`` file of the project's cache folder read with
+``allow_pickle=False``, under a fingerprint of the rules (the source that reads the text, the data it reads, the
+versions of what converts it). A missing, damaged or stale file is ignored: the texts are read again, and the file
+is written anew with the readings of this run's texts only, so that it does not grow with texts no longer in the
+project.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Self
 
@@ -23,6 +25,15 @@ from zhagen import coding_arrays as arrays_of
 from zhagen.cache import CACHE_FOLDER, mark_cache_folder
 
 DIGEST_BYTES = 16
+
+
+def opencc_version() -> str:
+    """The version of the character converter, part of every fingerprint here: the rules read traditional
+    characters in simplified."""
+    try:
+        return metadata.version("opencc")
+    except metadata.PackageNotFoundError:
+        return "-"
 
 
 def text_key(unit_text: str) -> bytes:

@@ -16,8 +16,7 @@ from importlib import resources
 
 from zhagen.cache import code_digest
 from zhagen.coding import patterns, text
-from zhagen.kept_by_text import KeptByText
-from zhagen.kept_kinds import opencc_version
+from zhagen.kept_by_text import KeptByText, opencc_version
 from zhagen.units import structure
 from zhagen.units.structure import SUBSTANCE, UnitClass, classify, default_rules
 

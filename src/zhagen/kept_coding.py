@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from zhagen import coding_arrays as arrays_of
+from zhagen.cache import CACHE_FOLDER, mark_cache_folder
 from zhagen.coding.deductive import CodeScore
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
-from zhagen.cache import CACHE_FOLDER, mark_cache_folder
 from zhagen.files import write_text_atomic
 
 FILE = "open-coding.npz"

@@ -12,29 +12,20 @@ cue first: :func:`zhagen.coding.relations.context_rank`), read over every contex
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Self
-from functools import lru_cache
-from importlib import metadata
 
 from zhagen.cache import code_digest
 from zhagen.coding import evidence, patterns, relations, text
 from zhagen.coding.evidence import evidence_kind
 from zhagen.coding.relations import context_rank
-from zhagen.kept_by_text import KeptByText
+from zhagen.kept_by_text import KeptByText, opencc_version
 
 FILE = "evidence-kinds.npz"
 RANKS_FILE = "context-ranks.npz"
 #: The kinds, in the order of their number in the file.
 KINDS = ("contradicting", "intended", "realised", "neutral")
-
-
-def opencc_version() -> str:
-    """The version of the character converter (traditional characters are read in simplified)."""
-    try:
-        return metadata.version("opencc")
-    except metadata.PackageNotFoundError:
-        return "-"
 
 
 @lru_cache(maxsize=1)

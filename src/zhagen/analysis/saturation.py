@@ -32,7 +32,6 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from zhagen.analysis.guest import GuestSettings, discovery_curve, guest_saturation, order_spread
-from zhagen.coding.axial import category_of
 from zhagen.coding.engine import Model, level_maps
 from zhagen.coding.inductive import MATCH_SIMILARITY
 from zhagen.coding.selective import pair_support, path_model
@@ -121,7 +120,7 @@ def reserved_case_test(outcome: OpenCodingOutcome, model: Model, settings: Satur
     known = {c.id for c in model.axial.categories}
     found: Counter[str] = Counter()
     for unit in reserved_units:
-        for category in {category_of(codebook, s.code_id) for s in outcome.codings[unit]}:
+        for category in {codebook.category_of(s.code_id) for s in outcome.codings[unit]}:
             if codebook.get(category).level == "category":
                 found[category] += 1
     new_categories = sorted(c for c, n in found.items() if n >= settings.new_category_min_units and c not in known)
@@ -190,7 +189,7 @@ def case_code_sets(outcome: OpenCodingOutcome, order: list[str]) -> list[set[str
         if index in concept_of:
             found.add(concept_of[index])
         for score in outcome.codings[index]:
-            found.add(category_of(outcome.codebook, score.code_id))
+            found.add(outcome.codebook.category_of(score.code_id))
     return [codes[case] for case in order]
 
 

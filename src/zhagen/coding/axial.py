@@ -87,11 +87,6 @@ EMERGENT_MAIN = "emergent"
 DEDUCTIVE, MATCHED, EMERGENT = "deductive", "inductive-matched", "emergent"
 
 
-def category_of(codebook: Codebook, code_id: str) -> str:
-    """The category-level code for a code (itself for categories and main categories)."""
-    return codebook.category_of(code_id)
-
-
 def map_concepts(
     concepts: Sequence[Concept], codings: Sequence[Sequence[CodeScore]], codebook: Codebook, share: float
 ) -> list[ConceptMapping]:
@@ -100,7 +95,7 @@ def map_concepts(
     for concept in concepts:
         votes: Counter[str] = Counter()
         for unit in concept.members:
-            for code in {category_of(codebook, s.code_id) for s in codings[unit]}:
+            for code in {codebook.category_of(s.code_id) for s in codings[unit]}:
                 if codebook.get(code).level == "category":
                     votes[code] += 1
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -178,7 +173,7 @@ def axial_coding(
     units_by_category: dict[str, set[int]] = defaultdict(set)
     for unit, scores in enumerate(codings):
         for score in scores:
-            units_by_category[category_of(codebook, score.code_id)].add(unit)
+            units_by_category[codebook.category_of(score.code_id)].add(unit)
 
     categories: list[Category] = []
     for code in codebook.by_level("category"):

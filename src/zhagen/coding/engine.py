@@ -17,7 +17,7 @@ import numpy as np
 from zhagen.analysis.typology import Profile, case_category_matrix, profile
 from zhagen.coding import ngrams, parallel
 from zhagen.coding.bilingual import Glossary, latin_share
-from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding, category_of
+from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings, ranking
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
@@ -210,7 +210,7 @@ def level_maps(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> tu
         main_row: dict[str, float] = {}
         cat_row: dict[str, float] = {}
         for score in scores:
-            category = category_of(codebook, score.code_id)
+            category = codebook.category_of(score.code_id)
             cat_row[category] = max(cat_row.get(category, 0.0), score.confidence)
             main = codebook.main_category_of(score.code_id)
             if main is not None:

@@ -67,6 +67,7 @@ from typing import IO, Any, BinaryIO
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from zhagen.cache import CACHE_FOLDER
 from zhagen.errors import UserError
 from zhagen.exchange import refiqda_foreign
 from zhagen.exchange.refiqda_xml import (
@@ -85,7 +86,6 @@ from zhagen.exchange.refiqda_xml import (
 )
 from zhagen.exchange.source_cache import FILE as SOURCE_CACHE
 from zhagen.exchange.source_cache import MadeSource, SourceCache
-from zhagen.cache import CACHE_FOLDER
 from zhagen.files import write_atomic, write_bytes_atomic
 from zhagen.project import Project
 from zhagen.store import coding as store_coding
