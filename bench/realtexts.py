@@ -199,11 +199,11 @@ def subtrees(model: Any) -> dict[str, list[str]]:
 
 
 def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus: list[tuple[Any, str]],
-                gate_votes: bool = False) -> Any:
+                gate_votes: bool = False, unclear_share: float | None = None) -> Any:
     """The calibrated reading trained on these texts (patterns: the clear ones, plus the built-in corpus's cases;
     forces: all; the unclear gate: the clear and the unclear ones; ``gate_votes``: the gate also reads how each
-    text's units vote)."""
-    from zhagen.coding.calibrated import CalibratedReading
+    text's units vote; ``unclear_share``: the share of clear texts the gate may flag, when not the shipped one)."""
+    from zhagen.coding.calibrated import UNCLEAR_CLEAR_SHARE, CalibratedReading
 
     categories = [c.id for p in model.patterns for c in model.codebook.children(p)]
     pattern_rows = [(e, t.pattern) for t, e in zip(texts, evidences) if t.pattern in PATTERNS] + corpus
@@ -212,22 +212,25 @@ def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus:
     clear = sum(t.pattern in PATTERNS for t in texts)
     return CalibratedReading.fit(model.patterns, categories, model.forces, pattern_rows, force_rows,
                                  unclear_rows=unclear_rows, subtrees=subtrees(model), gate_votes=gate_votes,
+                                 unclear_share=UNCLEAR_CLEAR_SHARE if unclear_share is None else unclear_share,
                                  trained_on=f"{len(texts)} development real texts ({clear} clear) and the built-in "
                                             f"corpus's {len(corpus)} labelled cases")
 
 
-def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: bool = False) -> list[dict[str, Any]]:
-    """Every development text answered by a reading trained on the other folds (stratified by label, seeded)."""
+def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: bool = False,
+                    seed: int = 0, unclear_share: float | None = None) -> list[dict[str, Any]]:
+    """Every development text answered by a reading trained on the other folds (stratified by label, seeded: a change
+    worth shipping should hold for more than one seed of folds)."""
     from sklearn.model_selection import StratifiedKFold
 
     corpus = corpus_rows(model)
     evidences = [model.evidence([t.text])[0] for t in texts]
     scoped = [model.scope.in_scope([t.text]) for t in texts]
     results: list[dict[str, Any]] = [{} for _ in texts]
-    split = StratifiedKFold(folds, shuffle=True, random_state=0)
+    split = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for train, test in split.split(texts, [t.pattern for t in texts]):
         model.reading = fit_reading(model, [texts[i] for i in train], [evidences[i] for i in train], corpus,
-                                    gate_votes)
+                                    gate_votes, unclear_share)
         for i in test:
             results[i] = model.judge(evidences[i], in_scope=scoped[i])
     return results
@@ -245,6 +248,11 @@ def main() -> None:
                         "split and add it to the shipped reading, whose pattern and force models are kept")
     parser.add_argument("--cv", type=int, default=0, metavar="K", help="development split only: answer each text "
                         "with a reading trained on the other K-1 folds (stratified, seeded), not the shipped one")
+    parser.add_argument("--cv-seed", type=int, default=0, metavar="N", help="with --cv: the seed of the folds "
+                        "(default 0)")
+    parser.add_argument("--unclear-share", type=float, default=None, metavar="S", help="with --cv: the share of "
+                        "clear training texts the unclear gate may flag, to trace its trade-off (default: the "
+                        "shipped zhagen.coding.calibrated.UNCLEAR_CLEAR_SHARE)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--gate-votes", action="store_true", help="with --fit, --fit-gate or --cv: the unclear gate "
                         "also reads how each text's units vote (zhagen.coding.calibrated.unit_votes)")
@@ -259,6 +267,8 @@ def main() -> None:
         if not (first[2:].isdigit() and last[2:].isdigit()):
             raise SystemExit(f"--ids {args.ids!r}: give a range of ids such as rt600-rt999")
         texts = [t for t in texts if int(first[2:]) <= int(t.id[2:]) <= int(last[2:])]
+    if args.unclear_share is not None and not (args.cv and 0 < args.unclear_share < 1):
+        raise SystemExit(f"--unclear-share {args.unclear_share}: give a share between 0 and 1, with --cv")
     if args.misses and args.split != "dev":
         raise SystemExit("--misses reads the errors: only on the development split")
     if not texts:
@@ -287,7 +297,7 @@ def main() -> None:
         if args.split != "dev":
             raise SystemExit("--cv trains on the development split: only with --split dev")
         model.reading = None
-        results = cross_validated(model, texts, args.cv, args.gate_votes)
+        results = cross_validated(model, texts, args.cv, args.gate_votes, args.cv_seed, args.unclear_share)
     else:
         results = [model.assess_text(t.text) for t in texts]
     print(f"fitted and assessed {len(texts)} texts in {time.perf_counter() - start:.1f}s", file=sys.stderr)

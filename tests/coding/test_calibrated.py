@@ -141,6 +141,30 @@ def test_an_unclear_gate_flags_texts_told_as_round_ups_and_survives_saving(tmp_p
     assert all(score(combined, e) >= combined.unclear_threshold for e in new_unclear)
 
 
+def test_a_larger_unclear_share_moves_only_the_gate_s_threshold_down() -> None:
+    """The share of clear texts the gate may flag sets its threshold, nothing else: the same gate with a lower bar,
+    which flags at least the texts the stricter one flags."""
+    clear, unclear = zip(*(_told(i) for i in range(20)))
+    label = {e.text: ("a" if e.text.endswith("a") else "b") for e in clear}
+
+    def fitted(share: float) -> CalibratedReading:
+        return CalibratedReading.fit(
+            PATTERNS, ("a1", "b1"), ("f",), [(e, label[e.text]) for e in clear],
+            [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, e in enumerate(clear + unclear)],
+            unclear_rows=[(e, False) for e in clear] + [(e, True) for e in unclear], subtrees=SUBTREES,
+            unclear_share=share)
+
+    strict, lenient = fitted(0.01), fitted(0.3)
+    assert lenient.unclear_coef == strict.unclear_coef and lenient.pattern_coef == strict.pattern_coef
+    assert lenient.unclear_threshold < strict.unclear_threshold
+    new = [e for pair in (_told(i) for i in range(40, 80, 3)) for e in pair]
+    flagged = [(s := strict.unclear_score(e, strict.pattern_scores(e))) is not None and s >= strict.unclear_threshold
+               for e in new]
+    lenient_flagged = [(s := lenient.unclear_score(e, lenient.pattern_scores(e))) is not None
+                       and s >= lenient.unclear_threshold for e in new]
+    assert all(b for a, b in zip(flagged, lenient_flagged) if a)
+
+
 def test_the_logistic_function_does_not_overflow_far_outside_the_training_range() -> None:
     from zhagen.coding.calibrated import _sigmoid
 

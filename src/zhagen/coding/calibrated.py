@@ -363,7 +363,7 @@ class CalibratedReading:
             *, unclear_rows: Sequence[tuple[TextEvidence, bool]] = (), subtrees: Mapping[str, Sequence[str]] | None = None,
             C: float = 1.0, force_C: float = 0.3, ngram_C: float = 10.0, unclear_C: float = 0.3, seed: int = 0,
             pattern_ngram: bool = True, pattern_telling: bool = True, gate_votes: bool = False,
-            trained_on: str = "") -> CalibratedReading:
+            unclear_share: float = UNCLEAR_CLEAR_SHARE, trained_on: str = "") -> CalibratedReading:
         """Fit the pattern model, then per force an n-gram model and the stacked force model, then the unclear gate
         on ``unclear_rows`` (clear texts False, unclear texts True) when each kind has at least :data:`STACK_FOLDS`
         rows (deterministic solvers; the out-of-fold splits are seeded).
@@ -376,7 +376,9 @@ class CalibratedReading:
 
         The gate learns from pattern scores the texts would get as new texts: each row is scored by a pattern model
         fitted without its fold (a clear text given in both lists, the same evidence object, is left out of it).
-        With ``gate_votes``, it also reads how each text's units vote (:func:`unit_votes`)."""
+        With ``gate_votes``, it also reads how each text's units vote (:func:`unit_votes`). Its threshold is the score
+        that ``unclear_share`` of the clear texts reach: the share of clear texts it may read ``mixed`` to find more
+        unclear ones (docs/benchmarks.md shows the trade-off)."""
         force_coef: dict[str, tuple[float, ...]] = {}
         force_intercept: dict[str, float] = {}
         ngram_coef: dict[str, np.ndarray] = {}
@@ -430,7 +432,7 @@ class CalibratedReading:
             gcoef_r = tuple(round(float(v), 6) for v in gcoef[0])
             gintercept_r = round(float(gintercept[0]), 6)
             clear = [_sigmoid(float(np.dot(gcoef_r, row)) + gintercept_r) for row in gx[~flags]]
-            gate = (gcoef_r, gintercept_r, round(float(np.quantile(clear, 1.0 - UNCLEAR_CLEAR_SHARE)), 4),
+            gate = (gcoef_r, gintercept_r, round(float(np.quantile(clear, 1.0 - unclear_share)), 4),
                     min(len(e.text) for e in gate_evidence))
         return cls(tuple(patterns), tuple(categories), tuple(classes),
                    tuple(tuple(round(float(v), 6) for v in row) for row in coef),
