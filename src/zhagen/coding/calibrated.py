@@ -149,8 +149,9 @@ def unit_votes(evidence: TextEvidence, patterns: Sequence[str]) -> list[float]:
     """How the units that evidence a pattern vote, each for its strongest pattern at the :data:`EVIDENT` bar: the
     number of patterns voted for, the top pattern's share of the votes, the votes' entropy, and the patterns with two
     votes or more. A text that centres on one case has units that agree; a round-up of projects, or a plan listing
-    several, does not (2026-12-05, on 523 development texts cross-validated over three seeds of folds: unclear ->
-    mixed 0.24-0.31 -> 0.28-0.33, clear texts right +0.003-0.006, clear -> mixed or none lower)."""
+    several, does not. Not shipped: on the first 523 rebuilt development texts they helped on three seeds of folds,
+    on all 920 they help on one and hurt on two (unclear -> mixed 0.46 / 0.43 / 0.45 -> 0.44 / 0.45 / 0.43,
+    docs/benchmarks.md, 2026-12-05)."""
     votes = Counter(max(patterns, key=lambda p: unit.get(p, 0.0)) for unit in evidence.mains
                     if max((unit.get(p, 0.0) for p in patterns), default=0.0) >= EVIDENT)
     total = sum(votes.values())
