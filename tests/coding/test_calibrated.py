@@ -101,15 +101,24 @@ def _told(i: int) -> tuple[TextEvidence, TextEvidence]:
             _evidence(f"推介会签约项目{i + 20}个，一是加快推进，二是鼓励引导，计划洽谈 {pattern}", pattern, False))
 
 
+def _gated(**options: object) -> CalibratedReading:
+    """A reading with an unclear gate, fitted on twenty clear and twenty unclear texts told as :func:`_told` tells
+    them (``options``: more keywords of :meth:`CalibratedReading.fit`)."""
+    clear, unclear = zip(*(_told(i) for i in range(20)))
+    label = {e.text: ("a" if e.text.endswith("a") else "b") for e in clear}
+    return CalibratedReading.fit(
+        PATTERNS, ("a1", "b1"), ("f",), [(e, label[e.text]) for e in clear],
+        [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, e in enumerate(clear + unclear)],
+        unclear_rows=[(e, False) for e in clear] + [(e, True) for e in unclear], subtrees=SUBTREES,
+        **options)  # type: ignore[arg-type]
+
+
 def test_an_unclear_gate_flags_texts_told_as_round_ups_and_survives_saving(tmp_path: Path) -> None:
     """Clear texts tell one plant's opening; unclear ones count signings in aggregate and exhort. The gate learns
     that from the rows, flags new texts told the same way and not the others, and is saved and loaded whole."""
     clear, unclear = zip(*(_told(i) for i in range(20)))
     label = {e.text: ("a" if e.text.endswith("a") else "b") for e in clear}
-    reading = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), [(e, label[e.text]) for e in clear],
-                                    [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, e in enumerate(clear + unclear)],
-                                    unclear_rows=[(e, False) for e in clear] + [(e, True) for e in unclear],
-                                    subtrees=SUBTREES)
+    reading = _gated()
     assert reading.unclear_coef and UNCLEAR in reading.ngram_coef
 
     def score(r: CalibratedReading, e: TextEvidence) -> float:
@@ -144,17 +153,7 @@ def test_an_unclear_gate_flags_texts_told_as_round_ups_and_survives_saving(tmp_p
 def test_a_larger_unclear_share_moves_only_the_gate_s_threshold_down() -> None:
     """The share of clear texts the gate may flag sets its threshold, nothing else: the same gate with a lower bar,
     which flags at least the texts the stricter one flags."""
-    clear, unclear = zip(*(_told(i) for i in range(20)))
-    label = {e.text: ("a" if e.text.endswith("a") else "b") for e in clear}
-
-    def fitted(share: float) -> CalibratedReading:
-        return CalibratedReading.fit(
-            PATTERNS, ("a1", "b1"), ("f",), [(e, label[e.text]) for e in clear],
-            [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, e in enumerate(clear + unclear)],
-            unclear_rows=[(e, False) for e in clear] + [(e, True) for e in unclear], subtrees=SUBTREES,
-            unclear_share=share)
-
-    strict, lenient = fitted(0.01), fitted(0.3)
+    strict, lenient = _gated(unclear_share=0.01), _gated(unclear_share=0.3)
     assert lenient.unclear_coef == strict.unclear_coef and lenient.pattern_coef == strict.pattern_coef
     assert lenient.unclear_threshold < strict.unclear_threshold
     new = [e for pair in (_told(i) for i in range(40, 80, 3)) for e in pair]
@@ -230,17 +229,7 @@ def test_unit_votes_count_the_patterns_a_text_s_units_evidence() -> None:
 
 
 def test_a_gate_that_reads_the_votes_keeps_them_through_saving_and_an_older_reading_reads_none() -> None:
-    clear, unclear = zip(*(_told(i) for i in range(20)))
-    label = {e.text: ("a" if e.text.endswith("a") else "b") for e in clear}
-
-    def fitted(votes: bool) -> CalibratedReading:
-        return CalibratedReading.fit(
-            PATTERNS, ("a1", "b1"), ("f",), [(e, label[e.text]) for e in clear],
-            [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, e in enumerate(clear + unclear)],
-            unclear_rows=[(e, False) for e in clear] + [(e, True) for e in unclear], subtrees=SUBTREES,
-            gate_votes=votes)
-
-    voting, plain = fitted(True), fitted(False)
+    voting, plain = _gated(gate_votes=True), _gated(gate_votes=False)
     assert voting.gate_votes and not plain.gate_votes
     assert len(voting.unclear_coef) == len(plain.unclear_coef) + 4
     new = [e for pair in (_told(i) for i in range(40, 60, 4)) for e in pair]
