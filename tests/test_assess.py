@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import re
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from zhagen.assess import builtin_model
 from zhagen.cli import app
+from zhagen.coding.selective import Link
 from zhagen.studies.transfer import FORCES, PATTERNS
 
 DATA = Path(__file__).parent / "data"
@@ -93,6 +95,38 @@ def test_cli_json_for_an_english_and_a_chinese_file(tmp_path: Path) -> None:
         assert all(s["zh"] and s["en"] for s in item["suggestions"])
     weak = [s["target"] for s in items[1]["suggestions"] if s["kind"] == "weak_force"]
     assert weak == [f for f in FORCES if items[1]["forces"][f] < 0.5]
+
+
+def test_suggestions_rest_on_kept_path_model_edges_only() -> None:
+    """A suggestion cites the kept edges it rests on and claims no other link: a weak force with a kept route to the
+    pattern names it, one without says the evidence supports no route, a moderator is raised only through a kept
+    moderating edge, and a code the text shows is not suggested."""
+    model = copy.copy(builtin_model())
+    landing = Link("investment_landing", "incremental_capacity", "mechanism -> pattern", "", 14, 9, 3.0, ())
+    market = Link("market", "investment_landing", "force -> mechanism", "", 6, 4, 2.0, ())
+    moderating = Link("absorptive_capacity", "incremental_capacity", "moderates", "", 5, 3, 2.0, ())
+    elsewhere = Link("institutional", "research_carriers", "force -> mechanism", "", 8, 5, 2.0, ())
+    model.edges = [landing, market, moderating, elsewhere]
+    weak = {"market": 0.1, "labor_division": 0.2, "institutional": 0.3}
+    found = {(s["kind"], s["target"]): s for s in model.suggestions("incremental_capacity", weak, set())}
+    assert set(found) == {("weak_force", "market"), ("weak_force", "labor_division"), ("weak_force", "institutional"),
+                          ("missing_link", "investment_landing"), ("moderator", "absorptive_capacity")}
+    route = found[("weak_force", "market")]
+    assert [(b["source"], b["target"], b["support"]) for b in route["basis"]] == [
+        ("market", "investment_landing", 6), ("investment_landing", "incremental_capacity", 14)]
+    assert "6 units, 4 cases" in route["en"] and "14 units, 9 cases" in route["en"]
+    for force in ("labor_division", "institutional"):  # no kept edge leads from them to this pattern
+        assert found[("weak_force", force)]["basis"] == []
+        assert "supports no route" in found[("weak_force", force)]["en"]
+    assert found[("moderator", "absorptive_capacity")]["basis"][0]["support"] == 5
+    # what the text shows is not suggested, strong forces are not called weak, and no pattern gives no suggestion
+    shown = model.suggestions("incremental_capacity", {**weak, "market": 0.9}, {"investment_landing",
+                                                                                 "absorptive_capacity"})
+    assert {(s["kind"], s["target"]) for s in shown} == {("weak_force", "labor_division"),
+                                                         ("weak_force", "institutional")}
+    model.edges = [landing]
+    assert not any(s["kind"] == "moderator" for s in model.suggestions("incremental_capacity", weak, set()))
+    assert model.suggestions(None, weak, set()) == []
 
 
 def test_cli_plain_output_and_bad_file(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 A planner hands in a project description or a news report; zhagen codes it with
 the study's codebook and classifiers (learned from the built-in corpus), scores
 the four transfer patterns and three driving forces, shows the evidence and
-derives path suggestions from the study's path model: which forces are weak in
-this text, and which mechanisms the projects of this pattern relied on.
+derives path suggestions from the kept edges of the study's path model only: which
+forces are weak in this text and whether a kept route leads from them to its pattern,
+and which codes the study's cases of this pattern go with that the text does not show.
 
 Traditional characters are normalised to simplified before coding (offsets
 into the original text are kept, see :mod:`zhagen.coding.text`).
@@ -208,44 +209,77 @@ class StudyModel:
     def assess_text(self, text: str, *, weight: float | None = None) -> dict[str, Any]:
         return self.assess_case([text], weight=weight)
 
-    def suggestions(self, pattern: str | None, forces: dict[str, float], evidenced: set[str]) -> list[dict[str, str]]:
-        """Path suggestions for the host city from the study's path model."""
-        name = lambda i: self.codebook.get(i)  # noqa: E731
-        result: list[dict[str, str]] = []
-        needed = sorted((e for e in self.edges if e.target == pattern and e.kind != "moderates"), key=lambda e: -e.support)
+    def suggestions(self, pattern: str | None, forces: dict[str, float], evidenced: set[str]) -> list[dict[str, Any]]:
+        """Path suggestions for the host city, read from the kept edges of the study's path model alone (as the
+        report's path suggestions are, :mod:`zhagen.report.paths`): a code the study's cases of this pattern go with
+        that the text does not show (``missing_link``), a force weak in this text with the kept route, if any, by
+        which it reaches the pattern (``weak_force``), and a moderator that a kept edge ties to the pattern which the
+        text says nothing on (``moderator``). Each cites the edges it rests on (``basis``: support and cases); where
+        no kept edge leads from a weak force to the pattern it says so, and no link the evidence did not keep is
+        claimed. Names of codes and families come from the study's codebook and declarations; no pattern (a text
+        read ``none``), no suggestion."""
+        if pattern is None:
+            return []
+        code = self.codebook.get
+        family = lambda c, lang: self.declarations.family_name(self.codebook.family_of(c), lang)  # noqa: E731
+        basis = lambda e: {"source": e.source, "target": e.target, "support": e.support, "cases": e.cases}  # noqa: E731
+        into = sorted((e for e in self.edges if e.target == pattern and e.kind != "moderates"),
+                      key=lambda e: (-e.support, e.source))
+        goal_zh, goal_en = code(pattern).name_zh, code(pattern).name_en
+        result: list[dict[str, Any]] = []
         for force in self.forces:
-            if forces.get(force, 0.0) >= 0.5:
+            strength = forces.get(force, 0.0)
+            if strength >= 0.5:
                 continue
-            routes = [e for e in self.edges if e.source == force and any(n.source == e.target for n in needed)]
-            via = "、".join(name(e.target).name_zh for e in routes[:2]) or "转化机制"
-            via_en = ", ".join(name(e.target).name_en for e in routes[:2]) or "transformation mechanisms"
-            result.append({
-                "kind": "weak_force", "target": force,
-                "zh": f"{name(force).name_zh}偏弱（强度 {forces.get(force, 0.0):.2f}）：在本研究的案例中，它通过{via}推动"
-                      f"{name(pattern).name_zh if pattern else '产业转移'}，宜优先补强。",
-                "en": f"{name(force).name_en} is weak here ({forces.get(force, 0.0):.2f}); in the study's cases it works "
-                      f"through {via_en} towards {name(pattern).name_en if pattern else 'industrial transfer'}: strengthen it first.",
-            })
-        for edge in needed[:4]:
+            routes = [(e, n) for n in into for e in self.edges if e.source == force and e.target == n.source]
+            routes += [(e, None) for e in into if e.source == force]
+            zh = f"{code(force).name_zh}在本文本中偏弱（{strength:.2f}）。"
+            en = f"{_capital(code(force).name_en)} is weak in this text ({strength:.2f}). "
+            if routes:
+                zh += "本研究的案例中，" + "；".join(
+                    f"它与{family(e.target, 'zh')}“{code(e.target).name_zh}”同时出现（{e.support} 个单元，{e.cases} 个案例）"
+                    + (f"，后者与“{goal_zh}”同时出现（{n.support} 个单元，{n.cases} 个案例）" if n else "")
+                    for e, n in routes[:2]) + "：证据指向从这里补强。"
+                en += "In the study's cases " + "; ".join(
+                    f"it goes with “{code(e.target).name_en}” ({family(e.target, 'en')}; {e.support} units, "
+                    f"{e.cases} cases)" + (f", which goes with “{goal_en}” ({n.support} units, {n.cases} cases)" if n
+                                            else "")
+                    for e, n in routes[:2]) + ": the evidence points to strengthening it there."
+            else:
+                zh += f"本研究的路径模型中没有从它通向“{goal_zh}”的保留关系，证据不支持经由它的路径建议。"
+                en += (f"The study's path model keeps no relation leading from it to “{goal_en}”: the evidence "
+                       "supports no route through it.")
+            result.append({"kind": "weak_force", "target": force, "zh": zh, "en": en,
+                           "basis": [basis(x) for e, n in routes[:2] for x in (e, n) if x is not None]})
+        for edge in into[:4]:
             if edge.source in evidenced:
                 continue
             result.append({
-                "kind": "missing_mechanism", "target": edge.source,
-                "zh": f"本研究中{name(pattern).name_zh}的项目依托“{name(edge.source).name_zh}”（{edge.support}处证据，"
-                      f"{edge.cases}个案例），本文本未见相应安排，建议补齐。",
-                "en": f"Projects of the {name(pattern).name_en} pattern in the study relied on {name(edge.source).name_en} "
-                      f"({edge.support} pieces of evidence in {edge.cases} cases); this text shows none: plan for it.",
+                "kind": "missing_link", "target": edge.source, "basis": [basis(edge)],
+                "zh": f"本研究中“{goal_zh}”的案例与{family(edge.source, 'zh')}“{code(edge.source).name_zh}”同时出现"
+                      f"（{edge.support} 个单元，{edge.cases} 个案例），本文本未见相应内容，建议考虑。",
+                "en": f"The study's cases of “{goal_en}” go with “{code(edge.source).name_en}” "
+                      f"({family(edge.source, 'en')}; {edge.support} units, {edge.cases} cases); this text shows "
+                      "none: consider it.",
             })
-        moderators = [m.id for m in self.codebook.by_level("main_category") if m.family == "moderator"]
-        for moderator in moderators:
-            if moderator not in evidenced:
-                result.append({
-                    "kind": "moderator", "target": moderator,
-                    "zh": f"未见关于{name(moderator).name_zh}的说明：人才、基础设施与配套条件决定项目能否落地见效，建议评估。",
-                    "en": f"Nothing on {name(moderator).name_en}: talent, infrastructure and supporting industry decide "
-                          "whether a project takes root; assess them.",
-                })
+        for edge in sorted((e for e in self.edges if e.target == pattern and e.kind == "moderates"),
+                           key=lambda e: (-e.support, e.source)):
+            if edge.source in evidenced:
+                continue
+            result.append({
+                "kind": "moderator", "target": edge.source, "basis": [basis(edge)],
+                "zh": f"本研究的案例中，{family(edge.source, 'zh')}“{code(edge.source).name_zh}”调节“{goal_zh}”"
+                      f"（{edge.support} 个单元，{edge.cases} 个案例），本文本未加说明，建议评估。",
+                "en": f"In the study's cases “{code(edge.source).name_en}” ({family(edge.source, 'en')}) moderates "
+                      f"“{goal_en}” ({edge.support} units, {edge.cases} cases); this text says nothing on it: "
+                      "assess it.",
+            })
         return result
+
+
+def _capital(text: str) -> str:
+    """The text with its first letter in upper case (a code's English name opens a sentence)."""
+    return text[:1].upper() + text[1:]
 
 
 @lru_cache(maxsize=1)
