@@ -92,6 +92,7 @@ def test_cli_json_for_an_english_and_a_chinese_file(tmp_path: Path) -> None:
     for item in items:
         assert set(item["forces"]) == set(FORCES) and all(0 <= v <= 1 for v in item["forces"].values())
         assert item["evidence"] and item["suggestions"]
+        assert all(q["kind"] in ("realised", "neutral", "intended", "contradicting") for q in item["evidence"])
         assert all(s["zh"] and s["en"] for s in item["suggestions"])
     weak = [s["target"] for s in items[1]["suggestions"] if s["kind"] == "weak_force"]
     assert weak == [f for f in FORCES if items[1]["forces"][f] < 0.5]
@@ -127,6 +128,19 @@ def test_suggestions_rest_on_kept_path_model_edges_only() -> None:
     model.edges = [landing]
     assert not any(s["kind"] == "moderator" for s in model.suggestions("incremental_capacity", weak, set()))
     assert model.suggestions(None, weak, set()) == []
+
+
+def test_evidence_quotes_say_what_they_state_and_facts_come_first() -> None:
+    """Each quote carries its kind and the words that decided it; facts and descriptions are shown before plans and
+    limitations, so that a plan is not the first thing read as evidence, and three quotes per code at most."""
+    from zhagen.assess import _quotes
+
+    texts = ["本地配套率仍然偏低。", "计划明年建设二期工厂。", "园区为企业提供标准厂房。", "工厂已建成投产。"]
+    quotes = _quotes("incremental_capacity", texts)
+    assert [(q["text"], q["kind"], q["cue"]) for q in quotes] == [
+        ("工厂已建成投产。", "realised", "已"), ("园区为企业提供标准厂房。", "neutral", ""),
+        ("计划明年建设二期工厂。", "intended", "计划")]
+    assert all(q["code"] == "incremental_capacity" for q in quotes)
 
 
 def test_cli_plain_output_and_bad_file(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from zhagen.coding.calibrated import EVIDENT, LEAD_UNITS, CalibratedReading, Tex
 from zhagen.coding.documents import DocumentClassifier, DocumentSettings, combine, pattern_examples
 from zhagen.coding.deductive import CodeScore, DeductiveCoder
 from zhagen.coding.engine import EngineSettings, level_maps
+from zhagen.coding.evidence import reading
 from zhagen.coding.text import normalise
 from zhagen.coding.selective import Link, path_model
 from zhagen.corpus.readers import read_source
@@ -277,6 +278,22 @@ class StudyModel:
         return result
 
 
+#: Quotes shown per code.
+QUOTES_PER_CODE = 3
+
+
+def _quotes(code: str, texts: Sequence[str]) -> list[dict[str, str]]:
+    """A code's evidence in the text, with what each quote states (:mod:`zhagen.coding.evidence`: realised,
+    neutral, intended or contradicting, and the words that decided it): quotes that state what they are cited for
+    first, then plans, then limitations, each kind in the text's order, so that a plan or a negation is not shown
+    as if it were the fact."""
+    read = [(text, *reading(text)) for text in texts]
+    order = {kind: rank for rank, kind in enumerate(("realised", "neutral", "intended", "contradicting"))}
+    ranked = sorted(range(len(read)), key=lambda i: (order[read[i][1]], i))
+    return [{"code": code, "text": read[i][0], "kind": read[i][1], "cue": read[i][2]}
+            for i in ranked[:QUOTES_PER_CODE]]
+
+
 def _capital(text: str) -> str:
     """The text with its first letter in upper case (a code's English name opens a sentence)."""
     return text[:1].upper() + text[1:]
@@ -309,7 +326,7 @@ def assess_files(paths: Sequence[Path]) -> list[dict[str, Any]]:
                 "pattern_scores": found["pattern_scores"],
                 "unclear": found["unclear"],
                 "forces": found["forces"],
-                "evidence": [{"code": k, "text": t} for k, texts in sorted(found["evidence"].items()) for t in texts[:3]],
+                "evidence": [quote for k, texts in sorted(found["evidence"].items()) for quote in _quotes(k, texts)],
                 "suggestions": model.suggestions(found["sharing"][0] if found["sharing"] else None, found["forces"], codes),
             })
     return results

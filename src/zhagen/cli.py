@@ -438,7 +438,8 @@ def assess(
         table.add_row("scores", ", ".join(f"{k} {v:.2f}" for k, v in item["pattern_scores"].items()))
         table.add_row("forces", ", ".join(f"{k} {v:.2f}{' ✓' if v >= 0.5 else ''}" for k, v in item["forces"].items()))
         for evidence in item["evidence"][:6]:
-            table.add_row(evidence["code"], evidence["text"])
+            stated = "" if evidence["kind"] in ("realised", "neutral") else f"\n({evidence['kind']}: {evidence['cue']})"
+            table.add_row(evidence["code"] + stated, evidence["text"])
         for suggestion in item["suggestions"]:
             table.add_row("suggestion", f"{suggestion['zh']}\n{suggestion['en']}")
         out.print(table)
