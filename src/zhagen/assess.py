@@ -221,61 +221,67 @@ class StudyModel:
         read ``none``), no suggestion."""
         if pattern is None:
             return []
-        code = self.codebook.get
-        family = lambda c, lang: self.declarations.family_name(self.codebook.family_of(c), lang)  # noqa: E731
-        basis = lambda e: {"source": e.source, "target": e.target, "support": e.support, "cases": e.cases}  # noqa: E731
         into = sorted((e for e in self.edges if e.target == pattern and e.kind != "moderates"),
                       key=lambda e: (-e.support, e.source))
-        goal_zh, goal_en = code(pattern).name_zh, code(pattern).name_en
-        result: list[dict[str, Any]] = []
+        goal = {"zh": f"“{self.codebook.get(pattern).name_zh}”", "en": f"“{self.codebook.get(pattern).name_en}”"}
+        named, result = self._named, []
         for force in self.forces:
             strength = forces.get(force, 0.0)
             if strength >= 0.5:
                 continue
             routes = [(e, n) for n in into for e in self.edges if e.source == force and e.target == n.source]
-            routes += [(e, None) for e in into if e.source == force]
-            zh = f"{code(force).name_zh}在本文本中偏弱（{strength:.2f}）。"
-            en = f"{_capital(code(force).name_en)} is weak in this text ({strength:.2f}). "
+            routes = (routes + [(e, None) for e in into if e.source == force])[:2]
+            zh = f"{self.codebook.get(force).name_zh}在本文本中偏弱（{strength:.2f}）。"
+            en = f"{_capital(self.codebook.get(force).name_en)} is weak in this text ({strength:.2f}). "
             if routes:
-                zh += "本研究的案例中，" + "；".join(
-                    f"它与{family(e.target, 'zh')}“{code(e.target).name_zh}”同时出现（{e.support} 个单元，{e.cases} 个案例）"
-                    + (f"，后者与“{goal_zh}”同时出现（{n.support} 个单元，{n.cases} 个案例）" if n else "")
-                    for e, n in routes[:2]) + "：证据指向从这里补强。"
-                en += "In the study's cases " + "; ".join(
-                    f"it goes with “{code(e.target).name_en}” ({family(e.target, 'en')}; {e.support} units, "
-                    f"{e.cases} cases)" + (f", which goes with “{goal_en}” ({n.support} units, {n.cases} cases)" if n
-                                            else "")
-                    for e, n in routes[:2]) + ": the evidence points to strengthening it there."
+                steps_zh = [f"它与{named(e.target, 'zh')}同时出现{_support(e, 'zh')}"
+                            + (f"，后者与{goal['zh']}同时出现{_support(n, 'zh')}" if n else "") for e, n in routes]
+                steps_en = [f"it goes with {named(e.target, 'en')}{_support(e, 'en')}"
+                            + (f", which goes with {goal['en']}{_support(n, 'en')}" if n else "") for e, n in routes]
+                zh += "本研究的案例中，" + "；".join(steps_zh) + "：证据指向从这里补强。"
+                en += "In the study's cases " + "; ".join(steps_en) + ": the evidence points to strengthening it there."
             else:
-                zh += f"本研究的路径模型中没有从它通向“{goal_zh}”的保留关系，证据不支持经由它的路径建议。"
-                en += (f"The study's path model keeps no relation leading from it to “{goal_en}”: the evidence "
+                zh += f"本研究的路径模型中没有从它通向{goal['zh']}的保留关系，证据不支持经由它的路径建议。"
+                en += (f"The study's path model keeps no relation leading from it to {goal['en']}: the evidence "
                        "supports no route through it.")
             result.append({"kind": "weak_force", "target": force, "zh": zh, "en": en,
-                           "basis": [basis(x) for e, n in routes[:2] for x in (e, n) if x is not None]})
+                           "basis": [_basis(x) for e, n in routes for x in (e, n) if x is not None]})
         for edge in into[:4]:
-            if edge.source in evidenced:
-                continue
-            result.append({
-                "kind": "missing_link", "target": edge.source, "basis": [basis(edge)],
-                "zh": f"本研究中“{goal_zh}”的案例与{family(edge.source, 'zh')}“{code(edge.source).name_zh}”同时出现"
-                      f"（{edge.support} 个单元，{edge.cases} 个案例），本文本未见相应内容，建议考虑。",
-                "en": f"The study's cases of “{goal_en}” go with “{code(edge.source).name_en}” "
-                      f"({family(edge.source, 'en')}; {edge.support} units, {edge.cases} cases); this text shows "
-                      "none: consider it.",
-            })
+            if edge.source not in evidenced:
+                result.append({
+                    "kind": "missing_link", "target": edge.source, "basis": [_basis(edge)],
+                    "zh": f"本研究中{goal['zh']}的案例与{named(edge.source, 'zh')}同时出现{_support(edge, 'zh')}，"
+                          "本文本未见相应内容，建议考虑。",
+                    "en": f"The study's cases of {goal['en']} go with {named(edge.source, 'en')}{_support(edge, 'en')}; "
+                          "this text shows none: consider it."})
         for edge in sorted((e for e in self.edges if e.target == pattern and e.kind == "moderates"),
                            key=lambda e: (-e.support, e.source)):
-            if edge.source in evidenced:
-                continue
-            result.append({
-                "kind": "moderator", "target": edge.source, "basis": [basis(edge)],
-                "zh": f"本研究的案例中，{family(edge.source, 'zh')}“{code(edge.source).name_zh}”调节“{goal_zh}”"
-                      f"（{edge.support} 个单元，{edge.cases} 个案例），本文本未加说明，建议评估。",
-                "en": f"In the study's cases “{code(edge.source).name_en}” ({family(edge.source, 'en')}) moderates "
-                      f"“{goal_en}” ({edge.support} units, {edge.cases} cases); this text says nothing on it: "
-                      "assess it.",
-            })
+            if edge.source not in evidenced:
+                result.append({
+                    "kind": "moderator", "target": edge.source, "basis": [_basis(edge)],
+                    "zh": f"本研究的案例中，{named(edge.source, 'zh')}调节{goal['zh']}{_support(edge, 'zh')}，"
+                          "本文本未加说明，建议评估。",
+                    "en": f"In the study's cases {named(edge.source, 'en')} moderates {goal['en']}"
+                          f"{_support(edge, 'en')}; this text says nothing on it: assess it."})
         return result
+
+    def _named(self, code_id: str, lang: str) -> str:
+        """A code as a suggestion names it: its name with its family's name (the study's declarations)."""
+        code = self.codebook.get(code_id)
+        family = self.declarations.family_name(self.codebook.family_of(code_id), lang)
+        if lang == "zh":
+            return f"{family}“{code.name_zh}”"
+        return f"“{code.name_en}”" + (f" ({family})" if family else "")
+
+
+def _support(edge: Link, lang: str) -> str:
+    """What a kept edge rests on, in words."""
+    return f"（{edge.support} 个单元，{edge.cases} 个案例）" if lang == "zh" else f" ({edge.support} units, {edge.cases} cases)"
+
+
+def _basis(edge: Link) -> dict[str, Any]:
+    """A kept edge as a suggestion cites it."""
+    return {"source": edge.source, "target": edge.target, "support": edge.support, "cases": edge.cases}
 
 
 #: Quotes shown per code.
