@@ -26,7 +26,7 @@ from zhagen.coding.calibrated import EVIDENT, LEAD_UNITS, CalibratedReading, Tex
 from zhagen.coding.documents import DocumentClassifier, DocumentSettings, combine, pattern_examples
 from zhagen.coding.deductive import CodeScore, DeductiveCoder
 from zhagen.coding.engine import EngineSettings, level_maps
-from zhagen.coding.evidence import reading
+from zhagen.coding.evidence import KINDS, reading
 from zhagen.coding.text import normalise
 from zhagen.coding.selective import Link, path_model
 from zhagen.corpus.readers import read_source
@@ -294,7 +294,7 @@ def _quotes(code: str, texts: Sequence[str]) -> list[dict[str, str]]:
     first, then plans, then limitations, each kind in the text's order, so that a plan or a negation is not shown
     as if it were the fact."""
     read = [(text, *reading(text)) for text in texts]
-    order = {kind: rank for rank, kind in enumerate(("realised", "neutral", "intended", "contradicting"))}
+    order = {kind: rank for rank, kind in enumerate(KINDS)}  # realised, neutral, intended, contradicting
     ranked = sorted(range(len(read)), key=lambda i: (order[read[i][1]], i))
     return [{"code": code, "text": read[i][0], "kind": read[i][1], "cue": read[i][2]}
             for i in ranked[:QUOTES_PER_CODE]]
