@@ -67,6 +67,20 @@ def snapshot(cli: Callable[..., Any]) -> Callable[[Path], tuple[dict[str, Any], 
     return take
 
 
+@pytest.fixture
+def reads_of(monkeypatch: pytest.MonkeyPatch) -> Callable[[type], list[str]]:
+    """A spy on a kept-by-text reading class (:mod:`zhagen.kept_by_text`): every text its rules read from the call
+    on, in order, so that a test sees which texts were read again and which were kept."""
+
+    def spy(kind: type) -> list[str]:
+        read: list[str] = []
+        original = kind.read_text  # type: ignore[attr-defined]
+        monkeypatch.setattr(kind, "read_text", lambda self, text: read.append(text) or original(self, text))
+        return read
+
+    return spy
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 

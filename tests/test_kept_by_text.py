@@ -4,6 +4,7 @@ read again, giving what reading it gives."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ TEXTS = [
 
 @pytest.mark.parametrize("kind", [KeptKinds, KeptClasses, KeptRanks], ids=lambda k: k.__name__)
 @pytest.mark.parametrize("damage", ["garbage", "other rules", "wrong shape", "value out of range"])
-def test_a_damaged_or_stale_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_a_damaged_or_stale_file_is_read_again(tmp_path: Path, reads_of: Callable[[type], list[str]],
                                                kind: type[KeptByText], damage: str) -> None:
     expected = [kind(None).read_text(text) for text in TEXTS]
     kept = kind.of_project(tmp_path)
@@ -43,9 +44,7 @@ def test_a_damaged_or_stale_file_is_read_again(tmp_path: Path, monkeypatch: pyte
         arrays_of.write_npz(path, meta, {**arrays, "keys": arrays["keys"].reshape(-1)})
     else:
         arrays_of.write_npz(path, meta, {**arrays, "values": np.full_like(arrays["values"], len(kind.values()))})
-    read: list[str] = []
-    original = kind.read_text
-    monkeypatch.setattr(kind, "read_text", lambda self, text: read.append(text) or original(self, text))
+    read = reads_of(kind)
     again = kind.of_project(tmp_path)
     assert again.known == {}
     assert [again.value(text) for text in TEXTS] == expected

@@ -4,6 +4,7 @@ tests/test_kept_by_text.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,20 +23,12 @@ TEXTS = [
 ]
 
 
-def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every text the rules read from here on."""
-    read: list[str] = []
-    original = KeptClasses.read_text
-    monkeypatch.setattr(KeptClasses, "read_text", lambda self, text: read.append(text) or original(self, text))
-    return read
-
-
 def test_kept_classes_equal_classifying_every_text_and_only_new_texts_are_read(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, reads_of: Callable[[type], list[str]]) -> None:
     ids = list(range(len(TEXTS)))
     expected = classify_all(TEXTS, {}, ids)
     assert [c.structure for c in expected] == [True, True, True, False, False, True]
-    read = counting(monkeypatch)
+    read = reads_of(KeptClasses)
     first = KeptClasses.of_project(tmp_path)
     assert classify_all(TEXTS, {}, ids, first.classify) == expected
     assert read == TEXTS[:-1]

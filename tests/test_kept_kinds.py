@@ -3,6 +3,7 @@ reading every text gives (a damaged or stale file: tests/test_kept_by_text.py)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,19 +25,11 @@ TEXTS = [
 CODES = [{"a": 1.0}, {"a": 0.5}, {"b": 1.0}, {"c": 1.0}, {"a": 1.0}, {"b": 1.0}, {}]
 
 
-def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every text the rules read from here on."""
-    read: list[str] = []
-    original = KeptKinds.read_text
-    monkeypatch.setattr(KeptKinds, "read_text", lambda self, text: read.append(text) or original(self, text))
-    return read
-
-
 def test_kept_kinds_equal_reading_every_text_and_only_new_texts_are_read(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, reads_of: Callable[[type], list[str]]) -> None:
     expected = unit_kinds(TEXTS, CODES)
     assert expected[-1] == "" and set(expected[:-1]) == {"realised", "intended", "contradicting", "neutral"}
-    read = counting(monkeypatch)
+    read = reads_of(KeptKinds)
     first = KeptKinds.of_project(tmp_path)
     assert unit_kinds(TEXTS, CODES, first) == expected
     assert read == TEXTS[:-1]

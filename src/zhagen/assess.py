@@ -221,8 +221,9 @@ class StudyModel:
         read ``none``), no suggestion."""
         if pattern is None:
             return []
-        into = sorted((e for e in self.edges if e.target == pattern and e.kind != "moderates"),
-                      key=lambda e: (-e.support, e.source))
+        ranked = sorted((e for e in self.edges if e.target == pattern), key=lambda e: (-e.support, e.source))
+        into = [e for e in ranked if e.kind != "moderates"]
+        moderating = [e for e in ranked if e.kind == "moderates"]
         goal = {"zh": f"“{self.codebook.get(pattern).name_zh}”", "en": f"“{self.codebook.get(pattern).name_en}”"}
         named, result = self._named, []
         for force in self.forces:
@@ -246,23 +247,17 @@ class StudyModel:
                        "supports no route through it.")
             result.append({"kind": "weak_force", "target": force, "zh": zh, "en": en,
                            "basis": [_basis(x) for e, n in routes for x in (e, n) if x is not None]})
-        for edge in into[:4]:
-            if edge.source not in evidenced:
-                result.append({
-                    "kind": "missing_link", "target": edge.source, "basis": [_basis(edge)],
-                    "zh": f"本研究中{goal['zh']}的案例与{named(edge.source, 'zh')}同时出现{_support(edge, 'zh')}，"
-                          "本文本未见相应内容，建议考虑。",
-                    "en": f"The study's cases of {goal['en']} go with {named(edge.source, 'en')}{_support(edge, 'en')}; "
-                          "this text shows none: consider it."})
-        for edge in sorted((e for e in self.edges if e.target == pattern and e.kind == "moderates"),
-                           key=lambda e: (-e.support, e.source)):
-            if edge.source not in evidenced:
-                result.append({
-                    "kind": "moderator", "target": edge.source, "basis": [_basis(edge)],
-                    "zh": f"本研究的案例中，{named(edge.source, 'zh')}调节{goal['zh']}{_support(edge, 'zh')}，"
-                          "本文本未加说明，建议评估。",
-                    "en": f"In the study's cases {named(edge.source, 'en')} moderates {goal['en']}"
-                          f"{_support(edge, 'en')}; this text says nothing on it: assess it."})
+        unshown = (  # a kept edge into the pattern whose source the text does not show
+            ("missing_link", into[:4], "本研究中{goal}的案例与{code}同时出现{support}，本文本未见相应内容，建议考虑。",
+             "The study's cases of {goal} go with {code}{support}; this text shows none: consider it."),
+            ("moderator", moderating, "本研究的案例中，{code}调节{goal}{support}，本文本未加说明，建议评估。",
+             "In the study's cases {code} moderates {goal}{support}; this text says nothing on it: assess it."))
+        for kind, edges, zh_text, en_text in unshown:
+            for edge in edges:
+                if edge.source not in evidenced:
+                    result.append({"kind": kind, "target": edge.source, "basis": [_basis(edge)], **{
+                        lang: text.format(goal=goal[lang], code=named(edge.source, lang), support=_support(edge, lang))
+                        for lang, text in (("zh", zh_text), ("en", en_text))}})
         return result
 
     def _named(self, code_id: str, lang: str) -> str:
