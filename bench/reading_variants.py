@@ -65,7 +65,7 @@ class Bench:
         self.model = StudyModel.fit_builtin()
         self.texts = texts
         self.evidence = [self.model.evidence([t.text])[0] for t in texts]
-        self.in_scope = [self.model.scope.in_scope([t.text]) for t in texts]
+        self.in_scope = [self.model.in_scope([t.text]) for t in texts]
         self.corpus = rt.corpus_rows(self.model)
         patterns = self.model.patterns
         categories = [c.id for p in patterns for c in self.model.codebook.children(p)]

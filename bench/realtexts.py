@@ -225,7 +225,7 @@ def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: b
 
     corpus = corpus_rows(model)
     evidences = [model.evidence([t.text])[0] for t in texts]
-    scoped = [model.scope.in_scope([t.text]) for t in texts]
+    scoped = [model.in_scope([t.text]) for t in texts]
     results: list[dict[str, Any]] = [{} for _ in texts]
     split = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for train, test in split.split(texts, [t.pattern for t in texts]):

@@ -8,7 +8,9 @@ forces are weak in this text and whether a kept route leads from them to its pat
 and which codes the study's cases of this pattern go with that the text does not show.
 
 Traditional characters are normalised to simplified before coding (offsets
-into the original text are kept, see :mod:`zhagen.coding.text`).
+into the original text are kept, see :mod:`zhagen.coding.text`); pinyin that a
+reposting site printed in brackets after the words is dropped first
+(:mod:`zhagen.corpus.pinyin`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from zhagen.coding.engine import EngineSettings, level_maps
 from zhagen.coding.evidence import KINDS, reading
 from zhagen.coding.text import normalise
 from zhagen.coding.selective import Link, path_model
+from zhagen.corpus.pinyin import drop_pinyin
 from zhagen.corpus.readers import read_source
 from zhagen.analysis.scope import Scope
 from zhagen.declarations import load_declarations
@@ -72,6 +75,11 @@ def transfer_reading() -> CalibratedReading | None:
 
 def units_of(text: str) -> list[str]:
     return [span.text for span in segment(text)]
+
+
+def readable(texts: Sequence[str]) -> list[str]:
+    """The texts as the reading reads them: without pinyin printed in brackets after their words."""
+    return [drop_pinyin(text)[0] for text in texts]
 
 
 #: Substantive sentences that a calibrated reading reads when the text names no codebook term of a pattern.
@@ -143,6 +151,7 @@ class StudyModel:
     def evidence(self, texts: Sequence[str], *, classifier: DocumentClassifier | None = None) -> tuple[
             TextEvidence, list[str], list[list[CodeScore]]]:
         """The document-level evidence of several texts about one project, pooled (title and lead: the first text's)."""
+        texts = readable(texts)
         units, codings, substantive = self._code(texts)
         mains, cats = level_maps(codings, self.codebook)
         classifier = classifier or self.classifier
@@ -161,9 +170,13 @@ class StudyModel:
         """Pattern reading (one pattern, mixed or none), pattern scores and forces of several texts about one project."""
         evidence, units, codings = self.evidence(texts, classifier=classifier)
         prof = profile(evidence.mains, range(len(units)), self.patterns, self.forces)
-        return {**self.judge(evidence, in_scope=self.scope.in_scope(texts), weight=weight),
+        return {**self.judge(evidence, in_scope=self.in_scope(texts), weight=weight),
                 "evidence": {k: [units[u] for u in v] for k, v in prof.evidence.items()}, "codings": codings,
                 "units": units}
+
+    def in_scope(self, texts: Sequence[str]) -> bool:
+        """Whether the texts are about the study's region (:class:`~zhagen.analysis.scope.Scope`), as read."""
+        return self.scope.in_scope(readable(texts))
 
     def evidenced(self, evidence: TextEvidence) -> int:
         """How much a text gives to read, for the reading rule's "too little evidence": the units that evidence a
@@ -327,6 +340,7 @@ def assess_files(paths: Sequence[Path]) -> list[dict[str, Any]]:
                 "pattern_scores": found["pattern_scores"],
                 "unclear": found["unclear"],
                 "forces": found["forces"],
+                "pinyin_dropped": drop_pinyin(doc.text)[1],
                 "evidence": [quote for k, texts in sorted(found["evidence"].items()) for quote in _quotes(k, texts)],
                 "suggestions": model.suggestions(found["sharing"][0] if found["sharing"] else None, found["forces"], codes),
             })
