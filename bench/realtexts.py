@@ -236,6 +236,14 @@ def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: b
     return results
 
 
+def in_range(texts: list[RealText], ids: str, option: str) -> list[RealText]:
+    """The texts whose id is in a range such as rt600-rt999."""
+    first, _, last = ids.partition("-")
+    if not (first[2:].isdigit() and last[2:].isdigit()):
+        raise SystemExit(f"{option} {ids!r}: give a range of ids such as rt600-rt999")
+    return [t for t in texts if int(first[2:]) <= int(t.id[2:]) <= int(last[2:])]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, default=None, help="the real-text folder (default: $ZHAGEN_REALTEXTS "
@@ -258,15 +266,14 @@ def main() -> None:
                         "also reads how each text's units vote (zhagen.coding.calibrated.unit_votes)")
     parser.add_argument("--ids", default=None, metavar="FIRST-LAST", help="measure only the texts whose id is in this "
                         "range, e.g. rt600-rt999 (texts added later; fitting still reads the whole development split)")
+    parser.add_argument("--fit-ids", default=None, metavar="FIRST-LAST", help="with --fit or --fit-gate: fit on the "
+                        "development texts whose id is in this range only (the shipped reading: rt001-rt2244)")
     args = parser.parse_args()
     folder = args.folder or default_folder()
     every = read_folder(folder)
     texts = [t for t in every if args.split == "all" or t.split == args.split]
     if args.ids:
-        first, _, last = args.ids.partition("-")
-        if not (first[2:].isdigit() and last[2:].isdigit()):
-            raise SystemExit(f"--ids {args.ids!r}: give a range of ids such as rt600-rt999")
-        texts = [t for t in texts if int(first[2:]) <= int(t.id[2:]) <= int(last[2:])]
+        texts = in_range(texts, args.ids, "--ids")
     if args.unclear_share is not None and not (args.cv and 0 < args.unclear_share < 1):
         raise SystemExit(f"--unclear-share {args.unclear_share}: give a share between 0 and 1, with --cv")
     if args.misses and args.split != "dev":
@@ -282,6 +289,8 @@ def main() -> None:
         if not args.fit and shipped is None:
             raise SystemExit("--fit-gate adds a gate to the shipped reading: the study ships none")
         dev = [t for t in every if t.split == "dev"]
+        if args.fit_ids:
+            dev = in_range(dev, args.fit_ids, "--fit-ids")
         fitted = fit_reading(model, dev, [model.evidence([t.text])[0] for t in dev], corpus_rows(model),
                              args.gate_votes)
         if not args.fit:  # the shipped pattern and force models are kept, with the gate just fitted
