@@ -1,0 +1,46 @@
+"""The real-text index (bench/realtexts/index.tsv) and the second labeller's labels are well formed, and the split
+of every text added since 2026-12-05 follows the rule fixed before its text was read (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "realtexts"
+LABELS = {"incremental_capacity", "computing_data", "extended_chain", "achievement_incubation", "unclear", "off_topic"}
+FORCES = {"market", "labor_division", "institutional"}
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (BENCH / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def _forces(row: dict[str, str]) -> set[str]:
+    return {f.strip() for f in row["forces"].split(",") if f.strip()}
+
+
+def test_every_index_row_is_labelled_and_split_by_the_rule() -> None:
+    rows = _rows("index.tsv")
+    assert len({r["id"] for r in rows}) == len(rows)
+    pages = [r["source"].split("://", 1)[-1].removeprefix("www.").rstrip("/") for r in rows]
+    assert len(set(pages)) == len(pages), "a page is indexed twice"
+    for number, row in enumerate(rows, start=2):
+        assert row["pattern"] in LABELS and _forces(row) <= FORCES, f"line {number}"
+        assert row["lang"] in {"zh", "zh-hant", "en"} and row["source"].startswith("http"), f"line {number}"
+        assert row["why"].strip(), f"line {number}: say why"
+        if int(row["id"][2:]) >= 600:  # held back when the SHA-256 of the id is divisible by 5
+            held = int(hashlib.sha256(row["id"].encode()).hexdigest(), 16) % 5 == 0
+            assert row["split"] == ("heldback" if held else "dev"), f"line {number}: {row['id']}"
+        else:
+            assert row["split"] in {"dev", "heldback"}, f"line {number}"
+
+
+def test_the_second_labels_are_of_development_texts() -> None:
+    split = {r["id"]: r["split"] for r in _rows("index.tsv")}
+    rows = _rows("second_labels.tsv")
+    assert len(rows) == len({r["id"] for r in rows}) == 80
+    for number, row in enumerate(rows, start=2):
+        assert split.get(row["id"]) == "dev", f"line {number}: {row['id']} is not a development text"
+        assert row["pattern"] in LABELS and _forces(row) <= FORCES, f"line {number}"
