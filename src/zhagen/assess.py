@@ -151,7 +151,11 @@ class StudyModel:
     def evidence(self, texts: Sequence[str], *, classifier: DocumentClassifier | None = None) -> tuple[
             TextEvidence, list[str], list[list[CodeScore]]]:
         """The document-level evidence of several texts about one project, pooled (title and lead: the first text's)."""
-        texts = readable(texts)
+        return self._evidence(readable(texts), classifier)
+
+    def _evidence(self, texts: Sequence[str], classifier: DocumentClassifier | None) -> tuple[
+            TextEvidence, list[str], list[list[CodeScore]]]:
+        """:meth:`evidence` of texts already as the reading reads them (:func:`readable`)."""
         units, codings, substantive = self._code(texts)
         mains, cats = level_maps(codings, self.codebook)
         classifier = classifier or self.classifier
@@ -167,12 +171,16 @@ class StudyModel:
 
     def assess_case(self, texts: Sequence[str], *, classifier: DocumentClassifier | None = None,
                     weight: float | None = None) -> dict[str, Any]:
-        """Pattern reading (one pattern, mixed or none), pattern scores and forces of several texts about one project."""
-        evidence, units, codings = self.evidence(texts, classifier=classifier)
+        """Pattern reading (one pattern, mixed or none), pattern scores and forces of several texts about one project;
+        ``pinyin_dropped``: the bracketed pinyin annotations the texts were read without (read once, for the
+        evidence and the scope)."""
+        repaired = [drop_pinyin(text) for text in texts]
+        read = [text for text, _dropped in repaired]
+        evidence, units, codings = self._evidence(read, classifier)
         prof = profile(evidence.mains, range(len(units)), self.patterns, self.forces)
-        return {**self.judge(evidence, in_scope=self.in_scope(texts), weight=weight),
+        return {**self.judge(evidence, in_scope=self.scope.in_scope(read), weight=weight),
                 "evidence": {k: [units[u] for u in v] for k, v in prof.evidence.items()}, "codings": codings,
-                "units": units}
+                "units": units, "pinyin_dropped": sum(dropped for _text, dropped in repaired)}
 
     def in_scope(self, texts: Sequence[str]) -> bool:
         """Whether the texts are about the study's region (:class:`~zhagen.analysis.scope.Scope`), as read."""
@@ -340,7 +348,7 @@ def assess_files(paths: Sequence[Path]) -> list[dict[str, Any]]:
                 "pattern_scores": found["pattern_scores"],
                 "unclear": found["unclear"],
                 "forces": found["forces"],
-                "pinyin_dropped": drop_pinyin(doc.text)[1],
+                "pinyin_dropped": found["pinyin_dropped"],
                 "evidence": [quote for k, texts in sorted(found["evidence"].items()) for quote in _quotes(k, texts)],
                 "suggestions": model.suggestions(found["sharing"][0] if found["sharing"] else None, found["forces"], codes),
             })
