@@ -50,9 +50,9 @@ def test_patterns_and_forces_on_the_synthetic_regression_sets(folder: str) -> No
         for f in FORCES
     ]
     # set 1 fell to 0.725 (29 of 40) when the reading was refitted on the development texts read without their
-    # bracketed pinyin (2026-12-05): three of its chain texts read as capacity and four capacity texts as chain, while
-    # the real held-back clear texts rose from 0.826 to 0.840 (docs/benchmarks.md); its bar is 0.7, the others' 0.75
-    assert accuracy >= (0.7 if folder == "heldout" else 0.75), accuracy
+    # bracketed pinyin (2026-12-05: capacity and chain texts read as each other), and rose to 0.775 again when the
+    # n-gram models began to read single characters (2026-12-06, docs/benchmarks.md)
+    assert accuracy >= 0.75, accuracy
     # set 1 fell from 0.80 to 0.775 (31 of 40) when the reading was refitted on 975 real development texts: two texts
     # written as meeting minutes (a supplier following its customer to Chongqing; racks moved to a western data
     # centre) now read as capacity and as chain, while on the real held-back texts extended_chain recall rose from

@@ -13,12 +13,14 @@ from sklearn.preprocessing import StandardScaler
 
 from zhagen.coding import genre
 from zhagen.coding.calibrated import (
+    NGRAM_RANGE,
     TELLING,
     UNCLEAR,
     CalibratedReading,
     TextEvidence,
     _standardised_fit,
     ngram_path,
+    ngram_rows,
     term_features,
     unit_votes,
 )
@@ -195,6 +197,27 @@ def test_the_pattern_model_reads_the_words_through_its_ngram_model_learnt_from_r
     with_cases = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows + contrary, forces, subtrees=SUBTREES)
     assert np.array_equal(with_cases.ngram_coef["pattern:a"], with_ngrams.ngram_coef["pattern:a"])
     assert with_cases.pattern_coef != with_ngrams.pattern_coef  # the cases still teach the pattern model
+
+
+def test_a_reading_reads_the_ngrams_it_learnt_from_and_an_older_reading_its_two_to_four_grams() -> None:
+    """The n-gram weights are indexed by the hash of each n-gram: read with other lengths they would score other
+    n-grams. A reading keeps the lengths it learnt (single characters too, since they carry meaning in Chinese);
+    one saved before it recorded them is read with the 2-4-grams it was fitted on."""
+    assert ngram_rows(["链主"], (1, 1)).nnz == 3 == ngram_rows(["链主"], (2, 2)).nnz  # " ", 链, 主; " 链", 链主, 主" "
+    assert NGRAM_RANGE[0] == 1
+    words = {"a": ("配套企业跟随落户", "供应商就近配套", "上下游协同"), "b": ("新建生产线投产", "产能扩大一倍", "工厂二期开工")}
+    rows = [(_silent(f"{words[p][i % 3]}，第{i}号"), p) for i in range(30) for p in "ab"]
+    forces = [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, (e, _) in enumerate(rows)]
+    older = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES, ngram_range=(2, 4))
+    newer = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES)
+    assert newer.ngram_range == NGRAM_RANGE and older.ngram_range == (2, 4)
+    text = "三家配套企业跟随落户园区"
+    assert older.ngram_scores(text) != newer.ngram_scores(text)
+    saved = json.loads(older.to_json())
+    del saved["ngram_range"]
+    loaded = CalibratedReading.from_json(json.dumps(saved), older.ngram_coef)
+    assert loaded.ngram_range == (2, 4) and loaded.ngram_scores(text) == older.ngram_scores(text)
+    assert CalibratedReading.from_json(newer.to_json(), newer.ngram_coef).ngram_scores(text) == newer.ngram_scores(text)
 
 
 def test_the_pattern_model_reads_how_a_text_is_told_and_an_older_reading_still_loads() -> None:

@@ -24,6 +24,7 @@ standardised at fit time and the scaling folded into the coefficients, so applyi
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -47,10 +48,14 @@ from zhagen.files import write_bytes_atomic, write_text_atomic
 EVIDENT = 0.45
 #: The first units of a text (title and lead) say what it is about; their evidence counts this many times more.
 LEAD_UNITS = 3
-#: Hashed character 2-4-grams of the normalised text (no vocabulary to ship: the weights are indexed by hash).
+#: Hashed character n-grams of the normalised text (no vocabulary to ship: the weights are indexed by hash).
 NGRAM_FEATURES = 2**16
-_HASHER = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=NGRAM_FEATURES, alternate_sign=False,
-                            norm=None, lowercase=False)
+#: Their lengths: single characters too, which carry meaning in Chinese (配, 链, 孵); chosen on the development texts
+#: (docs/benchmarks.md, 2026-12-06). A reading records its range; one saved before it did read 2-4-grams.
+NGRAM_RANGE = (1, 3)
+_OLDER_RANGE = (2, 4)
+#: How closely the n-gram models fit (C of their logistic models), chosen with :data:`NGRAM_RANGE`.
+NGRAM_C = 30.0
 #: Folds of the out-of-fold n-gram predictions a stacked force model is trained on.
 STACK_FOLDS = 5
 #: The unclear gate's threshold is the score that this share of the clear training texts reaches: the price, in clear
@@ -78,9 +83,15 @@ class TextEvidence:
     substantive: int | None = None  # units that are not structure (headings, furniture); None: not counted
 
 
-def ngram_rows(texts: Sequence[str]) -> sparse.csr_matrix:
-    """Hashed character n-grams, sublinear counts, rows of unit length."""
-    matrix = _HASHER.transform(list(texts)).astype(np.float64)
+@functools.lru_cache(maxsize=4)
+def _hasher(ngram_range: tuple[int, int]) -> HashingVectorizer:
+    return HashingVectorizer(analyzer="char_wb", ngram_range=ngram_range, n_features=NGRAM_FEATURES,
+                             alternate_sign=False, norm=None, lowercase=False)
+
+
+def ngram_rows(texts: Sequence[str], ngram_range: tuple[int, int] = NGRAM_RANGE) -> sparse.csr_matrix:
+    """Hashed character n-grams of the lengths in ``ngram_range``, sublinear counts, rows of unit length."""
+    matrix = _hasher(tuple(ngram_range)).transform(list(texts)).astype(np.float64)
     matrix.data = 1.0 + np.log(matrix.data)
     return normalize(matrix)
 
@@ -284,6 +295,7 @@ class CalibratedReading:
     unclear_min_characters: int = 0  # the shortest text the gate learnt from: it does not read shorter ones
     pattern_telling: bool = False  # the pattern model also reads how the text is told (older readings do not)
     gate_votes: bool = False  # the unclear gate also reads how the units vote (:func:`unit_votes`)
+    ngram_range: tuple[int, int] = NGRAM_RANGE  # the lengths of the character n-grams its n-gram models read
 
     @property
     def reads_pattern_ngrams(self) -> bool:
@@ -319,7 +331,7 @@ class CalibratedReading:
         n-gram probability; and the pattern n-gram model's probability of each pattern (the text hashed once)."""
         if not self.ngram_coef:
             return {}
-        row = ngram_rows([normalised_text])
+        row = ngram_rows([normalised_text], self.ngram_range)
         linear = {key: float((row @ coef)[0]) + self.ngram_intercept[key] for key, coef in self.ngram_coef.items()}
         scores = {key: _sigmoid(z) for key, z in linear.items() if not key.startswith(PATTERN_NGRAM)}
         keys = [key for key in linear if key.startswith(PATTERN_NGRAM)]
@@ -362,9 +374,10 @@ class CalibratedReading:
     def fit(cls, patterns: Sequence[str], categories: Sequence[str], forces: Sequence[str],
             pattern_rows: Sequence[tuple[TextEvidence, str]], force_rows: Sequence[tuple[TextEvidence, frozenset[str]]],
             *, unclear_rows: Sequence[tuple[TextEvidence, bool]] = (), subtrees: Mapping[str, Sequence[str]] | None = None,
-            C: float = 1.0, force_C: float = 0.3, ngram_C: float = 10.0, unclear_C: float = 0.3, seed: int = 0,
+            C: float = 1.0, force_C: float = 0.3, ngram_C: float = NGRAM_C, unclear_C: float = 0.3, seed: int = 0,
             pattern_ngram: bool = True, pattern_telling: bool = True, gate_votes: bool = False,
-            unclear_share: float = UNCLEAR_CLEAR_SHARE, trained_on: str = "") -> CalibratedReading:
+            unclear_share: float = UNCLEAR_CLEAR_SHARE, ngram_range: tuple[int, int] = NGRAM_RANGE,
+            trained_on: str = "") -> CalibratedReading:
         """Fit the pattern model, then per force an n-gram model and the stacked force model, then the unclear gate
         on ``unclear_rows`` (clear texts False, unclear texts True) when each kind has at least :data:`STACK_FOLDS`
         rows (deterministic solvers; the out-of-fold splits are seeded).
@@ -387,12 +400,13 @@ class CalibratedReading:
         # a reading without models yet, to build the feature rows (it sees each n-gram model once it is added)
         shell = cls(tuple(patterns), tuple(categories), tuple(patterns), (), (), {}, {}, trained_on,
                     {k: tuple(v) for k, v in (subtrees or {}).items()}, ngram_coef, ngram_intercept,
-                    pattern_telling=pattern_telling)
+                    pattern_telling=pattern_telling, ngram_range=tuple(ngram_range))
         y = [label for _, label in pattern_rows]
         stacked_patterns: dict[int, dict[str, float]] = {}  # id of a learnt-from row's evidence -> its n-gram scores
         real = {id(e) for e, _ in force_rows}
         learn = [i for i, (e, label) in enumerate(pattern_rows) if id(e) in real and label in patterns]
-        fitted = _stacked_pattern_ngram(ngram_rows([pattern_rows[i][0].text for i in learn]), [y[i] for i in learn],
+        fitted = _stacked_pattern_ngram(ngram_rows([pattern_rows[i][0].text for i in learn], ngram_range),
+                                        [y[i] for i in learn],
                                         ngram_C, patterns, seed) if pattern_ngram and learn else None
         if fitted is not None:
             stacked, (pcoef, pintercept) = fitted
@@ -404,7 +418,7 @@ class CalibratedReading:
         x = np.array([shell._pattern_row(e, stacked_patterns.get(id(e))) for e, _ in pattern_rows])
         classes = [*patterns, *sorted(set(y) - set(patterns))]
         coef, intercept = _multinomial(x, y, C, classes)
-        rows = ngram_rows([e.text for e, _ in force_rows])
+        rows = ngram_rows([e.text for e, _ in force_rows], ngram_range)
         for force in forces:
             fy = np.array([force in labels for _, labels in force_rows])
             stacked, full = _stacked_ngram(rows, fy, ngram_C, seed)
@@ -418,7 +432,8 @@ class CalibratedReading:
         gate: tuple[tuple[float, ...], float, float, int] = ((), 0.0, 1.0, 0)
         flags = np.array([flag for _, flag in unclear_rows], dtype=bool)
         if len(flags) and min(flags.sum(), (~flags).sum()) >= STACK_FOLDS:
-            stacked, full = _stacked_ngram(ngram_rows([e.text for e, _ in unclear_rows]), flags, ngram_C, seed)
+            stacked, full = _stacked_ngram(ngram_rows([e.text for e, _ in unclear_rows], ngram_range), flags,
+                                           ngram_C, seed)
             assert full is not None  # both kinds have enough rows
             ngram_coef[UNCLEAR] = full.coef_[0].astype(np.float32)
             ngram_intercept[UNCLEAR] = round(float(full.intercept_[0]), 6)
@@ -439,13 +454,15 @@ class CalibratedReading:
                    tuple(tuple(round(float(v), 6) for v in row) for row in coef),
                    tuple(round(float(v), 6) for v in intercept), force_coef, force_intercept, trained_on,
                    shell.subtrees, ngram_coef, ngram_intercept, *gate, pattern_telling=pattern_telling,
-                   gate_votes=gate_votes and bool(gate[0]))
+                   gate_votes=gate_votes and bool(gate[0]), ngram_range=tuple(ngram_range))
 
     def with_gate_of(self, other: CalibratedReading, trained_on: str) -> CalibratedReading:
         """This reading with ``other``'s unclear gate (its coefficients, threshold and n-gram model): a gate fitted
         later, on texts that are not all those this reading's models learnt from, added without refitting them."""
         if not other.unclear_coef:
             raise ValueError("the other reading has no unclear gate")
+        if other.ngram_range != self.ngram_range:
+            raise ValueError(f"the other reading's n-grams are {other.ngram_range}, not {self.ngram_range}")
         ngram_coef = {k: v for k, v in self.ngram_coef.items() if k != UNCLEAR} | {UNCLEAR: other.ngram_coef[UNCLEAR]}
         ngram_intercept = {k: v for k, v in self.ngram_intercept.items() if k != UNCLEAR}
         ngram_intercept[UNCLEAR] = other.ngram_intercept[UNCLEAR]
@@ -460,7 +477,8 @@ class CalibratedReading:
                            "pattern_coef": self.pattern_coef, "pattern_intercept": self.pattern_intercept,
                            "force_coef": dict(self.force_coef), "force_intercept": dict(self.force_intercept),
                            "subtrees": dict(self.subtrees), "ngram_intercept": dict(self.ngram_intercept),
-                           "ngram_features": NGRAM_FEATURES, "trained_on": self.trained_on,
+                           "ngram_features": NGRAM_FEATURES, "ngram_range": self.ngram_range,
+                           "trained_on": self.trained_on,
                            "unclear_coef": self.unclear_coef, "unclear_intercept": self.unclear_intercept,
                            "unclear_threshold": self.unclear_threshold,
                            "unclear_min_characters": self.unclear_min_characters,
@@ -505,7 +523,7 @@ class CalibratedReading:
                    dict(data.get("ngram_intercept", {})), tuple(data.get("unclear_coef", ())),
                    float(data.get("unclear_intercept", 0.0)), float(data.get("unclear_threshold", 1.0)),
                    int(data.get("unclear_min_characters", 0)), bool(data.get("pattern_telling", False)),
-                   bool(data.get("gate_votes", False)))
+                   bool(data.get("gate_votes", False)), tuple(data.get("ngram_range", _OLDER_RANGE)))
 
 
 def ngram_path(path: Path) -> Path:
