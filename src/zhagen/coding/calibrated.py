@@ -85,6 +85,7 @@ class TextEvidence:
 
 @functools.lru_cache(maxsize=4)
 def _hasher(ngram_range: tuple[int, int]) -> HashingVectorizer:
+    """The vectoriser of one range of n-gram lengths, made once: a new reading and an older one may both be in use."""
     return HashingVectorizer(analyzer="char_wb", ngram_range=ngram_range, n_features=NGRAM_FEATURES,
                              alternate_sign=False, norm=None, lowercase=False)
 
@@ -392,7 +393,10 @@ class CalibratedReading:
         fitted without its fold (a clear text given in both lists, the same evidence object, is left out of it).
         With ``gate_votes``, it also reads how each text's units vote (:func:`unit_votes`). Its threshold is the score
         that ``unclear_share`` of the clear texts reach: the share of clear texts it may read ``mixed`` to find more
-        unclear ones (docs/benchmarks.md shows the trade-off)."""
+        unclear ones (docs/benchmarks.md shows the trade-off).
+
+        Every n-gram model reads the character n-grams of the lengths in ``ngram_range``, which the reading keeps
+        (its weights are indexed by the hashes of those n-grams)."""
         force_coef: dict[str, tuple[float, ...]] = {}
         force_intercept: dict[str, float] = {}
         ngram_coef: dict[str, np.ndarray] = {}
