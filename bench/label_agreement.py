@@ -17,19 +17,16 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from realtexts import FORCES, forces_of
+
 from zhagen.analysis.agreement import agreement_report
 
 HERE = Path(__file__).resolve().parent / "realtexts"
-FORCES = ("market", "labor_division", "institutional")
 
 
 def read(path: Path) -> dict[str, dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return {row["id"]: row for row in csv.DictReader(handle, delimiter="\t")}
-
-
-def forces_of(row: dict[str, str]) -> set[str]:
-    return {f.strip() for f in row["forces"].split(",") if f.strip()}
 
 
 def figures(index: dict[str, dict[str, str]], second: dict[str, dict[str, str]]) -> dict[str, object]:
@@ -41,7 +38,7 @@ def figures(index: dict[str, dict[str, str]], second: dict[str, dict[str, str]])
         raise SystemExit(f"second_labels.tsv: ids not in index.tsv: {', '.join(missing)}")
     out: dict[str, object] = {"texts": len(ids)}
     codes = {"pattern": lambda row: row["pattern"]} | {
-        force: (lambda row, force=force: str(force in forces_of(row))) for force in FORCES}
+        force: (lambda row, force=force: str(force in forces_of(row["forces"]))) for force in FORCES}
     for name, code in codes.items():
         rows = [(i, "index", code(index[i])) for i in ids] + [(i, "second", code(second[i])) for i in ids]
         report = agreement_report(rows).to_dict()

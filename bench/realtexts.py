@@ -65,6 +65,11 @@ def body(path: Path) -> str:
     raise SystemExit(f"{path}: no '---' line after the label header; see labelling.md's file form")
 
 
+def forces_of(value: str | None) -> frozenset[str]:
+    """The forces of an index cell such as ``market, institutional`` (empty: none)."""
+    return frozenset(f.strip() for f in (value or "").split(",") if f.strip())
+
+
 def read_folder(folder: Path) -> list[RealText]:
     index = folder / "INDEX.tsv"
     if not index.is_file():
@@ -78,8 +83,8 @@ def read_folder(folder: Path) -> list[RealText]:
                 continue
             if row["pattern"] not in LABELS:
                 raise SystemExit(f"{index}:{line}: pattern {row['pattern']!r} is not one of {', '.join(LABELS)}")
-            forces = frozenset(f.strip() for f in (row.get("forces") or "").split(",") if f.strip())
-            texts.append(RealText(row["id"], row["split"], row.get("lang", ""), row["pattern"], forces, body(path)))
+            texts.append(RealText(row["id"], row["split"], row.get("lang", ""), row["pattern"],
+                                  forces_of(row.get("forces")), body(path)))
     return texts
 
 

@@ -397,6 +397,7 @@ class CalibratedReading:
 
         Every n-gram model reads the character n-grams of the lengths in ``ngram_range``, which the reading keeps
         (its weights are indexed by the hashes of those n-grams)."""
+        ngram_range = (ngram_range[0], ngram_range[1])  # kept by the reading as a pair, whatever sequence is given
         force_coef: dict[str, tuple[float, ...]] = {}
         force_intercept: dict[str, float] = {}
         ngram_coef: dict[str, np.ndarray] = {}
@@ -404,7 +405,7 @@ class CalibratedReading:
         # a reading without models yet, to build the feature rows (it sees each n-gram model once it is added)
         shell = cls(tuple(patterns), tuple(categories), tuple(patterns), (), (), {}, {}, trained_on,
                     {k: tuple(v) for k, v in (subtrees or {}).items()}, ngram_coef, ngram_intercept,
-                    pattern_telling=pattern_telling, ngram_range=tuple(ngram_range))
+                    pattern_telling=pattern_telling, ngram_range=ngram_range)
         y = [label for _, label in pattern_rows]
         stacked_patterns: dict[int, dict[str, float]] = {}  # id of a learnt-from row's evidence -> its n-gram scores
         real = {id(e) for e, _ in force_rows}
@@ -458,7 +459,7 @@ class CalibratedReading:
                    tuple(tuple(round(float(v), 6) for v in row) for row in coef),
                    tuple(round(float(v), 6) for v in intercept), force_coef, force_intercept, trained_on,
                    shell.subtrees, ngram_coef, ngram_intercept, *gate, pattern_telling=pattern_telling,
-                   gate_votes=gate_votes and bool(gate[0]), ngram_range=tuple(ngram_range))
+                   gate_votes=gate_votes and bool(gate[0]), ngram_range=ngram_range)
 
     def with_gate_of(self, other: CalibratedReading, trained_on: str) -> CalibratedReading:
         """This reading with ``other``'s unclear gate (its coefficients, threshold and n-gram model): a gate fitted
