@@ -78,6 +78,18 @@ def test_requirements_rules_to_measure_questions_and_preambles_are_not_facts() -
     assert evidence_kind("因地方财政支持，配套企业落户园区。") == "neutral"
 
 
+def test_a_modal_requirement_is_not_a_fact() -> None:
+    """要 and 必须 as modals require what follows; 要 inside a word, or a complaint that one has to fetch parts
+    from elsewhere, says nothing of the kind (cited as support by a path-model edge before the modal was read)."""
+    assert evidence_kind("贵州科学城、贵安新区等园区要为落地项目提供中试场地、标准厂房和人才公寓，推动与高校共建的新型研发机构对接省外成果。") == "intended"
+    assert evidence_kind("要加快构建产业生态，大力开展招商引资。") == "intended"
+    assert evidence_kind("各有關部門要認真貫徹指導意見。") == "intended"  # read in simplified characters
+    assert evidence_kind("强大的科研能力必须转化为产业动能。") == "intended"
+    assert evidence_kind("园区的主要企业已建成投产。") == "realised"  # 主要 is "main"
+    assert evidence_kind("项目需要大量工程师，重要部件在本地生产。") == "neutral"  # 需要, 重要: no modal
+    assert evidence_kind("在成都造车，连电池都要从重庆调货。") == "neutral"  # has to fetch: a fact, not a requirement
+
+
 def test_still_depending_on_outside_and_a_low_rate_are_limitations() -> None:
     """Sentences of the built-in corpus that the extended-chain -> local-chain edge cited as support:
     local sourcing that is low, or parts that still come from elsewhere, is not a deepened local chain."""

@@ -19,7 +19,7 @@ intention-only, and list the others apart.
   (``bench/polarity.py``).
 * ``intended``: an intention or plan cue (将, 拟, 计划, 力争, 预计, plans to,
   will ...) before any realisation cue ("力争年内实现满产": the realisation is
-  what is planned); a requirement (确保, 应当, must, should), a rule to measure
+  what is planned); a requirement (确保, 应当, 必须, 要 as a modal, must, should), a rule to measure
   something (统计监测, 定期通报, 按季度统计: "定期通报本地配套率等指标完成情况"
   names an indicator, it does not report it) and an open question or condition
   (能否, 是否, 如果, whether, if: "园区能否吸引更多上下游企业") count the same: what
@@ -51,12 +51,22 @@ CONTRADICTING = re.compile(
     r"\byet to\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
 )
+#: What 要 governs when it is a modal: the words of a directive or a plan that follow it.
+_MODAL_OBJECTS = (
+    "为|把|将|在|以|对|向|与|按|让|使|用好|坚持|加快|加强|加大|加速|推动|推进|强化|提高|提升|做好|做到|做大|做强|抓好|"
+    "抓住|抓紧|确保|围绕|聚焦|积极|大力|进一步|着力|切实|持续|不断|主动|充分|严格|落实|完善|建立|健全|支持|鼓励|引导|"
+    "发挥|深化|优化|形成|实现|促进|打造|培育|建设|把握|注重|重视|统筹|保障|保证|突出|结合|立足|依托|瞄准|紧扣|紧紧|"
+    "牢牢|全力|全面|努力|尽快|着眼|认真|深入|善于|敢于|始终|更加|开展|继续|抢抓|坚定|扎实|精准|因地制宜|高度|重点"
+)
 INTENDED = re.compile(
     r"将(?!其|该|此|这|之|近|军|领|帅|士|来|\s*[《“\"「『])|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
     r"\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
     r"\bare set to\b|\bwould\b|\bto be built\b|"
     # a requirement or a rule to measure, and an open question or condition: not yet a fact either
-    r"确保|务必|应当|能否|是否|如果|倘若|假如|一旦|统计监测|定期通报|按(?:月|季度|年度?)统计|\?[”\x22’」』)]*\s*$|"
+    r"确保|务必|应当|必须|能否|是否|如果|倘若|假如|一旦|统计监测|定期通报|按(?:月|季度|年度?)统计|\?[”\x22’」』)]*\s*$|"
+    # 要 as a modal before what it requires ("园区要为落地项目提供……", "要加快构建产业生态"); not in 主要, 重要, 需要,
+    # 只要, 要求 …, and not before 从 ("连电池都要从重庆调货" complains of a fact)
+    rf"(?<![主重需只首必概简显纪摘想提政紧])要(?:{_MODAL_OBJECTS})|"
     r"\bwhether\b|\bif\b|\bshould\b|\bmust\b|\bcould\b",
     re.IGNORECASE,
 )
