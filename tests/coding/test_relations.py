@@ -90,6 +90,14 @@ def test_a_modal_requirement_is_not_a_fact() -> None:
     assert evidence_kind("在成都造车，连电池都要从重庆调货。") == "neutral"  # has to fetch: a fact, not a requirement
 
 
+def test_a_documents_title_is_a_name_not_a_cue() -> None:
+    """计划 or 不足 inside 《……》 is part of a document's name; what the sentence says of the document still counts."""
+    assert evidence_kind("这一成果得益于《成渝地区双城经济圈汽车产业链协同发展行动计划》的落地实施。") == "neutral"
+    assert evidence_kind("这一成果得益于成渝地区汽车产业链协同发展行动计划的落地实施。") == "intended"  # no title: a plan
+    assert evidence_kind("《关于解决配套能力不足问题的意见》已印发实施。") == "realised"
+    assert evidence_kind("园区将落实《实施方案》。") == "intended"
+
+
 def test_still_depending_on_outside_and_a_low_rate_are_limitations() -> None:
     """Sentences of the built-in corpus that the extended-chain -> local-chain edge cited as support:
     local sourcing that is low, or parts that still come from elsewhere, is not a deepened local chain."""
