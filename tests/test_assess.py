@@ -117,6 +117,28 @@ def test_cli_json_for_an_english_and_a_chinese_file(tmp_path: Path) -> None:
     assert weak == [f for f in FORCES if items[1]["forces"][f] < 0.5]
 
 
+def test_quotes_of_the_answer_come_first(tmp_path: Path) -> None:
+    """A chain text with one sentence that also evidences incubation (a research institute's survey): the quotes of
+    the pattern it is read as open the list, before those of a pattern the text is not about, whatever their names;
+    the forces' quotes come last."""
+    text = tmp_path / "chain.txt"
+    text.write_text(
+        "中国汽车工程研究院最新调研数据显示，成渝地区新能源整车企业零部件本地采购比例已达58%，区域产业集群效应显著。"
+        "赛力斯、长安深蓝等本地主机厂已与川渝地区转向节企业建立深度合作，带动长三角的配套企业跟随落户重庆，"
+        "形成从铝合金熔炼到精密加工的完整产业链。政策对本地配套率超60%的供应商给予增值税返还，并设立产业引导基金。",
+        encoding="utf-8")
+    result = runner.invoke(app, ["assess", str(text), "--json"])
+    assert result.exit_code == 0, result.output
+    item = json.loads(result.stdout)[0]
+    codes = [q["code"] for q in item["evidence"]]
+    assert item["sharing"] and codes[0] == item["sharing"][0]
+    patterns = [c for c in codes if c in item["pattern_scores"]]
+    forces = [c for c in codes if c in item["forces"]]
+    assert codes == patterns + forces  # patterns first, then forces
+    others = [c for c in dict.fromkeys(patterns) if c not in item["sharing"]]
+    assert others == sorted(others, key=lambda c: -item["pattern_scores"][c])
+
+
 def test_suggestions_rest_on_kept_path_model_edges_only() -> None:
     """A suggestion cites the kept edges it rests on and claims no other link: a weak force with a kept route to the
     pattern names it, one without says the evidence supports no route, a moderator is raised only through a kept

@@ -15,7 +15,7 @@ reposting site printed in brackets after the words is dropped first
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -316,6 +316,17 @@ def _quotes(code: str, texts: Sequence[str]) -> list[dict[str, str]]:
             for i in ranked[:QUOTES_PER_CODE]]
 
 
+def _evidence_order(found: Mapping[str, Any]) -> list[str]:
+    """The codes whose quotes a reading shows, in the order a reader asks for them: the patterns the text is read as
+    (``sharing``), the other patterns and then the forces by their scores, highest first (a unit may evidence a
+    pattern the whole text is not about: its quote comes after those of the answer, not before them by name)."""
+    scores = {**found["pattern_scores"], **found["forces"]}
+    sharing = list(found["sharing"])
+    rank = {code: (0, sharing.index(code)) if code in sharing else
+            (1 if code in found["pattern_scores"] else 2, -scores.get(code, 0.0)) for code in found["evidence"]}
+    return sorted(found["evidence"], key=lambda code: (rank[code], code))
+
+
 def _capital(text: str) -> str:
     """The text with its first letter in upper case (a code's English name opens a sentence)."""
     return text[:1].upper() + text[1:]
@@ -349,7 +360,7 @@ def assess_files(paths: Sequence[Path]) -> list[dict[str, Any]]:
                 "unclear": found["unclear"],
                 "forces": found["forces"],
                 "pinyin_dropped": found["pinyin_dropped"],
-                "evidence": [quote for k, texts in sorted(found["evidence"].items()) for quote in _quotes(k, texts)],
+                "evidence": [quote for k in _evidence_order(found) for quote in _quotes(k, found["evidence"][k])],
                 "suggestions": model.suggestions(found["sharing"][0] if found["sharing"] else None, found["forces"], codes),
             })
     return results
