@@ -58,6 +58,7 @@ def test_polarity_and_modality_cues() -> None:
     assert evidence_kind("一期已建成投产，将进一步扩产") == "realised"  # realised first, then a plan
     assert evidence_kind("预计明年投入运营") == "intended"
     assert evidence_kind("The plant will employ 2,000 people.") == "intended"
+    assert evidence_kind("He said there were no plans to leave the city.") == "neutral"  # no plan is no plan
     assert evidence_kind("四川某某科技有限公司签约落户") == "neutral"  # 有限公司 is a company, not a limitation
     assert evidence_kind("The plant has created 2,000 jobs.") == "realised"
     assert evidence_kind("核心部件和研发主要在外部完成，本地配套率提升较慢。") == "contradicting"  # slow, not done

@@ -60,7 +60,7 @@ _MODAL_OBJECTS = (
 )
 INTENDED = re.compile(
     r"将(?!其|该|此|这|之|近|军|领|帅|士|来|\s*[《“\"「『])|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
-    r"\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
+    r"(?<!\bno )\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
     r"\bare set to\b|\bwould\b|\bto be built\b|"
     # a requirement or a rule to measure, and an open question or condition: not yet a fact either
     r"确保|务必|应当|必须|能否|是否|如果|倘若|假如|一旦|统计监测|定期通报|按(?:月|季度|年度?)统计|\?[”\x22’」』)]*\s*$|"
