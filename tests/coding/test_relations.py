@@ -91,6 +91,27 @@ def test_a_modal_requirement_is_not_a_fact() -> None:
     assert evidence_kind("在成都造车，连电池都要从重庆调货。") == "neutral"  # has to fetch: a fact, not a requirement
 
 
+def test_limitations_conceded_broken_or_named_are_not_limitations() -> None:
+    """Sentences of real development texts (bench/polarity.py, check4) the cues misread, and their twins."""
+    assert evidence_kind("广西在承接产业转移上虽没有大的建树，但却引来了长三角各城市的投资。") != "contradicting"  # conceded
+    assert evidence_kind("虽然投资不少，但本地配套率仍然偏低。") == "contradicting"  # what follows 但 is the limitation
+    assert evidence_kind("恩施电子信息产业的崛起，打破了山区难以发展高端制造业的固有认知。") != "contradicting"
+    assert evidence_kind("其科研底蕴之深厚，让许多省会城市都难以企及。") != "contradicting"
+    assert evidence_kind("The project of Sichuan Contemporary Amperex Technology Limited is now in operation.") == "realised"
+    assert evidence_kind("Land for new plants is limited.") == "contradicting"
+    assert evidence_kind("They moved in, not as factory workers but as business owners.") != "contradicting"
+    assert evidence_kind("The power of science and technology can not be underestimated.") != "contradicting"
+    assert evidence_kind("Detroit isn’t just a hub for car manufacturing.") != "contradicting"
+    # and what does state a limitation or a plan
+    assert evidence_kind("We don’t yet have the same depth of technology.") == "contradicting"  # a curly apostrophe
+    assert evidence_kind("Copper foil is under the limitation of equipment and capital.") == "contradicting"
+    assert evidence_kind("产业集群发展面临着巨大挑战。") == "contradicting"
+    assert evidence_kind("众多企业将面临机遇与挑战并存的局面。") == "intended"  # opportunities too: no limitation
+    assert evidence_kind("多家龙头家具企业正在洽商入驻。") == "intended"  # negotiating, not settled
+    assert evidence_kind("项目全部达产后可实现年均产值约200亿元。") == "intended"  # a projection
+    assert evidence_kind("目前日供应量可达到250套左右。") == "realised"  # what it can do now
+
+
 def test_a_documents_title_is_a_name_not_a_cue() -> None:
     """计划 or 不足 inside 《……》 is part of a document's name; what the sentence says of the document still counts."""
     assert evidence_kind("这一成果得益于《成渝地区双城经济圈汽车产业链协同发展行动计划》的落地实施。") == "neutral"
@@ -143,12 +164,12 @@ def unfiltered_kind(text: str) -> str:
 
     from zhagen.coding.evidence import _limited
 
-    text = normalise(text)
+    written, text = text, normalise(text)
     contradicting = CONTRADICTING.search(text)
     if contradicting:
         if CONDITION.search(text[: contradicting.start()]):
             return "intended"
-        if _limited(text, contradicting):
+        if _limited(text, contradicting, written):
             return "contradicting"
     realised, intended = REALISED.search(text), INTENDED.search(text)
     if intended and (realised is None or intended.start() < realised.start()):
@@ -158,7 +179,7 @@ def unfiltered_kind(text: str) -> str:
 
 CUE_PIECES = ["不多", "有限公司", "有限", "尚未", "将其", "将", "拟", "已", "建成", "Not", "not only", "FEW", "will",
               "has", "if", "lag behind", "统计监测", "按季度统计", "按年统计", "确保", "能否", "İ", "K", "ſ", "，", " ",
-              "项目", "配套", "a", "z", "\n", "如果", "没有", "有没有", "短板", "短板明显", "將", "實現", "？", "?", "as little", "解决了", "原本", "而是", "不足的问题", "rather"]
+              "项目", "配套", "a", "z", "\n", "如果", "没有", "有没有", "短板", "短板明显", "將", "實現", "？", "?", "as little", "解决了", "原本", "而是", "不足的问题", "rather", "Limited", "虽", "但"]
 
 
 @settings(max_examples=600, deadline=None)

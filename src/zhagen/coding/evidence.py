@@ -7,18 +7,20 @@ the relation: relations count only quotes that are neither contradicting nor
 intention-only, and list the others apart.
 
 * ``contradicting``: a negation, hedge or limitation cue (不多, 有限, 尚未, 难以,
-  缺乏, 较慢, not, few, limited, little, slowly ...), still depending on others (仍主要依靠外部供应,
+  缺乏, 较慢, 面临……挑战, not, n't, few, limited, limitation, difficult to, slowly ...), still depending on others (仍主要依靠外部供应,
   still relies on) or a rate or share that is low (本地配套率偏低, the rate remains low; a low price or
   latency is an advantage, so only 率/比例/比重/占比 count); it wins over every other cue but a condition
   before it ("If we do not expand now ...": intended): an outcome that came slowly or lags
   ("本地配套率提升较慢") is not evidence that it came.  Not cues: 短板 alone (补短板, 补齐人才短板 close a
   gap; only 短板明显 or 存在……短板 state one), 有没有 (whether there is), 不足 before a number (less than),
-  并不断 (continuously), 难以忘怀, a limitation resolved (解决了……不足的问题), left behind (原本缺少……，一跃成为)
-  or corrected (没有回老家，而是留在……), "not the only", "not just", "not far", "as little as", "a few", "the past
-  few" (but "only a few" is one).  These were found by reading where the cues fire in real texts
+  并不断 (continuously), 难以忘怀, 难以企及 (unmatched), 机遇与挑战, a limitation resolved or broken (解决了……不足的问题,
+  打破了……难以……的认知), left behind (原本缺少……，一跃成为), conceded (虽没有……，但却引来了……) or corrected
+  (没有回老家，而是留在……; not as workers but as owners), "not the only", "not just", "not far", "cannot be
+  underestimated", "as little as", "a few", "the past few" (but "only a few" is one), and Limited with a capital
+  inside a sentence (a company's name).  These were found by reading where the cues fire in real texts
   (``bench/polarity.py``).
-* ``intended``: an intention or plan cue (将, 拟, 计划, 力争, 预计, plans to,
-  will ...) before any realisation cue ("力争年内实现满产": the realisation is
+* ``intended``: an intention or plan cue (将, 拟, 计划, 力争, 预计, 正在洽谈, 达产后可实现, plans to
+  — not "no plans to" —, will ...) before any realisation cue ("力争年内实现满产": the realisation is
   what is planned); a requirement (确保, 应当, 必须, 要 as a modal, must, should), a rule to measure
   something (统计监测, 定期通报, 按季度统计: "定期通报本地配套率等指标完成情况"
   names an indicator, it does not report it) and an open question or condition
@@ -46,9 +48,9 @@ from zhagen.coding.patterns import PatternFilter
 from zhagen.coding.text import normalise
 
 CONTRADICTING = re.compile(
-    r"不多|有限(?!\s*公\s*司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以(?!忘怀|忘记|置信)|缺乏|缺少|不足(?![0-9一二三四五六七八九十百千万半])|不够|未能|并未|并不(?!断)|(?<!有)没有|仍未|较少|很少|偏少|欠缺|短板(?:明显|突出|仍|依然|较多)|存在[^，。；,;]{0,8}短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
-    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|\bnot\b(?! only| just| merely| the only| far)|n't\b|\bonly a few\b|(?<!\ba )(?<!\bpast )(?<!\bnext )\bfew\b|\blimited\b(?! company| liability)|(?<!\bas )\blittle\b|\black(?:s|ed|ing)?\b|"
-    r"\byet to\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
+    r"不多|有限(?!\s*公\s*司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以(?!忘怀|忘记|置信|企及|比拟|估量)|缺乏|缺少|不足(?![0-9一二三四五六七八九十百千万半])|不够|未能|面临[^，。；,;]{0,10}(?<!机遇与)(?<!机遇和)挑战|并未|并不(?!断)|(?<!有)没有|仍未|较少|很少|偏少|欠缺|短板(?:明显|突出|仍|依然|较多)|存在[^，。；,;]{0,8}短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
+    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|(?:\bnot\b|n['’]t\b)(?! only| just| merely| the only| the first| far| be (?:underestimated|overlooked|ignored)| worry)|\bonly a few\b|(?<!\ba )(?<!\bpast )(?<!\bnext )\bfew\b|\blimited\b(?! company| liability)|(?<!\bas )\blittle\b|\black(?:s|ed|ing)?\b|"
+    r"\byet to\b|\bdifficult to\b|\blimitations?\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
 )
 #: What 要 governs when it is a modal: the words of a directive or a plan that follow it.
@@ -59,7 +61,7 @@ _MODAL_OBJECTS = (
     "牢牢|全力|全面|努力|尽快|着眼|认真|深入|善于|敢于|始终|更加|开展|继续|抢抓|坚定|扎实|精准|因地制宜|高度|重点"
 )
 INTENDED = re.compile(
-    r"将(?!其|该|此|这|之|近|军|领|帅|士|来|\s*[《“\"「『])|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
+    r"正在洽(?:谈|商)|后[^，。；,;]{0,4}可(?:实现|达到|形成|带动|新增|创造)|将(?!其|该|此|这|之|近|军|领|帅|士|来|\s*[《“\"「『])|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
     r"(?<!\bno )\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
     r"\bare set to\b|\bwould\b|\bto be built\b|"
     # a requirement or a rule to measure, and an open question or condition: not yet a fact either
@@ -112,7 +114,7 @@ _CUES = PatternFilter([CONTRADICTING.pattern, INTENDED.pattern, REALISED.pattern
 #: A condition: what follows it, a negation included, is hypothetical ("If we do not expand now, we may miss ...").
 CONDITION = re.compile(r"如果|倘若|假如|一旦|\bif\b", re.IGNORECASE)
 #: A limitation that was dealt with: "解决了……产能不足的问题", "破解……能力不足的瓶颈".
-RESOLVED = re.compile(r"破解|解决|克服|扭转|摆脱|弥补|补齐|补足|\b(?:solved|overcame|overcome|resolved)\b", re.IGNORECASE)
+RESOLVED = re.compile(r"破解|打破|解决|克服|扭转|摆脱|弥补|补齐|补足|\b(?:solved|overcame|overcome|resolved)\b", re.IGNORECASE)
 #: A contrast between a resolution and a limitation: "解决了用地问题，但人才仍然不足" is a limitation.
 BUT = re.compile(r"但|却|然而|\bbut\b|\bhowever\b|\byet\b", re.IGNORECASE)
 #: A limitation of the past: with a realisation after it, it is what changed ("原本缺少大院名校的嘉兴，一跃成为……").
@@ -120,16 +122,28 @@ FORMERLY = re.compile(r"原本|原来|过去|以往|曾经|此前|一度|昔日|
 #: What a past limitation changed into: a realisation, or becoming something else.
 CHANGED = re.compile(REALISED.pattern + r"|成为|变为|转为|\bbecame\b|\bbecome\b|\bturned into\b", re.IGNORECASE)
 #: A correction: "not X but rather Y" ("他没有回老家，而是留在……") states Y.
-RATHER = re.compile(r"而是|\brather\b|\binstead\b", re.IGNORECASE)
+RATHER = re.compile(r"而是|\brather\b|\binstead\b|\bbut as\b", re.IGNORECASE)
 
 
-def _limited(text: str, cue: re.Match[str]) -> bool:
-    """Whether the limitation cue states a limitation, rather than one resolved, left behind or corrected."""
+#: A concession: "虽没有大的建树，但却引来了……的投资" grants a limitation and states what follows the 但.
+CONCESSION = re.compile(r"虽然?|尽管|\balthough\b|\bthough\b", re.IGNORECASE)
+
+
+def _limited(text: str, cue: re.Match[str], written: str = "") -> bool:
+    """Whether the limitation cue states a limitation, rather than one resolved, left behind, conceded or corrected.
+    ``written``: the text as written, where a capital tells a company's name ("Contemporary Amperex Technology
+    Limited") from a limitation."""
+    if written[cue.start():cue.start() + 1] == "L" and cue.start() > 0 and cue.group().lower() == "limited":
+        return False
     resolved = RESOLVED.search(text, 0, cue.start())
     if resolved and not BUT.search(text, resolved.end(), cue.start()):
         return False
     if FORMERLY.search(text, 0, cue.start()) and CHANGED.search(text, cue.end()):
         return False
+    if CONCESSION.search(text, 0, cue.start()):
+        but = BUT.search(text, cue.end())
+        if but and not CONTRADICTING.search(text, but.end()):
+            return False
     rather = RATHER.search(text, cue.end())
     return not (rather and not CONTRADICTING.search(text, rather.end()))
 
@@ -152,7 +166,7 @@ def reading(text: str) -> tuple[str, str]:
         condition = CONDITION.search(normal, 0, contradicting.start()) if 1 in can else None
         if condition:
             return "intended", text[condition.start():condition.end()]
-        if _limited(normal, contradicting):
+        if _limited(normal, contradicting, text):
             return "contradicting", text[contradicting.start():contradicting.end()]
     realised = REALISED.search(normal) if 2 in can else None
     intended = INTENDED.search(normal) if 1 in can else None
