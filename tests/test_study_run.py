@@ -228,3 +228,13 @@ def test_barriers_come_out_as_an_emergent_category_the_codebook_lacks(results: d
         barrier, unit_case = barrier_units(session)
     assert len({unit_case[u] for u in barrier}) >= 20  # the team's reading: problem passages in most cases
     assert_emergent_barrier_category(results, study, PASSAGES, min_cases=6)
+
+
+def test_the_methods_paragraph_reports_every_figure_and_name(study: Path) -> None:
+    """methods.md of a real run: no figure missing ("—", the mark of a key the results no longer hold) and no empty
+    name; the relation rule it states is the one the run applied."""
+    from zhagen.report.methods import MISSING
+
+    text = (study / "methods.md").read_text(encoding="utf-8")
+    assert MISSING not in text and "\u201c\u201d" not in text
+    assert "Benjamini–Hochberg" in text and "Strauss" in text

@@ -11,7 +11,7 @@ import pytest
 
 from zhagen.exchange.tables import Names
 from zhagen.report import write_outputs
-from zhagen.report.methods import CITATION_YEARS, methods_text
+from zhagen.report.methods import CITATION_YEARS, MISSING, methods_text
 
 NUMBER = re.compile(r"\d+(?:\.\d+)*")
 
@@ -38,6 +38,8 @@ def shown(value: Any) -> set[str]:
 def check(results: dict[str, Any]) -> None:
     texts, used = methods_text(results)
     assert used, "the paragraph quotes no figure"
+    for lang, text in texts.items():  # every figure and name it reports is in the results it was written from
+        assert MISSING not in text and "\u201c\u201d" not in text, (lang, text)
     allowed: set[str] = set(CITATION_YEARS)
     for path, value in used.items():
         assert lookup(results, path) == value, path
@@ -92,6 +94,17 @@ def test_a_closed_code_system_and_concept_stability_are_figures_of_the_results(r
     assert "cq.2021-plant (11), bt-pv (4), xa-c919 (1)" in texts["en"] and "yb-catl" not in texts["en"]
     assert used["open_coding.closed_code_system.far_units_by_case.0.units"] == 11
     assert "2个概念与重聚类结果的平均Jaccard系数≥0.75（稳定），4个≤0.50" in texts["zh"]
+
+
+def test_the_selective_rule_is_the_one_the_run_applied(results):
+    """The relation test and the core category as results.json records them, not an older rule's window and lift."""
+    texts, used = methods_text(results)
+    assert "Benjamini–Hochberg" in texts["zh"] and "q<0.05" in texts["zh"] and "支持语境≥2个" in texts["zh"]
+    assert "Strauss" in texts["en"] and "does not agree" not in texts["en"]
+    assert used["selective_coding.path_model.null_baseline.mean_edges"] == 0.15
+    results["selective_coding"]["core_category"]["agreement"] = False
+    assert "与之不一致" in methods_text(results)[0]["zh"]
+    check(results)
 
 
 def test_a_changed_figure_changes_the_text(results):

@@ -122,33 +122,64 @@ def corpus_sentences(f: Facts, lang: str) -> str:
 
 def coding_sentences(f: Facts, lang: str) -> str:
     emergent = f("count:axial_coding.categories.emergent")
-    core = f.results["selective_coding"]["core_category"]
-    names = Names(f.results)
-    anchor = (names.zh(core.get("anchored_on", "")), names.en(core.get("anchored_on", "")))
     if lang == "zh":
         return (f"开放式编码：依据码本的演绎编码（置信度阈值{f('settings.deductive.min_confidence')}）给出"
                 f"{f('sum:open_coding.deductive_codings')}条编码，归纳式概念提取得到{f('len:open_coding.concepts')}个"
                 f"初始概念。{_stability_sentence(f, lang)}{_closed_sentence(f, lang)}主轴编码：初始概念按其意义单元落入码本范畴的占比（≥{f('settings.axial.match_share')}）归入范畴，"
                 f"共{f('len:axial_coding.categories')}个范畴（其中{emergent}个为待审阅的涌现范畴），归纳为"
-                f"{f('len:axial_coding.main_categories')}个主范畴。选择性编码：核心范畴为“{core.get('name_zh', '')}”，"
-                f"锚定于主范畴共现网络中中心性最高的“{anchor[0]}”；在{f('settings.selective.window')}句窗口内共现、支持度≥"
-                f"{f('settings.selective.min_support')}个意义单元、覆盖≥{f('settings.selective.min_cases')}个案例且提升度≥"
-                f"{f('settings.selective.min_lift')}的联系进入模型，得到{f('len:selective_coding.relations')}条典型关系和"
-                f"{f('len:selective_coding.path_model.edges')}条路径。")
+                f"{f('len:axial_coding.main_categories')}个主范畴。{_selective_sentence(f, lang)}")
     return (f"Open coding: deductive coding against the codebook (confidence threshold "
             f"{f('settings.deductive.min_confidence')}) gave {f('sum:open_coding.deductive_codings')} codings, and "
             f"inductive concept extraction {f('len:open_coding.concepts')} initial concepts. "
             f"{_stability_sentence(f, lang)}{_closed_sentence(f, lang)}Axial coding: a concept "
             f"joined a category when at least {f('settings.axial.match_share')} of its meaning units fell into it, "
             f"giving {f('len:axial_coding.categories')} categories ({emergent} emergent ones to review) under "
-            f"{f('len:axial_coding.main_categories')} main categories. Selective coding: the core category "
-            f"\u201c{core.get('name_en', '')}\u201d is anchored on \u201c{anchor[1]}\u201d, the most central main "
-            "category of the main categories' co-occurrence network; "
-            f"a link entered the model when its ends co-occurred within {f('settings.selective.window')} sentences in "
-            f"at least {f('settings.selective.min_support')} meaning units and {f('settings.selective.min_cases')} cases "
-            f"with lift of at least {f('settings.selective.min_lift')}, giving "
-            f"{f('len:selective_coding.relations')} typical relations and {f('len:selective_coding.path_model.edges')} "
-            "paths.")
+            f"{f('len:axial_coding.main_categories')} main categories. {_selective_sentence(f, lang)}")
+
+
+def _selective_sentence(f: Facts, lang: str) -> str:
+    """The relation test as it was run (contexts, the Fisher test with Benjamini-Hochberg, support, cases, own
+    support, the null model) and the core category computed by Strauss and Corbin's criteria beside the hypothesised
+    one: the rule of docs/method.md, "Selective coding", with this run's settings."""
+    s = "settings.selective."
+    core = f.results["selective_coding"]["core_category"]
+    null = "selective_coding.path_model.null_baseline."
+    hypothesised = {"zh": core.get("hypothesised_name_zh"), "en": core.get("hypothesised_name_en")}[lang]
+    agrees = core.get("agreement")
+    if lang == "zh":
+        text = (f"选择性编码：意义单元按每{f(s + 'context_units')}个一组划分为互不重叠的语境，两个码在同一语境中出现即为共现，"
+                f"只有已实现或中性的引文计为支持；正向关联的单侧 Fisher 精确检验经 Benjamini–Hochberg 校正后 q<"
+                f"{f(s + 'alpha')}、支持语境≥{f(s + 'min_support')}个且来自≥{f(s + 'min_cases')}个案例、自身支持度≥"
+                f"{f(s + 'min_own')}的联系进入模型，得到{f('len:selective_coding.relations')}条典型关系和"
+                f"{f('len:selective_coding.path_model.edges')}条路径")
+        if f.has(null + "mean_edges"):
+            text += f"（零模型：{f(null + 'draws')}次随机重排平均保留{f(null + 'mean_edges')}条路径）"
+        text += (f"。核心范畴按 Strauss 与 Corbin 的标准（保留关系网络中的特征向量中心性、案例覆盖率与关系数）计算，"
+                 f"为“{core.get('name_zh', '')}”")
+        if hypothesised:
+            text += f"；研究假设的核心范畴“{hypothesised}”与之{'一致' if agrees else '不一致'}"
+        return text + "。"
+    text = (f"Selective coding: meaning units were grouped into non-overlapping contexts of {f(s + 'context_units')} "
+            "unit(s); two codes co-occur when one context holds both, and only realised or neutral quotes count as "
+            "support. A relation entered the model when the one-sided Fisher exact test of positive association, "
+            f"Benjamini–Hochberg adjusted, gave q < {f(s + 'alpha')}, with at least {f(s + 'min_support')} supporting "
+            f"contexts from at least {f(s + 'min_cases')} cases and an own support of at least {f(s + 'min_own')}, "
+            f"giving {f('len:selective_coding.relations')} typical relations and "
+            f"{f('len:selective_coding.path_model.edges')} paths")
+    if f.has(null + "mean_edges"):
+        text += f" (null model: {f(null + 'mean_edges')} paths on average over {f(null + 'draws')} random re-draws)"
+    text += (". The core category, computed by Strauss and Corbin's criteria (eigenvector centrality in the network "
+             f"of kept relations, coverage of cases, number of relations), is \u201c{core.get('name_en', '')}\u201d")
+    if hypothesised:
+        text += (f"; the hypothesised core \u201c{hypothesised}\u201d "
+                 + ("agrees with it" if agrees else "does not agree with it"))
+    return text + "."
+
+
+def _counted(f: Facts, path: str, one: str, many: str) -> str:
+    """A count with its noun in English ("1 new concept", "0 new categories")."""
+    figure = f(path)
+    return f"{figure} {one if figure == '1' else many}"
 
 
 def _stability_sentence(f: Facts, lang: str) -> str:
@@ -224,8 +255,10 @@ def saturation_sentences(f: Facts, lang: str) -> str:
             text_en.append(f"By Guest et al. (2020) ({ge}), saturation at the level of codes was not reached")
     rc = (f"{f('len:saturation.reserved_cases')}个预留案例出现{f('saturation.new_concepts')}个新概念、"
           f"{f('saturation.new_categories')}个新范畴和{f('saturation.new_relations')}条新关系")
-    rce = (f"the {f('len:saturation.reserved_cases')} reserved cases brought {f('saturation.new_concepts')} new "
-           f"concepts, {f('saturation.new_categories')} new categories and {f('saturation.new_relations')} new relations")
+    rce = (f"the {f('len:saturation.reserved_cases')} reserved cases brought "
+           f"{_counted(f, 'saturation.new_concepts', 'new concept', 'new concepts')}, "
+           f"{_counted(f, 'saturation.new_categories', 'new category', 'new categories')} and "
+           f"{_counted(f, 'saturation.new_relations', 'new relation', 'new relations')}")
     if new_relations:
         rc += f"（{_relation_names(f, 'zh')}）"
         rce += f" ({_relation_names(f, 'en')})"
