@@ -201,7 +201,8 @@ def make_results() -> dict[str, Any]:
         "study_check": {"pattern_agreement": 0.5, "cases": 2, "agreeing": 1, "disagreeing": ["xa-beta"],
                         "confusion": {"incremental": {"incremental": 1, "incubation": 1}}},
         "saturation": {
-            "reserved_cases": [{"case": "my-gamma", "new_concepts": ["数字孪生工厂"],
+            "reserved_cases": [{"case": "my-gamma", "new_concepts": [{"terms": ["数字孪生", "工厂"], "size": 2, "cases": ["my-gamma"],
+                                                                "units": [21, 22]}],
                                 "matched": [{"item": "职业院校开设新能源专业", "matched_to": "talent", "similarity": 0.82}]}],
             "new_concepts": 1, "new_categories": 0, "new_relations": 0, "saturated": True,
             "guest": {"base_size": 4, "run_length": 2, "threshold": 0.05,

@@ -192,10 +192,19 @@ def test_core_category_centrality_story_line_and_appendix(results):
     assert "3.11" in text
 
 
+def test_no_value_is_printed_as_a_python_structure(results):
+    """A reserved case's new concept (a document of words, size and units) and the study's declarations are shown
+    as a reader names them, never as the repr of a dict or list."""
+    text = render_html(results, figures={})
+    assert "{&#39;" not in text and "[&#39;" not in text and "{'" not in text
+    appendix = text_of(parse(text).by_id("appendix"))
+    assert "驱动力" in appendix or results["study"]["declarations"]["families"][0]["name_zh"] in appendix
+
+
 def test_saturation_and_reliability_when_present(results):
     page = parse(render_html(results, figures={"discovery_curve": {"zh": "<svg/>", "en": "<svg/>"}}))
     saturation = text_of(page.by_id("saturation"))
-    assert "已饱和" in saturation and "数字孪生工厂" in saturation and "my-gamma" in saturation
+    assert "已饱和" in saturation and "数字孪生、工厂（2）" in saturation and "my-gamma" in saturation
     assert page.by_id("fig-discovery_curve")
     guest_rows = [e for e in descendants(page.by_id("guest-table")) if e["tag"] == "tr"]
     assert len(guest_rows) == 1 + len(results["saturation"]["guest"]["runs"])

@@ -237,6 +237,28 @@ def quote_line(quote: Mapping[str, Any] | None, lang: str = "zh") -> str:
         f"{quote.get('text', '')}\n({quote_ref(quote, lang)})"
 
 
+def new_concept_name(concept: Any) -> str:
+    """A concept a reserved case brings, as a reader names it: its words and how many units hold it
+    (``{"terms": [...], "size": 3}`` in results.json); a plain name as it is."""
+    if not isinstance(concept, Mapping):
+        return str(concept)
+    terms = "、".join(str(t) for t in concept.get("terms") or []) or "?"
+    return f"{terms}（{concept['size']}）" if concept.get("size") else terms
+
+
+def study_rows(results: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The study's identity for an appendix, one (key, text) pair per line: its declarations (a nested document)
+    are named by their families, not printed whole."""
+    rows = []
+    for key, value in (results.get("study") or {}).items():
+        if key == "declarations":
+            families = (value or {}).get("families") or []
+            value = "；".join(f"{f.get('name_zh', f.get('id', ''))} {f.get('name_en', '')}".strip() for f in families)
+            key = "families"
+        rows.append((key, str(value)))
+    return rows
+
+
 def number(value: Any, digits: int = 4) -> Any:
     """A number for a table cell; ``None`` stays empty."""
     if value is None:
@@ -498,7 +520,7 @@ def saturation_tables(results: Mapping[str, Any], names: Names) -> list[Table]:
         matched = entry.get("matched", []) or []
         rows.append([
             entry.get("case", ""), names.zh(entry.get("case", "")),
-            "；".join(str(c) for c in entry.get("new_concepts", []) or []) or "无 none",
+            "；".join(new_concept_name(c) for c in entry.get("new_concepts", []) or []) or "无 none",
             len(entry.get("new_concepts", []) or []),
             "\n".join(f"{m.get('text') or m.get('item', '')} → {names.zh(m.get('matched_to', ''))}"
                       f"（{number(m.get('similarity'), 3)}）" for m in matched),

@@ -37,11 +37,13 @@ from zhagen.exchange.tables import (
     definition_of,
     force_ids,
     main_of,
+    new_concept_name,
     ordered_ids,
     pair,
     pattern_ids,
     quote_ref,
     section,
+    study_rows,
 )
 from zhagen.files import write_bytes_atomic
 from zhagen.report.audit import decision_table, memo_table
@@ -95,6 +97,7 @@ def environment() -> Environment:
                       undefined=ChainableUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["num"] = fmt_number
     env.filters["pct"] = fmt_percent
+    env.filters["concept_name"] = new_concept_name
     return env
 
 
@@ -220,6 +223,7 @@ def view_model(results: Mapping[str, Any], definitions: Mapping[str, tuple[str, 
         "settings": _flatten(results.get("settings") or {}),
         "versions": results.get("versions") or {},
         "study": results.get("study") or {},
+        "study_rows": study_rows(results),
         "corpus": results.get("corpus") or {},
         "study_check": results.get("study_check") or {},
         "force_profile": results.get("typology", {}).get("force_profile_by_pattern") or {},
