@@ -110,6 +110,12 @@ def test_limitations_conceded_broken_or_named_are_not_limitations() -> None:
     assert evidence_kind("多家龙头家具企业正在洽商入驻。") == "intended"  # negotiating, not settled
     assert evidence_kind("项目全部达产后可实现年均产值约200亿元。") == "intended"  # a projection
     assert evidence_kind("目前日供应量可达到250套左右。") == "realised"  # what it can do now
+    # a prescription, a denied limitation, a schedule (check5)
+    assert evidence_kind("Governments should not give money to companies for relocation.") == "intended"
+    assert evidence_kind("The plant could not find enough workers.") == "contradicting"
+    assert evidence_kind("这并不意味着广西没有机会承接产业转移。") != "contradicting"
+    assert evidence_kind("广西没有机会承接产业转移。") == "contradicting"
+    assert evidence_kind("项目总投资3.7亿元，分三年建设完成。") == "intended"
 
 
 def test_a_documents_title_is_a_name_not_a_cue() -> None:

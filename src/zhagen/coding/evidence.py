@@ -48,8 +48,8 @@ from zhagen.coding.patterns import PatternFilter
 from zhagen.coding.text import normalise
 
 CONTRADICTING = re.compile(
-    r"不多|有限(?!\s*公\s*司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以(?!忘怀|忘记|置信|企及|比拟|估量)|缺乏|缺少|不足(?![0-9一二三四五六七八九十百千万半])|不够|未能|面临[^，。；,;]{0,10}(?<!机遇与)(?<!机遇和)挑战|并未|并不(?!断)|(?<!有)没有|仍未|较少|很少|偏少|欠缺|短板(?:明显|突出|仍|依然|较多)|存在[^，。；,;]{0,8}短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
-    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|(?:\bnot\b|n['’]t\b)(?! only| just| merely| the only| the first| far| be (?:underestimated|overlooked|ignored)| worry)|\bonly a few\b|(?<!\ba )(?<!\bpast )(?<!\bnext )\bfew\b|\blimited\b(?! company| liability)|(?<!\bas )\blittle\b|\black(?:s|ed|ing)?\b|"
+    r"不多|有限(?!\s*公\s*司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以(?!忘怀|忘记|置信|企及|比拟|估量)|缺乏|缺少|不足(?![0-9一二三四五六七八九十百千万半])|不够|未能|面临[^，。；,;]{0,10}(?<!机遇与)(?<!机遇和)挑战|并未|并不(?!断|意味|代表|等于)|(?<!有)没有|仍未|较少|很少|偏少|欠缺|短板(?:明显|突出|仍|依然|较多)|存在[^，。；,;]{0,8}短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
+    r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|(?:(?<!\bshould )(?<!\bmust )(?<!\bneed )(?<!\bwould )\bnot\b|(?<!should)(?<!must)(?<!need)(?<!would)n['’]t\b)(?! only| just| merely| the only| the first| far| be (?:underestimated|overlooked|ignored)| worry)|\bonly a few\b|(?<!\ba )(?<!\bpast )(?<!\bnext )\bfew\b|\blimited\b(?! company| liability)|(?<!\bas )\blittle\b|\black(?:s|ed|ing)?\b|"
     r"\byet to\b|\bdifficult to\b|\blimitations?\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
 )
@@ -61,7 +61,7 @@ _MODAL_OBJECTS = (
     "牢牢|全力|全面|努力|尽快|着眼|认真|深入|善于|敢于|始终|更加|开展|继续|抢抓|坚定|扎实|精准|因地制宜|高度|重点"
 )
 INTENDED = re.compile(
-    r"正在洽(?:谈|商)|后[^，。；,;]{0,4}可(?:实现|达到|形成|带动|新增|创造)|将(?!其|该|此|这|之|近|军|领|帅|士|来|\s*[《“\"「『])|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
+    r"正在洽(?:谈|商)|分[一二两三四五六七八九十\d]+年(?:建设)?完成|后[^，。；,;]{0,4}可(?:实现|达到|形成|带动|新增|创造)|将(?!其|该|此|这|之|近|军|领|帅|士|来|\s*[《“\"「『])|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
     r"(?<!\bno )\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
     r"\bare set to\b|\bwould\b|\bto be built\b|"
     # a requirement or a rule to measure, and an open question or condition: not yet a fact either
@@ -125,6 +125,8 @@ CHANGED = re.compile(REALISED.pattern + r"|成为|变为|转为|\bbecame\b|\bbec
 RATHER = re.compile(r"而是|\brather\b|\binstead\b|\bbut as\b", re.IGNORECASE)
 
 
+#: A limitation denied: "这并不意味着广西没有机会" (it does not follow that there is no chance).
+DENIED = re.compile(r"不(?:意味着?|代表|等于)|\bdoes(?:n['’]t| not) mean\b", re.IGNORECASE)
 #: A concession: "虽没有大的建树，但却引来了……的投资" grants a limitation and states what follows the 但.
 CONCESSION = re.compile(r"虽然?|尽管|\balthough\b|\bthough\b", re.IGNORECASE)
 
@@ -134,6 +136,8 @@ def _limited(text: str, cue: re.Match[str], written: str = "") -> bool:
     ``written``: the text as written, where a capital tells a company's name ("Contemporary Amperex Technology
     Limited") from a limitation."""
     if written[cue.start():cue.start() + 1] == "L" and cue.start() > 0 and cue.group().lower() == "limited":
+        return False
+    if DENIED.search(text, 0, cue.start()):
         return False
     resolved = RESOLVED.search(text, 0, cue.start())
     if resolved and not BUT.search(text, resolved.end(), cue.start()):
