@@ -116,6 +116,16 @@ def test_limitations_conceded_broken_or_named_are_not_limitations() -> None:
     assert evidence_kind("这并不意味着广西没有机会承接产业转移。") != "contradicting"
     assert evidence_kind("广西没有机会承接产业转移。") == "contradicting"
     assert evidence_kind("项目总投资3.7亿元，分三年建设完成。") == "intended"
+    # 将 marking an object, a completion that says when, a proposal, a possibility (check6)
+    assert evidence_kind("一套设备正将工业废气中的二氧化碳转化为塑料颗粒。") != "intended"
+    assert evidence_kind("云霄县将食品制造产业作为三大主导产业之一。") != "intended"
+    assert evidence_kind("贵州将把大数据作为发展全局的战略引擎。") == "intended"  # 把 marks the object: 将 is "will"
+    assert evidence_kind("园区建成达产后，我区重工业和轻工业的比例将由85:15调整为70:30。") == "intended"
+    assert evidence_kind("项目建成后每年可生产手机金属机壳6000万套。") == "intended"
+    assert evidence_kind("正极材料在无尘车间中完成最后的封装。") == "realised"  # 最后 is not "after"
+    assert evidence_kind("马洪海提出建议，将宁夏列为国家算力调度核心枢纽。") == "intended"
+    assert evidence_kind("张全对研究院的工作表示认可，并提出了意见和建议。") != "intended"
+    assert evidence_kind("东莞企业预计后续还会有接触，并不排除投资设厂的可能。") == "intended"
 
 
 def test_a_documents_title_is_a_name_not_a_cue() -> None:

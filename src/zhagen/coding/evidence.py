@@ -19,8 +19,9 @@ intention-only, and list the others apart.
   underestimated", "as little as", "a few", "the past few" (but "only a few" is one), and Limited with a capital
   inside a sentence (a company's name).  These were found by reading where the cues fire in real texts
   (``bench/polarity.py``).
-* ``intended``: an intention or plan cue (将, 拟, 计划, 力争, 预计, 正在洽谈, 达产后可实现, plans to
-  — not "no plans to" —, will ...) before any realisation cue ("力争年内实现满产": the realisation is
+* ``intended``: an intention or plan cue (将 — not where it marks an object: 正将……转化为, 将……作为 —, 拟, 计划,
+  力争, 预计, 努力打造, 正在洽谈, 不排除, 建议将, 达产后可实现, 分三年建设完成, plans to — not "no plans to" —,
+  will ...) before any realisation cue ("力争年内实现满产": the realisation is
   what is planned); a requirement (确保, 应当, 必须, 要 as a modal, must, should), a rule to measure
   something (统计监测, 定期通报, 按季度统计: "定期通报本地配套率等指标完成情况"
   names an indicator, it does not report it) and an open question or condition
@@ -28,7 +29,8 @@ intention-only, and list the others apart.
   they cite has not been stated as a fact.  A policy's preamble of purpose ("为深入贯彻……，
   推动……") is not among them: where a relation starts from policy, it is the measure itself;
 * ``realised``: a realisation cue (已, 建成, 实现, 达到, has, completed ...) that
-  comes first ("已建成投产，将进一步扩产"); 已 opening a short modifier does not count ("对已签约的项目，确保
+  comes first ("已建成投产，将进一步扩产"); 建成 or 投产 in a time clause does not ("园区建成达产后，……将……" says
+  when); 已 opening a short modifier does not count ("对已签约的项目，确保
   按期投产" requires, "已投用的公寓优先配租" allocates: the modifier says which things, not what happened);
 * ``neutral``: none of these.
 
@@ -48,7 +50,7 @@ from zhagen.coding.patterns import PatternFilter
 from zhagen.coding.text import normalise
 
 CONTRADICTING = re.compile(
-    r"不多|有限(?!\s*公\s*司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以(?!忘怀|忘记|置信|企及|比拟|估量)|缺乏|缺少|不足(?![0-9一二三四五六七八九十百千万半])|不够|未能|面临[^，。；,;]{0,10}(?<!机遇与)(?<!机遇和)挑战|并未|并不(?!断|意味|代表|等于)|(?<!有)没有|仍未|较少|很少|偏少|欠缺|短板(?:明显|突出|仍|依然|较多)|存在[^，。；,;]{0,8}短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
+    r"不多|有限(?!\s*公\s*司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以(?!忘怀|忘记|置信|企及|比拟|估量)|缺乏|缺少|不足(?![0-9一二三四五六七八九十百千万半])|不够|未能|面临[^，。；,;]{0,10}(?<!机遇与)(?<!机遇和)挑战|并未|并不(?!断|意味|代表|等于|排除)|(?<!有)没有|仍未|较少|很少|偏少|欠缺|短板(?:明显|突出|仍|依然|较多)|存在[^，。；,;]{0,8}短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
     r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|(?:(?<!\bshould )(?<!\bmust )(?<!\bneed )(?<!\bwould )\bnot\b|(?<!should)(?<!must)(?<!need)(?<!would)n['’]t\b)(?! only| just| merely| the only| the first| far| be (?:underestimated|overlooked|ignored)| worry)|\bonly a few\b|(?<!\ba )(?<!\bpast )(?<!\bnext )\bfew\b|\blimited\b(?! company| liability)|(?<!\bas )\blittle\b|\black(?:s|ed|ing)?\b|"
     r"\byet to\b|\bdifficult to\b|\blimitations?\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
@@ -61,7 +63,7 @@ _MODAL_OBJECTS = (
     "牢牢|全力|全面|努力|尽快|着眼|认真|深入|善于|敢于|始终|更加|开展|继续|抢抓|坚定|扎实|精准|因地制宜|高度|重点"
 )
 INTENDED = re.compile(
-    r"正在洽(?:谈|商)|分[一二两三四五六七八九十\d]+年(?:建设)?完成|后[^，。；,;]{0,4}可(?:实现|达到|形成|带动|新增|创造)|将(?!其|该|此|这|之|近|军|领|帅|士|来|\s*[《“\"「『])|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
+    r"正在洽(?:谈|商)|不排除|努力(?:打造|建成|实现|推动|争创|将|把)|分[一二两三四五六七八九十\d]+年(?:建设)?完成|后[，,]?[^，。；,;]{0,4}可(?:实现|达到|形成|带动|新增|创造|生产|年产|提供|安排)|(?<![了和与及的见])(?:建议|提议)(?![。，、；：书])|(?<!正)(?<!正在)将(?!其|该|此|这|之|近|军|领|帅|士|来|\s*[《“\"「『]|(?!把)[^，。；,;]{1,16}?(?:作为|转化为|转为|列为|列入|纳入|视为))|即将|拟|计划|规划(?:建设|新建|到|在|于)|力争|预计|有望|打算|目标是|争取|"
     r"(?<!\bno )\bplans? to\b|\bplanned\b|\bwill\b|\bexpect(?:s|ed)? to\b|\baims? to\b|\bintends? to\b|\bis set to\b|"
     r"\bare set to\b|\bwould\b|\bto be built\b|"
     # a requirement or a rule to measure, and an open question or condition: not yet a fact either
@@ -74,8 +76,10 @@ INTENDED = re.compile(
 )
 REALISED = re.compile(
     # 已 but not where it opens a short modifier ("对已签约的项目，确保……", "已投用的公寓优先配租"): it names which
-    # things, and what the sentence says of them comes after
-    r"已(?!经?[^，。；、：,;:！？!?的\s]{1,2}的)|建成|实现|达到|投产|落成|完成|竣工|累计|成功|带动了|形成了|"
+    # things, and what the sentence says of them comes after; 建成 or 投产 in a time clause ("园区建成达产后，……将……")
+    # says when, not that it happened
+    r"已(?!经?[^，。；、：,;:！？!?的\s]{1,2}的)|(?:建成|投产|落成|完成|竣工)(?![^，。；,;]{0,4}(?<![最然落])后)|实现|达到|累计|成功|带动了|"
+    r"形成了|"
     r"\bhas\b|\bhave\b|\bhad\b|\bcompleted\b|\bopened\b|\bbegan\b|\blaunched\b|\bstarted\b|\bcreated\b|"
     r"\breached\b|\bachieved\b|\bbuilt\b|\bemploys\b|\bnow\b",
     re.IGNORECASE,
