@@ -126,6 +126,11 @@ def test_limitations_conceded_broken_or_named_are_not_limitations() -> None:
     assert evidence_kind("马洪海提出建议，将宁夏列为国家算力调度核心枢纽。") == "intended"
     assert evidence_kind("张全对研究院的工作表示认可，并提出了意见和建议。") != "intended"
     assert evidence_kind("东莞企业预计后续还会有接触，并不排除投资设厂的可能。") == "intended"
+    # (check7) 将 moving an object somewhere; 虚拟 is not 拟
+    assert evidence_kind("当创业者罗炜将工厂从东莞搬到宜宾时，他一并带来了生产制造经验。") != "intended"
+    assert evidence_kind("中兴通讯将在今年把终端生产基地建在河源。") == "intended"  # 将在: will
+    assert evidence_kind("任治华认为，将带动原材料企业同步搬迁至工业园区。") == "intended"
+    assert evidence_kind("浙江工业大学上虞研究院正式挂牌，上虞虚拟大学园建设进入实质性启动阶段。") != "intended"
 
 
 def test_a_documents_title_is_a_name_not_a_cue() -> None:
