@@ -54,8 +54,9 @@ INDEX = Path(__file__).parent / "polarity" / "index.tsv"
 #: drawn and labelled after the third revision, never used to change a cue; ``check4``: drawn and labelled after the
 #: modal 要 (2026-12-06), measured, then read for a fourth revision; ``check5``: drawn and labelled after the fourth,
 #: measured, then read for a fifth; ``check6``: drawn and labelled after the fifth, measured, then read for a sixth;
-#: ``check7``: drawn and labelled after the sixth.
-SETS = ("tuning", "check", "check2", "check3", "check4", "check5", "check6", "check7")
+#: ``check7``: drawn and labelled after the sixth, measured, then read for a seventh; ``check8``: drawn and labelled
+#: after the seventh.
+SETS = ("tuning", "check", "check2", "check3", "check4", "check5", "check6", "check7", "check8")
 FIELDS = ("id", "start", "end", "sha", "label", "set", "why")
 
 

@@ -22,7 +22,7 @@ def test_every_labelled_unit_is_of_a_development_text_and_names_a_kind() -> None
     assert len(rows) >= 200
     for number, row in enumerate(rows, start=2):
         assert split.get(row["id"]) == "dev", f"line {number}: {row['id']} is not a development text"
-        assert row["label"] in KINDS and row["set"] in {"tuning", "check", "check2", "check3", "check4", "check5", "check6", "check7"}, f"line {number}"
+        assert row["label"] in KINDS and row["set"] in {"tuning", "check", "check2", "check3", "check4", "check5", "check6", "check7", "check8"}, f"line {number}"
         assert re.fullmatch(r"[0-9a-f]{12}", row["sha"]) and 0 <= int(row["start"]) < int(row["end"]), f"line {number}"
         assert row["why"].strip(), f"line {number}: say why"
     assert len({(r["id"], r["start"]) for r in rows}) == len(rows)  # no unit labelled twice
