@@ -131,6 +131,7 @@ def test_limitations_conceded_broken_or_named_are_not_limitations() -> None:
     assert evidence_kind("中兴通讯将在今年把终端生产基地建在河源。") == "intended"  # 将在: will
     assert evidence_kind("任治华认为，将带动原材料企业同步搬迁至工业园区。") == "intended"
     assert evidence_kind("浙江工业大学上虞研究院正式挂牌，上虞虚拟大学园建设进入实质性启动阶段。") != "intended"
+    assert evidence_kind("其他行业也差不多，电子和服装企业也往东南亚跑。") != "contradicting"  # 差不多: the same (check8)
 
 
 def test_a_documents_title_is_a_name_not_a_cue() -> None:
