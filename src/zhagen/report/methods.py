@@ -159,8 +159,9 @@ def _selective_sentence(f: Facts, lang: str) -> str:
         if hypothesised:
             text += f"；研究假设的核心范畴“{hypothesised}”与之{'一致' if agrees else '不一致'}"
         return text + "。"
-    text = (f"Selective coding: meaning units were grouped into non-overlapping contexts of {f(s + 'context_units')} "
-            "unit(s); two codes co-occur when one context holds both, and only realised or neutral quotes count as "
+    text = (f"Selective coding: meaning units were grouped into non-overlapping contexts of "
+            f"{_counted(f, s + 'context_units', 'unit', 'units')}; two codes co-occur when one context holds both, "
+            "and only realised or neutral quotes count as "
             "support. A relation entered the model when the one-sided Fisher exact test of positive association, "
             f"Benjamini–Hochberg adjusted, gave q < {f(s + 'alpha')}, with at least {f(s + 'min_support')} supporting "
             f"contexts from at least {f(s + 'min_cases')} cases and an own support of at least {f(s + 'min_own')}, "
