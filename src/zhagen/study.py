@@ -270,13 +270,28 @@ def modelled(project: Project, out: Path, step: Step = lambda _s: None, *, exclu
         return results, write_all(project, out, results, step, export)
 
 
+def own_codebook_note(out: Path, name: str = DEFAULT) -> str | None:
+    """A note when the project in ``out`` codes with a codebook.yaml other than the one this version ships for the
+    study: a re-run keeps the project's own (a researcher may have edited it), so results made after an upgrade
+    would otherwise differ from a fresh run's without a word."""
+    own = out / CODEBOOK_FILE
+    if not own.is_file() or own.read_bytes() == shipped(name).codebook_path.read_bytes():
+        return None
+    return (f"{own} differs from the codebook shipped with this version of zhagen; the run coded with the "
+            "project's own. To code with the shipped one, delete that file or run into a new --out folder.")
+
+
 def run_builtin(out: Path, step: Step = lambda _s: None, name: str = DEFAULT) -> tuple[dict[str, Any], dict[str, Any]]:
     """A shipped study (the built-in one by default) end to end into ``out``; returns the results and the files
-    written."""
+    written (with a note when the project codes with a codebook of its own: :func:`own_codebook_note`)."""
     chosen = shipped(name)
+    note = own_codebook_note(out, chosen.name)
     step(f"importing the corpus of the study {chosen.name}")
     with prepare_builtin(out, chosen.name) as project:
-        return modelled(project, out, step, gold=chosen.gold_path)
+        results, written = modelled(project, out, step, gold=chosen.gold_path)
+    if note:
+        written["notes"] = [*written.get("notes", []), note]
+    return results, written
 
 
 def load_results(path: Path) -> dict[str, Any]:

@@ -233,3 +233,19 @@ def test_reliability_against_the_teams_reference_coding(results: dict) -> None:
     for family in per_family.values():
         assert family["units"] == 62 and -1 <= family["cohen_kappa"] <= 1
         assert sum(map(sum, family["confusion"]["counts"])) == family["units"]
+
+
+def test_a_project_coding_with_its_own_codebook_is_told_so(tmp_path: Path) -> None:
+    """A re-run keeps the project's codebook.yaml (a researcher may have edited it); when it is not the one this
+    version ships, the run says so instead of giving results that differ from a fresh run's without a word."""
+    from zhagen.project import CODEBOOK_FILE
+    from zhagen.studies.shipped import shipped
+    from zhagen.study import own_codebook_note
+
+    assert own_codebook_note(tmp_path) is None  # a new folder: the shipped codebook will be copied
+    shipped_text = shipped().codebook_path.read_bytes()
+    (tmp_path / CODEBOOK_FILE).write_bytes(shipped_text)
+    assert own_codebook_note(tmp_path) is None
+    (tmp_path / CODEBOOK_FILE).write_bytes(shipped_text + b"\n# edited by the team\n")
+    note = own_codebook_note(tmp_path)
+    assert note and str(tmp_path / CODEBOOK_FILE) in note and "delete" in note
