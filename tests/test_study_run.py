@@ -238,3 +238,12 @@ def test_the_methods_paragraph_reports_every_figure_and_name(study: Path) -> Non
     text = (study / "methods.md").read_text(encoding="utf-8")
     assert MISSING not in text and "\u201c\u201d" not in text
     assert "Benjamini–Hochberg" in text and "Strauss" in text
+
+
+def test_the_story_line_does_not_deny_a_kept_relation(results: dict) -> None:
+    """The nodes it lists as unsupported are those without a path-model link; a node may still hold a relation of the
+    relation structure (制度力 → 转化载体), so the story line names the path model and never says "any relation"."""
+    story = results["selective_coding"]["story_line"]
+    lone = results["selective_coding"]["path_model"]["sketch_check"]["nodes_without_edges"]
+    assert "的任何关系" not in story["zh"] and "any relation of" not in story["en"]
+    assert not lone or ("路径模型中" in story["zh"] and "any path-model link of" in story["en"])
