@@ -128,7 +128,8 @@ def _story(codebook: Codebook, declarations: Declarations, core: Mapping[str, ob
     if found_gaps["nodes_without_edges"]:
         lone = _list([name(n) for n in found_gaps["nodes_without_edges"]], lang)
         # path-model links only: the relation structure among main categories is another test, and may keep a
-        # relation of a node that has no link here (制度力 → 转化载体 while 制度力 leads to no transfer pattern)
+        # relation of a node that has no link here (a force related to a mechanism's main category, say, while it
+        # leads to no node of the next layer)
         unsupported.append(f"路径模型中{lone}的任何联系" if zh else f"any path-model link of {lone}")
     if found_gaps["typology_without_next"] and found_gaps["next_layer"]:
         members = _list([name(n) for n in found_gaps["typology_without_next"]], lang)
