@@ -135,6 +135,7 @@ def measure(folder: Path, part: str | None = None) -> dict[str, object]:
         rows = [r for r in csv.DictReader(f, delimiter="\t") if part in (None, r["set"])]
     pairs = []
     absent: list[str] = []
+    measured: set[str] = set()  # ids of the texts whose labelled units were found
     for number, row in enumerate(rows, start=2):
         if row["label"] not in KINDS:
             raise SystemExit(f"{INDEX}:{number}: label {row['label']!r} is not one of {', '.join(KINDS)}")
@@ -142,6 +143,7 @@ def measure(folder: Path, part: str | None = None) -> dict[str, object]:
         if unit is None:
             absent.append(f"{row['id']}@{row['start']}")
             continue
+        measured.add(row["id"])
         pairs.append((row["label"], evidence_kind(unit)))
     if not pairs:
         raise SystemExit(f"{INDEX}: none of the labelled units of {part or 'any set'} is in {folder}: "
@@ -160,7 +162,7 @@ def measure(folder: Path, part: str | None = None) -> dict[str, object]:
     apart = [t for t, p in support if not p]
     return {
         "units": len(pairs),
-        "texts": len({r["id"] for r in rows} - {a.split("@")[0] for a in absent}),
+        "texts": len(measured),
         # labelled units whose text is not in the folder, or whose text no longer holds them
         "absent": absent,
         "accuracy": round(sum(t == p for t, p in pairs) / len(pairs), 3),
