@@ -204,10 +204,11 @@ def subtrees(model: Any) -> dict[str, list[str]]:
 
 
 def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus: list[tuple[Any, str]],
-                gate_votes: bool = False, unclear_share: float | None = None) -> Any:
+                gate_votes: bool = False, unclear_share: float | None = None, embedding: bool = True) -> Any:
     """The calibrated reading trained on these texts (patterns: the clear ones, plus the built-in corpus's cases;
     forces: all; the unclear gate: the clear and the unclear ones; ``gate_votes``: the gate also reads how each
-    text's units vote; ``unclear_share``: the share of clear texts the gate may flag, when not the shipped one)."""
+    text's units vote; ``unclear_share``: the share of clear texts the gate may flag, when not the shipped one;
+    ``embedding``: each n-gram model has a twin over the text's embedding, as shipped)."""
     from zhagen.coding.calibrated import UNCLEAR_CLEAR_SHARE, CalibratedReading
 
     categories = [c.id for p in model.patterns for c in model.codebook.children(p)]
@@ -218,12 +219,14 @@ def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus:
     return CalibratedReading.fit(model.patterns, categories, model.forces, pattern_rows, force_rows,
                                  unclear_rows=unclear_rows, subtrees=subtrees(model), gate_votes=gate_votes,
                                  unclear_share=UNCLEAR_CLEAR_SHARE if unclear_share is None else unclear_share,
+                                 embedding=embedding,
                                  trained_on=f"{len(texts)} development real texts ({clear} clear) and the built-in "
                                             f"corpus's {len(corpus)} labelled cases")
 
 
 def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: bool = False,
-                    seed: int = 0, unclear_share: float | None = None) -> list[dict[str, Any]]:
+                    seed: int = 0, unclear_share: float | None = None,
+                    embedding: bool = True) -> list[dict[str, Any]]:
     """Every development text answered by a reading trained on the other folds (stratified by label, seeded: a change
     worth shipping should hold for more than one seed of folds)."""
     from sklearn.model_selection import StratifiedKFold
@@ -235,7 +238,7 @@ def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: b
     split = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for train, test in split.split(texts, [t.pattern for t in texts]):
         model.reading = fit_reading(model, [texts[i] for i in train], [evidences[i] for i in train], corpus,
-                                    gate_votes, unclear_share)
+                                    gate_votes, unclear_share, embedding)
         for i in test:
             results[i] = model.judge(evidences[i], in_scope=scoped[i])
     return results
@@ -269,6 +272,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--gate-votes", action="store_true", help="with --fit, --fit-gate or --cv: the unclear gate "
                         "also reads how each text's units vote (zhagen.coding.calibrated.unit_votes)")
+    parser.add_argument("--no-embedding", action="store_true", help="with --fit or --cv: the recipe without the "
+                        "embedding models (zhagen.coding.embedding), to compare")
     parser.add_argument("--ids", default=None, metavar="FIRST-LAST", help="measure only the texts whose id is in this "
                         "range, e.g. rt600-rt999 (texts added later; fitting still reads the whole development split)")
     parser.add_argument("--fit-ids", default=None, metavar="FIRST-LAST", help="with --fit or --fit-gate: fit on the "
@@ -297,7 +302,7 @@ def main() -> None:
         if args.fit_ids:
             dev = in_range(dev, args.fit_ids, "--fit-ids")
         fitted = fit_reading(model, dev, [model.evidence([t.text])[0] for t in dev], corpus_rows(model),
-                             args.gate_votes)
+                             args.gate_votes, embedding=not args.no_embedding)
         if not args.fit:  # the shipped pattern and force models are kept, with the gate just fitted
             unclear = sum(t.pattern == "unclear" for t in dev)
             clear = sum(t.pattern in PATTERNS for t in dev)
@@ -311,7 +316,8 @@ def main() -> None:
         if args.split != "dev":
             raise SystemExit("--cv trains on the development split: only with --split dev")
         model.reading = None
-        results = cross_validated(model, texts, args.cv, args.gate_votes, args.cv_seed, args.unclear_share)
+        results = cross_validated(model, texts, args.cv, args.gate_votes, args.cv_seed, args.unclear_share,
+                                  not args.no_embedding)
     else:
         results = [model.assess_text(t.text) for t in texts]
     print(f"fitted and assessed {len(texts)} texts in {time.perf_counter() - start:.1f}s", file=sys.stderr)

