@@ -271,3 +271,16 @@ def test_a_text_of_two_patterns_is_read_as_mixed_and_names_both() -> None:
     found = builtin_model().assess_text(TWO_PATTERNS)
     assert found["pattern"] == "mixed", (found["reading"], found["pattern_scores"])
     assert {"incremental_capacity", "achievement_incubation"} <= set(found["sharing"])
+
+
+def test_assessing_files_reports_each_file_as_it_is_done(tmp_path: Path) -> None:
+    """A folder of texts takes minutes (each text's embedding most of a second): the caller hears of each file."""
+    from zhagen.assess import assess_files
+
+    paths = []
+    for i, text in enumerate(["宁德时代宜宾基地二期投产，配套企业跟随落户。", "The data centre in Guizhou opened its racks."]):
+        paths.append(tmp_path / f"t{i}.txt")
+        paths[-1].write_text(text, encoding="utf-8")
+    done: list[Path] = []
+    results = assess_files(paths, progress=done.append)
+    assert done == paths and [r["file"] for r in results] == [str(p) for p in paths]

@@ -15,7 +15,7 @@ reposting site printed in brackets after the words is dropped first
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -337,8 +337,9 @@ def builtin_model() -> StudyModel:
     return StudyModel.fit_builtin()
 
 
-def assess_files(paths: Sequence[Path]) -> list[dict[str, Any]]:
-    """The assessment of each file (every document of a CSV counts as one text)."""
+def assess_files(paths: Sequence[Path], progress: Callable[[Path], None] | None = None) -> list[dict[str, Any]]:
+    """The assessment of each file (every document of a CSV counts as one text); ``progress`` is called after each
+    file (reading a text's embedding takes most of a second: a folder of them takes minutes)."""
     model = builtin_model()
     results = []
     for path in paths:
@@ -363,4 +364,6 @@ def assess_files(paths: Sequence[Path]) -> list[dict[str, Any]]:
                 "evidence": [quote for k in _evidence_order(found) for quote in _quotes(k, found["evidence"][k])],
                 "suggestions": model.suggestions(found["sharing"][0] if found["sharing"] else None, found["forces"], codes),
             })
+        if progress is not None:
+            progress(path)
     return results

@@ -427,7 +427,8 @@ def assess(
     """Apply the built-in study's model to new texts: pattern, forces, evidence, suggestions."""
     from zhagen.assess import assess_files
 
-    results = assess_files(files)
+    with progress_bar("assessing", len(files)) as bar:
+        results = assess_files(files, progress=lambda _path: bar.advance(bar.task_ids[0]))
     if as_json:
         print_json(results)
         return
