@@ -70,7 +70,7 @@ TELLING = genre.FEATURES.index("length")
 #: The prefix of the pattern n-gram model's keys (one row of weights per pattern; its scores are a softmax).
 PATTERN_NGRAM = "pattern:"
 #: The prefix of the embedding models' keys (:mod:`zhagen.coding.embedding`): each n-gram model has a twin over the
-#: text's embedding, stacked beside it (``embed:market``, ``embed:unclear``, ``embed:pattern:…``).
+#: text's embedding, stacked beside it (``embed:`` and a force, ``embed:unclear``, ``embed:pattern:…``).
 EMBED = "embed:"
 #: How closely the embedding models fit (C of their logistic models over unit vectors), chosen on the development
 #: texts (docs/benchmarks.md, 2026-12-06).
