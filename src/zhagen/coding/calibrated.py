@@ -352,8 +352,8 @@ class CalibratedReading:
         row = force_features(evidence, force)
         if force in self.subtrees:
             row += term_features(evidence, {force: self.subtrees[force]})[:-1]
-        for key, value in ((force, ngram), (f"{EMBED}{force}", embed)):
-            if key in self.ngram_coef or key in self.embed_coef:
+        for key, value, models in ((force, ngram, self.ngram_coef), (f"{EMBED}{force}", embed, self.embed_coef)):
+            if key in models:
                 if value is None:
                     raise ValueError(f"the force {force!r} has a model {key!r}: its probability is a feature")
                 row.append(value)

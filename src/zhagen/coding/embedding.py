@@ -28,8 +28,8 @@ from zhagen.errors import UserError
 
 #: The length of a text's vector.
 DIMENSIONS = 384
-#: Vectors of this many recent texts are kept in memory (a text read twice in one run, as the case reading and the
-#: path suggestions do, is embedded once).
+#: Vectors of this many recent texts are kept in memory: fitting a reading reads each text for the patterns, the forces
+#: and the unclear gate, and embeds it once.
 _KEPT = 4096
 _kept: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
