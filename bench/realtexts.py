@@ -151,9 +151,23 @@ def measure(texts: list[RealText], results: list[dict[str, Any]]) -> dict[str, A
         "unclear_mixed_or_none": ratio(sum(answers[i] in ("mixed", "none") for i in unclear), len(unclear)),
         "off_topic_none": ratio(sum(answers[i] == "none" for i in off), len(off)),
         "clear_mixed_or_none": ratio(sum(answers[i] in ("mixed", "none") for i in clear), len(clear)),
+        "per_language": per_language(texts, answers),
         "pattern_calibration": brier_and_reliability(pattern_pairs),
         "force_calibration": brier_and_reliability(force_pairs),
     }
+
+
+def per_language(texts: list[RealText], answers: list[str]) -> dict[str, dict[str, Any]]:
+    """Per language of the texts: clear texts right, and each pattern's recall (a reading that serves one language
+    and fails another shows here, not in the totals)."""
+    out = {}
+    for lang in sorted({t.lang for t in texts}):
+        pairs = [(t.pattern, a) for t, a in zip(texts, answers) if t.lang == lang and t.pattern in PATTERNS]
+        recall = {p: ratio(sum(a == p for label, a in pairs if label == p), sum(label == p for label, _ in pairs))
+                  for p in PATTERNS}
+        out[lang] = {"clear": len(pairs), "pattern_accuracy_clear": ratio(sum(a == label for label, a in pairs),
+                                                                           len(pairs)), "recall": recall}
+    return out
 
 
 def show(split: str, m: dict[str, Any]) -> None:
@@ -164,6 +178,9 @@ def show(split: str, m: dict[str, Any]) -> None:
         print(f"  {p:24s} texts {v['texts']:3d}  recall {v['recall']}  precision {v['precision']}")
     print(f"unclear -> mixed {m['unclear_mixed']} (mixed or none {m['unclear_mixed_or_none']}); "
           f"off_topic -> none {m['off_topic_none']}")
+    for lang, v in m["per_language"].items():
+        print(f"  {lang:8s} clear {v['clear']:3d}  right {v['pattern_accuracy_clear']}  recall "
+              + "  ".join(f"{p.split('_')[-1]} {r}" for p, r in v["recall"].items()))
     print(f"forces: balanced accuracy mean {m['force_balanced_mean']}")
     for f, v in m["forces"].items():
         print(f"  {f:16s} {v['balanced_accuracy']}  (recall {v['recall']} of {v['positives']}, "
@@ -204,11 +221,13 @@ def subtrees(model: Any) -> dict[str, list[str]]:
 
 
 def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus: list[tuple[Any, str]],
-                gate_votes: bool = False, unclear_share: float | None = None, embedding: bool = True) -> Any:
+                gate_votes: bool = False, unclear_share: float | None = None, embedding: bool = True,
+                by_language: bool = False) -> Any:
     """The calibrated reading trained on these texts (patterns: the clear ones, plus the built-in corpus's cases;
     forces: all; the unclear gate: the clear and the unclear ones; ``gate_votes``: the gate also reads how each
     text's units vote; ``unclear_share``: the share of clear texts the gate may flag, when not the shipped one;
-    ``embedding``: each n-gram model has a twin over the text's embedding, as shipped)."""
+    ``embedding``: each n-gram model has a twin over the text's embedding, as shipped; ``by_language``: every
+    model's rows are balanced in each language, not shipped)."""
     from zhagen.coding.calibrated import UNCLEAR_CLEAR_SHARE, CalibratedReading
 
     categories = [c.id for p in model.patterns for c in model.codebook.children(p)]
@@ -219,14 +238,14 @@ def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus:
     return CalibratedReading.fit(model.patterns, categories, model.forces, pattern_rows, force_rows,
                                  unclear_rows=unclear_rows, subtrees=subtrees(model), gate_votes=gate_votes,
                                  unclear_share=UNCLEAR_CLEAR_SHARE if unclear_share is None else unclear_share,
-                                 embedding=embedding,
+                                 embedding=embedding, by_language=by_language,
                                  trained_on=f"{len(texts)} development real texts ({clear} clear) and the built-in "
                                             f"corpus's {len(corpus)} labelled cases")
 
 
 def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: bool = False,
                     seed: int = 0, unclear_share: float | None = None,
-                    embedding: bool = True) -> list[dict[str, Any]]:
+                    embedding: bool = True, by_language: bool = False) -> list[dict[str, Any]]:
     """Every development text answered by a reading trained on the other folds (stratified by label, seeded: a change
     worth shipping should hold for more than one seed of folds)."""
     from sklearn.model_selection import StratifiedKFold
@@ -238,7 +257,7 @@ def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: b
     split = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for train, test in split.split(texts, [t.pattern for t in texts]):
         model.reading = fit_reading(model, [texts[i] for i in train], [evidences[i] for i in train], corpus,
-                                    gate_votes, unclear_share, embedding)
+                                    gate_votes, unclear_share, embedding, by_language)
         for i in test:
             results[i] = model.judge(evidences[i], in_scope=scoped[i])
     return results
@@ -274,6 +293,9 @@ def main() -> None:
                         "also reads how each text's units vote (zhagen.coding.calibrated.unit_votes)")
     parser.add_argument("--no-embedding", action="store_true", help="with --fit or --cv: the recipe without the "
                         "embedding models (zhagen.coding.embedding), to compare")
+    parser.add_argument("--language-balance", action="store_true", help="with --fit or --cv: every model's rows "
+                        "balanced in each language, not by label alone (zhagen.coding.calibrated.balanced_weights), "
+                        "to compare")
     parser.add_argument("--ids", default=None, metavar="FIRST-LAST", help="measure only the texts whose id is in this "
                         "range, e.g. rt600-rt999 (texts added later; fitting still reads the whole development split)")
     parser.add_argument("--fit-ids", default=None, metavar="FIRST-LAST", help="with --fit or --fit-gate: fit on the "
@@ -302,7 +324,8 @@ def main() -> None:
         if args.fit_ids:
             dev = in_range(dev, args.fit_ids, "--fit-ids")
         fitted = fit_reading(model, dev, [model.evidence([t.text])[0] for t in dev], corpus_rows(model),
-                             args.gate_votes, embedding=not args.no_embedding)
+                             args.gate_votes, embedding=not args.no_embedding,
+                             by_language=args.language_balance)
         if not args.fit:  # the shipped pattern and force models are kept, with the gate just fitted
             unclear = sum(t.pattern == "unclear" for t in dev)
             clear = sum(t.pattern in PATTERNS for t in dev)
@@ -317,7 +340,7 @@ def main() -> None:
             raise SystemExit("--cv trains on the development split: only with --split dev")
         model.reading = None
         results = cross_validated(model, texts, args.cv, args.gate_votes, args.cv_seed, args.unclear_share,
-                                  not args.no_embedding)
+                                  not args.no_embedding, args.language_balance)
     else:
         results = [model.assess_text(t.text) for t in texts]
     print(f"fitted and assessed {len(texts)} texts in {time.perf_counter() - start:.1f}s", file=sys.stderr)

@@ -44,3 +44,25 @@ def test_the_second_labels_are_of_development_texts() -> None:
     for number, row in enumerate(rows, start=2):
         assert split.get(row["id"]) == "dev", f"line {number}: {row['id']} is not a development text"
         assert row["pattern"] in LABELS and _forces(row) <= FORCES, f"line {number}"
+
+
+def test_the_measure_gives_each_language_its_own_figures() -> None:
+    """A reading that serves one language and fails another shows in the per-language figures, not in the totals."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("realtexts_bench", BENCH.parent / "realtexts.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # its dataclasses look their module up there
+    spec.loader.exec_module(bench)
+    texts = [bench.RealText(f"rt{i}", "heldback", lang, label, frozenset(), "")
+             for i, (lang, label) in enumerate([("en", "extended_chain"), ("en", "extended_chain"),
+                                                ("en", "incremental_capacity"), ("zh", "extended_chain"),
+                                                ("zh", "incremental_capacity"), ("zh", "unclear")])]
+    answers = ["incremental_capacity", "extended_chain", "incremental_capacity", "extended_chain", "mixed", "mixed"]
+    figures = bench.per_language(texts, answers)
+    assert figures["en"]["clear"] == 3 and figures["en"]["pattern_accuracy_clear"] == round(2 / 3, 3)
+    assert figures["en"]["recall"]["extended_chain"] == 0.5 and figures["en"]["recall"]["incremental_capacity"] == 1.0
+    assert figures["zh"]["clear"] == 2 and figures["zh"]["pattern_accuracy_clear"] == 0.5
+    assert figures["zh"]["recall"]["incremental_capacity"] == 0.0 and figures["zh"]["recall"]["computing_data"] is None

@@ -10,6 +10,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
 
 from zhagen.coding import genre
 from zhagen.coding.calibrated import (
@@ -19,6 +20,7 @@ from zhagen.coding.calibrated import (
     CalibratedReading,
     TextEvidence,
     _standardised_fit,
+    balanced_weights,
     ngram_path,
     ngram_rows,
     term_features,
@@ -37,7 +39,8 @@ def test_folded_standardisation_gives_the_probabilities_of_a_scaler_pipeline() -
     y = (x[:, 0] + 10 * (x[:, 1] + 2.0) + rng.normal(size=60) > 5.0).astype(int)
     assert 10 < y.sum() < 50
     _model, coef, intercept = _standardised_fit(x, y, C=0.5)
-    pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=5000)).fit(x, y)
+    # our fit weighs the rows to balance the labels, which scikit-learn's balanced class weights also do
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=5000, class_weight="balanced")).fit(x, y)
     ours = 1.0 / (1.0 + np.exp(-(x @ coef[0] + intercept[0])))
     assert np.allclose(ours, pipeline.predict_proba(x)[:, 1], atol=1e-6)
 
@@ -305,3 +308,37 @@ def test_a_reading_with_embedding_models_survives_saving_and_is_refused_with_ano
     path.write_text(json.dumps(saved), encoding="utf-8")
     with pytest.raises(UserError, match="reading.json: the reading was fitted to the text embeddings of .*9.9.9"):
         CalibratedReading.load(path)
+
+
+def test_balanced_weights_in_one_language_are_scikit_learn_s_balanced_class_weights() -> None:
+    labels = ["a"] * 7 + ["b"] * 2 + ["c"] * 3
+    expected = dict(zip("abc", compute_class_weight("balanced", classes=np.array(list("abc")), y=np.array(labels))))
+    assert np.allclose(balanced_weights(labels), [expected[x] for x in labels])
+    # in two languages, every (language, label) cell weighs the same in total
+    groups = ["zh"] * 5 + ["en"] * 2 + ["zh"] * 2 + ["en"] * 3
+    weights = balanced_weights(labels, groups)
+    totals = {}
+    for cell, w in zip(zip(groups, labels), weights):
+        totals[cell] = totals.get(cell, 0.0) + w
+    assert len(totals) == 4 and np.allclose(list(totals.values()), len(labels) / 4)
+
+
+def test_a_reading_balanced_in_each_language_does_not_read_the_language_as_the_pattern() -> None:
+    """Pattern a's texts were found mostly in Chinese, b's mostly in English. Weighted by label alone, the n-gram
+    models learn the language as a sign of the pattern; balanced in each language, an English text of a and a
+    Chinese text of b score higher for their own pattern."""
+    words = {("a", "zh"): ("配套企业跟随落户", "供应商就近配套", "上下游协同"),
+             ("b", "zh"): ("新建生产线投产", "产能扩大一倍", "工厂二期开工"),
+             ("a", "en"): ("suppliers follow the anchor plant", "a supplier park beside the maker",
+                           "parts makers settle near their customer"),
+             ("b", "en"): ("a new production line starts", "the plant doubles its capacity",
+                           "the factory opens its second phase")}
+    counts = {("a", "zh"): 24, ("a", "en"): 6, ("b", "zh"): 6, ("b", "en"): 24}
+    rows = [(_silent(f"{words[p, lang][i % 3]}, {'项目' if lang == 'zh' else 'project'} {i}"), p)
+            for (p, lang), n in counts.items() for i in range(n)]
+    forces = [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, (e, _) in enumerate(rows)]
+    fit = {flag: CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES,
+                                       pattern_telling=False, by_language=flag) for flag in (False, True)}
+    english_a, chinese_b = _silent("parts makers follow the anchor plant here"), _silent("工厂新建生产线二期投产")
+    assert fit[True].pattern_scores(english_a)["a"] > fit[False].pattern_scores(english_a)["a"]
+    assert fit[True].pattern_scores(chinese_b)["b"] > fit[False].pattern_scores(chinese_b)["b"]

@@ -42,6 +42,7 @@ from sklearn.preprocessing import normalize
 
 from zhagen.coding import genre
 from zhagen.coding.embedding import installed_model, text_vectors
+from zhagen.corpus.language import detect_language
 from zhagen.errors import UserError
 from zhagen.files import write_bytes_atomic, write_text_atomic
 
@@ -195,22 +196,38 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def _standardised_fit(x: np.ndarray, y: Sequence[object], **options: object) -> tuple[LogisticRegression, np.ndarray,
-                                                                                       np.ndarray]:
-    """Fit on standardised features; return the model with its coefficients and intercepts on the raw scale."""
+def balanced_weights(labels: Sequence[object], groups: Sequence[str] | None = None) -> np.ndarray:
+    """Row weights that give every (group, label) cell the same total weight.
+
+    With one group these are scikit-learn's balanced class weights: the texts at hand hold more of one label than
+    another, which says nothing about the next text. The groups are the texts' languages: when the texts found in one
+    language hold more of one pattern and those in another language more of another, a model weighted by label alone
+    can learn the language as a sign of the pattern; balanced in each language, it must learn the pattern from what
+    the texts say (``fit(by_language=True)``; docs/benchmarks.md weighs what that costs)."""
+    cells = list(zip(groups if groups is not None else [""] * len(labels), labels))
+    counts = Counter(cells)
+    return np.array([len(cells) / (len(counts) * counts[cell]) for cell in cells])
+
+
+def _standardised_fit(x: np.ndarray, y: Sequence[object], groups: Sequence[str] | None = None,
+                      **options: object) -> tuple[LogisticRegression, np.ndarray, np.ndarray]:
+    """Fit on standardised features, rows weighted by :func:`balanced_weights`; return the model with its
+    coefficients and intercepts on the raw scale."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(max_iter=5000, solver="lbfgs", **options).fit((x - mean) / scale, list(y))
+    model = LogisticRegression(max_iter=5000, solver="lbfgs", **options).fit(
+        (x - mean) / scale, list(y), sample_weight=balanced_weights(list(y), groups))
     coef = model.coef_ / scale
     return model, coef, model.intercept_ - coef @ mean
 
 
-def _ngram_model(rows: sparse.csr_matrix, y: Sequence[bool], C: float) -> LogisticRegression:
-    return LogisticRegression(C=C, solver="newton-cg", max_iter=3000, class_weight="balanced").fit(rows, list(y))
+def _ngram_model(rows: sparse.csr_matrix, y: Sequence[bool], C: float, groups: np.ndarray) -> LogisticRegression:
+    return LogisticRegression(C=C, solver="newton-cg", max_iter=3000).fit(
+        rows, list(y), sample_weight=balanced_weights(list(y), groups))
 
 
-def _stacked_ngram(rows: sparse.csr_matrix, y: np.ndarray, C: float,
-                   seed: int) -> tuple[list[float | None], LogisticRegression | None]:
+def _stacked_ngram(rows: sparse.csr_matrix, y: np.ndarray, C: float, seed: int,
+                   groups: np.ndarray) -> tuple[list[float | None], LogisticRegression | None]:
     """Out-of-fold probabilities of an n-gram model for each row (seeded folds), and the model fitted on all rows;
     ``[None...], None`` when a class has fewer rows than folds."""
     stacked: list[float | None] = [None] * len(y)
@@ -218,10 +235,10 @@ def _stacked_ngram(rows: sparse.csr_matrix, y: np.ndarray, C: float,
         return stacked, None
     folds = StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=seed)
     for train, test in folds.split(np.zeros(len(y)), y):
-        inner = _ngram_model(rows[train], y[train], C)
+        inner = _ngram_model(rows[train], y[train], C, groups[train])
         for i, p in zip(test, inner.predict_proba(rows[test])[:, 1]):
             stacked[i] = float(p)
-    return stacked, _ngram_model(rows, y, C)
+    return stacked, _ngram_model(rows, y, C, groups)
 
 
 def _class_rows(fitted_classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
@@ -234,15 +251,15 @@ def _class_rows(fitted_classes: Sequence[str], coef: np.ndarray, intercept: np.n
     return coef[order], intercept[order]
 
 
-def _pattern_ngram_model(rows: sparse.csr_matrix, y: Sequence[str], C: float,
-                          classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def _pattern_ngram_model(rows: sparse.csr_matrix, y: Sequence[str], C: float, classes: Sequence[str],
+                         groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A multinomial model over hashed n-grams: weights and intercepts, one row per class in ``classes``' order."""
-    model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(rows, list(y))
+    model = LogisticRegression(C=C, max_iter=3000).fit(rows, list(y), sample_weight=balanced_weights(list(y), groups))
     return _class_rows(model.classes_, model.coef_, model.intercept_, classes)
 
 
 def _stacked_pattern_ngram(rows: sparse.csr_matrix, y: Sequence[str], C: float, classes: Sequence[str],
-                           seed: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+                           seed: int, groups: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
     """Out-of-fold class probabilities of the pattern n-gram model for each row (seeded folds), and the weights fitted
     on all rows; None when a class has fewer rows than folds."""
     labels = np.array(y)
@@ -251,9 +268,9 @@ def _stacked_pattern_ngram(rows: sparse.csr_matrix, y: Sequence[str], C: float, 
     stacked = np.zeros((len(labels), len(classes)))
     folds = StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=seed)
     for train, test in folds.split(np.zeros(len(labels)), labels):
-        coef, intercept = _pattern_ngram_model(rows[train], labels[train], C, classes)
+        coef, intercept = _pattern_ngram_model(rows[train], labels[train], C, classes, groups[train])
         stacked[test] = _softmax(np.asarray(rows[test] @ coef.T + intercept))
-    return stacked, _pattern_ngram_model(rows, labels, C, classes)
+    return stacked, _pattern_ngram_model(rows, labels, C, classes, groups)
 
 
 def _probabilities(linear: Mapping[str, float]) -> dict[str, float]:
@@ -268,17 +285,18 @@ def _probabilities(linear: Mapping[str, float]) -> dict[str, float]:
     return scores
 
 
-def _multinomial(x: np.ndarray, y: Sequence[str], C: float, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def _multinomial(x: np.ndarray, y: Sequence[str], C: float, classes: Sequence[str],
+                 groups: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The pattern model's coefficients and intercepts on the raw scale, one row per class in ``classes``' order;
-    classes weighted to balance (the texts at hand hold more of one pattern than another, which says nothing about
-    the next text)."""
-    model, coef, intercept = _standardised_fit(x, y, C=C, class_weight="balanced")
+    rows weighted by :func:`balanced_weights`."""
+    model, coef, intercept = _standardised_fit(x, y, groups, C=C)
     return _class_rows(model.classes_, coef, intercept, classes)
 
 
 def _out_of_fold_scores(x: np.ndarray, y: Sequence[str], pattern_evidence: Sequence[TextEvidence],
                         gate_rows: np.ndarray, gate_evidence: Sequence[TextEvidence], flags: np.ndarray, C: float,
-                        classes: Sequence[str], patterns: Sequence[str], seed: int) -> list[dict[str, float]]:
+                        classes: Sequence[str], patterns: Sequence[str], seed: int,
+                        groups: np.ndarray) -> list[dict[str, float]]:
     """Each gate row's pattern scores (``gate_rows``: its pattern features) from a pattern model fitted without the
     rows of its fold (seeded folds)."""
     scores: list[dict[str, float]] = [{} for _ in gate_evidence]
@@ -286,7 +304,7 @@ def _out_of_fold_scores(x: np.ndarray, y: Sequence[str], pattern_evidence: Seque
     for _train, test in folds.split(np.zeros(len(flags)), flags):
         out = {id(gate_evidence[i]) for i in test}
         keep = [j for j, e in enumerate(pattern_evidence) if id(e) not in out]
-        coef, intercept = _multinomial(x[keep], [y[j] for j in keep], C, classes)
+        coef, intercept = _multinomial(x[keep], [y[j] for j in keep], C, classes, groups[keep])
         for i in test:
             probabilities = _softmax(coef @ gate_rows[i] + intercept)
             scores[i] = {c: round(float(p), 4) for c, p in zip(classes, probabilities) if c in patterns}
@@ -414,7 +432,8 @@ class CalibratedReading:
             C: float = 1.0, force_C: float = 0.3, ngram_C: float = NGRAM_C, unclear_C: float = 0.3, seed: int = 0,
             pattern_ngram: bool = True, pattern_telling: bool = True, gate_votes: bool = False,
             unclear_share: float = UNCLEAR_CLEAR_SHARE, ngram_range: tuple[int, int] = NGRAM_RANGE,
-            embedding: bool = False, embed_C: float = EMBED_C, trained_on: str = "") -> CalibratedReading:
+            embedding: bool = False, embed_C: float = EMBED_C, by_language: bool = False,
+            trained_on: str = "") -> CalibratedReading:
         """Fit the pattern model, then per force an n-gram model and the stacked force model, then the unclear gate
         on ``unclear_rows`` (clear texts False, unclear texts True) when each kind has at least :data:`STACK_FOLDS`
         rows (deterministic solvers; the out-of-fold splits are seeded).
@@ -434,7 +453,11 @@ class CalibratedReading:
         Every n-gram model reads the character n-grams of the lengths in ``ngram_range``, which the reading keeps
         (its weights are indexed by the hashes of those n-grams). With ``embedding``, each n-gram model has a twin
         over the text's embedding (:mod:`zhagen.coding.embedding`, logistic with C ``embed_C``), stacked the same
-        way beside it."""
+        way beside it.
+
+        Every model weighs its rows by :func:`balanced_weights`; with ``by_language``, balanced in each language of
+        the texts (:func:`zhagen.corpus.language.detect_language` of the normalised text), so that no model learns
+        which language a pattern's or a force's texts happened to be written in."""
         ngram_range = (ngram_range[0], ngram_range[1])  # kept by the reading as a pair, whatever sequence is given
         force_coef: dict[str, tuple[float, ...]] = {}
         force_intercept: dict[str, float] = {}
@@ -454,13 +477,17 @@ class CalibratedReading:
 
         def vectors(evidence: Sequence[TextEvidence]) -> np.ndarray:
             return text_vectors([e.text for e in evidence]).astype(np.float64)
+
+        def languages(evidence: Sequence[TextEvidence]) -> np.ndarray:
+            return np.array([detect_language(e.text) if by_language else "" for e in evidence])
+        pattern_groups = languages([e for e, _ in pattern_rows])
         y = [label for _, label in pattern_rows]
         stacked_patterns: dict[int, dict[str, float]] = {}  # id of a learnt-from row's evidence -> its n-gram scores
         real = {id(e) for e, _ in force_rows}
         learn = [i for i, (e, label) in enumerate(pattern_rows) if id(e) in real and label in patterns]
         fitted = _stacked_pattern_ngram(ngram_rows([pattern_rows[i][0].text for i in learn], ngram_range),
-                                        [y[i] for i in learn],
-                                        ngram_C, patterns, seed) if pattern_ngram and learn else None
+                                        [y[i] for i in learn], ngram_C, patterns, seed,
+                                        pattern_groups[learn]) if pattern_ngram and learn else None
         if fitted is not None:
             stacked, (pcoef, pintercept) = fitted
             for j, p in enumerate(patterns):
@@ -469,7 +496,7 @@ class CalibratedReading:
             stacked_patterns = {id(pattern_rows[i][0]): {f"{PATTERN_NGRAM}{p}": float(v) for p, v in zip(patterns, row)}
                                 for i, row in zip(learn, stacked)}
         fitted = _stacked_pattern_ngram(vectors([pattern_rows[i][0] for i in learn]), [y[i] for i in learn], embed_C,
-                                        patterns, seed) if embedding and learn else None
+                                        patterns, seed, pattern_groups[learn]) if embedding and learn else None
         if fitted is not None:
             stacked, (ecoef, eintercept) = fitted
             for j, p in enumerate(patterns):
@@ -479,46 +506,48 @@ class CalibratedReading:
                     {f"{EMBED}{PATTERN_NGRAM}{p}": float(v) for p, v in zip(patterns, row)})
         x = np.array([shell._pattern_row(e, stacked_patterns.get(id(e))) for e, _ in pattern_rows])
         classes = [*patterns, *sorted(set(y) - set(patterns))]
-        coef, intercept = _multinomial(x, y, C, classes)
+        coef, intercept = _multinomial(x, y, C, classes, pattern_groups)
         rows = ngram_rows([e.text for e, _ in force_rows], ngram_range)
         force_vectors = vectors([e for e, _ in force_rows]) if embedding else None
+        force_groups = languages([e for e, _ in force_rows])
         for force in forces:
             fy = np.array([force in labels for _, labels in force_rows])
-            stacked, full = _stacked_ngram(rows, fy, ngram_C, seed)
+            stacked, full = _stacked_ngram(rows, fy, ngram_C, seed, force_groups)
             if full is not None:
                 ngram_coef[force] = full.coef_[0].astype(np.float32)
                 ngram_intercept[force] = round(float(full.intercept_[0]), 6)
             estacked: list[float | None] = [None] * len(fy)
             if force_vectors is not None:
-                estacked, efull = _stacked_ngram(force_vectors, fy, embed_C, seed)
+                estacked, efull = _stacked_ngram(force_vectors, fy, embed_C, seed, force_groups)
                 if efull is not None:
                     keep_embedding(force, efull.coef_[0], efull.intercept_[0])
             fx = np.array([shell._force_row(e, force, stacked[i], estacked[i]) for i, (e, _) in enumerate(force_rows)])
-            _m, fcoef, fintercept = _standardised_fit(fx, fy, C=force_C, class_weight="balanced")
+            _m, fcoef, fintercept = _standardised_fit(fx, fy, force_groups, C=force_C)
             force_coef[force] = tuple(round(float(v), 6) for v in fcoef[0])
             force_intercept[force] = round(float(fintercept[0]), 6)
         gate: tuple[tuple[float, ...], float, float, int] = ((), 0.0, 1.0, 0)
         flags = np.array([flag for _, flag in unclear_rows], dtype=bool)
         if len(flags) and min(flags.sum(), (~flags).sum()) >= STACK_FOLDS:
+            gate_evidence = [e for e, _ in unclear_rows]
+            gate_groups = languages(gate_evidence)
             stacked, full = _stacked_ngram(ngram_rows([e.text for e, _ in unclear_rows], ngram_range), flags,
-                                           ngram_C, seed)
+                                           ngram_C, seed, gate_groups)
             assert full is not None  # both kinds have enough rows
             ngram_coef[UNCLEAR] = full.coef_[0].astype(np.float32)
             ngram_intercept[UNCLEAR] = round(float(full.intercept_[0]), 6)
-            gate_evidence = [e for e, _ in unclear_rows]
             extra: list[list[float]] = [[] for _ in gate_evidence]
             if embedding:
-                estacked, efull = _stacked_ngram(vectors(gate_evidence), flags, embed_C, seed)
+                estacked, efull = _stacked_ngram(vectors(gate_evidence), flags, embed_C, seed, gate_groups)
                 assert efull is not None
                 keep_embedding(UNCLEAR, efull.coef_[0], efull.intercept_[0])
                 extra = [[float(v)] for v in estacked if v is not None]
             scores = _out_of_fold_scores(x, y, [e for e, _ in pattern_rows],
                                          np.array([shell._pattern_row(e, stacked_patterns.get(id(e)))
                                                    for e in gate_evidence]), gate_evidence,
-                                         flags, C, classes, patterns, seed)
+                                         flags, C, classes, patterns, seed, pattern_groups)
             gx = np.array([unclear_features(e, scores[i], gate_votes) + [stacked[i]] + extra[i]
                            for i, (e, _) in enumerate(unclear_rows)])
-            _m, gcoef, gintercept = _standardised_fit(gx, flags, C=unclear_C, class_weight="balanced")
+            _m, gcoef, gintercept = _standardised_fit(gx, flags, gate_groups, C=unclear_C)
             gcoef_r = tuple(round(float(v), 6) for v in gcoef[0])
             gintercept_r = round(float(gintercept[0]), 6)
             clear = [_sigmoid(float(np.dot(gcoef_r, row)) + gintercept_r) for row in gx[~flags]]
