@@ -240,7 +240,8 @@ def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus:
                                  unclear_share=UNCLEAR_CLEAR_SHARE if unclear_share is None else unclear_share,
                                  embedding=embedding, by_language=by_language,
                                  trained_on=f"{len(texts)} development real texts ({clear} clear) and the built-in "
-                                            f"corpus's {len(corpus)} labelled cases")
+                                            f"corpus's {len(corpus)} labelled cases"
+                                            + ("; every model balanced in each language" if by_language else ""))
 
 
 def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: bool = False,
