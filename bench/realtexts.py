@@ -222,12 +222,12 @@ def subtrees(model: Any) -> dict[str, list[str]]:
 
 def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus: list[tuple[Any, str]],
                 gate_votes: bool = False, unclear_share: float | None = None, embedding: bool = True,
-                by_language: bool = False) -> Any:
+                by_language: bool = True) -> Any:
     """The calibrated reading trained on these texts (patterns: the clear ones, plus the built-in corpus's cases;
     forces: all; the unclear gate: the clear and the unclear ones; ``gate_votes``: the gate also reads how each
     text's units vote; ``unclear_share``: the share of clear texts the gate may flag, when not the shipped one;
-    ``embedding``: each n-gram model has a twin over the text's embedding, as shipped; ``by_language``: every
-    model's rows are balanced in each language, not shipped)."""
+    ``embedding``: each n-gram model has a twin over the text's embedding; ``by_language``: every model's rows are
+    balanced in each language; both as shipped)."""
     from zhagen.coding.calibrated import UNCLEAR_CLEAR_SHARE, CalibratedReading
 
     categories = [c.id for p in model.patterns for c in model.codebook.children(p)]
@@ -246,7 +246,7 @@ def fit_reading(model: Any, texts: list[RealText], evidences: list[Any], corpus:
 
 def cross_validated(model: Any, texts: list[RealText], folds: int, gate_votes: bool = False,
                     seed: int = 0, unclear_share: float | None = None,
-                    embedding: bool = True, by_language: bool = False) -> list[dict[str, Any]]:
+                    embedding: bool = True, by_language: bool = True) -> list[dict[str, Any]]:
     """Every development text answered by a reading trained on the other folds (stratified by label, seeded: a change
     worth shipping should hold for more than one seed of folds)."""
     from sklearn.model_selection import StratifiedKFold
@@ -294,8 +294,8 @@ def main() -> None:
                         "also reads how each text's units vote (zhagen.coding.calibrated.unit_votes)")
     parser.add_argument("--no-embedding", action="store_true", help="with --fit or --cv: the recipe without the "
                         "embedding models (zhagen.coding.embedding), to compare")
-    parser.add_argument("--language-balance", action="store_true", help="with --fit or --cv: every model's rows "
-                        "balanced in each language, not by label alone (zhagen.coding.calibrated.balanced_weights), "
+    parser.add_argument("--no-language-balance", action="store_true", help="with --fit or --cv: every model's rows "
+                        "balanced by label alone, not in each language (zhagen.coding.calibrated.balanced_weights), "
                         "to compare")
     parser.add_argument("--ids", default=None, metavar="FIRST-LAST", help="measure only the texts whose id is in this "
                         "range, e.g. rt600-rt999 (texts added later; fitting still reads the whole development split)")
@@ -326,7 +326,7 @@ def main() -> None:
             dev = in_range(dev, args.fit_ids, "--fit-ids")
         fitted = fit_reading(model, dev, [model.evidence([t.text])[0] for t in dev], corpus_rows(model),
                              args.gate_votes, embedding=not args.no_embedding,
-                             by_language=args.language_balance)
+                             by_language=not args.no_language_balance)
         if not args.fit:  # the shipped pattern and force models are kept, with the gate just fitted
             unclear = sum(t.pattern == "unclear" for t in dev)
             clear = sum(t.pattern in PATTERNS for t in dev)
@@ -341,7 +341,7 @@ def main() -> None:
             raise SystemExit("--cv trains on the development split: only with --split dev")
         model.reading = None
         results = cross_validated(model, texts, args.cv, args.gate_votes, args.cv_seed, args.unclear_share,
-                                  not args.no_embedding, args.language_balance)
+                                  not args.no_embedding, not args.no_language_balance)
     else:
         results = [model.assess_text(t.text) for t in texts]
     print(f"fitted and assessed {len(texts)} texts in {time.perf_counter() - start:.1f}s", file=sys.stderr)
