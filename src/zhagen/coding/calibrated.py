@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from scipy import sparse
@@ -45,6 +46,8 @@ from zhagen.coding.embedding import installed_model, text_vectors
 from zhagen.corpus.language import detect_language
 from zhagen.errors import UserError
 from zhagen.files import write_bytes_atomic, write_text_atomic
+
+T = TypeVar("T")  # the value type of a reading's per-model mappings
 
 #: A unit evidences a code when its confidence reaches this (the deductive coder's own bar).
 EVIDENT = 0.45
@@ -567,17 +570,15 @@ class CalibratedReading:
             raise ValueError("the other reading has no unclear gate")
         if other.ngram_range != self.ngram_range:
             raise ValueError(f"the other reading's n-grams are {other.ngram_range}, not {self.ngram_range}")
-        ngram_coef = {k: v for k, v in self.ngram_coef.items() if k != UNCLEAR} | {UNCLEAR: other.ngram_coef[UNCLEAR]}
-        ngram_intercept = {k: v for k, v in self.ngram_intercept.items() if k != UNCLEAR}
-        ngram_intercept[UNCLEAR] = other.ngram_intercept[UNCLEAR]
-        key = f"{EMBED}{UNCLEAR}"
-        embed_coef = {k: v for k, v in self.embed_coef.items() if k != key} | (
-            {key: other.embed_coef[key]} if key in other.embed_coef else {})
-        embed_intercept = {k: v for k, v in self.embed_intercept.items() if k != key} | (
-            {key: other.embed_intercept[key]} if key in other.embed_intercept else {})
-        return replace(self, ngram_coef=ngram_coef, ngram_intercept=ngram_intercept, unclear_coef=other.unclear_coef,
-                       embed_coef=embed_coef, embed_intercept=embed_intercept,
-                       unclear_intercept=other.unclear_intercept, unclear_threshold=other.unclear_threshold,
+        def gate_of(mine: Mapping[str, T], theirs: Mapping[str, T], key: str) -> dict[str, T]:
+            """``mine`` with the gate's model ``key`` taken from ``theirs`` (or dropped, where it has none)."""
+            return {k: v for k, v in mine.items() if k != key} | ({key: theirs[key]} if key in theirs else {})
+        embedded = f"{EMBED}{UNCLEAR}"
+        return replace(self, ngram_coef=gate_of(self.ngram_coef, other.ngram_coef, UNCLEAR),
+                       ngram_intercept=gate_of(self.ngram_intercept, other.ngram_intercept, UNCLEAR),
+                       embed_coef=gate_of(self.embed_coef, other.embed_coef, embedded),
+                       embed_intercept=gate_of(self.embed_intercept, other.embed_intercept, embedded),
+                       unclear_coef=other.unclear_coef, unclear_intercept=other.unclear_intercept, unclear_threshold=other.unclear_threshold,
                        unclear_min_characters=other.unclear_min_characters, gate_votes=other.gate_votes,
                        trained_on=trained_on)
 
