@@ -300,7 +300,8 @@ def main() -> None:
     parser.add_argument("--ids", default=None, metavar="FIRST-LAST", help="measure only the texts whose id is in this "
                         "range, e.g. rt600-rt999 (texts added later; fitting still reads the whole development split)")
     parser.add_argument("--fit-ids", default=None, metavar="FIRST-LAST", help="with --fit or --fit-gate: fit on the "
-                        "development texts whose id is in this range only (the shipped reading: rt001-rt2244)")
+                        "development texts whose id is in this range only (the shipped reading: rt001-rt2988, "
+                        "every development text of the index)")
     args = parser.parse_args()
     folder = args.folder or default_folder()
     every = read_folder(folder)

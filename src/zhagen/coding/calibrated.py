@@ -65,7 +65,7 @@ NGRAM_C = 30.0
 STACK_FOLDS = 5
 #: The unclear gate's threshold is the score that this share of the clear training texts reaches: the price, in clear
 #: texts read ``mixed``, of finding texts with no single case (chosen on the development texts, docs/benchmarks.md).
-UNCLEAR_CLEAR_SHARE = 0.01
+UNCLEAR_CLEAR_SHARE = 0.04
 #: The key of the unclear gate's n-gram model among the n-gram models.
 UNCLEAR = "unclear"
 #: How many of :data:`zhagen.coding.genre.FEATURES` the pattern model reads: all but the length, which says how a
