@@ -40,7 +40,8 @@ def test_folded_standardisation_gives_the_probabilities_of_a_scaler_pipeline() -
     assert 10 < y.sum() < 50
     _model, coef, intercept = _standardised_fit(x, y, C=0.5)
     # our fit weighs the rows to balance the labels, which scikit-learn's balanced class weights also do
-    pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=5000, class_weight="balanced")).fit(x, y)
+    pipeline = make_pipeline(StandardScaler(),
+                             LogisticRegression(C=0.5, max_iter=5000, class_weight="balanced")).fit(x, y)
     ours = 1.0 / (1.0 + np.exp(-(x @ coef[0] + intercept[0])))
     assert np.allclose(ours, pipeline.predict_proba(x)[:, 1], atol=1e-6)
 
@@ -339,6 +340,7 @@ def test_a_reading_balanced_in_each_language_does_not_read_the_language_as_the_p
     forces = [(e, frozenset({"f"} if i % 3 == 0 else ())) for i, (e, _) in enumerate(rows)]
     fit = {flag: CalibratedReading.fit(PATTERNS, ("a1", "b1"), ("f",), rows, forces, subtrees=SUBTREES,
                                        pattern_telling=False, by_language=flag) for flag in (False, True)}
-    english_a, chinese_b = _silent("parts makers follow the anchor plant here"), _silent("工厂新建生产线二期投产")
+    english_a = _silent("parts makers follow the anchor plant here")
+    chinese_b = _silent("工厂新建生产线二期投产")
     assert fit[True].pattern_scores(english_a)["a"] > fit[False].pattern_scores(english_a)["a"]
     assert fit[True].pattern_scores(chinese_b)["b"] > fit[False].pattern_scores(chinese_b)["b"]

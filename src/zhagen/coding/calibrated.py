@@ -578,7 +578,8 @@ class CalibratedReading:
                        ngram_intercept=gate_of(self.ngram_intercept, other.ngram_intercept, UNCLEAR),
                        embed_coef=gate_of(self.embed_coef, other.embed_coef, embedded),
                        embed_intercept=gate_of(self.embed_intercept, other.embed_intercept, embedded),
-                       unclear_coef=other.unclear_coef, unclear_intercept=other.unclear_intercept, unclear_threshold=other.unclear_threshold,
+                       unclear_coef=other.unclear_coef, unclear_intercept=other.unclear_intercept,
+                       unclear_threshold=other.unclear_threshold,
                        unclear_min_characters=other.unclear_min_characters, gate_votes=other.gate_votes,
                        trained_on=trained_on)
 
