@@ -283,6 +283,9 @@ def test_less_than_a_number_continuously_and_unforgettable_are_no_limitation() -
     assert evidence_kind("就地转化率由建市初期的不足20%提高到90%以上。") != "contradicting"
     assert evidence_kind("廣西並不斷推動汽車產業轉型升級。") != "contradicting"
     assert evidence_kind("这一瞬间让人难以忘怀。") != "contradicting"
+    assert evidence_kind("逻辑并不复杂：把孵化环节放到科研资源集中的地方。") != "contradicting"  # no difficulty
+    assert evidence_kind("这一步并不难。") != "contradicting"
+    assert evidence_kind("技术并不复杂，但人才缺乏。") == "contradicting"  # a limitation after it still counts
     assert evidence_kind("四川相源新能源有限公 司介绍，建设节奏已持续大半年。") == "realised"  # a company, spaced
     assert evidence_kind("New brands have sprung up in the past few years.") != "contradicting"
     assert evidence_kind("Only a few results were turned into products.") == "contradicting"

@@ -13,7 +13,8 @@ intention-only, and list the others apart.
   before it ("If we do not expand now ...": intended): an outcome that came slowly or lags
   ("本地配套率提升较慢") is not evidence that it came.  Not cues: 短板 alone (补短板, 补齐人才短板 close a
   gap; only 短板明显 or 存在……短板 state one), 有没有 (whether there is), 不足 before a number (less than),
-  并不断 (continuously), 差不多 (about the same), 难以忘怀, 难以企及 (unmatched), 机遇与挑战, a limitation resolved or broken (解决了……不足的问题,
+  并不断 (continuously), 并不复杂 / 并不难 (not complicated, not hard: no difficulty is a limitation), 差不多
+  (about the same), 难以忘怀, 难以企及 (unmatched), 机遇与挑战, a limitation resolved or broken (解决了……不足的问题,
   打破了……难以……的认知), left behind (原本缺少……，一跃成为), conceded (虽没有……，但却引来了……) or corrected
   (没有回老家，而是留在……; not as workers but as owners), "not the only", "not just", "not far", "cannot be
   underestimated", "as little as", "a few", "the past few" (but "only a few" is one), and Limited with a capital
@@ -50,7 +51,7 @@ from zhagen.coding.patterns import PatternFilter
 from zhagen.coding.text import normalise
 
 CONTRADICTING = re.compile(
-    r"(?<!差)不多|有限(?!\s*公\s*司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以(?!忘怀|忘记|置信|企及|比拟|估量)|缺乏|缺少|不足(?![0-9一二三四五六七八九十百千万半])|不够|未能|面临[^，。；,;]{0,10}(?<!机遇与)(?<!机遇和)挑战|并未|并不(?!断|意味|代表|等于|排除)|(?<!有)没有|仍未|较少|很少|偏少|欠缺|短板(?:明显|突出|仍|依然|较多)|存在[^，。；,;]{0,8}短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
+    r"(?<!差)不多|有限(?!\s*公\s*司|责任|合伙)|仍然?(?:主要|大多|大量)?(?:依靠|依赖)|担忧|担心|隐忧|顾虑|(?:率|比例|比重|占比)(?:仍然?|依然|还)?(?:偏低|较低|不高)|尚未|尚不|难以(?!忘怀|忘记|置信|企及|比拟|估量)|缺乏|缺少|不足(?![0-9一二三四五六七八九十百千万半])|不够|未能|面临[^，。；,;]{0,10}(?<!机遇与)(?<!机遇和)挑战|并未|并不(?!断|意味|代表|等于|排除|复杂|难)|(?<!有)没有|仍未|较少|很少|偏少|欠缺|短板(?:明显|突出|仍|依然|较多)|存在[^，。；,;]{0,8}短板|薄弱|乏力|受限|较慢|缓慢|滞后|"
     r"\bstill (?:rel(?:y|ies)|depends?) on\b|\b(?:concerns?|worr(?:y|ies|ied)) (?:about|over|that)\b|\bconcerned\b|\braised? concerns?\b|\b(?:rate|share|ratio) (?:is |was |remains |remained )?(?:still )?low\b|(?:(?<!\bshould )(?<!\bmust )(?<!\bneed )(?<!\bwould )\bnot\b|(?<!should)(?<!must)(?<!need)(?<!would)n['’]t\b)(?! only| just| merely| the only| the first| far| be (?:underestimated|overlooked|ignored)| worry)|\bonly a few\b|(?<!\ba )(?<!\bpast )(?<!\bnext )\bfew\b|\blimited\b(?! company| liability)|(?<!\bas )\blittle\b|\black(?:s|ed|ing)?\b|"
     r"\byet to\b|\bdifficult to\b|\blimitations?\b|\bhardly\b|\bfailed to\b|\bno longer\b|\bscarce\b|\bslow(?:ly)?\b|\blag(?:s|ged|ging)? behind\b",
     re.IGNORECASE,
