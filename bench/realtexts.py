@@ -50,6 +50,7 @@ class RealText:
     pattern: str
     forces: frozenset[str]
     text: str
+    close: bool = False  # the labeller called it a close call (its reason begins "hard case")
 
 
 def default_folder() -> Path:
@@ -84,8 +85,14 @@ def read_folder(folder: Path) -> list[RealText]:
             if row["pattern"] not in LABELS:
                 raise SystemExit(f"{index}:{line}: pattern {row['pattern']!r} is not one of {', '.join(LABELS)}")
             texts.append(RealText(row["id"], row["split"], row.get("lang", ""), row["pattern"],
-                                  forces_of(row.get("forces")), body(path)))
+                                  forces_of(row.get("forces")), body(path), is_close_call(row.get("why"))))
     return texts
+
+
+def is_close_call(why: str | None) -> bool:
+    """Whether an index row's reason marks a close call: the labeller's "hard case", wherever in the reason (labelled
+    all the same, by the guide's rules; the figures say how the reading does on them and on the others)."""
+    return "hard case" in (why or "").lower()
 
 
 def ratio(a: int, b: int) -> float | None:
@@ -152,6 +159,7 @@ def measure(texts: list[RealText], results: list[dict[str, Any]]) -> dict[str, A
         "off_topic_none": ratio(sum(answers[i] == "none" for i in off), len(off)),
         "clear_mixed_or_none": ratio(sum(answers[i] in ("mixed", "none") for i in clear), len(clear)),
         "per_language": per_language(texts, answers),
+        "close_calls": close_calls(texts, answers),
         "pattern_calibration": brier_and_reliability(pattern_pairs),
         "force_calibration": brier_and_reliability(force_pairs),
     }
@@ -170,6 +178,16 @@ def per_language(texts: list[RealText], answers: list[str]) -> dict[str, dict[st
     return out
 
 
+def close_calls(texts: list[RealText], answers: list[str]) -> dict[str, dict[str, Any]]:
+    """Clear texts the labeller called close calls, and the others: how many, and the share read right."""
+    out = {}
+    for name, close in (("close", True), ("plain", False)):
+        pairs = [(t.pattern, a) for t, a in zip(texts, answers) if t.pattern in PATTERNS and t.close == close]
+        out[name] = {"clear": len(pairs), "pattern_accuracy_clear": ratio(sum(a == label for label, a in pairs),
+                                                                          len(pairs))}
+    return out
+
+
 def show(split: str, m: dict[str, Any]) -> None:
     print(f"== {split}: {m['texts']} texts {m['composition']} languages {m['languages']}")
     print(f"pattern accuracy on clear texts {m['pattern_accuracy_clear']} (of {m['clear']}); "
@@ -181,6 +199,8 @@ def show(split: str, m: dict[str, Any]) -> None:
     for lang, v in m["per_language"].items():
         print(f"  {lang:8s} clear {v['clear']:3d}  right {v['pattern_accuracy_clear']}  recall "
               + "  ".join(f"{p.split('_')[-1]} {r}" for p, r in v["recall"].items()))
+    print("  " + "  ".join(f"{name} calls: clear {v['clear']} right {v['pattern_accuracy_clear']}"
+                           for name, v in m["close_calls"].items()))
     print(f"forces: balanced accuracy mean {m['force_balanced_mean']}")
     for f, v in m["forces"].items():
         print(f"  {f:16s} {v['balanced_accuracy']}  (recall {v['recall']} of {v['positives']}, "

@@ -66,3 +66,25 @@ def test_the_measure_gives_each_language_its_own_figures() -> None:
     assert figures["en"]["recall"]["extended_chain"] == 0.5 and figures["en"]["recall"]["incremental_capacity"] == 1.0
     assert figures["zh"]["clear"] == 2 and figures["zh"]["pattern_accuracy_clear"] == 0.5
     assert figures["zh"]["recall"]["incremental_capacity"] == 0.0 and figures["zh"]["recall"]["computing_data"] is None
+
+
+def test_close_calls_are_told_from_the_reason_and_measured_apart() -> None:
+    """A text whose reason begins "hard case" is a close call; clear close calls and the other clear texts get their
+    own figures (unclear texts are in neither)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("realtexts_bench", BENCH.parent / "realtexts.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    spec.loader.exec_module(bench)
+    assert bench.is_close_call("hard case: a plant story that names its suppliers")
+    assert bench.is_close_call("capacity, chain in passing (Hard case)")
+    assert not bench.is_close_call("centres on the supplier park") and not bench.is_close_call(None)
+    texts = [bench.RealText(f"rt{i}", "heldback", "zh", label, frozenset(), "", close)
+             for i, (label, close) in enumerate([("extended_chain", True), ("incremental_capacity", True),
+                                                 ("extended_chain", False), ("unclear", True)])]
+    figures = bench.close_calls(texts, ["extended_chain", "extended_chain", "incremental_capacity", "mixed"])
+    assert figures == {"close": {"clear": 2, "pattern_accuracy_clear": 0.5},
+                       "plain": {"clear": 1, "pattern_accuracy_clear": 0.0}}
