@@ -287,3 +287,32 @@ def test_assessing_files_reports_each_file_as_it_is_done(tmp_path: Path) -> None
     done: list[Path] = []
     results = assess_files(paths, progress=done.append)
     assert done == paths and [r["file"] for r in results] == [str(p) for p in paths]
+
+
+def test_a_file_in_the_evaluation_form_is_read_without_its_labels(tmp_path: Path) -> None:
+    """The labelling guide keeps evaluation texts with a header of labels before a line ``---``; the assessment reads
+    the text after it (the labels would be taken for evidence of themselves) and returns the header it set aside."""
+    from zhagen.assess import split_label_header
+
+    body = "成都高新区引进一家东部显示面板企业，新建第8.5代生产线，项目投产后年产能达到一百二十万片。"
+    header = ("source: https://example.org/a\ntitle: 面板项目 (example, 2024)\npattern: extended_chain\n"
+              "forces: market, institutional\nwhy: centres on suppliers following the anchor plant; 配套 链主 上下游\n")
+    assert split_label_header(header + "---\n" + body) == (
+        {"source": "https://example.org/a", "title": "面板项目 (example, 2024)", "pattern": "extended_chain",
+         "forces": "market, institutional", "why": "centres on suppliers following the anchor plant; 配套 链主 上下游"},
+        body)
+    # not a header: a field the form has not, a sentence before the line, or a single field
+    for text in ("时间: 2024年\n来源: 新华网\n---\n" + body, "source: x\n" + body + "\n---\nmore",
+                 "title: 面板项目\n---\n" + body, body):
+        assert split_label_header(text) == ({}, text)
+    (tmp_path / "labelled.txt").write_text("\ufeff" + header + "---\n" + body, encoding="utf-8")
+    (tmp_path / "plain.txt").write_text(body, encoding="utf-8")
+    result = runner.invoke(app, ["assess", str(tmp_path / "labelled.txt"), str(tmp_path / "plain.txt"), "--json"])
+    assert result.exit_code == 0, result.output
+    labelled, plain = json.loads(result.stdout)
+    assert labelled["label_header"]["pattern"] == "extended_chain" and plain["label_header"] == {}
+    for key in ("pattern", "sharing", "pattern_scores", "forces", "unclear", "evidence"):
+        assert labelled[key] == plain[key], key
+    shown = runner.invoke(app, ["assess", str(tmp_path / "labelled.txt")])
+    squeezed = "".join(c for c in shown.output if not c.isspace() and c != "│")
+    assert "readwithout" in squeezed and "thelabelheader(source,title,pattern,forces,why)" in squeezed

@@ -442,6 +442,8 @@ def assess(
         table.add_row("forces", ", ".join(f"{k} {v:.2f}{' ✓' if v >= 0.5 else ''}" for k, v in item["forces"].items()))
         if item["pinyin_dropped"]:
             table.add_row("read without", f"{item['pinyin_dropped']} bracketed pinyin annotations")
+        if item["label_header"]:
+            table.add_row("read without", f"the label header ({', '.join(item['label_header'])})")
         for evidence in item["evidence"][:6]:
             stated = "" if evidence["kind"] in ("realised", "neutral") else f"\n({evidence['kind']}: {evidence['cue']})"
             table.add_row(evidence["code"] + stated, evidence["text"])
