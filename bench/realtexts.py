@@ -58,12 +58,15 @@ def default_folder() -> Path:
 
 
 def body(path: Path) -> str:
-    """The text after the label header (the header ends at the first line ``---``)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines):
-        if line.strip() == "---":
-            return "\n".join(lines[number + 1:]).strip()
-    raise SystemExit(f"{path}: no '---' line after the label header; see labelling.md's file form")
+    """The text after the label header, as ``zhagen assess`` reads a file of this form
+    (:func:`zhagen.assess.split_label_header`)."""
+    from zhagen.assess import split_label_header
+
+    header, text = split_label_header(path.read_text(encoding="utf-8").replace("\r\n", "\n"))
+    if not header:
+        raise SystemExit(f"{path}: no label header (source, title, pattern, forces, why lines, then a line '---'); "
+                         "see labelling.md's file form")
+    return text
 
 
 def forces_of(value: str | None) -> frozenset[str]:
