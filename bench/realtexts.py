@@ -50,7 +50,7 @@ class RealText:
     pattern: str
     forces: frozenset[str]
     text: str
-    close: bool = False  # the labeller called it a close call (its reason begins "hard case")
+    close: bool = False  # the labeller called it a close call ("hard case" in its reason)
 
 
 def default_folder() -> Path:

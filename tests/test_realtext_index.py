@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "realtexts"
 LABELS = {"incremental_capacity", "computing_data", "extended_chain", "achievement_incubation", "unclear", "off_topic"}
@@ -46,8 +47,8 @@ def test_the_second_labels_are_of_development_texts() -> None:
         assert row["pattern"] in LABELS and _forces(row) <= FORCES, f"line {number}"
 
 
-def test_the_measure_gives_each_language_its_own_figures() -> None:
-    """A reading that serves one language and fails another shows in the per-language figures, not in the totals."""
+def _bench() -> Any:
+    """The bench script ``bench/realtexts.py`` as a module (it is not part of the package)."""
     import importlib.util
     import sys
 
@@ -56,6 +57,12 @@ def test_the_measure_gives_each_language_its_own_figures() -> None:
     bench = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = bench  # its dataclasses look their module up there
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_the_measure_gives_each_language_its_own_figures() -> None:
+    """A reading that serves one language and fails another shows in the per-language figures, not in the totals."""
+    bench = _bench()
     texts = [bench.RealText(f"rt{i}", "heldback", lang, label, frozenset(), "")
              for i, (lang, label) in enumerate([("en", "extended_chain"), ("en", "extended_chain"),
                                                 ("en", "incremental_capacity"), ("zh", "extended_chain"),
@@ -69,16 +76,9 @@ def test_the_measure_gives_each_language_its_own_figures() -> None:
 
 
 def test_close_calls_are_told_from_the_reason_and_measured_apart() -> None:
-    """A text whose reason begins "hard case" is a close call; clear close calls and the other clear texts get their
+    """A text whose reason says "hard case" is a close call; clear close calls and the other clear texts get their
     own figures (unclear texts are in neither)."""
-    import importlib.util
-    import sys
-
-    spec = importlib.util.spec_from_file_location("realtexts_bench", BENCH.parent / "realtexts.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench
-    spec.loader.exec_module(bench)
+    bench = _bench()
     assert bench.is_close_call("hard case: a plant story that names its suppliers")
     assert bench.is_close_call("capacity, chain in passing (Hard case)")
     assert not bench.is_close_call("centres on the supplier park") and not bench.is_close_call(None)
