@@ -58,9 +58,9 @@ def default_folder() -> Path:
 
 
 def body(path: Path) -> str:
-    """The text after the label header, as ``zhagen assess`` reads a file of this form
-    (:func:`zhagen.assess.split_label_header`)."""
-    from zhagen.assess import split_label_header
+    """The text after the label header, as ``zhagen assess`` and ``zhagen import`` read a file of this form
+    (:func:`zhagen.corpus.label_header.split_label_header`)."""
+    from zhagen.corpus.label_header import split_label_header
 
     header, text = split_label_header(path.read_text(encoding="utf-8").replace("\r\n", "\n"))
     if not header:

@@ -292,7 +292,7 @@ def test_assessing_files_reports_each_file_as_it_is_done(tmp_path: Path) -> None
 def test_a_file_in_the_evaluation_form_is_read_without_its_labels(tmp_path: Path) -> None:
     """The labelling guide keeps evaluation texts with a header of labels before a line ``---``; the assessment reads
     the text after it (the labels would be taken for evidence of themselves) and returns the header it set aside."""
-    from zhagen.assess import split_label_header
+    from zhagen.corpus.label_header import split_label_header
 
     body = "成都高新区引进一家东部显示面板企业，新建第8.5代生产线，项目投产后年产能达到一百二十万片。"
     header = ("source: https://example.org/a\ntitle: 面板项目 (example, 2024)\npattern: extended_chain\n"

@@ -13,7 +13,7 @@ reposting site printed in brackets after the words is dropped first
 (:mod:`zhagen.corpus.pinyin`). A file in the form that evaluation sets are kept in
 (``source:``, ``title:``, ``pattern:``, ``forces:``, ``why:`` lines, then a line ``---``,
 then the text as published) is read from the text after ``---``: its labels are what a
-reader decided about the text, not the text (:func:`split_label_header`).
+reader decided about the text, not the text (:mod:`zhagen.corpus.label_header`).
 """
 
 from __future__ import annotations
@@ -340,33 +340,6 @@ def builtin_model() -> StudyModel:
     return StudyModel.fit_builtin()
 
 
-#: The fields of the evaluation sets' file form (the labelling guide's): a header of these lines and a line ``---``.
-LABEL_FIELDS = ("source", "title", "pattern", "forces", "why")
-
-
-def split_label_header(text: str) -> tuple[dict[str, str], str]:
-    """The label header of a text in the evaluation sets' file form, and the text after it.
-
-    A header is two or more ``field: value`` lines of :data:`LABEL_FIELDS` (any order, blank lines between them
-    allowed) ended by a line ``---``; anything else before the first ``---`` (a sentence, another field) means the
-    text has none, and it is returned whole. Why: an assessment that read the header would read the answer a labeller
-    gave (``pattern: extended_chain``, the reason in ``why``) as evidence of it."""
-    lines = text.lstrip("\ufeff").split("\n")
-    header: dict[str, str] = {}
-    for number, line in enumerate(lines):
-        if line.strip() == "---":
-            if len(header) >= 2:
-                return header, "\n".join(lines[number + 1:]).strip()
-            break
-        if not line.strip():
-            continue
-        field, colon, value = line.partition(":")
-        if not colon or field.strip().lower() not in LABEL_FIELDS or field.strip().lower() in header:
-            break
-        header[field.strip().lower()] = value.strip()
-    return {}, text
-
-
 def assess_files(paths: Sequence[Path], progress: Callable[[Path], None] | None = None) -> list[dict[str, Any]]:
     """The assessment of each file (every document of a CSV counts as one text); ``progress`` is called after each
     file (reading a text's embedding takes most of a second: a folder of them takes minutes)."""
@@ -374,8 +347,7 @@ def assess_files(paths: Sequence[Path], progress: Callable[[Path], None] | None 
     results = []
     for path in paths:
         for doc in read_source(path):
-            header, text = split_label_header(doc.text)
-            found = model.assess_text(text)
+            found = model.assess_text(doc.text)
             codes: set[str] = set()
             for scores in found["codings"]:
                 for score in scores:
@@ -392,7 +364,7 @@ def assess_files(paths: Sequence[Path], progress: Callable[[Path], None] | None 
                 "unclear": found["unclear"],
                 "forces": found["forces"],
                 "pinyin_dropped": found["pinyin_dropped"],
-                "label_header": header,
+                "label_header": doc.header,
                 "evidence": [quote for k in _evidence_order(found) for quote in _quotes(k, found["evidence"][k])],
                 "suggestions": model.suggestions(found["sharing"][0] if found["sharing"] else None, found["forces"], codes),
             })

@@ -99,6 +99,20 @@ def test_report_dict_and_count(project: Project, tmp_path: Path) -> None:
     assert [s.rsplit("/", 1)[-1] for s in sources] == ["a.txt", "r.csv#row=1", "r.csv#row=2", "r.csv#row=3"]
 
 
+def test_a_text_in_the_evaluation_form_is_imported_without_its_label_header(project: Project, tmp_path: Path) -> None:
+    """A file kept in the evaluation sets' form (label header, a line ---, the text) is stored as the text alone, titled
+    by its header: the labels and the labeller's reason are never units, coded or quoted; the report says so."""
+    header = ("source: https://example.org/a.html\ntitle: 两江新区汽车项目 (example, 2024)\npattern: extended_chain\n"
+              "forces: market\nwhy: centres on suppliers following the anchor plant. Orders come from its customers.\n")
+    write(tmp_path / "s" / "labelled.txt", header + "---\n" + ZH2 + "\n")
+    report = import_sources(project, [tmp_path / "s"]).to_dict()
+    [(document, text)] = documents(project)
+    assert text == ZH2 and document.title == "两江新区汽车项目 (example, 2024)"
+    assert [u.text for u in all_units(project)] == [s.text for s in segment(ZH2)]
+    [warning] = report["warnings"]
+    assert "label header (source, title, pattern, forces, why) is not imported as text" in warning["reason"]
+
+
 def test_content_hash_is_of_the_text() -> None:
     assert content_hash("文本") == content_hash("文本")
     assert content_hash("文本") != content_hash("文本 ")

@@ -45,7 +45,8 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[ImportFailure] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # folder entries that are not files to read
-    warnings: list[ImportFailure] = field(default_factory=list)  # imported, but read with a doubtful encoding
+    warnings: list[ImportFailure] = field(default_factory=list)  # imported, but read with a doubtful encoding or
+    # without a label header
 
     @property
     def cases(self) -> list[str]:
@@ -174,6 +175,10 @@ def import_sources(
         else:
             report.warnings.extend(ImportFailure(shown, w) for d in docs[:1]
                                    if (w := doubtful(d.text, d.encoding)) is not None)
+            report.warnings.extend(
+                ImportFailure(shown, f"a text in the evaluation form: its label header ({', '.join(d.header)}) "
+                                     "is not imported as text; its title is the document's title")
+                for d in docs[:1] if d.header)
             report.imported.extend(stored)
             report.unchanged.extend([shown] * unchanged)
         if progress is not None:

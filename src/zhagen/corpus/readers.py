@@ -11,7 +11,9 @@ Per format:
 
 * ``.txt``, ``.md``/``.markdown``: bytes -> :func:`~zhagen.corpus.encoding.decode_bytes`.
   Markdown is kept as written (no rendering).  Title: the first ATX (``# ...``) or setext
-  heading outside code fences and YAML front matter.
+  heading outside code fences and YAML front matter.  A file in the evaluation sets' form
+  (a label header, a line ``---``, the text) is the text after ``---``; the header is kept in
+  ``header`` and its title is the title (:mod:`zhagen.corpus.label_header`).
 * ``.docx``: paragraphs in document order, one line each; tables row by row, one line per
   cell paragraph (nested tables and content controls included; tracked insertions in,
   deletions out; headers, footers, comments and text boxes out).  Title: core
@@ -40,10 +42,11 @@ import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from zhagen.corpus.encoding import decode_bytes, normalise_newlines
+from zhagen.corpus.label_header import split_label_header
 from zhagen.corpus.walk import MAX_FILE_BYTES, Skipped, kind_of, walk_folder
 from zhagen.errors import UserError
 from zhagen.names import safe_name
@@ -72,8 +75,9 @@ class ExtractedDocument:
     kind: str  # "txt" | "md" | "docx" | "pdf" | "html" | "csv"
     encoding: str | None  # for byte-decoded formats
     source: str  # path as given (for CSV rows: "path#row=N", N = 1-based data row number)
-    title: str | None  # html <title>, docx core title, csv title column, first md heading
+    title: str | None  # html <title>, docx core title, csv title column, first md heading, label header's title
     row: int | None = None
+    header: dict[str, str] = field(default_factory=dict)  # a label header set aside (txt, md), see label_header
 
 
 # --------------------------------------------------------------------------- entry points
@@ -97,9 +101,11 @@ def read_source(
     kind = _KIND[suffix]
     if kind == "csv":
         return _read_csv(data, where, csv_text_column, csv_title_column)
+    header: dict[str, str] = {}
     if kind in ("txt", "md"):
         text, encoding = decode_bytes(data, where)
-        title = _markdown_title(text) if kind == "md" else None
+        header, text = split_label_header(text)
+        title = header.get("title") or (_markdown_title(text) if kind == "md" else None)
     elif kind == "docx":
         text, title = _docx_text(data, where)
         encoding = None
@@ -110,7 +116,7 @@ def read_source(
     text = text.strip()
     if not text:
         raise UserError("no text in the file", where=where, hint="check that the file has content, or leave it out")
-    return [ExtractedDocument(text=text, kind=kind, encoding=encoding, source=where, title=title)]
+    return [ExtractedDocument(text=text, kind=kind, encoding=encoding, source=where, title=title, header=header)]
 
 
 def iter_source_files(
