@@ -418,6 +418,23 @@ def test_import_from_the_browser(client, project) -> None:  # type: ignore[no-un
     assert again.status_code == 200 and "1 already stored" in again.get_data(as_text=True)
 
 
+def test_import_page_says_what_was_read_with_a_warning(client, project) -> None:  # type: ignore[no-untyped-def]
+    """What the command line warns of, the page says too: a text in the evaluation form is stored without its label
+    header (the upload's temporary folder is not named)."""
+    labelled = ("source: https://example.org/a\ntitle: 两江新区新工厂\npattern: incremental_capacity\nforces: \n"
+                "why: a plant\n---\n重庆两江新区的新工厂已经投产，政策支持研发。")
+    response = client.post("/import", data={"csrf_token": TOKEN, "case": "delta",
+                                             "files": [(io.BytesIO(labelled.encode("utf-8")), "labelled.txt")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "labelled.txt: a text in the evaluation form: its label header (source, title, pattern, forces, why)" in page
+    assert "zhagen-upload-" not in page
+    with project.read() as s:
+        [row] = views.document_rows(s, case_id="delta")
+        assert views.document_view(s, row.id).text.startswith("重庆两江新区")  # type: ignore[union-attr]
+
+
 def test_import_needs_a_case_and_files(client) -> None:  # type: ignore[no-untyped-def]
     response = client.post("/import", data={"csrf_token": TOKEN, "case": ""}, content_type="multipart/form-data")
     assert response.status_code == 400

@@ -787,7 +787,7 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
                 upload.save(folder / name)
             report = import_sources(project, [folder], shown_as=lambda p: plan.source_of(p.name)).to_dict()
         prefix = str(folder) + os.sep
-        for failure in report["failed"]:
+        for failure in (*report["failed"], *report["warnings"]):
             failure["source"] = failure["source"].replace(prefix, "")
             failure["reason"] = failure["reason"].replace(prefix, "")
         for item in report["documents"]:
