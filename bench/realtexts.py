@@ -58,15 +58,15 @@ def default_folder() -> Path:
 
 
 def body(path: Path) -> str:
-    """The text after the label header, as ``zhagen assess`` and ``zhagen import`` read a file of this form
-    (:func:`zhagen.corpus.label_header.split_label_header`)."""
-    from zhagen.corpus.label_header import split_label_header
+    """The text after the label header, read by the reader ``zhagen assess`` and ``zhagen import`` use
+    (:func:`zhagen.corpus.readers.read_source`, which sets a header of this form aside)."""
+    from zhagen.corpus.readers import read_source
 
-    header, text = split_label_header(path.read_text(encoding="utf-8").replace("\r\n", "\n"))
-    if not header:
+    [document] = read_source(path)
+    if not document.header:
         raise SystemExit(f"{path}: no label header (source, title, pattern, forces, why lines, then a line '---'); "
                          "see labelling.md's file form")
-    return text
+    return document.text
 
 
 def forces_of(value: str | None) -> frozenset[str]:

@@ -45,8 +45,8 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[ImportFailure] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # folder entries that are not files to read
-    warnings: list[ImportFailure] = field(default_factory=list)  # imported, but read with a doubtful encoding or
-    # without a label header
+    # imported, but read with a doubtful encoding or without its label header
+    warnings: list[ImportFailure] = field(default_factory=list)
 
     @property
     def cases(self) -> list[str]:
