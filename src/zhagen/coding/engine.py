@@ -204,17 +204,27 @@ def _bridged(
 
 def level_maps(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
     """Per unit, the strongest confidence per main category and per category."""
+    levels: dict[str, tuple[str, str | None]] = {}  # per code: its category and main category (looked up once)
     mains: list[dict[str, float]] = []
     cats: list[dict[str, float]] = []
     for scores in codings:
         main_row: dict[str, float] = {}
         cat_row: dict[str, float] = {}
         for score in scores:
-            category = codebook.category_of(score.code_id)
-            cat_row[category] = max(cat_row.get(category, 0.0), score.confidence)
-            main = codebook.main_category_of(score.code_id)
-            if main is not None:
-                main_row[main.id] = max(main_row.get(main.id, 0.0), score.confidence)
+            level = levels.get(score.code_id)
+            if level is None:
+                main = codebook.main_category_of(score.code_id)
+                level = levels[score.code_id] = (codebook.category_of(score.code_id),
+                                                 None if main is None else main.id)
+            category, main_id = level
+            confidence = score.confidence  # each row keeps max(0.0, the strongest confidence), as max() gives
+            strongest = cat_row.get(category)
+            if strongest is None or confidence > strongest:
+                cat_row[category] = confidence if strongest is not None or confidence > 0.0 else 0.0
+            if main_id is not None:
+                strongest = main_row.get(main_id)
+                if strongest is None or confidence > strongest:
+                    main_row[main_id] = confidence if strongest is not None or confidence > 0.0 else 0.0
         mains.append(main_row)
         cats.append(cat_row)
     return mains, cats

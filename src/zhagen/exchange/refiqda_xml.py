@@ -40,11 +40,14 @@ RGB = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def fixed_member(name: str) -> zipfile.ZipInfo:
+def fixed_member(name: str, level: int | None = None) -> zipfile.ZipInfo:
     """A deflated zip member with the fixed date and the permissions of every member zhagen writes into an
-    archive (REFI-QDA exports, Office files): the same content gives the same bytes."""
+    archive (REFI-QDA exports, Office files): the same content gives the same bytes. ``level``: zlib's compression
+    level (its default, 6, when None)."""
     info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
     info.compress_type = zipfile.ZIP_DEFLATED
+    if level is not None:  # ZipFile.open(info, "w") reads the level from the member; public from Python 3.13
+        setattr(info, "compress_level" if hasattr(zipfile.ZipInfo, "compress_level") else "_compresslevel", level)
     info.create_system = 3
     info.external_attr = 0o100644 << 16
     return info
