@@ -30,7 +30,7 @@ from zhagen.coding.codebook import Codebook, load_codebook
 from zhagen.coding.calibrated import EVIDENT, LEAD_UNITS, CalibratedReading, TextEvidence
 from zhagen.coding.documents import DocumentClassifier, DocumentSettings, combine, pattern_examples
 from zhagen.coding.deductive import CodeScore, DeductiveCoder
-from zhagen.coding.engine import EngineSettings, level_maps
+from zhagen.coding.engine import EngineSettings, level_maps, level_terms
 from zhagen.coding.evidence import KINDS, reading
 from zhagen.coding.text import normalise
 from zhagen.coding.selective import Link, path_model
@@ -128,7 +128,8 @@ class StudyModel:
         mains, cats = level_maps(codings, codebook)
         node_codes = [{**m, **c} for m, c in zip(mains, cats)]
         declarations = load_declarations(transfer.study_dir() / STUDY_FILE, codebook)
-        _nodes, edges = path_model(node_codes, unit_docs, unit_cases, unit_texts, codebook, engine.selective, declarations)  # type: ignore[misc]
+        _nodes, edges = path_model(node_codes, unit_docs, unit_cases, unit_texts, codebook, engine.selective, declarations,
+                                   unit_terms=level_terms(codings, codebook))  # type: ignore[misc]
         model = cls(codebook, coder, None, edges, settings or DocumentSettings())
         model.classifier = model.document_classifier([d.text for d in docs], [d.pattern for d in docs])
         model.unit_texts = unit_texts

@@ -6,8 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import fisher_exact
 
+from zhagen.coding.codebook import load_codebook
+from zhagen.coding.deductive import CodeScore
+from zhagen.coding.engine import level_maps, level_terms
 from zhagen.coding.evidence import evidence_kind
 from zhagen.coding.relations import RelationSettings, build_contexts, evaluate_pairs, null_baseline
+from zhagen.studies.transfer import codebook_path
 
 
 def corpus(pairs_ab: int, only_a: int, only_b: int, neither: int, cases: int = 4):
@@ -376,3 +380,42 @@ def test_jiang_before_a_quoted_or_titled_object_is_no_plan() -> None:
     assert evidence_kind("园区已将“硬服务”与“软服务”结合。") == "realised"
     assert evidence_kind("项目将于明年投产。") == "intended"
     assert evidence_kind("該項目將於明年投產。") == "intended"
+
+
+def test_one_mention_coded_twice_is_no_co_occurrence() -> None:
+    """A unit where b's only words are a's words shows one thing, not two: it leaves the support, not the margins."""
+    codes, docs, cases, texts = corpus(8, 4, 4, 30)
+    terms = {i: {"a": frozenset({"高校", "研究院"}), "b": frozenset({"高校"})} for i in range(4)}
+    terms.update({i: {"a": frozenset({"研究院"}), "b": frozenset({"高校"})} for i in range(4, 8)})
+    contexts = build_contexts(codes, docs, cases, texts, 1, unit_terms=terms)
+    assert set(contexts.shared) == {0, 1, 2, 3}
+    [relation] = evaluate_pairs(contexts, [("a", "b")], texts, RelationSettings())
+    assert relation.support == 4 and (relation.n_a, relation.n_b) == (12, 12)
+    assert abs(relation.p - fisher_exact([[4, 8], [8, 26]], alternative="greater").pvalue) < 1e-12
+    assert not set(relation.evidence) & {0, 1, 2, 3}
+    assert build_contexts(codes, docs, cases, texts, 1).shared == {}  # without the terms, nothing is set apart
+
+
+def test_a_context_shows_two_codes_apart_when_any_unit_does() -> None:
+    codes = [{"a": 0.9, "b": 0.9}, {"a": 0.9}, {"a": 0.9, "b": 0.9}, {"b": 0.9}]
+    terms = {0: {"a": frozenset({"高校"}), "b": frozenset({"高校", "研究院"})}, 1: {"a": frozenset({"中科院"})},
+             2: {"a": frozenset({"高校"}), "b": frozenset({"高校", "研究院"})}, 3: {"b": frozenset({"分院"})}}
+    contexts = build_contexts(codes, [0] * 4, ["k"] * 4, ["x"] * 4, 2, unit_terms=terms)
+    # a has words of its own in unit 1; in the second context a is evidenced only by b's word
+    assert contexts.shared == {1: frozenset({frozenset({"a", "b"})})}
+
+
+def test_a_code_found_without_a_term_is_its_own_evidence() -> None:
+    codebook = load_codebook(codebook_path())
+    text = "研究院与国内多所高校合作开展联合培养"
+    twice = [CodeScore("research_institute", 0.88, ("研究院", "高校"), 0.9, 0.8),
+             CodeScore("research_carriers", 0.82, ("高校",), 0.8, 0.8)]
+    by_classifier = [twice[0], CodeScore("research_carriers", 0.82, (), 0.0, 0.9)]
+    apart = [CodeScore("research_institute", 0.84, ("分院",), 0.9, 0.8),
+             CodeScore("research_carriers", 0.83, ("中科院",), 0.8, 0.8)]
+    pair = frozenset({"research_carriers", "achievement_incubation"})
+    for scores, shared in ((twice, True), (by_classifier, False), (apart, False)):
+        mains, cats = level_maps([scores], codebook)
+        node_codes = [{**mains[0], **cats[0]}]
+        found = build_contexts(node_codes, [0], ["k"], [text], 1, unit_terms=level_terms([scores], codebook)).shared
+        assert (pair in found.get(0, frozenset())) is shared, scores

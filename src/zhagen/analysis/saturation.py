@@ -32,7 +32,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from zhagen.analysis.guest import GuestSettings, discovery_curve, guest_saturation, order_spread
-from zhagen.coding.engine import Model, level_maps
+from zhagen.coding.engine import Model, level_maps, level_terms
 from zhagen.coding.inductive import MATCH_SIMILARITY
 from zhagen.coding.selective import pair_support, path_model
 from zhagen.pipeline import OpenCodingOutcome
@@ -149,6 +149,10 @@ def _node_codes(outcome: OpenCodingOutcome, units: list[int]) -> list[dict[str, 
     return [{**m, **c} for m, c in zip(mains, cats)]
 
 
+def _node_terms(outcome: OpenCodingOutcome, units: list[int]) -> dict[int, dict[str, frozenset[str]]]:
+    return level_terms([outcome.codings[i] for i in units], outcome.codebook)
+
+
 def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settings: SaturationSettings,
                    declarations: Any = None) -> list[str]:
     """Links established in the reserved cases whose pair the model's data hardly ever show together.
@@ -161,12 +165,12 @@ def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settin
     _nodes, edges = path_model(
         _node_codes(outcome, reserved_units), [units[i].document_id for i in reserved_units],
         [units[i].case_id for i in reserved_units], [units[i].text for i in reserved_units], outcome.codebook, relaxed,
-        declarations,
+        declarations, unit_terms=_node_terms(outcome, reserved_units),
     )  # type: ignore[misc]
     training = [i for i, u in enumerate(units) if u.case_id not in outcome.reserved]
     window = outcome.settings.selective.window
     support = pair_support(_node_codes(outcome, training), [units[i].document_id for i in training],
-                           [units[i].case_id for i in training], window)
+                           [units[i].case_id for i in training], window, _node_terms(outcome, training))
     required = outcome.settings.selective.min_support
     return sorted(f"{e.source} -> {e.target}" for e in edges
                   if support.get(tuple(sorted((e.source, e.target))), 0) < required)  # type: ignore[arg-type]

@@ -17,6 +17,13 @@ codebook knows).  For codes A and B:
   exact test of positive association (scipy); q = Benjamini-Hochberg over all
   pairs tested together (the candidate pairs of one model).
 
+Separate evidence.  Two codes co-occur in a context only where each is evidenced by words that are not also
+the other's evidence in the same unit: when one code's only terms in a unit are terms of the other (a university
+named once, the context term of a branch institute and the indicator of universities at once), the unit shows one
+mention coded twice, not two things together, and it neither supports the pair nor is quoted for it
+(:func:`build_contexts` with ``unit_terms``). A code found without a term (the classifier's, a person's) is
+evidence of its own.
+
 A relation is kept when lift > 1, q < ``alpha``, support >= ``min_support``
 distinct contexts from >= ``min_cases`` cases, and its *own* support is at
 least ``min_own``: a context that backs k kept relations gives each 1/k, so a
@@ -72,9 +79,19 @@ class Contexts:
     case: tuple[str, ...]
     codes: tuple[dict[str, float], ...]
     kind: tuple[str, ...]
+    #: per context (by index), the pairs of its codes that no unit evidences separately (:func:`shared_pairs`)
+    shared: Mapping[int, frozenset[frozenset[str]]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.units)
+
+    def rows_shared(self) -> dict[frozenset[str], np.ndarray]:
+        """Per pair of codes, the contexts in which the two share their evidence."""
+        rows: dict[frozenset[str], list[int]] = {}
+        for row, pairs in sorted(self.shared.items()):
+            for pair in pairs:
+                rows.setdefault(pair, []).append(row)
+        return {pair: np.array(found, dtype=np.int64) for pair, found in rows.items()}
 
 
 @dataclass(frozen=True)
@@ -125,14 +142,47 @@ def unit_kinds(texts: Sequence[str], unit_codes: Sequence[Mapping[str, float]],
     return [evidence_kind(text) if codes else "" for text, codes in zip(texts, unit_codes)]
 
 
+def _leaning(codes: Mapping[str, float], terms: Mapping[str, frozenset[str]]) -> set[tuple[str, str]]:
+    """The ordered pairs (a, b) of one unit's codes where every term evidencing a is also evidence of b."""
+    by_term: dict[str, set[str]] = {}
+    for code in codes:
+        for term in terms.get(code, ()):
+            by_term.setdefault(term, set()).add(code)
+    leaning = set()
+    for together in by_term.values():
+        for a in together:
+            own = terms.get(a, frozenset())
+            for b in together:
+                if a != b and own <= terms.get(b, frozenset()):
+                    leaning.add((a, b))
+    return leaning
+
+
+def shared_pairs(members: Sequence[int], unit_codes: Sequence[Mapping[str, float]],
+                 unit_terms: Mapping[int, Mapping[str, frozenset[str]]]) -> frozenset[frozenset[str]]:
+    """The pairs of codes of one context that share their evidence: in every unit of the context that holds a,
+    a's terms are all b's (or the same for b), so the context never shows the two apart. ``unit_terms`` holds the
+    units where a term evidences two codes; in the others every code has words of its own."""
+    leaning = {m: _leaning(unit_codes[m], unit_terms[m]) if m in unit_terms else set() for m in members}
+    shared = set()
+    for a, b in set().union(*leaning.values()):
+        if all((a, b) in leaning[m] for m in members if a in unit_codes[m]):
+            shared.add(frozenset((a, b)))
+    return frozenset(shared)
+
+
 def build_contexts(
     unit_codes: Sequence[Mapping[str, float]], unit_docs: Sequence[int], unit_cases: Sequence[str],
     texts: Sequence[str], size: int, population: str = "coded", unit_kind: Sequence[str] | None = None,
+    unit_terms: Mapping[int, Mapping[str, frozenset[str]]] | None = None,
 ) -> Contexts:
     """Non-overlapping runs of ``size`` units within a document; only runs with a code are kept unless
     ``population`` is ``all``.  ``unit_kind`` (:func:`unit_kinds` of these texts, for every unit coded here)
-    saves reading the texts again."""
+    saves reading the texts again. ``unit_terms`` (by unit index, the terms evidencing each code where a term
+    evidences two: :func:`zhagen.coding.engine.level_terms`) marks the pairs whose evidence is one mention
+    (:func:`shared_pairs`)."""
     units, cases, codes, kinds = [], [], [], []
+    shared: dict[int, frozenset[frozenset[str]]] = {}
     start = 0
     while start < len(unit_codes):
         members = [start]
@@ -146,12 +196,16 @@ def build_contexts(
             found = [unit_kind[m] if unit_kind is not None else evidence_kind(texts[m])
                      for m in members if unit_codes[m]]
             kind = next((k for k in ("contradicting", "intended") if k in found), "realised" if "realised" in found else "neutral")
+            if unit_terms and len(merged) > 1 and any(m in unit_terms for m in members):
+                pairs = shared_pairs(members, unit_codes, unit_terms)
+                if pairs:
+                    shared[len(units)] = pairs
             units.append(tuple(members))
             cases.append(unit_cases[start])
             codes.append(merged)
             kinds.append(kind)
         start += len(members)
-    return Contexts(tuple(units), tuple(cases), tuple(codes), tuple(kinds))
+    return Contexts(tuple(units), tuple(cases), tuple(codes), tuple(kinds), shared)
 
 
 def _matrix(contexts: Contexts, codes: Sequence[str]) -> np.ndarray:
@@ -165,15 +219,19 @@ def _matrix(contexts: Contexts, codes: Sequence[str]) -> np.ndarray:
 
 
 def _test(matrix: np.ndarray, ok: np.ndarray, case_codes: np.ndarray, pairs: Sequence[tuple[int, int]],
-          settings: RelationSettings) -> list[tuple[int, float, float, int, np.ndarray]]:
-    """Per pair: support, lift, p, number of cases and the supporting rows."""
+          settings: RelationSettings, apart: Sequence[np.ndarray] | None = None,
+          ) -> list[tuple[int, float, float, int, np.ndarray]]:
+    """Per pair: support, lift, p, number of cases and the supporting rows (``apart``: per pair, the rows where the
+    two share their evidence, which do not support it)."""
     from scipy.stats import hypergeom  # here, not at the top: its import takes half a second, and coding tests none
 
     n = matrix.shape[0]
     totals = matrix.sum(axis=0)
     rows = []
-    for a, b in pairs:
+    for i, (a, b) in enumerate(pairs):
         both = matrix[:, a] & matrix[:, b] & ok
+        if apart is not None:
+            both[apart[i]] = False
         support = int(both.sum())
         n_a, n_b = int(totals[a]), int(totals[b])
         lift = support * n / (n_a * n_b) if n_a and n_b else 0.0
@@ -215,7 +273,10 @@ def evaluate_pairs(
     ok = np.array([counts_as_support(k) for k in contexts.kind], dtype=bool)
     _, case_codes = np.unique(np.array(contexts.case, dtype=object), return_inverse=True) if len(contexts) else (None, np.zeros(0, int))
     numeric = [(index[a], index[b]) for a, b in pairs]
-    rows = _test(matrix, ok, case_codes, numeric, settings)
+    shared = contexts.rows_shared()
+    none = np.zeros(0, dtype=np.int64)
+    apart = [shared.get(frozenset(pair), none) for pair in pairs]
+    rows = _test(matrix, ok, case_codes, numeric, settings, apart)
     q, own, kept = _decide(rows, settings)
 
     @cache
@@ -227,6 +288,7 @@ def evaluate_pairs(
     result = []
     for i, ((a, b), (support, lift, p, cases, both)) in enumerate(zip(pairs, rows)):
         joint = matrix[:, index[a]] & matrix[:, index[b]]
+        joint[apart[i]] = False
         rows_ok = [int(r) for r in np.flatnonzero(both)]
         result.append(Relation(
             a, b, support, len({u for r in rows_ok for u in contexts.units[r]}), cases,
