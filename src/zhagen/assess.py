@@ -30,8 +30,9 @@ from zhagen.coding.codebook import Codebook, load_codebook
 from zhagen.coding.calibrated import EVIDENT, LEAD_UNITS, CalibratedReading, TextEvidence
 from zhagen.coding.documents import DocumentClassifier, DocumentSettings, combine, pattern_examples
 from zhagen.coding.deductive import CodeScore, DeductiveCoder
-from zhagen.coding.engine import EngineSettings, level_maps, level_terms
+from zhagen.coding.engine import EngineSettings, level_maps
 from zhagen.coding.evidence import KINDS, reading
+from zhagen.coding.mentions import shared_evidence
 from zhagen.coding.text import normalise
 from zhagen.coding.selective import Link, path_model
 from zhagen.corpus.pinyin import drop_pinyin
@@ -129,7 +130,7 @@ class StudyModel:
         node_codes = [{**m, **c} for m, c in zip(mains, cats)]
         declarations = load_declarations(transfer.study_dir() / STUDY_FILE, codebook)
         _nodes, edges = path_model(node_codes, unit_docs, unit_cases, unit_texts, codebook, engine.selective, declarations,
-                                   unit_terms=level_terms(codings, codebook))  # type: ignore[misc]
+                                   shared=shared_evidence(codings, codebook, unit_texts))  # type: ignore[misc]
         model = cls(codebook, coder, None, edges, settings or DocumentSettings())
         model.classifier = model.document_classifier([d.text for d in docs], [d.pattern for d in docs])
         model.unit_texts = unit_texts

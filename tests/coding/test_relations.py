@@ -8,8 +8,8 @@ from scipy.stats import fisher_exact
 
 from zhagen.coding.codebook import load_codebook
 from zhagen.coding.deductive import CodeScore
-from zhagen.coding.engine import level_maps, level_terms
 from zhagen.coding.evidence import evidence_kind
+from zhagen.coding.mentions import shared_evidence
 from zhagen.coding.relations import RelationSettings, build_contexts, evaluate_pairs, null_baseline
 from zhagen.studies.transfer import codebook_path
 
@@ -383,39 +383,49 @@ def test_jiang_before_a_quoted_or_titled_object_is_no_plan() -> None:
 
 
 def test_one_mention_coded_twice_is_no_co_occurrence() -> None:
-    """A unit where b's only words are a's words shows one thing, not two: it leaves the support, not the margins."""
+    """A unit that names a and b at one place shows one thing, not two: it leaves the support, not the margins."""
     codes, docs, cases, texts = corpus(8, 4, 4, 30)
-    terms = {i: {"a": frozenset({"高校", "研究院"}), "b": frozenset({"高校"})} for i in range(4)}
-    terms.update({i: {"a": frozenset({"研究院"}), "b": frozenset({"高校"})} for i in range(4, 8)})
-    contexts = build_contexts(codes, docs, cases, texts, 1, unit_terms=terms)
+    shared = {i: frozenset({frozenset({"a", "b"})}) for i in range(4)}
+    contexts = build_contexts(codes, docs, cases, texts, 1, shared=shared)
     assert set(contexts.shared) == {0, 1, 2, 3}
     [relation] = evaluate_pairs(contexts, [("a", "b")], texts, RelationSettings())
     assert relation.support == 4 and (relation.n_a, relation.n_b) == (12, 12)
     assert abs(relation.p - fisher_exact([[4, 8], [8, 26]], alternative="greater").pvalue) < 1e-12
     assert not set(relation.evidence) & {0, 1, 2, 3}
-    assert build_contexts(codes, docs, cases, texts, 1).shared == {}  # without the terms, nothing is set apart
+    assert build_contexts(codes, docs, cases, texts, 1).shared == {}  # without it, nothing is set apart
 
 
-def test_a_context_shows_two_codes_apart_when_any_unit_does() -> None:
-    codes = [{"a": 0.9, "b": 0.9}, {"a": 0.9}, {"a": 0.9, "b": 0.9}, {"b": 0.9}]
-    terms = {0: {"a": frozenset({"高校"}), "b": frozenset({"高校", "研究院"})}, 1: {"a": frozenset({"中科院"})},
-             2: {"a": frozenset({"高校"}), "b": frozenset({"高校", "研究院"})}, 3: {"b": frozenset({"分院"})}}
-    contexts = build_contexts(codes, [0] * 4, ["k"] * 4, ["x"] * 4, 2, unit_terms=terms)
-    # a has words of its own in unit 1; in the second context a is evidenced only by b's word
-    assert contexts.shared == {1: frozenset({frozenset({"a", "b"})})}
+def test_codes_in_two_units_of_a_context_are_two_mentions() -> None:
+    codes = [{"a": 0.9, "b": 0.9}, {"c": 0.9}, {"a": 0.9, "b": 0.9}, {"a": 0.9}]
+    shared = {0: frozenset({frozenset({"a", "b"})}), 2: frozenset({frozenset({"a", "b"})})}
+    contexts = build_contexts(codes, [0] * 4, ["k"] * 4, ["x"] * 4, 2, shared=shared)
+    # the first context names a and b at one place only; the second names a again in its second unit
+    assert contexts.shared == {0: frozenset({frozenset({"a", "b"})})}
 
 
-def test_a_code_found_without_a_term_is_its_own_evidence() -> None:
+def _shared_in(texts_scores: list[tuple[str, list[CodeScore]]]) -> list[frozenset[frozenset[str]]]:
     codebook = load_codebook(codebook_path())
-    text = "研究院与国内多所高校合作开展联合培养"
-    twice = [CodeScore("research_institute", 0.88, ("研究院", "高校"), 0.9, 0.8),
-             CodeScore("research_carriers", 0.82, ("高校",), 0.8, 0.8)]
-    by_classifier = [twice[0], CodeScore("research_carriers", 0.82, (), 0.0, 0.9)]
-    apart = [CodeScore("research_institute", 0.84, ("分院",), 0.9, 0.8),
-             CodeScore("research_carriers", 0.83, ("中科院",), 0.8, 0.8)]
-    pair = frozenset({"research_carriers", "achievement_incubation"})
-    for scores, shared in ((twice, True), (by_classifier, False), (apart, False)):
-        mains, cats = level_maps([scores], codebook)
-        node_codes = [{**mains[0], **cats[0]}]
-        found = build_contexts(node_codes, [0], ["k"], [text], 1, unit_terms=level_terms([scores], codebook)).shared
-        assert (pair in found.get(0, frozenset())) is shared, scores
+    found = shared_evidence([scores for _, scores in texts_scores], codebook, [text for text, _ in texts_scores])
+    return [found.get(i, frozenset()) for i in range(len(texts_scores))]
+
+
+def test_codes_named_at_one_place_are_one_mention() -> None:
+    zone_and_park = frozenset({"policy_zones", "platform_carriers"})
+    inside = ("西永微电子产业园区已有多家整机工厂量产", [CodeScore("policy_zones", 0.8, ("园区",), 0.8, 0.8),
+                                                    CodeScore("platform_carriers", 0.84, ("产业园",), 0.9, 0.8)])
+    beside = ("西永微电子产业园区和西永综合保税区已有多家整机工厂量产", [
+        CodeScore("policy_zones", 0.8, ("园区", "综合保税区"), 0.8, 0.8),
+        CodeScore("platform_carriers", 0.84, ("产业园", "园区"), 0.9, 0.8)])
+    by_classifier = (inside[0], [inside[1][0], CodeScore("platform_carriers", 0.84, (), 0.0, 0.9)])
+    one_word = ("多所高校参与", [CodeScore("research_institute", 0.6, ("高校",), 0.5, 0.8),
+                                CodeScore("research_carriers", 0.82, ("高校",), 0.8, 0.8)])
+    two_actors = ("研究院与国内多所高校合作开展联合培养", [
+        CodeScore("research_institute", 0.88, ("研究院", "高校"), 0.9, 0.8),
+        CodeScore("research_carriers", 0.82, ("高校",), 0.8, 0.8)])
+    found = _shared_in([inside, beside, by_classifier, one_word, two_actors])
+    assert zone_and_park in found[0]  # 园区 lies inside 产业园区
+    assert zone_and_park not in found[1]  # the bonded zone is named apart from the park
+    assert zone_and_park not in found[2]  # the classifier's code is a mention of its own
+    assert frozenset({"research_carriers", "achievement_incubation"}) in found[3]
+    for other in ("research_institute", "achievement_incubation"):  # an institute and universities: two actors
+        assert frozenset({"research_carriers", other}) not in found[4]

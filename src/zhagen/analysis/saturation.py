@@ -32,8 +32,9 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from zhagen.analysis.guest import GuestSettings, discovery_curve, guest_saturation, order_spread
-from zhagen.coding.engine import Model, level_maps, level_terms
+from zhagen.coding.engine import Model, level_maps
 from zhagen.coding.inductive import MATCH_SIMILARITY
+from zhagen.coding.mentions import shared_evidence
 from zhagen.coding.selective import pair_support, path_model
 from zhagen.pipeline import OpenCodingOutcome
 
@@ -149,8 +150,8 @@ def _node_codes(outcome: OpenCodingOutcome, units: list[int]) -> list[dict[str, 
     return [{**m, **c} for m, c in zip(mains, cats)]
 
 
-def _node_terms(outcome: OpenCodingOutcome, units: list[int]) -> dict[int, dict[str, frozenset[str]]]:
-    return level_terms([outcome.codings[i] for i in units], outcome.codebook)
+def _shared(outcome: OpenCodingOutcome, units: list[int]) -> dict[int, frozenset[frozenset[str]]]:
+    return shared_evidence([outcome.codings[i] for i in units], outcome.codebook, [outcome.units[i].text for i in units])
 
 
 def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settings: SaturationSettings,
@@ -165,12 +166,12 @@ def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settin
     _nodes, edges = path_model(
         _node_codes(outcome, reserved_units), [units[i].document_id for i in reserved_units],
         [units[i].case_id for i in reserved_units], [units[i].text for i in reserved_units], outcome.codebook, relaxed,
-        declarations, unit_terms=_node_terms(outcome, reserved_units),
+        declarations, shared=_shared(outcome, reserved_units),
     )  # type: ignore[misc]
     training = [i for i, u in enumerate(units) if u.case_id not in outcome.reserved]
     window = outcome.settings.selective.window
     support = pair_support(_node_codes(outcome, training), [units[i].document_id for i in training],
-                           [units[i].case_id for i in training], window, _node_terms(outcome, training))
+                           [units[i].case_id for i in training], window, _shared(outcome, training))
     required = outcome.settings.selective.min_support
     return sorted(f"{e.source} -> {e.target}" for e in edges
                   if support.get(tuple(sorted((e.source, e.target))), 0) < required)  # type: ignore[arg-type]

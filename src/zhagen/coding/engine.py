@@ -21,6 +21,7 @@ from zhagen.coding.axial import AxialResult, AxialSettings, axial_coding
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.deductive import CodeScore, DeductiveCoder, DeductiveSettings, ranking
 from zhagen.coding.inductive import Concept, ConceptClusterer, InductiveSettings
+from zhagen.coding.mentions import shared_evidence
 from zhagen.coding.relations import KindsByText, context_rank, unit_kinds
 from zhagen.coding.selective import Link, PathModel, SelectiveSettings, core_category, path_model, relation_structure
 from zhagen.coding.text import normalise
@@ -230,34 +231,6 @@ def level_maps(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> tu
     return mains, cats
 
 
-def level_terms(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> dict[int, dict[str, frozenset[str]]]:
-    """The terms evidencing each main category and category (the keys of :func:`level_maps`) of the units where two
-    codes share a term, by unit index: the only units where the relation tests may see one mention coded twice
-    rather than two things said together (:func:`zhagen.coding.relations.shared_pairs`). A code found without a
-    term (by the classifier, or by a person) is its own evidence: it stands for itself, a term no other code has."""
-    levels: dict[str, tuple[str, ...]] = {}
-    rows: dict[int, dict[str, frozenset[str]]] = {}
-    for unit, scores in enumerate(codings):
-        if len(scores) < 2:
-            continue
-        words = [term for score in scores for term in score.terms]
-        if len(set(words)) == len(words):  # no term evidences two codes (nor one twice)
-            continue
-        found: dict[str, set[str]] = {}
-        for score in scores:
-            nodes = levels.get(score.code_id)
-            if nodes is None:
-                main = codebook.main_category_of(score.code_id)
-                category = codebook.category_of(score.code_id)
-                nodes = levels[score.code_id] = (category,) if main is None or main.id == category else (
-                    category, main.id)
-            terms = score.terms or (f"\0{score.code_id}",)
-            for node in nodes:
-                found.setdefault(node, set()).update(terms)
-        rows[unit] = {node: frozenset(terms) for node, terms in found.items()}
-    return rows
-
-
 @dataclass(frozen=True)
 class Model:
     """Axial and selective coding and the typology of a set of coded units."""
@@ -295,12 +268,12 @@ def build_model(
     node_codes = [{**m, **c} for m, c in zip(mains, cats)]
     kinds = unit_kinds(texts, node_codes, kept_kinds)  # read once: every unit with a main category has a node code too
     rank = kept_kinds.rank if kept_kinds is not None else cache(context_rank)  # a context both tests read, read once
-    terms = level_terms(codings, codebook)
+    shared = shared_evidence(codings, codebook, texts)
     found = path_model(node_codes, docs, cases, texts, codebook, settings.selective, declarations, with_null=True,
-                       unit_kind=kinds, rank=rank, unit_terms=terms)
+                       unit_kind=kinds, rank=rank, shared=shared)
     assert isinstance(found, PathModel)
     relations = relation_structure(mains, docs, cases, texts, codebook, settings.selective, declarations,
-                                   unit_kind=kinds, rank=rank, unit_terms=terms)
+                                   unit_kind=kinds, rank=rank, shared=shared)
     core = core_category(relations, mains, cases, codebook, settings.selective, declarations)
     typology = declarations.typology_family
     patterns = [m.id for m in codebook.by_family(typology) if m.level == "main_category"] if typology else []

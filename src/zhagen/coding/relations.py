@@ -17,12 +17,11 @@ codebook knows).  For codes A and B:
   exact test of positive association (scipy); q = Benjamini-Hochberg over all
   pairs tested together (the candidate pairs of one model).
 
-Separate evidence.  Two codes co-occur in a context only where each is evidenced by words that are not also
-the other's evidence in the same unit: when one code's only terms in a unit are terms of the other (a university
-named once, the context term of a branch institute and the indicator of universities at once), the unit shows one
-mention coded twice, not two things together, and it neither supports the pair nor is quoted for it
-(:func:`build_contexts` with ``unit_terms``). A code found without a term (the classifier's, a person's) is
-evidence of its own.
+Separate mentions.  Two codes co-occur in a context only where the context names them at two places: when every
+word that gave a unit one code overlaps every word that gave it the other (园区 inside 产业园区, a policy zone's word
+inside an industrial park's), the unit names one thing coded twice, not two things together, and it neither
+supports the pair nor is quoted for it (:func:`build_contexts` with ``shared``, :mod:`zhagen.coding.mentions`).
+A code found without a term (the classifier's, a person's) is a mention of its own.
 
 A relation is kept when lift > 1, q < ``alpha``, support >= ``min_support``
 distinct contexts from >= ``min_cases`` cases, and its *own* support is at
@@ -142,47 +141,31 @@ def unit_kinds(texts: Sequence[str], unit_codes: Sequence[Mapping[str, float]],
     return [evidence_kind(text) if codes else "" for text, codes in zip(texts, unit_codes)]
 
 
-def _leaning(codes: Mapping[str, float], terms: Mapping[str, frozenset[str]]) -> set[tuple[str, str]]:
-    """The ordered pairs (a, b) of one unit's codes where every term evidencing a is also evidence of b."""
-    by_term: dict[str, set[str]] = {}
-    for code in codes:
-        for term in terms.get(code, ()):
-            by_term.setdefault(term, set()).add(code)
-    leaning = set()
-    for together in by_term.values():
-        for a in together:
-            own = terms.get(a, frozenset())
-            for b in together:
-                if a != b and own <= terms.get(b, frozenset()):
-                    leaning.add((a, b))
-    return leaning
-
-
 def shared_pairs(members: Sequence[int], unit_codes: Sequence[Mapping[str, float]],
-                 unit_terms: Mapping[int, Mapping[str, frozenset[str]]]) -> frozenset[frozenset[str]]:
-    """The pairs of codes of one context that share their evidence: in every unit of the context that holds a,
-    a's terms are all b's (or the same for b), so the context never shows the two apart. ``unit_terms`` holds the
-    units where a term evidences two codes; in the others every code has words of its own."""
-    leaning = {m: _leaning(unit_codes[m], unit_terms[m]) if m in unit_terms else set() for m in members}
+                 one_mention: Mapping[int, frozenset[frozenset[str]]]) -> frozenset[frozenset[str]]:
+    """The pairs of codes that one context names only at one place: one unit holds both and names them at one place
+    (``one_mention``, per unit: :func:`zhagen.coding.mentions.shared_evidence`), and no other unit holds either.
+    Words in two units are two mentions."""
     shared = set()
-    for a, b in set().union(*leaning.values()):
-        if all((a, b) in leaning[m] for m in members if a in unit_codes[m]):
-            shared.add(frozenset((a, b)))
+    for pair in set().union(*(one_mention.get(m, frozenset()) for m in members)):
+        holders = [m for m in members if any(code in unit_codes[m] for code in pair)]
+        if len(holders) == 1 and pair in one_mention.get(holders[0], frozenset()):
+            shared.add(pair)
     return frozenset(shared)
 
 
 def build_contexts(
     unit_codes: Sequence[Mapping[str, float]], unit_docs: Sequence[int], unit_cases: Sequence[str],
     texts: Sequence[str], size: int, population: str = "coded", unit_kind: Sequence[str] | None = None,
-    unit_terms: Mapping[int, Mapping[str, frozenset[str]]] | None = None,
+    shared: Mapping[int, frozenset[frozenset[str]]] | None = None,
 ) -> Contexts:
     """Non-overlapping runs of ``size`` units within a document; only runs with a code are kept unless
     ``population`` is ``all``.  ``unit_kind`` (:func:`unit_kinds` of these texts, for every unit coded here)
-    saves reading the texts again. ``unit_terms`` (by unit index, the terms evidencing each code where a term
-    evidences two: :func:`zhagen.coding.engine.level_terms`) marks the pairs whose evidence is one mention
+    saves reading the texts again. ``shared`` (by unit index, where a code's words are another's mention:
+    :func:`zhagen.coding.mentions.shared_evidence`) marks the pairs a context shows only as one mention
     (:func:`shared_pairs`)."""
     units, cases, codes, kinds = [], [], [], []
-    shared: dict[int, frozenset[frozenset[str]]] = {}
+    apart: dict[int, frozenset[frozenset[str]]] = {}
     start = 0
     while start < len(unit_codes):
         members = [start]
@@ -196,16 +179,16 @@ def build_contexts(
             found = [unit_kind[m] if unit_kind is not None else evidence_kind(texts[m])
                      for m in members if unit_codes[m]]
             kind = next((k for k in ("contradicting", "intended") if k in found), "realised" if "realised" in found else "neutral")
-            if unit_terms and len(merged) > 1 and any(m in unit_terms for m in members):
-                pairs = shared_pairs(members, unit_codes, unit_terms)
+            if shared and len(merged) > 1 and any(m in shared for m in members):
+                pairs = shared_pairs(members, unit_codes, shared)
                 if pairs:
-                    shared[len(units)] = pairs
+                    apart[len(units)] = pairs
             units.append(tuple(members))
             cases.append(unit_cases[start])
             codes.append(merged)
             kinds.append(kind)
         start += len(members)
-    return Contexts(tuple(units), tuple(cases), tuple(codes), tuple(kinds), shared)
+    return Contexts(tuple(units), tuple(cases), tuple(codes), tuple(kinds), apart)
 
 
 def _matrix(contexts: Contexts, codes: Sequence[str]) -> np.ndarray:

@@ -142,20 +142,20 @@ def path_model(
     with_null: bool = False,
     unit_kind: Sequence[str] | None = None,
     rank: Callable[[str], tuple[bool, bool]] = context_rank,
-    unit_terms: Mapping[int, Mapping[str, frozenset[str]]] | None = None,
+    shared: Mapping[int, frozenset[frozenset[str]]] | None = None,
 ) -> tuple[dict[str, str], list[Link]] | PathModel:
     """Nodes (id -> layer) and the edges the evidence rule keeps between declared neighbouring layers.
 
     ``unit_codes`` holds, per unit, every code it carries at the nodes' levels
     with the strongest confidence.  With ``with_null`` the whole
     :class:`PathModel` with the null-model baseline is returned. ``rank``: how a context's words rank it as
-    evidence (:func:`zhagen.coding.relations.context_rank`, or the ranks kept by text). ``unit_terms``: per unit, the
-    terms evidencing each code (:func:`zhagen.coding.engine.level_terms`), so that one mention coded twice is not a
-    co-occurrence."""
+    evidence (:func:`zhagen.coding.relations.context_rank`, or the ranks kept by text). ``shared``: per unit, the
+    pairs of codes it names at one place only (:func:`zhagen.coding.mentions.shared_evidence`), so that one mention
+    coded twice is not a co-occurrence."""
     declarations = declarations or default_declarations(codebook)
     nodes = path_nodes(codebook, declarations)
     contexts = build_contexts(unit_codes, unit_docs, unit_cases, texts, settings.context_units, settings.population,
-                              unit_kind, unit_terms)
+                              unit_kind, shared)
     present = {c for codes in contexts.codes for c in codes}
     pairs: list[tuple[str, str]] = []
     for source_layer, target_layer in declarations.allowed_links():
@@ -197,13 +197,13 @@ def relation_structure(
     *,
     unit_kind: Sequence[str] | None = None,
     rank: Callable[[str], tuple[bool, bool]] = context_rank,
-    unit_terms: Mapping[int, Mapping[str, frozenset[str]]] | None = None,
+    shared: Mapping[int, frozenset[frozenset[str]]] | None = None,
 ) -> list[Link]:
-    """Kept relations between main categories, each unordered pair once, typed by paradigm roles (``unit_terms``: as
-    for :func:`path_model`)."""
+    """Kept relations between main categories, each unordered pair once, typed by paradigm roles (``shared``: as for
+    :func:`path_model`)."""
     declarations = declarations or default_declarations(codebook)
     contexts = build_contexts(unit_codes, unit_docs, unit_cases, texts, settings.context_units, settings.population,
-                              unit_kind, unit_terms)
+                              unit_kind, shared)
     present = {c for codes in contexts.codes for c in codes}
     mains = {m.id: m for m in codebook.by_level("main_category") if m.id in present}
     pairs = list(combinations(sorted(mains), 2))
@@ -225,17 +225,17 @@ def relation_structure(
 
 def pair_support(
     unit_codes: Sequence[Mapping[str, float]], unit_docs: Sequence[int], unit_cases: Sequence[str], window: int,
-    unit_terms: Mapping[int, Mapping[str, frozenset[str]]] | None = None,
+    shared: Mapping[int, frozenset[frozenset[str]]] | None = None,
 ) -> dict[tuple[str, str], int]:
     """Number of counting contexts (``window`` + 1 units, not overlapping) holding each sorted pair (not counting a
-    context where the two share their evidence, given ``unit_terms``)."""
+    context where the two share their evidence, given ``shared``)."""
     contexts = build_contexts(unit_codes, unit_docs, unit_cases, [""] * len(unit_codes), window + 1,
-                              unit_terms=unit_terms)
+                              shared=shared)
     support: dict[tuple[str, str], int] = defaultdict(int)
     for row, codes in enumerate(contexts.codes):
-        shared = contexts.shared.get(row, frozenset())
+        apart = contexts.shared.get(row, frozenset())
         for a, b in combinations(sorted(codes), 2):
-            if frozenset((a, b)) not in shared:
+            if frozenset((a, b)) not in apart:
                 support[(a, b)] += 1
     return support
 
