@@ -78,14 +78,14 @@ class Contexts:
     case: tuple[str, ...]
     codes: tuple[dict[str, float], ...]
     kind: tuple[str, ...]
-    #: per context (by index), the pairs of its codes that no unit evidences separately (:func:`shared_pairs`)
+    #: per context (by index), the pairs of its codes that it names at one place only (:func:`shared_pairs`)
     shared: Mapping[int, frozenset[frozenset[str]]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.units)
 
     def rows_shared(self) -> dict[frozenset[str], np.ndarray]:
-        """Per pair of codes, the contexts in which the two share their evidence."""
+        """Per pair of codes, the contexts that name the two at one place only."""
         rows: dict[frozenset[str], list[int]] = {}
         for row, pairs in sorted(self.shared.items()):
             for pair in pairs:
@@ -161,7 +161,7 @@ def build_contexts(
 ) -> Contexts:
     """Non-overlapping runs of ``size`` units within a document; only runs with a code are kept unless
     ``population`` is ``all``.  ``unit_kind`` (:func:`unit_kinds` of these texts, for every unit coded here)
-    saves reading the texts again. ``shared`` (by unit index, where a code's words are another's mention:
+    saves reading the texts again. ``shared`` (by unit index, the pairs of codes a unit names at one place only:
     :func:`zhagen.coding.mentions.shared_evidence`) marks the pairs a context shows only as one mention
     (:func:`shared_pairs`)."""
     units, cases, codes, kinds = [], [], [], []
@@ -204,8 +204,8 @@ def _matrix(contexts: Contexts, codes: Sequence[str]) -> np.ndarray:
 def _test(matrix: np.ndarray, ok: np.ndarray, case_codes: np.ndarray, pairs: Sequence[tuple[int, int]],
           settings: RelationSettings, apart: Sequence[np.ndarray] | None = None,
           ) -> list[tuple[int, float, float, int, np.ndarray]]:
-    """Per pair: support, lift, p, number of cases and the supporting rows (``apart``: per pair, the rows where the
-    two share their evidence, which do not support it)."""
+    """Per pair: support, lift, p, number of cases and the supporting rows (``apart``: per pair, the rows that name the
+    two at one place only, which do not support it)."""
     from scipy.stats import hypergeom  # here, not at the top: its import takes half a second, and coding tests none
 
     n = matrix.shape[0]

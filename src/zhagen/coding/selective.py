@@ -228,7 +228,7 @@ def pair_support(
     shared: Mapping[int, frozenset[frozenset[str]]] | None = None,
 ) -> dict[tuple[str, str], int]:
     """Number of counting contexts (``window`` + 1 units, not overlapping) holding each sorted pair (not counting a
-    context where the two share their evidence, given ``shared``)."""
+    context that names the two at one place only, given ``shared``)."""
     contexts = build_contexts(unit_codes, unit_docs, unit_cases, [""] * len(unit_codes), window + 1,
                               shared=shared)
     support: dict[tuple[str, str], int] = defaultdict(int)
