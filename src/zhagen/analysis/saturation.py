@@ -126,7 +126,7 @@ def reserved_case_test(outcome: OpenCodingOutcome, model: Model, settings: Satur
                 found[category] += 1
     new_categories = sorted(c for c, n in found.items() if n >= settings.new_category_min_units and c not in known)
 
-    new_relations = _new_relations(outcome, reserved_units, settings, model.declarations)
+    new_relations = _new_relations(outcome, reserved_units, settings, model)
     return {
         "settings": asdict(settings),
         "reserved_cases": [per_case[c] for c in sorted(per_case)],
@@ -155,23 +155,24 @@ def _shared(outcome: OpenCodingOutcome, units: list[int]) -> dict[int, frozenset
 
 
 def _new_relations(outcome: OpenCodingOutcome, reserved_units: list[int], settings: SaturationSettings,
-                   declarations: Any = None) -> list[str]:
+                   model: Model) -> list[str]:
     """Links established in the reserved cases whose pair the model's data hardly ever show together.
 
     "Hardly ever" means fewer windows than the model itself requires of an edge
     (``min_support``), so a link is not called new merely because the model's
-    stricter case and lift rules left it out."""
+    stricter case and lift rules left it out. The model's units are the non-reserved ones, in order, so what it
+    read of their mentions (``model.shared``) is read again for none of them."""
     units = outcome.units
     relaxed = replace(outcome.settings.selective, min_support=settings.relation_min_support, min_cases=1)
     _nodes, edges = path_model(
         _node_codes(outcome, reserved_units), [units[i].document_id for i in reserved_units],
         [units[i].case_id for i in reserved_units], [units[i].text for i in reserved_units], outcome.codebook, relaxed,
-        declarations, shared=_shared(outcome, reserved_units),
+        model.declarations, shared=_shared(outcome, reserved_units),
     )  # type: ignore[misc]
     training = [i for i, u in enumerate(units) if u.case_id not in outcome.reserved]
     window = outcome.settings.selective.window
     support = pair_support(_node_codes(outcome, training), [units[i].document_id for i in training],
-                           [units[i].case_id for i in training], window, _shared(outcome, training))
+                           [units[i].case_id for i in training], window, model.shared)
     required = outcome.settings.selective.min_support
     return sorted(f"{e.source} -> {e.target}" for e in edges
                   if support.get(tuple(sorted((e.source, e.target))), 0) < required)  # type: ignore[arg-type]

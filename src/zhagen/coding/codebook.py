@@ -194,6 +194,7 @@ class Codebook:
     #: at 10,000 documents) about a few dozen codes.
     _main_of: dict[str, Code | None] = field(init=False, repr=False, compare=False)
     _category_of: dict[str, str] = field(init=False, repr=False, compare=False)
+    _levels_of: dict[str, tuple[str, str | None]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_id: dict[str, Code] = {}
@@ -212,6 +213,7 @@ class Codebook:
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
         object.__setattr__(self, "_main_of", {})
         object.__setattr__(self, "_category_of", {})
+        object.__setattr__(self, "_levels_of", {})
 
     def __iter__(self) -> Iterator[Code]:
         return iter(self.codes)
@@ -279,6 +281,15 @@ class Codebook:
             while code.level == "concept" and code.parent:
                 code = self.get(code.parent)
             found = self._category_of[code_id] = code.id
+        return found
+
+    def levels_of(self, code_id: str) -> tuple[str, str | None]:
+        """The category and the main category's id (None for the core or a free code) a code counts under: asked
+        for every suggestion of a run, so kept per code."""
+        found = self._levels_of.get(code_id)
+        if found is None:
+            main = self.main_category_of(code_id)
+            found = self._levels_of[code_id] = (self.category_of(code_id), None if main is None else main.id)
         return found
 
     def _find_main_category(self, code_id: str) -> Code | None:

@@ -205,19 +205,14 @@ def _bridged(
 
 def level_maps(codings: Sequence[Sequence[CodeScore]], codebook: Codebook) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
     """Per unit, the strongest confidence per main category and per category."""
-    levels: dict[str, tuple[str, str | None]] = {}  # per code: its category and main category (looked up once)
+    levels_of = codebook.levels_of
     mains: list[dict[str, float]] = []
     cats: list[dict[str, float]] = []
     for scores in codings:
         main_row: dict[str, float] = {}
         cat_row: dict[str, float] = {}
         for score in scores:
-            level = levels.get(score.code_id)
-            if level is None:
-                main = codebook.main_category_of(score.code_id)
-                level = levels[score.code_id] = (codebook.category_of(score.code_id),
-                                                 None if main is None else main.id)
-            category, main_id = level
+            category, main_id = levels_of(score.code_id)
             confidence = score.confidence  # each row keeps max(0.0, the strongest confidence), as max() gives
             strongest = cat_row.get(category)
             if strongest is None or confidence > strongest:
@@ -244,6 +239,8 @@ class Model:
     matrix: dict[str, dict[str, int]]
     null: dict[str, object] = field(default_factory=dict)  # null-model baseline of the path model
     declarations: Declarations | None = None
+    #: per unit index, the pairs of levels the unit names at one place only (:mod:`zhagen.coding.mentions`)
+    shared: Mapping[int, frozenset[frozenset[str]]] = field(default_factory=dict)
 
 
 def build_model(
@@ -283,4 +280,5 @@ def build_model(
         by_case.setdefault(case, []).append(i)
     profiles = {case: profile(mains, idx, patterns, forces) for case, idx in sorted(by_case.items())}
     matrix = case_category_matrix(cats, cases, [c.id for c in axial.categories])
-    return Model(axial, core, relations, found.nodes, found.edges, profiles, matrix, found.null, declarations)
+    return Model(axial, core, relations, found.nodes, found.edges, profiles, matrix, found.null, declarations,
+                 shared)

@@ -61,7 +61,6 @@ def shared_evidence(codings: Sequence[Sequence[CodeScore]], codebook: Codebook, 
     mention coded twice, not two things said together (:func:`zhagen.coding.relations.shared_pairs`). A word the text
     does not hold as written (a pattern's match) and a code found without a term (by the classifier, or by a
     person) count as a mention of their own. Only units where two codes' terms touch are read (:func:`_touching`)."""
-    levels: dict[str, tuple[str, ...]] = {}
     rows: dict[int, frozenset[frozenset[str]]] = {}
     for unit, scores in enumerate(codings):
         if len(scores) < 2 or not any(_terms_touch(first.terms, second.terms) for i, first in enumerate(scores)
@@ -70,12 +69,8 @@ def shared_evidence(codings: Sequence[Sequence[CodeScore]], codebook: Codebook, 
         text = normalise(texts[unit])
         places: dict[str, list[tuple[int, int]] | None] = {}  # per level: where its words are; None: somewhere else too
         for score in scores:
-            nodes = levels.get(score.code_id)
-            if nodes is None:
-                main = codebook.main_category_of(score.code_id)
-                category = codebook.category_of(score.code_id)
-                nodes = levels[score.code_id] = (category,) if main is None or main.id == category else (
-                    category, main.id)
+            category, main = codebook.levels_of(score.code_id)
+            nodes = (category,) if main in (None, category) else (category, main)
             found = [_spans(text, term) for term in score.terms]
             spans = None if not found or not all(found) else [span for term in found for span in term]
             for node in nodes:
