@@ -273,14 +273,16 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
     declared = results.get("study", {}).get("declarations", {})
     columns = [c["attribute"] for c in declared.get("case_columns", [])][:1]
     forces = sorted({f for case in results["cases"] for f in case.get("forces", {})})
-    table = Table("case", *columns, "label", "dominant", *forces, title="cases (force: share of substantive units)")
+    profiled = ", ".join(f["name_en"] for f in declared.get("families", []) if f.get("profile")) or "force"
+    table = Table("case", *columns, "label", "dominant", *forces,
+                  title=f"cases ({profiled}: share of substantive units)" if forces else "cases")
     for case in results["cases"]:
         shares = case.get("forces", {})
         mark = " (reserved)" if case["reserved"] else ""
         table.add_row(
             case["id"] + mark, *(str(case.get("attributes", {}).get(c) or "") for c in columns),
             str(case.get("label") or ""),
-            str(case.get("pattern")) + (f" (mixed: {' + '.join(case.get('sharing', []))})" if case.get("reading") == "mixed" else ""),
+            str(case.get("pattern") or "—") + (f" (mixed: {' + '.join(case.get('sharing', []))})" if case.get("reading") == "mixed" else ""),
             *(f"{shares.get(f, 0):.2f}" for f in forces),
         )
     out.print(table)

@@ -162,8 +162,20 @@ def _codebook_families(codebook: Codebook) -> list[tuple[str, str | None]]:
 
 
 def default_declarations(codebook: Codebook) -> Declarations:
-    """Declarations derived from the codebook: generic names, layers in the order of the paradigm roles."""
+    """Declarations derived from the codebook: generic names, layers in the order of the paradigm roles.
+
+    A family of the codebook's own (not one of :data:`~zhagen.coding.codebook.FAMILIES`) is named by its id until a
+    ``study.yaml`` names it; one a letter or two away from a generic family is refused as the typo it most likely is
+    (a misspelt ``pattern`` would otherwise leave the cases untyped without a word)."""
     used = _codebook_families(codebook)
+    for family, _role in used:
+        close = difflib.get_close_matches(family, FAMILIES, n=1, cutoff=0.75) if family not in FAMILIES else []
+        if close:
+            main = next(m for m in codebook.by_level("main_category") if m.family == family)
+            raise CodebookError(f"code '{main.id}': family '{family}' is not a family the method names and no "
+                                "study.yaml declares it", source=codebook.source or "codebook.yaml", line=main.line,
+                                field="family", hint=f"did you mean '{close[0]}'? A family of the study's own is "
+                                "named in study.yaml next to the codebook (docs/study.md)")
     families = tuple(
         FamilyDeclaration(f, *GENERIC_FAMILY_NAMES.get(f, (f, f)), typology=(f == "pattern"), profile=(f == "force"))
         for f, _ in used
@@ -255,10 +267,11 @@ def parse_declarations(text: str, codebook: Codebook, *, source: str = "study.ya
             if key not in fields:
                 reader.fail(item, f"a family needs {key}", key)
         fid = reader.text(fields["id"][1], "id")
-        _choice(reader, fields["id"][1], fid, FAMILIES, "id", "a family of the codebook format")
         if fid not in used:
+            close = difflib.get_close_matches(fid, used, n=1)
             reader.fail(fields["id"][1], f"family '{fid}' has no main category in the codebook", "id",
-                        f"the codebook uses: {', '.join(used) or '(no families)'}")
+                        (f"did you mean '{close[0]}'? " if close else "")
+                        + f"the codebook uses: {', '.join(used) or '(no families)'}")
         if any(f.id == fid for f in families):
             reader.fail(fields["id"][1], f"family '{fid}' is declared twice", "id")
         nodes = reader.text(fields["path_nodes"][1], "path_nodes") if "path_nodes" in fields else "main_category"

@@ -106,7 +106,7 @@ def build_sample(root: Path) -> Project:
         code(s, id="trust_gov", parent_id="trust", name_zh="政府信任", name_en="Trust in government",
              level="concept", family="force", paradigm_role="condition", definition='含 <特殊> & "引号"')
         code(s, id="talent", parent_id=None, name_zh="人才", name_en="Talent", level="main_category",
-             family="moderator", color="#12345678")
+             family="labour_market", color="#12345678")  # a family of the study's own, not a generic one
         code(s, id="misc", parent_id=None, name_zh="杂项", name_en="", level="concept", status="rejected")
         code(s, id="a12", parent_id=None, name_zh="工厂 扩建", name_en="工厂 扩建", level="concept",
              origin="machine", status="suggested")

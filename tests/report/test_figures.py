@@ -154,3 +154,40 @@ def test_empty_path_model_still_renders(results):
 def test_font_choice_fallback_family_list():
     assert FontChoice("DejaVu Sans", None, False).families() == ["DejaVu Sans"]
     assert FontChoice("WenQuanYi Micro Hei", "/x.ttc", True).families() == ["WenQuanYi Micro Hei", "DejaVu Sans"]
+
+
+OWN_FAMILIES = {"force": "strain", "mechanism": "help", "pattern": "kind", "outcome": "gain", "moderator": "climate"}
+
+
+def with_own_family_ids(results: dict) -> dict:
+    """The fixture results with families of the study's own instead of the generic ids, nothing else changed."""
+    import copy
+
+    renamed = copy.deepcopy(results)
+    declared = renamed["study"]["declarations"]
+    for family in declared["families"]:
+        family["id"] = OWN_FAMILIES[family["id"]]
+    declared["layers"] = [OWN_FAMILIES[layer] for layer in declared["layers"]]
+    declared["moderates"] = {OWN_FAMILIES[k]: OWN_FAMILIES[v] for k, v in declared["moderates"].items()}
+    for node in renamed["selective_coding"]["path_model"]["nodes"]:
+        node["layer"] = OWN_FAMILIES.get(node["layer"], node["layer"])
+    for item in renamed["axial_coding"]["main_categories"] + renamed["axial_coding"]["categories"]:
+        if item.get("family") in OWN_FAMILIES:
+            item["family"] = OWN_FAMILIES[item["family"]]
+    return renamed
+
+
+def test_a_study_s_own_family_ids_draw_the_path_model_as_the_generic_ones_do(results):
+    """Renaming every family id changes no drawing: the layers' order, colours, the moderating family's dashes and
+    row come from the declarations, not from the ids (the journal figure is byte for byte the same)."""
+    renamed = with_own_family_ids(results)
+    dot = path_model_dot(results, "zh", "WenQuanYi Micro Hei")
+    own = path_model_dot(renamed, "zh", "WenQuanYi Micro Hei")
+    assert own != dot and '"cluster_climate"' in own and '"cluster_force"' not in own
+    for generic, ids in OWN_FAMILIES.items():
+        own = own.replace(f'"cluster_{ids}"', f'"cluster_{generic}"')
+    assert own == dot
+    for lang in ("zh", "en"):
+        first = render_figures(results, lang, formats=("svg",), only=["path_model"]).figures["path_model"]["svg"]
+        second = render_figures(renamed, lang, formats=("svg",), only=["path_model"]).figures["path_model"]["svg"]
+        assert first == second

@@ -124,3 +124,29 @@ def test_cooking_club_gets_no_core_and_no_claims(cooking: Path) -> None:
     assert "未得出核心范畴" in story["zh"] and "no core category" in story["en"]
     assert not re.search(r"驱动|产生|导致|drive|lead|cause", story["zh"] + story["en"], re.IGNORECASE)
     assert not [t for t in builtin_terms() if t in outputs_text(cooking)]
+
+
+def test_other_study_families_are_its_own_ids_throughout(eldercare: tuple[Path, dict[str, Any]]) -> None:
+    """eldercare names its families driver, service, care_model and gain, none of them a generic family: cases are
+    typed and profiled by them, and every output lays the path out in the order its study.yaml declares."""
+    root, results = eldercare
+    order = ["driver", "service", "care_model", "gain"]
+    assert results["study"]["declarations"]["layers"] == order
+    models = {m["id"] for m in results["axial_coding"]["main_categories"] if m["family"] == "care_model"}
+    assert models == {"embedded_care", "mutual_aid"}
+    assert all(set(c["pattern_scores"]) == models for c in results["cases"] if c["pattern_scores"])
+    assert any(c["forces"] for c in results["cases"]) and all(
+        set(c["forces"]) <= {"public_funding", "volunteering"} for c in results["cases"])
+    out = root / "output"
+    dot = (out / "path_model.dot").read_text(encoding="utf-8")
+    clusters = re.findall(r'subgraph "cluster_(\w+)"', dot)
+    assert clusters == [layer for layer in order if layer in clusters] and len(clusters) >= 3
+    graphml = (out / "path_model.graphml").read_text(encoding="utf-8")
+    ranks = dict(re.findall(r'<data key="\w+">(driver|service|care_model|gain)</data>\s*'
+                            r'(?:<data key="\w+">[^<]*</data>\s*){2}<data key="\w+">(\d)</data>', graphml))
+    assert ranks and all(int(rank) == order.index(layer) for layer, rank in ranks.items()), ranks
+    typology = (out / "tables" / "typology.csv").read_text(encoding="utf-8-sig")
+    assert "主导养老模式" in typology.splitlines()[0]
+    text = outputs_text(root)
+    for generic in ("主导模式", "调节因素", "driving conditions", "待归类的驱动"):
+        assert generic not in text, generic

@@ -522,8 +522,25 @@ def test_layout_follows_the_declared_layers() -> None:
     lay = layout(model, ["outcome", "force"])
     x = {n.id: n.x for n in lay.nodes}
     assert x["a"] < x["b"] and [c for c, _ in lay.columns] == ["outcome", "force"]
-    assert lay.edges[0].style == "other" and lay.edges[0].color == "#666"  # no colour for an undeclared start layer
-    assert layout(model).edges[0].style == "other" and "force" in KIND_COLORS
+    # a layer is coloured by its place in the declared path: the first layer as the generic first one
+    assert lay.edges[0].style == "force" and lay.edges[0].color == KIND_COLORS["force"]
+    assert layout(model).edges[0].style == "other"  # undeclared: outcome is the last layer, and no edge starts there
+
+
+def test_layout_of_a_study_s_own_families() -> None:
+    from zhagen.web.graph import KIND_COLORS, layout
+
+    model = {"nodes": [{"id": "s", "layer": "strain"}, {"id": "h", "layer": "help"}, {"id": "k", "layer": "kept"},
+                       {"id": "w", "layer": "ward_climate"}],
+             "edges": [{"source": "s", "target": "h", "kind": "strain -> help", "support": 3},
+                       {"source": "h", "target": "k", "kind": "help -> kept", "support": 2},
+                       {"source": "w", "target": "k", "kind": "moderates", "support": 1}]}
+    lay = layout(model, ["strain", "help", "kept"])
+    x = {n.id: n.x for n in lay.nodes}
+    y = {n.id: n.y for n in lay.nodes}
+    assert x["s"] < x["h"] < x["k"] and y["w"] < min(y["s"], y["h"], y["k"])  # the moderating family in the row above
+    assert [e.color for e in lay.edges] == [KIND_COLORS["force"], KIND_COLORS["mechanism"], KIND_COLORS["moderator"]]
+    assert lay.edges[2].style == "moderator"
 
 
 def test_filters_by_case_attributes(client, project) -> None:  # type: ignore[no-untyped-def]

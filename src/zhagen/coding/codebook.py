@@ -58,6 +58,7 @@ __all__ = [
     "CodebookError",
     "builtin_codebook_path",
     "dump_codebook",
+    "is_id",
     "load_codebook",
     "parse_codebook",
     "write_codebook",
@@ -66,6 +67,8 @@ __all__ = [
 #: Levels from the most concrete to the most abstract.  A code's parent is
 #: always exactly one level higher (a main category may also stand alone).
 LEVELS: tuple[str, ...] = ("concept", "category", "main_category", "core")
+#: Families the method names by itself when a study declares nothing (``zhagen.declarations``). A codebook may use
+#: any family id of its own; a study names it in ``study.yaml``.
 FAMILIES: tuple[str, ...] = ("pattern", "force", "mechanism", "outcome", "moderator")
 #: Roles in Strauss & Corbin's coding paradigm (axial coding).
 PARADIGM_ROLES: tuple[str, ...] = ("condition", "context", "intervening", "strategy", "consequence")
@@ -101,6 +104,12 @@ _LIST_KEYS = ("indicators", "context_terms", "patterns", "examples", "aliases")
 _LOWERCASE_LISTS = ("indicators", "context_terms")
 
 _ID_RE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def is_id(text: str) -> bool:
+    """Whether ``text`` is a well-formed id of the codebook (a code, an alias, a family): lowercase ascii letters,
+    digits and '_', starting with a letter."""
+    return bool(_ID_RE.fullmatch(text))
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
@@ -313,8 +322,6 @@ class Codebook:
 
     def by_family(self, family: str) -> tuple[Code, ...]:
         """Main categories of a family and all their descendants, in file order."""
-        if family not in FAMILIES:
-            raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
         wanted: set[str] = set()
         for code in self.codes:
             if code.level == "main_category" and code.family == family:
@@ -602,7 +609,16 @@ class _Parser:
         raw["name_zh"] = self.text_value(fields["name_zh"], "name_zh", what, required=True)
         raw["name_en"] = self.text_value(fields["name_en"], "name_en", what, required=True)
         raw["level"] = self.choice(fields["level"], "level", what, LEVELS, required=True)
-        raw["family"] = self.choice(fields.get("family"), "family", what, FAMILIES, required=False)
+        family = self.text_value(fields["family"], "family", what, required=False) if "family" in fields else ""
+        raw["family"] = family or None
+        if family and not _ID_RE.fullmatch(family):
+            raise self.error(
+                f"{what}: family '{family}' is not a well-formed id",
+                fields["family"][0],
+                "family",
+                "use lowercase ascii letters, digits and '_', starting with a letter (e.g. "
+                + ", ".join(FAMILIES) + ", or a family of the study's own)",
+            )
         raw["paradigm_role"] = self.choice(
             fields.get("paradigm_role"), "paradigm_role", what, PARADIGM_ROLES, required=False
         )
@@ -660,7 +676,8 @@ class _Parser:
                         f"{what}: a main category needs '{key}'",
                         node,
                         key,
-                        f"add '{key}:' with one of: {', '.join(FAMILIES if key == 'family' else PARADIGM_ROLES)}",
+                        f"add '{key}:' with " + (f"a family id (e.g. {', '.join(FAMILIES)})" if key == "family"
+                                                 else f"one of: {', '.join(PARADIGM_ROLES)}"),
                     )
         if level == "core":
             for key in ("family", "paradigm_role"):

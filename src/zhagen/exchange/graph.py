@@ -1,7 +1,7 @@
 """The path model as a graph for other tools: GraphML (Gephi, yEd, Cytoscape) and Mermaid.
 
-Nodes carry their names in both languages and their layer (force, mechanism,
-pattern, outcome, moderator); edges carry kind, support, case count, lift and
+Nodes carry their names in both languages and their layer (a family of the study, ranked in the order its
+path declares); edges carry kind, support, case count, lift and
 the ids of the meaning units that evidence them, so a graph opened elsewhere
 can still be traced back to the quotes.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from zhagen.exchange.tables import LAYER_ORDER, Names, check_results
+from zhagen.exchange.tables import Names, check_results
 from zhagen.files import write_bytes_atomic
 
 
@@ -25,7 +25,8 @@ def path_model_graph(results: Mapping[str, Any]) -> nx.DiGraph:
     results = check_results(results)
     model = results["selective_coding"].get("path_model", {}) or {}
     graph = nx.DiGraph(name="path model", name_zh="路径模型")
-    names = Names(results)  # layer names as the study declares them
+    names = Names(results)  # layer names and order as the study declares them
+    order = names.layer_order
     for node in model.get("nodes", []):
         layer = node.get("layer") or ""
         layer_zh, layer_en = names.family(layer)
@@ -34,13 +35,13 @@ def path_model_graph(results: Mapping[str, Any]) -> nx.DiGraph:
             name_en=str(node.get("name_en") or node["id"]),
             label=f"{node.get('name_zh') or node['id']} / {node.get('name_en') or node['id']}",
             layer=str(layer), layer_zh=layer_zh, layer_en=layer_en,
-            layer_rank=LAYER_ORDER.index(layer) if layer in LAYER_ORDER else len(LAYER_ORDER),
+            layer_rank=order.index(layer) if layer in order else len(order),
         )
     for edge in model.get("edges", []):
         for end in (edge["source"], edge["target"]):
             if end not in graph:
                 graph.add_node(str(end), name_zh=str(end), name_en=str(end), label=str(end), layer="",
-                               layer_zh="", layer_en="", layer_rank=len(LAYER_ORDER))
+                               layer_zh="", layer_en="", layer_rank=len(order))
         evidence = edge.get("evidence") or []
         graph.add_edge(
             str(edge["source"]), str(edge["target"]), kind=str(edge.get("kind", "")),
@@ -98,8 +99,9 @@ def mermaid(results: Mapping[str, Any], lang: str = "zh") -> str:
     by_layer: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
         by_layer.setdefault(data.get("layer") or "", []).append(node)
-    for layer in sorted(by_layer, key=lambda item: LAYER_ORDER.index(item) if item in LAYER_ORDER else 99):
-        zh, en = Names(results).family(layer) if layer else ("其他", "other")
+    names = Names(results)
+    for layer in sorted(by_layer, key=lambda item: names.layer_order.index(item) if item in names.layer_order else 99):
+        zh, en = names.family(layer) if layer else ("其他", "other")
         lines.append(f"  subgraph L_{_UNSAFE.sub('_', layer) or 'other'}[{_label(en if lang == 'en' else zh)}]")
         for node in by_layer[layer]:
             lines.append(f"    {ids[node]}[{_label(graph.nodes[node][name_key])}]")

@@ -82,7 +82,7 @@ from xml.etree.ElementTree import Element
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from zhagen.coding.codebook import FAMILIES, LEVELS, PARADIGM_ROLES
+from zhagen.coding.codebook import LEVELS, PARADIGM_ROLES, is_id
 from zhagen.corpus.language import detect_language
 from zhagen.errors import UserError
 from zhagen.exchange import refiqda_foreign
@@ -669,8 +669,8 @@ class _Store:
             if level not in LEVELS:
                 level = inferred[code.guid]
             family = _extra(extras, "family")
-            if family is not None and family not in FAMILIES:
-                self.warnings.add(f"unknown code family {family!r} dropped")
+            if family is not None and not is_id(family):
+                self.warnings.add(f"code family {family!r} is not a well-formed id: dropped")
                 family = None
             role = _extra(extras, "paradigm_role")
             if role is not None and role not in PARADIGM_ROLES:

@@ -98,6 +98,9 @@ class Names:
         self.captions = {k: (v["zh"], v["en"]) for k, v in (declared.get("captions") or {}).items()}
         self.case_columns = [(c["attribute"], c["name_zh"], c["name_en"]) for c in declared.get("case_columns", [])]
         self.layer_order = list(declared.get("layers") or LAYER_ORDER) + sorted(declared.get("moderates") or {})
+        # moderating family -> the layer it points at; results without declarations keep the generic families'
+        self.moderates: dict[str, str] = dict(declared.get("moderates") or {}) if declared else {"moderator": "pattern"}
+        self.typology = typology_family(results)
         axial = results.get("axial_coding", {})
         selective = results.get("selective_coding", {})
         for node in selective.get("path_model", {}).get("nodes", []):
@@ -118,6 +121,11 @@ class Names:
 
     def caption(self, key: str, default: tuple[str, str]) -> tuple[str, str]:
         return self.captions.get(key, default)
+
+    @property
+    def ranked_layers(self) -> list[str]:
+        """The path's layers in their declared order, without the moderating families."""
+        return [layer for layer in self.layer_order if layer not in self.moderates]
 
     def _add(self, code: Any, zh: Any, en: Any, label: Any = None) -> None:
         if not code:
@@ -161,28 +169,65 @@ def ordered_ids(preferred: Iterable[str], present: Iterable[str]) -> list[str]:
     return first + [p for p in present if p not in first]
 
 
-def family_ids(results: Mapping[str, Any], family: str, present: Iterable[str] = ()) -> list[str]:
-    """Main categories of one family (pattern, force) in codebook order, plus any other ids present."""
+def family_ids(results: Mapping[str, Any], families: Iterable[str | None], present: Iterable[str] = ()) -> list[str]:
+    """Main categories of the given families (the typology's, the profiled) in codebook order, plus any other ids
+    present."""
+    wanted = {f for f in families if f}
     mains = results.get("axial_coding", {}).get("main_categories", [])
-    preferred = [m["id"] for m in mains if m.get("family") == family]
+    preferred = [m["id"] for m in mains if m.get("family") in wanted]
     return ordered_ids(preferred, list(preferred) + list(present))
 
 
 def pattern_ids(results: Mapping[str, Any]) -> list[str]:
+    """The typology family's main categories (the ids a case's pattern scores are keyed by)."""
     present: list[str] = []
     for case in results.get("cases", []):
         present.extend(case.get("pattern_scores", {}) or {})
     present.extend(results.get("typology", {}).get("force_profile_by_pattern", {}) or {})
-    return family_ids(results, "pattern", present)
+    return family_ids(results, [typology_family(results)], present)
 
 
 def force_ids(results: Mapping[str, Any]) -> list[str]:
+    """The profiled families' main categories (the ids a case's profile is keyed by)."""
     present: list[str] = []
     for case in results.get("cases", []):
         present.extend(case.get("forces", {}) or {})
     for row in (results.get("typology", {}).get("force_profile_by_pattern", {}) or {}).values():
         present.extend(row)
-    return family_ids(results, "force", present)
+    return family_ids(results, profile_families(results), present)
+
+
+def _declared_families(results: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    """The families of ``study.declarations`` (``None`` for results written without declarations)."""
+    return ((results.get("study") or {}).get("declarations") or {}).get("families")
+
+
+def typology_family(results: Mapping[str, Any]) -> str | None:
+    """The family that types cases, as the study declares it (``pattern`` without declarations)."""
+    declared = _declared_families(results)
+    if declared is None:
+        return "pattern"
+    return next((f["id"] for f in declared if f.get("typology")), None)
+
+
+def profile_families(results: Mapping[str, Any]) -> tuple[str, ...]:
+    """The families profiled per case, as the study declares them (``force`` without declarations)."""
+    declared = _declared_families(results)
+    if declared is None:
+        return ("force",)
+    return tuple(f["id"] for f in declared if f.get("profile"))
+
+
+def typology_names(results: Mapping[str, Any], names: Names) -> tuple[str, str]:
+    """The typology family's name (zh, en), or the method's word for a case type when the study types no case."""
+    family = typology_family(results)
+    return names.family(family) if family else ("类型", "type")
+
+
+def profile_names(results: Mapping[str, Any], names: Names) -> tuple[str, str]:
+    """The first profiled family's name (zh, en), or the method's word when the study profiles no family."""
+    families = profile_families(results)
+    return names.family(families[0]) if families else ("画像", "profile")
 
 
 def category_order(results: Mapping[str, Any]) -> list[str]:
@@ -609,17 +654,11 @@ def mixed_note(case: Mapping[str, Any], names: Names) -> str:
     if case.get("reading") != "mixed":
         return ""
     return "（混合：" + "、".join(names.zh(p) for p in case.get("sharing", [])) + "）"
-def typology_family(results: Mapping[str, Any]) -> str | None:
-    """The family that types cases, as the study declares it (``pattern`` without declarations)."""
-    declared = ((results.get("study") or {}).get("declarations") or {}).get("families")
-    if declared is None:
-        return "pattern"
-    return next((f["id"] for f in declared if f.get("typology")), None)
 
 
 def typology_table(results: Mapping[str, Any], names: Names) -> Table:
     patterns, forces = pattern_ids(results), force_ids(results)
-    typology, profiled = names.family(typology_family(results)), names.family("force")
+    typology, profiled = typology_names(results, names), profile_names(results, names)
     rows = []
     for case in results.get("cases", []):
         scores = case.get("pattern_scores") or {}
@@ -647,7 +686,7 @@ def force_profile_table(results: Mapping[str, Any], names: Names) -> Table:
     forces = force_ids(results)
     rows = [[names.zh(p), names.en(p)] + [number(profile[p].get(f)) for f in forces]
             for p in ordered_ids(pattern_ids(results), profile)]
-    family = names.family(typology_family(results))
+    family = typology_names(results, names)
     columns = [Column(family[0], family[1]), Column("英文", "English")] + [
         Column(names.zh(f), names.en(f), "number") for f in forces]
     caption = names.caption("profile", ("案例画像", "Case profiles"))

@@ -31,24 +31,19 @@ from zhagen.exchange.tables import (
     number,
     ordered_ids,
     pattern_ids,
+    profile_names,
     quote_line,
-    typology_family,
+    typology_names,
 )
 
 QUOTES_PER_CATEGORY = 2
 CATEGORIES_PER_CASE = 6
 
 
-def profile_family(results: Mapping[str, Any]) -> str:
-    """The family a case is profiled on, as the study declares it (``force`` without declarations)."""
-    declared = ((results.get("study") or {}).get("declarations") or {}).get("families") or []
-    return next((f["id"] for f in declared if f.get("profile")), "force")
-
-
 def family_names(results: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
     """Captions of the typology and profile families (``{"typology": (zh, en), "profile": (zh, en)}``)."""
     names = Names(results)
-    return {"typology": names.family(typology_family(results)), "profile": names.family(profile_family(results))}
+    return {"typology": typology_names(results, names), "profile": profile_names(results, names)}
 
 
 def agrees(case: Mapping[str, Any]) -> bool:

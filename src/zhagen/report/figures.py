@@ -122,8 +122,23 @@ def _edge_width(support: float, top: float, low: float = 0.8, high: float = 6.0)
     return round(low + (high - low) * math.sqrt(max(support, 0) / top), 2) if top > 0 else low
 
 
-def _ordered_layers(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Node ids per layer, ordered by the barycentre of their neighbours to cut crossings."""
+def _layer_color(names: Names, layer: str) -> str:
+    """A layer's fill: a moderating family's is the moderators' colour, a generic family keeps its own, and a family
+    of the study's own takes the colour of the generic layer at its place in the declared path; grey for a node of no
+    layer."""
+    if layer in names.moderates:
+        return LAYER_COLORS["moderator"]
+    if layer in LAYER_COLORS:
+        return LAYER_COLORS[layer]
+    ranked = names.ranked_layers
+    if layer not in ranked:
+        return "#eeeeee"
+    return LAYER_COLORS[LAYER_ORDER[ranked.index(layer) % (len(LAYER_ORDER) - 1)]]
+
+
+def _ordered_layers(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], names: Names) -> dict[str, list[str]]:
+    """Node ids per layer, ordered by the barycentre of their neighbours to cut crossings: outwards from the
+    typology's layer (the first layer when the study types no case), each layer by its neighbour nearer to it."""
     layers: dict[str, list[str]] = {}
     for node in nodes:
         layers.setdefault(node.get("layer") or "other", []).append(node["id"])
@@ -144,9 +159,13 @@ def _ordered_layers(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) ->
         for i, n in enumerate(layers[layer]):
             position[n] = i
 
-    sort("mechanism", "pattern")
-    sort("force", "mechanism")
-    sort("outcome", "pattern")
+    order = names.ranked_layers
+    if order:
+        anchor = order.index(names.typology) if names.typology in order else 0
+        for k in range(anchor - 1, -1, -1):
+            sort(order[k], order[k + 1])
+        for k in range(anchor + 1, len(order)):
+            sort(order[k], order[k - 1])
     return layers
 
 
@@ -154,7 +173,7 @@ def path_model_dot(results: Mapping[str, Any], lang: str = "zh", fontname: str =
     """The path model in the DOT language (Graphviz), layers as ranks from left to right."""
     nodes, edges = _layers(results)
     names = Names(results)
-    layers = _ordered_layers(nodes, edges)
+    layers = _ordered_layers(nodes, edges, names)
     linked = {e["source"] for e in edges} | {e["target"] for e in edges}
     top = max((e.get("support") or 0 for e in edges), default=1) or 1
 
@@ -169,9 +188,9 @@ def path_model_dot(results: Mapping[str, Any], lang: str = "zh", fontname: str =
         "color=\"#555555\", penwidth=1.0];",
         f"  edge [fontname={font}, fontsize=9, arrowsize=0.7, fontcolor=\"#555555\"];",
     ]
-    ranked = [layer for layer in ordered_ids(names.layer_order, LAYER_ORDER) if layer != "moderator" and layer in layers]
-    clusters = ranked + (["moderator"] if "moderator" in layers else []) + [
-        layer for layer in layers if layer not in LAYER_ORDER]
+    ranked = [layer for layer in names.ranked_layers if layer in layers]
+    moderating = [layer for layer in names.moderates if layer in layers]
+    clusters = ranked + moderating + [layer for layer in layers if layer not in ranked and layer not in moderating]
     for layer in clusters:
         title = names.family(layer)
         out.append(f"  subgraph {q('cluster_' + layer)} {{")
@@ -181,18 +200,21 @@ def path_model_dot(results: Mapping[str, Any], lang: str = "zh", fontname: str =
         for node in layers[layer]:
             node_layer = names.layers.get(node, layer)
             label = _wrap(names.name(node, lang), 9 if lang != "en" else 12)
-            dashed = node_layer == "moderator" or node not in linked
+            dashed = node_layer in names.moderates or node not in linked
             style = "rounded,filled,dashed" if dashed else "rounded,filled"
-            color = LAYER_COLORS.get(node_layer, "#eeeeee") if node in linked else "#f2f2f2"
+            color = _layer_color(names, node_layer) if node in linked else "#f2f2f2"
             fontcolor = "#222222" if node in linked else "#888888"
             tooltip = f"{names.zh(node)} / {names.en(node)} ({node})"
             out.append(f"      {q(node)} [label={q(label)}, fillcolor={q(color)}, style={q(style)}, "
                        f"fontcolor={q(fontcolor)}, tooltip={q(tooltip)}];")
         out.append("    }")
         out.append("  }")
-    if "moderator" in layers and layers.get("mechanism"):
-        # moderators sit in the mechanisms' column, their dashed edges pointing at the patterns they moderate
-        out.append("  { rank=same; " + "; ".join(q(n) for n in [layers["mechanism"][0], *layers["moderator"]]) + "; }")
+    for family in moderating:
+        # moderators sit in the column before the layer they moderate, their dashed edges pointing at it
+        target = names.moderates[family]
+        before = ranked[ranked.index(target) - 1] if target in ranked and ranked.index(target) > 0 else None
+        if before and layers.get(before):
+            out.append("  { rank=same; " + "; ".join(q(n) for n in [layers[before][0], *layers[family]]) + "; }")
     for edge in edges:
         kind = edge.get("kind", "")
         width = _edge_width(edge.get("support") or 0, top)
@@ -244,22 +266,25 @@ def path_model_caption(results: Mapping[str, Any], lang: str = "zh", limit: int 
             "线宽与支持度成正比，虚线为调节关系；完整模型见交互视图与 path_model.graphml。")
 
 
-def _journal_positions(layers: dict[str, list[str]]) -> tuple[list[str], dict[str, tuple[float, float]]]:
-    """Columns left to right in the layer order, rows centred; moderators in a row below, right of the patterns.
+def _journal_positions(layers: dict[str, list[str]], names: Names) -> tuple[list[str], dict[str, tuple[float, float]]]:
+    """Columns left to right in the declared layer order, rows centred; moderators in a row below, right of the
+    layer they moderate.
 
-    Why there: a moderator's dashed arrows then rise through the gap between patterns and outcomes to the
-    right side of the pattern boxes and do not cross the mechanism-to-pattern arrows."""
-    columns = [layer for layer in LAYER_ORDER if layer != "moderator" and layer in layers]
-    columns += [layer for layer in layers if layer not in LAYER_ORDER]
+    Why there: a moderator's dashed arrows then rise through the gap between that layer and the next to the
+    right side of its boxes and do not cross the arrows coming into it from the left."""
+    moderating = [layer for layer in names.moderates if layer in layers]
+    columns = [layer for layer in names.ranked_layers if layer in layers]
+    columns += [layer for layer in layers if layer not in columns and layer not in moderating]
     tallest = max([len(layers[c]) for c in columns] or [1])
     pos: dict[str, tuple[float, float]] = {}
     for col, layer in enumerate(columns):
         ids = layers[layer]
         for row, node in enumerate(ids):
             pos[node] = (col * 3.4, (len(ids) - 1) / 2 - row)
-    moderators = layers.get("moderator", [])
+    moderators = [node for layer in moderating for node in layers[layer]]
     if moderators:
-        x0 = 3.4 * (columns.index("pattern") + 0.6) if "pattern" in columns else 0.0
+        target = names.moderates[moderating[0]]
+        x0 = 3.4 * (columns.index(target) + 0.6) if target in columns else 0.0
         y = -(tallest - 1) / 2 - 1.4
         for i, node in enumerate(moderators):
             pos[node] = (x0 + (i - (len(moderators) - 1) / 2) * 2.6, y)
@@ -281,8 +306,8 @@ def path_model_journal(results: Mapping[str, Any], lang: str, font: FontChoice,
     nodes, _all = _layers(results)
     names = Names(results)
     ends = {e["source"] for e in shown.edges} | {e["target"] for e in shown.edges}
-    layers = _ordered_layers([n for n in nodes if n["id"] in ends], shown.edges)
-    columns, pos = _journal_positions(layers)
+    layers = _ordered_layers([n for n in nodes if n["id"] in ends], shown.edges, names)
+    columns, pos = _journal_positions(layers, names)
     width, height = 2.3, 0.62
     top = max((e.get("support") or 0 for e in shown.edges), default=1) or 1
     xs = [x for x, _y in pos.values()] or [0.0]
@@ -302,8 +327,8 @@ def path_model_journal(results: Mapping[str, Any], lang: str, font: FontChoice,
         for node, (x, y) in pos.items():
             layer = names.layers.get(node, "")
             patch = FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.02",
-                                   facecolor=LAYER_COLORS.get(layer, "#eeeeee"), edgecolor="#333333",
-                                   linewidth=0.9, linestyle="--" if layer == "moderator" else "-", zorder=3)
+                                   facecolor=_layer_color(names, layer), edgecolor="#333333",
+                                   linewidth=0.9, linestyle="--" if layer in names.moderates else "-", zorder=3)
             ax.add_patch(patch)
             patches[node] = patch
             ax.text(x, y, _wrap(names.name(node, lang), 9 if lang != "en" else 15), ha="center", va="center",

@@ -44,6 +44,7 @@ from zhagen.exchange.tables import (
     quote_ref,
     section,
     study_rows,
+    typology_names,
 )
 from zhagen.files import write_bytes_atomic
 from zhagen.report.audit import decision_table, memo_table
@@ -197,8 +198,7 @@ def view_model(results: Mapping[str, Any], definitions: Mapping[str, tuple[str, 
         "case_columns": names.case_columns[:1],
         "typology_caption": names.caption("typology", ("案例类型", "Case typology")),
         "profile_caption": names.caption("profile", ("案例画像", "Case profiles")),
-        "typology_family": names.family(next((m.get("family") for m in axial.get("main_categories", [])
-                                              if m.get("id") in pattern_ids(results)), None)),
+        "typology_family": typology_names(results, names),
         "null": selective.get("path_model", {}).get("null_baseline") or {},
         "force_summary": results.get("typology", {}).get("force_summary") or {},
         "bands": results.get("typology", {}).get("bands") or [],

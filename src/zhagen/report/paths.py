@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from zhagen.exchange.tables import Column, Names, Sheet, Table, quote_line, typology_family
+from zhagen.exchange.tables import Column, Names, Sheet, Table, quote_line, typology_family, typology_names
 
 QUOTES_PER_STEP = 2
 
@@ -110,7 +110,7 @@ def sentence(item: Mapping[str, Any], results: Mapping[str, Any], lang: str) -> 
 def path_table(results: Mapping[str, Any]) -> Table:
     """One row per step of each suggestion: the link, its support and cases, and its evidence."""
     names = Names(results)
-    typology = names.family(typology_family(results))
+    typology = typology_names(results, names)
     rows = []
     for item in suggestions(results):
         for step in item["before"] + item["after"] + item["moderating"]:

@@ -118,7 +118,8 @@ MAX_NESTING = 30
 
 
 def _sort_key(code: views.CodeRow) -> tuple[Any, ...]:
-    return (LEVEL_ORDER.get(code.level, 9), FAMILY_ORDER.get(code.family or "", 9), code.origin == "machine",
+    return (LEVEL_ORDER.get(code.level, 9), FAMILY_ORDER.get(code.family or "", 9), code.family or "",
+            code.origin == "machine",
             _natural(code.id))
 
 

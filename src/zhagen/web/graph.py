@@ -20,7 +20,8 @@ COLUMNS = ("force", "mechanism", "pattern", "outcome")
 NODE_W, NODE_H = 200, 46
 COL_GAP, ROW_GAP = 90, 18
 MARGIN = 24
-#: Edge colours by the layer an edge starts from (its "kind" in the legend and the arrow markers).
+#: Edge colours by the layer an edge starts from (its "kind" in the legend and the arrow markers): the generic
+#: family at the same place in the path, so that a study's own layers are coloured as the generic ones are.
 KIND_COLORS = {"force": "#2f6fb3", "mechanism": "#2e8b57", "pattern": "#c26a13", "moderator": "#8a4fb0"}
 
 
@@ -169,11 +170,15 @@ def layout(path_model: dict[str, Any], layers: list[str] | tuple[str, ...] | Non
     for i, node in enumerate(moderators):
         node.x, node.y = mod_x + i * (NODE_W + 20), MARGIN + 22
     max_support = max((e.support for e in edges), default=1) or 1
+    positional = dict(zip(order, COLUMNS))  # a study's own layer is drawn as the generic layer at its place
     for e in edges:
         s, t = nodes[e.source], nodes[e.target]
         e.width = round(1.2 + 5.0 * e.support / max_support, 2)
-        e.style = s.layer if s.layer in KIND_COLORS else "other"
-        e.color = KIND_COLORS.get(s.layer, "#666")
+        # a node outside the columns is a moderator; a generic family keeps its colour, a study's own takes the
+        # colour of the generic layer at its place
+        kind = s.layer if s.layer in KIND_COLORS else positional.get(s.layer, "moderator")
+        e.style = kind if kind in KIND_COLORS else "other"
+        e.color = KIND_COLORS.get(kind, "#666")
         if s.layer not in columns:
             x1, y1 = s.cx, s.y + NODE_H
             x2, y2 = t.x + NODE_W, t.y + 11  # into the upper right, clear of the outgoing edges
