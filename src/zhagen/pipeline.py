@@ -100,8 +100,10 @@ def project_codebook(project: Project) -> Codebook:
         raise UserError(
             "the project has no codebook.yaml",
             where=str(project.root),
-            hint="write one (docs/method.md, the codebook format) or start from the built-in study's: "
-                 "zhagen run writes it to zhagen-out/codebook.yaml",
+            hint="write one with your sensitizing concepts (docs/method.md, the codebook format), or with none to "
+                 "code from the data alone: the lines 'codebook: my_study', 'version: 1', 'language: zh', "
+                 "'title: ...', 'title_en: ...' and 'codes: []'. zhagen run writes the built-in study's, an "
+                 "example, to zhagen-out/codebook.yaml",
         )
     return load_codebook(project.codebook_path)
 

@@ -203,7 +203,7 @@ def _literals() -> list[str]:
     """Pieces of the rules' own literals, so that generated texts reach the rules' paths."""
     pieces = ["来源：", "來源:", "2023-08-14", "免责声明", "網站聲明", "本网转载", "原标题：", "第十一条", "特此通知。",
               "责任编辑：", "By Zhang", "Copyright ©", "for reference only", "首页 >", "往期回顾", "〔2022〕12号",
-              "一、", "（二）", "各有关单位：", "**", "# ", "|", "。", "，", " ", "\n", "2023年5月", "项目", "建成"]
+              "一、", "（二）", "各有关单位：", "Interviewer: ", "Q: ", "I2: ", "问：", "[00:12] ", "**", "# ", "|", "。", "，", " ", "\n", "2023年5月", "项目", "建成"]
     return pieces
 
 
@@ -221,3 +221,27 @@ def test_the_literal_prefilter_never_changes_a_class_on_shipped_texts() -> None:
 @given(st.lists(st.sampled_from(_literals()) | st.text(max_size=4), max_size=10).map("".join))
 def test_the_literal_prefilter_never_changes_a_class(text: str) -> None:
     assert classify(text) == classify(text, default_rules())
+
+
+#: A transcript written for this test (a regression text, not a real interview).
+TRANSCRIPT = """\
+Interviewer: Why did you think about leaving the ward last year?
+Nurse A1: Mostly the night shifts. We were short-staffed almost every week.
+Interviewer: And what changed?
+Nurse A1: When our manager started the mentoring scheme, things got better.
+问：您为什么选择留在这家医院？
+答：主要是排班灵活，我可以照顾家里。
+访谈者：导师制对您有帮助吗？
+受访者B：帮助很大，第一年心里有底。
+"""
+
+
+def test_an_interview_transcript_codes_the_answers_not_the_questions() -> None:
+    kinds = dict(_classes(TRANSCRIPT))
+    prompts = [t for t, k in kinds.items() if k == "prompt"]
+    assert prompts == ["Interviewer: Why did you think about leaving the ward last year?",
+                       "Interviewer: And what changed?", "问：您为什么选择留在这家医院？", "访谈者：导师制对您有帮助吗？"]
+    assert kinds["Nurse A1: Mostly the night shifts."] == SUBSTANTIVE
+    assert kinds["We were short-staffed almost every week."] == SUBSTANTIVE
+    assert kinds["答：主要是排班灵活，我可以照顾家里。"] == SUBSTANTIVE
+    assert kinds["受访者B：帮助很大，第一年心里有底。"] == SUBSTANTIVE

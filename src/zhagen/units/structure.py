@@ -34,7 +34,7 @@ SUBSTANTIVE = "substantive"
 #: The kinds of structure a rule may name.
 KINDS = (
     "heading", "numbering", "date", "issue_line", "byline", "dispatch", "addressee", "signature",
-    "article_number", "boilerplate", "toc", "markup", "furniture",
+    "article_number", "boilerplate", "toc", "markup", "furniture", "prompt",
 )
 #: Classes a researcher may give a unit.
 CLASSES = (SUBSTANTIVE, *KINDS)
