@@ -522,9 +522,9 @@ def test_layout_follows_the_declared_layers() -> None:
     lay = layout(model, ["outcome", "force"])
     x = {n.id: n.x for n in lay.nodes}
     assert x["a"] < x["b"] and [c for c, _ in lay.columns] == ["outcome", "force"]
-    # a layer is coloured by its place in the declared path: the first layer as the generic first one
-    assert lay.edges[0].style == "force" and lay.edges[0].color == KIND_COLORS["force"]
-    assert layout(model).edges[0].style == "other"  # undeclared: outcome is the last layer, and no edge starts there
+    assert lay.edges[0].style == "other" and lay.edges[0].color == "#666"  # no colour for an outcome start layer
+    assert layout(model).edges[0].style == "other" and "force" in KIND_COLORS
+    assert lay.legend == [("force", KIND_COLORS["force"]), ("moderator", KIND_COLORS["moderator"])]
 
 
 def test_layout_of_a_study_s_own_families() -> None:
@@ -540,7 +540,10 @@ def test_layout_of_a_study_s_own_families() -> None:
     y = {n.id: n.y for n in lay.nodes}
     assert x["s"] < x["h"] < x["k"] and y["w"] < min(y["s"], y["h"], y["k"])  # the moderating family in the row above
     assert [e.color for e in lay.edges] == [KIND_COLORS["force"], KIND_COLORS["mechanism"], KIND_COLORS["moderator"]]
-    assert lay.edges[2].style == "moderator"
+    assert lay.edges[2].style == "moderator" and [n.look for n in lay.nodes] == ["force", "mechanism", "pattern",
+                                                                               "moderator"]
+    assert lay.legend == [("strain", KIND_COLORS["force"]), ("help", KIND_COLORS["mechanism"]),
+                          ("kept", KIND_COLORS["pattern"]), ("ward_climate", KIND_COLORS["moderator"])]
 
 
 def test_filters_by_case_attributes(client, project) -> None:  # type: ignore[no-untyped-def]

@@ -34,6 +34,7 @@ class Node:
     x: float = 0.0
     y: float = 0.0
     connected: bool = True
+    look: str = ""  # the generic layer it is drawn as (its own layer's id when that is a generic one)
 
     @property
     def cx(self) -> float:
@@ -74,6 +75,7 @@ class Layout:
     width: float = 0.0
     height: float = 0.0
     columns: list[tuple[str, float]] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (layer an edge starts from, its colour)
 
 
 def find_results(root: Path) -> Path | None:
@@ -170,15 +172,20 @@ def layout(path_model: dict[str, Any], layers: list[str] | tuple[str, ...] | Non
     for i, node in enumerate(moderators):
         node.x, node.y = mod_x + i * (NODE_W + 20), MARGIN + 22
     max_support = max((e.support for e in edges), default=1) or 1
-    positional = dict(zip(order, COLUMNS))  # a study's own layer is drawn as the generic layer at its place
+    positional = dict(zip(order, COLUMNS))
+
+    def look(layer: str) -> str:
+        """The generic layer a layer is drawn as: a generic family keeps its own look, a study's own family takes
+        that of the generic layer at its place, and one outside the columns is a moderator."""
+        return layer if layer in (*COLUMNS, "moderator") else positional.get(layer, "moderator")
+
+    for node in nodes.values():
+        node.look = look(node.layer)
     for e in edges:
         s, t = nodes[e.source], nodes[e.target]
         e.width = round(1.2 + 5.0 * e.support / max_support, 2)
-        # a node outside the columns is a moderator; a generic family keeps its colour, a study's own takes the
-        # colour of the generic layer at its place
-        kind = s.layer if s.layer in KIND_COLORS else positional.get(s.layer, "moderator")
-        e.style = kind if kind in KIND_COLORS else "other"
-        e.color = KIND_COLORS.get(kind, "#666")
+        e.style = s.look if s.look in KIND_COLORS else "other"
+        e.color = KIND_COLORS.get(s.look, "#666")
         if s.layer not in columns:
             x1, y1 = s.cx, s.y + NODE_H
             x2, y2 = t.x + NODE_W, t.y + 11  # into the upper right, clear of the outgoing edges
@@ -197,4 +204,6 @@ def layout(path_model: dict[str, Any], layers: list[str] | tuple[str, ...] | Non
     result.width = MARGIN * 2 + len(order) * NODE_W + (len(order) - 1) * COL_GAP
     result.height = top + full + MARGIN
     result.columns = [(c, col_x[c] + NODE_W / 2) for c in order]
+    layers = [*order, *dict.fromkeys(n.layer for n in moderators)]
+    result.legend = [(layer, KIND_COLORS[look(layer)]) for layer in layers if look(layer) in KIND_COLORS]
     return result
