@@ -282,7 +282,8 @@ def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
         table.add_row(
             case["id"] + mark, *(str(case.get("attributes", {}).get(c) or "") for c in columns),
             str(case.get("label") or ""),
-            str(case.get("pattern") or "—") + (f" (mixed: {' + '.join(case.get('sharing', []))})" if case.get("reading") == "mixed" else ""),
+            str(case.get("pattern") or "—")
+            + (f" (mixed: {' + '.join(case.get('sharing', []))})" if case.get("reading") == "mixed" else ""),
             *(f"{shares.get(f, 0):.2f}" for f in forces),
         )
     out.print(table)

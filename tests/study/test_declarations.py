@@ -56,7 +56,7 @@ def test_without_a_file_the_codebook_gives_generic_declarations(tmp_path: Path) 
     assert found.typology_family == "pattern" and found.profile_families == ("force",)
 
 
-def test_without_a_file_a_study_s_own_families_are_named_by_their_ids(codebook, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_file_a_study_s_own_families_are_named_by_their_ids(codebook, tmp_path: Path):  # type: ignore
     found = load_declarations(tmp_path / "study.yaml", codebook)
     assert not found.declared and found.layers == ("driver", "service", "care_model", "gain")
     assert found.family_name("care_model") == "care_model" and found.family_name("care_model", "en") == "care_model"
@@ -71,7 +71,8 @@ def test_a_family_one_letter_from_a_generic_one_is_refused_as_a_typo(tmp_path: P
         default_declarations(codebook)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip() == "- id: embedded_care")
     assert (caught.value.line, caught.value.field) == (line, "family")
-    assert "did you mean 'pattern'" in str(caught.value) and str(caught.value).startswith(str(tmp_path / "codebook.yaml"))
+    assert "did you mean 'pattern'" in str(caught.value)
+    assert str(caught.value).startswith(str(tmp_path / "codebook.yaml"))
 
 
 def test_a_family_id_that_is_not_an_id_is_refused_with_its_line(tmp_path: Path) -> None:
@@ -98,7 +99,8 @@ GOOD = (DATA / "study.yaml").read_text(encoding="utf-8")
     (GOOD.replace("hypothesised: service_delivery", "hypothesised: service_delivry"), 19, "core.hypothesised",
      "did you mean 'service_delivery'"),
     (GOOD.replace("case_label: model", "case_lable: model"), 15, "case_lable", "did you mean 'case_label'"),
-    (GOOD.replace("care models, typology: true}", "care models, typology: true}\n  - {id: care_model, name_zh: x, name_en: x}"),
+    (GOOD.replace("care models, typology: true}",
+                  "care models, typology: true}\n  - {id: care_model, name_zh: x, name_en: x}"),
      6, "id", "'care_model' is declared twice"),
     (GOOD.replace("path:\n", "path:\n  moderates: {driver: driver}\n"), 8, "path.moderates", "is a layer"),
 ])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -147,6 +148,8 @@ def test_other_study_families_are_its_own_ids_throughout(eldercare: tuple[Path, 
     assert ranks and all(int(rank) == order.index(layer) for layer, rank in ranks.items()), ranks
     typology = (out / "tables" / "typology.csv").read_text(encoding="utf-8-sig")
     assert "主导养老模式" in typology.splitlines()[0]
+    sheets = openpyxl.load_workbook(out / "results.xlsx", read_only=True).sheetnames
+    assert "养老驱动因素画像" in sheets and not [s for s in sheets if "动力" in s]
     text = outputs_text(root)
     for generic in ("主导模式", "调节因素", "driving conditions", "待归类的驱动"):
         assert generic not in text, generic

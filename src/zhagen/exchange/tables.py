@@ -766,6 +766,7 @@ def build_sheets(results: Mapping[str, Any], definitions: Mapping[str, tuple[str
     results = check_results(results)
     names = Names(results)
     definitions = definitions or {}
+    profiled = profile_names(results, names)  # the study's profiled family names the sheet, as it names the table
     return [
         Sheet("开放式编码", "Open coding", [open_coding_table(results, names)]),
         Sheet("主范畴", "Main categories", [main_category_table(results, names, definitions)]),
@@ -775,7 +776,7 @@ def build_sheets(results: Mapping[str, Any], definitions: Mapping[str, tuple[str
         Sheet("饱和度检验", "Saturation", saturation_tables(results, names)),
         Sheet("信度检验", "Reliability", reliability_tables(results, names)),
         Sheet("案例类型", "Case typology", [typology_table(results, names)]),
-        Sheet("动力画像", "Force profiles", [force_profile_table(results, names)]),
+        Sheet(profiled[0] + "画像", f"Profiles: {profiled[1]}", [force_profile_table(results, names)]),
         Sheet("案例×范畴矩阵", "Case x category matrix", [matrix_table(results, names)]),
         Sheet("案例属性", "Case attributes", [attribute_table(results, names)]),
     ]

@@ -232,7 +232,7 @@ def deviant_table(results: Mapping[str, Any]) -> Table:
             rows.append([case["id"], why, names.zh(case["label"]) if case["label"] else "",
                          _reading_text(case, names), names.zh(item["pattern"]) + ("（团队标注）" if item["is_label"] else ""),
                          number(item["score"]), len(item["quotes"]),
-                         "\n".join(quote_line(q) for q in item["quotes"][:2]) or "（本案例无该模式的证据单元）"])
+                         "\n".join(quote_line(q) for q in item["quotes"][:2]) or f"（本案例无该{typology[0]}的证据单元）"])
     columns = [Column("案例", "Case", "id"), Column("原因", "Why listed"), Column("团队标注", "Label"),
                Column("判读", "Reading"), Column(f"竞争的{typology[0]}", f"Competing {typology[1]}"),
                Column("得分", "Score", "number"), Column("证据单元（列出）", "Evidence units (listed)", "number"),
