@@ -109,3 +109,13 @@ def test_a_name_does_not_begin_inside_a_word_jieba_split() -> None:
     assert labels.holds("提高可再生能源电力比例。", "可再生能源电力")
     assert not labels.holds("提高再生能源电力比例。", "可再生能源电力")
     assert labels.tag("提高可再生能源电力比例。", ["可再生能源电力"], BACKGROUND) == "可再生能源电力"
+
+
+def test_a_count_names_no_concept() -> None:
+    """A count and its measure word (两家, 三成) says how many: the name is what was counted."""
+    texts = ["后来我们把两家核心供应商也带过来了。", "两家核心供应商随后落户园区。", "两家核心供应商就近配套。"]
+    ranked = [p for p, _n in labels.ranked_phrases(texts, BACKGROUND)]
+    assert ranked[0] == "核心供应商" and not any(p.startswith("两家") for p in ranked)
+    saving = [p for p, _n in labels.ranked_phrases(["电价比沿海能省三成。", "用工成本比沿海省三成。"], BACKGROUND)]
+    assert not any(p.endswith("三成") or p == "三成" for p in saving)
+    assert labels._content("多元") and labels._content("配套")  # words that only start like a count stay

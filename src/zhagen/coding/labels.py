@@ -38,6 +38,8 @@ _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z\-]*")
 _CONTENT_HAN = re.compile(r"[\u3400-\u9fff]{2,}")
 _CONTENT_LATIN = re.compile(r"[a-z][a-z\-]{2,}")
+#: A count with its measure word (两家, 三成, 十余个, 一批): how many, never what, so it starts or ends no name.
+_QUANTITY = re.compile(r"[零〇一二两三四五六七八九十百千万亿几数多半余]+[个家成位名项条批座所台种件倍吨次期届轮栋亩]?")
 #: Postpositions that make the words before them a time clause (数据中心建成后, 项目投产以来): the time of the telling,
 #: not what is told, so such a run of words names no concept.
 _TIME_AFTER = frozenset({"后", "以后", "之后", "前", "以前", "之前", "以来", "期间", "时"})
@@ -47,7 +49,7 @@ MAX_WORDS = 3
 
 def _content(token: str) -> bool:
     """Whether a word can start or end a name: not a stop word, not a word of the text's frame."""
-    if token in frame_words():
+    if token in frame_words() or _QUANTITY.fullmatch(token):
         return False
     if _CONTENT_HAN.fullmatch(token):
         return token not in chinese_stop_words()
