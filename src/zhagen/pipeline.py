@@ -53,7 +53,7 @@ from zhagen.replay import Snapshot, StaleRun, check_not_stale, coding_states, re
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
 from zhagen.store import structure as store_structure
-from zhagen.units.structure import UnitClass, classify_all, plain
+from zhagen.units.structure import UnitClass, classify_all, coding_text
 
 MACHINE = "zhagen"
 #: The study's declarations next to the codebook in a project folder (see docs/study.md).
@@ -324,7 +324,7 @@ def classify_units(units: list[UnitInput], log: list[tuple[int, str, str, dict[s
                    root: Path | None = None) -> tuple[list[UnitInput], list[UnitClass]]:
     """Each unit's class (the rules of :mod:`zhagen.units.structure`, then the researchers' decisions
     ``set_unit_class``, the last one winning) and the units with their text as coding reads it: without
-    Markdown and HTML markers (:func:`zhagen.units.structure.plain`). ``root``: the project whose classes of the
+    Markdown and HTML markers and a speaker's label (:func:`zhagen.units.structure.coding_text`). ``root``: the project whose classes of the
     last run are kept (:mod:`zhagen.kept_classes`), given when ``units`` are all of its units."""
     overrides = {int(p["unit_id"]): str(p["kind"]) for _id, _coder, action, p in log if action == "set_unit_class"}
     kept = KeptClasses.of_project(root) if root is not None else None
@@ -332,7 +332,7 @@ def classify_units(units: list[UnitInput], log: list[tuple[int, str, str, dict[s
                            kept.classify if kept is not None else None)
     if kept is not None:
         kept.save()
-    return [u if (text := plain(u.text)) is u.text else replace(u, text=text) for u in units], classes
+    return [u if (text := coding_text(u.text)) is u.text else replace(u, text=text) for u in units], classes
 
 
 def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: bool = False,

@@ -12,7 +12,7 @@ from zhagen.corpus.encoding import decode_bytes
 from zhagen.studies import transfer
 from zhagen.units import structure
 from zhagen.units.segment import segment
-from zhagen.units.structure import KINDS, SUBSTANTIVE, classify, default_rules, plain
+from zhagen.units.structure import KINDS, SUBSTANTIVE, classify, coding_text, default_rules, plain
 
 GOVERNMENT_NOTICE = """\
 重庆两江新区管理委员会
@@ -245,3 +245,32 @@ def test_an_interview_transcript_codes_the_answers_not_the_questions() -> None:
     assert kinds["We were short-staffed almost every week."] == SUBSTANTIVE
     assert kinds["答：主要是排班灵活，我可以照顾家里。"] == SUBSTANTIVE
     assert kinds["受访者B：帮助很大，第一年心里有底。"] == SUBSTANTIVE
+
+
+@pytest.mark.parametrize(("unit", "read"), [
+    ("Nurse A1: Mostly the night shifts.", "Mostly the night shifts."),
+    ("R: Yes.", "Yes."),
+    ("P12: I left in May.", "I left in May."),
+    ("[00:12:31] Dr. Chen: We hire locally.", "We hire locally."),
+    ("**Manager B:** The budget is used up.", "The budget is used up."),
+    ("受访者A：主要是夜班太多。", "主要是夜班太多。"),
+    ("答：排班灵活。", "排班灵活。"),
+    ("张总：配套跟不上。", "配套跟不上。"),
+    # a lead-in that says what follows, not who speaks, stays
+    ("Cost advantage: land is cheap.", "Cost advantage: land is cheap."),
+    ("成本优势：电价比沿海低三成。", "成本优势：电价比沿海低三成。"),
+    ("The plant: opened in May.", "The plant: opened in May."),
+    ("他说：这是好事。", "他说：这是好事。"),
+])
+def test_coding_reads_a_turn_without_its_speaker_label(unit: str, read: str) -> None:
+    assert coding_text(unit) == read
+
+
+@pytest.mark.parametrize("unit", [
+    "Policy: national carbon targets and the push to convert the energy base.",
+    "Case Summary: Huawei, Seres and the AITO Programme in Chongqing",
+    "Gui'an New Area: Apple's iCloud centre and the making of a data-centre cluster",
+    "Ulanqab: how a prairie city became Beijing's back-room for computing",
+])
+def test_a_lead_in_that_says_what_a_passage_is_about_is_read(unit: str) -> None:
+    assert coding_text(unit) == unit

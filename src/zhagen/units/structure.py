@@ -63,6 +63,28 @@ def plain(text: str) -> str:
     return text.strip()
 
 
+#: Who speaks, at the start of a turn in a transcript: "Nurse A1: ", "R: ", "P12: ", "[00:12:31] Dr. Chen: ",
+#: "Respondent 3: ", "受访者A：", "答：", "张总：". A label is an id, a role with an id, a participant's word or a
+#: title with a name: "Policy: ..." or "Case Summary: ..." lead a passage and say what it is about, so they stay.
+_SPEAKER = re.compile(
+    r"^(?:[\[(（]?\d{1,2}(?::\d{2}){1,2}[\])）]?\s*)?"
+    r"(?:(?:[A-Z]\d{0,3}|(?:Respondent|Interviewee|Participant|Informant|Speaker)(?:\s*[A-Z0-9]{1,3})?"
+    r"|(?:Dr|Mr|Mrs|Ms|Prof|Professor)\.?\s+[A-Z][a-z]+|[A-Z][a-z]+\s+(?:[A-Z]\d{0,3}|\d{1,3}))\s*:"
+    r"|(?:受访者|被访者|访谈对象|参与者|答|[\u4e00-\u9fff]{1,3}(?:总|经理|主任|书记|局长|处长|科长|老师|先生|女士|教授|博士|师傅))"
+    r"[A-Za-z0-9一二三四五六七八九十甲乙丙丁]{0,3}\s*[：:])\s*(?=\S)"
+)
+
+
+def coding_text(text: str) -> str:
+    """What coding reads of a unit: its :func:`plain` text without the speaker's label at the start of a turn
+    ("Nurse A1: ", "受访者A："). The label says who speaks, as a heading says where a passage stands: repeated
+    on every turn, it would join one speaker's turns into a concept, and a label that is also a codebook term
+    ("Manager B:") would code every turn of that speaker."""
+    text = plain(text)
+    found = _SPEAKER.match(text)
+    return text[found.end():] if found else text
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rule of ``structure_rules.yaml``."""
