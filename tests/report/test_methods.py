@@ -127,3 +127,11 @@ BUILT = Path("zhagen-out/results.json")
 def test_every_figure_of_a_built_in_run_comes_from_its_results_json():
     results = json.loads(BUILT.read_text(encoding="utf-8"))
     check(results)
+
+
+def test_agreement_names_the_families_as_the_study_does(results):
+    """The fixture study names its families 转移模式 and 驱动力 (transfer pattern, driving forces): the methods
+    paragraph names the agreement per family with those words, as the reliability table does."""
+    text, _used = methods_text(results)
+    assert "转移模式 κ=0.78" in text["zh"] and "transfer pattern κ = 0.78" in text["en"]
+    assert "模式 κ" not in text["zh"].replace("转移模式 κ", "") and "patterns κ" not in text["en"]

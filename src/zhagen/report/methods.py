@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zhagen.exchange.tables import FAMILY_NAMES, Names, pair, section
+from zhagen.exchange.tables import Names, pair, section
 
 # Common kinds of documents; any other kind is printed as it is written in the case files or manifest.
 KIND_NAMES = {
@@ -291,9 +291,10 @@ def reliability_sentences(f: Facts, lang: str) -> str:
     if data is None:
         return "未计算编码一致性。" if lang == "zh" else "Coding agreement was not computed."
     families = list((data.get("per_family") or {}))
+    names = Names(f.results)  # the families as the study names them, as the reliability table does
     parts = []
     for family in families:
-        zh, en = pair(FAMILY_NAMES, family)
+        zh, en = names.family(family)
         kappa = f(f"reliability.per_family.{family}.cohen_kappa")
         parts.append(f"{zh} κ={kappa}" if lang == "zh" else f"{en} κ = {kappa}")
     per = ("、" if lang == "zh" else ", ").join(parts)
