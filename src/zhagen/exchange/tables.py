@@ -45,7 +45,6 @@ CODER_NAMES = {
 # generic words for results written without declarations.
 FAMILY_NAMES: dict[Any, tuple[str, str]] = {**GENERIC_FAMILY_NAMES, None: ("待归类", "unassigned")}
 LAYER_ORDER = ("force", "mechanism", "pattern", "outcome", "moderator")
-LAYER_NAMES = dict(GENERIC_FAMILY_NAMES)
 KIND_NAMES = {
     "drives": ("驱动", "drives"),
     "shapes": ("形成", "shapes"),

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from zhagen.exchange.tables import (
-    LAYER_NAMES,
     LAYER_ORDER,
     Names,
     category_order,

@@ -21,9 +21,7 @@ from markupsafe import Markup
 
 from zhagen.exchange.tables import (
     CODER_NAMES,
-    FAMILY_NAMES,
     KIND_NAMES,
-    LAYER_NAMES,
     NOT_COMPUTED,
     RELIABILITY_MEASURES,
     ROLE_NAMES,
@@ -229,7 +227,6 @@ def view_model(results: Mapping[str, Any], definitions: Mapping[str, tuple[str, 
         "force_profile": results.get("typology", {}).get("force_profile_by_pattern") or {},
         "deductive": results["open_coding"].get("deductive_codings") or {},
         "role_names": ROLE_NAMES,
-        "family_names": FAMILY_NAMES,
         "not_computed": NOT_COMPUTED,
     }
 
