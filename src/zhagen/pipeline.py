@@ -344,6 +344,8 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     log = list(snapshot.entries)
     codebook_file = project_codebook(project)
     decided = apply_code_decisions(codebook_file, log)
+    # open coding reads no declaration, but a mistake in them (or a misspelt family) stops the model step: say so now
+    project_declarations(project, decided.active())
     units, reserved = load_units(project)
     if not units:
         raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")

@@ -153,3 +153,15 @@ def test_other_study_families_are_its_own_ids_throughout(eldercare: tuple[Path, 
     text = outputs_text(root)
     for generic in ("主导模式", "调节因素", "driving conditions", "待归类的驱动"):
         assert generic not in text, generic
+
+
+def test_a_mistake_in_the_declarations_stops_open_coding_before_it_writes(tmp_path: Path) -> None:
+    """Open coding reads no declaration, but a study.yaml that names a family the codebook lacks would stop the
+    model step: zhagen code says so at once, with file and line, and the store is as it was."""
+    root = make_project(tmp_path / "proj", DATA / "eldercare", manifest=True)
+    (root / "study.yaml").write_text((DATA / "eldercare" / "study.yaml").read_text(encoding="utf-8")
+                                     .replace("{id: gain,", "{id: gains,"), encoding="utf-8")
+    before = (root / "zhagen.db").read_bytes()
+    result = CliRunner().invoke(app, ["code", str(root)])
+    assert result.exit_code == 1 and "study.yaml:6" in result.output and "did you mean 'gain'" in result.output
+    assert "Traceback" not in result.output and (root / "zhagen.db").read_bytes() == before
