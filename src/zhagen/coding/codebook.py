@@ -104,13 +104,13 @@ _LIST_KEYS = ("indicators", "context_terms", "patterns", "examples", "aliases")
 _LOWERCASE_LISTS = ("indicators", "context_terms")
 
 _ID_RE = re.compile(r"[a-z][a-z0-9_]*")
+_LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
 def is_id(text: str) -> bool:
     """Whether ``text`` is a well-formed id of the codebook (a code, an alias, a family): lowercase ascii letters,
     digits and '_', starting with a letter."""
     return bool(_ID_RE.fullmatch(text))
-_LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
 class CodebookError(UserError):
