@@ -53,7 +53,7 @@ from zhagen.replay import Snapshot, StaleRun, check_not_stale, coding_states, re
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
 from zhagen.store import structure as store_structure
-from zhagen.units.structure import UnitClass, classify_all, coding_text
+from zhagen.units.structure import UnitClass, classify_all, coding_text, follow_turns
 
 MACHINE = "zhagen"
 #: The study's declarations next to the codebook in a project folder (see docs/study.md).
@@ -332,6 +332,7 @@ def classify_units(units: list[UnitInput], log: list[tuple[int, str, str, dict[s
                            kept.classify if kept is not None else None)
     if kept is not None:
         kept.save()
+    classes = follow_turns([u.document_id for u in units], [u.text for u in units], classes)
     return [u if (text := coding_text(u.text)) is u.text else replace(u, text=text) for u in units], classes
 
 

@@ -12,7 +12,16 @@ from zhagen.corpus.encoding import decode_bytes
 from zhagen.studies import transfer
 from zhagen.units import structure
 from zhagen.units.segment import segment
-from zhagen.units.structure import KINDS, SUBSTANTIVE, classify, coding_text, default_rules, plain
+from zhagen.units.structure import (
+    KINDS,
+    SUBSTANTIVE,
+    classify,
+    classify_all,
+    coding_text,
+    default_rules,
+    follow_turns,
+    plain,
+)
 
 GOVERNMENT_NOTICE = """\
 重庆两江新区管理委员会
@@ -274,3 +283,53 @@ def test_coding_reads_a_turn_without_its_speaker_label(unit: str, read: str) -> 
 ])
 def test_a_lead_in_that_says_what_a_passage_is_about_is_read(unit: str) -> None:
     assert coding_text(unit) == unit
+
+
+def _follow(text: str) -> list[tuple[str, str]]:
+    units = [span.text for span in segment(text)]
+    return list(zip(units, [c.kind for c in follow_turns([1] * len(units), units, classify_all(units))]))
+
+
+#: Transcripts written for these tests (regression texts): the speaker on a line of its own, the turn below it.
+SPEAKERS_ABOVE = """\
+Interviewer:
+Why did you think about leaving the ward? What changed?
+Nurse A1:
+Mostly the night shifts. We were short-staffed.
+Interviewer:
+And the mentoring scheme?
+Nurse A1:
+It helped the new graduates.
+"""
+
+SERVICE_EXPORT = """\
+发言人1 00:00
+您为什么把生产线搬到这里？
+发言人2 00:12
+主要是用工成本低。电价也便宜。
+发言人1 01:05
+招工难吗？
+发言人2 01:09
+普工不难招，高级技工还是缺。
+"""
+
+
+def test_a_speaker_above_the_turn_is_followed_to_the_next_speaker() -> None:
+    kinds = dict(_follow(SPEAKERS_ABOVE))
+    assert kinds["Why did you think about leaving the ward?"] == "prompt" and kinds["What changed?"] == "prompt"
+    assert kinds["And the mentoring scheme?"] == "prompt"
+    assert kinds["Mostly the night shifts."] == SUBSTANTIVE and kinds["It helped the new graduates."] == SUBSTANTIVE
+
+
+def test_who_asks_is_read_from_the_questions_when_the_labels_do_not_say() -> None:
+    """发言人1 asks in both of its turns and 发言人2 in none: 发言人1's turns are prompts."""
+    kinds = dict(_follow(SERVICE_EXPORT))
+    assert kinds["您为什么把生产线搬到这里？"] == "prompt" and kinds["招工难吗？"] == "prompt"
+    assert kinds["主要是用工成本低。电价也便宜。"] == SUBSTANTIVE and kinds["普工不难招，高级技工还是缺。"] == SUBSTANTIVE
+    both_ask = SERVICE_EXPORT.replace("电价也便宜。", "电价也便宜吗？").replace("还是缺。", "还是缺吗？")
+    assert all(kind != "prompt" for _t, kind in _follow(both_ask))  # no one speaker asks: nothing is a prompt
+
+
+def test_a_report_with_one_reporter_line_is_not_a_transcript() -> None:
+    report = "记者：\n项目什么时候投产？\n项目负责人介绍，二期将于年底投产。\n当地配套率已达四成。\n"
+    assert all(kind != "prompt" for _t, kind in _follow(report))

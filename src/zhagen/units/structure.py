@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -63,16 +63,29 @@ def plain(text: str) -> str:
     return text.strip()
 
 
-#: Who speaks, at the start of a turn in a transcript: "Nurse A1: ", "R: ", "P12: ", "[00:12:31] Dr. Chen: ",
-#: "Respondent 3: ", "受访者A：", "答：", "张总：". A label is an id, a role with an id, a participant's word or a
-#: title with a name: "Policy: ..." or "Case Summary: ..." lead a passage and say what it is about, so they stay.
-_SPEAKER = re.compile(
-    r"^(?:[\[(（]?\d{1,2}(?::\d{2}){1,2}[\])）]?\s*)?"
-    r"(?:(?:[A-Z]\d{0,3}|(?:Respondent|Interviewee|Participant|Informant|Speaker)(?:\s*[A-Z0-9]{1,3})?"
-    r"|(?:Dr|Mr|Mrs|Ms|Prof|Professor)\.?\s+[A-Z][a-z]+|[A-Z][a-z]+\s+(?:[A-Z]\d{0,3}|\d{1,3}))\s*:"
-    r"|(?:受访者|被访者|访谈对象|参与者|答|[\u4e00-\u9fff]{1,3}(?:总|经理|主任|书记|局长|处长|科长|老师|先生|女士|教授|博士|师傅))"
-    r"[A-Za-z0-9一二三四五六七八九十甲乙丙丁]{0,3}\s*[：:])\s*(?=\S)"
+_TIME = r"[\[(（]?\d{1,2}(?::\d{2}){1,2}[\])）]?"
+#: Who asks in a transcript or a published interview (the rule ``interviewer_turn`` classes such a turn).
+_ASKS = r"(?i:interviewer|moderator|facilitator)\s*\d{0,2}|Q\d{0,2}|I\d{0,2}|问|提问|访谈者|访谈人|采访者|主持人|记者"
+#: Who speaks: an id, a role with an id, a participant's word or a title with a name ("Nurse A1", "R", "P12",
+#: "Dr. Chen", "Respondent 3", "受访者A", "发言人2", "答", "张总"). "Policy" or "Case Summary" lead a passage and say
+#: what it is about: they are not labels.
+_LABEL = (
+    r"[A-Z]\d{0,3}|(?:Respondent|Interviewee|Participant|Informant|Speaker)(?:\s*[A-Z0-9]{1,3})?"
+    r"|(?:Dr|Mr|Mrs|Ms|Prof|Professor)\.?\s+[A-Z][a-z]+|[A-Z][a-z]+\s+(?:[A-Z]\d{0,3}|\d{1,3})"
+    r"|(?:受访者|被访者|访谈对象|参与者|发言人|说话人|答"
+    r"|[\u4e00-\u9fff]{1,3}(?:总|经理|主任|书记|局长|处长|科长|老师|先生|女士|教授|博士|师傅))[A-Za-z0-9一二三四五六七八九十甲乙丙丁]{0,3}"
 )
+#: A speaker's label at the start of a turn, with what the speaker says after it.
+_SPEAKER = re.compile(rf"^(?:{_TIME}\s*)?(?P<label>{_LABEL})\s*[:：]\s*(?=\S)")
+#: A line that is a speaker's label alone, the turn on the lines after it ("Interviewer:", "Speaker 1  0:03",
+#: "发言人1 00:00", as transcription services export).
+_LABEL_LINE = re.compile(
+    rf"^(?:{_TIME}\s*)?(?:(?P<label>{_ASKS}|{_LABEL})\s*[:：]|(?P<named>Speaker\s*\d+|发言人\s*\d+|说话人\s*\d+"
+    rf"|(?i:interviewer|moderator|facilitator|interviewee|respondent)\s*\d{{0,2}}|访谈者|访谈人|采访者|主持人"
+    rf"|受访者[A-Za-z0-9]{{0,3}}))\s*(?:{_TIME})?\s*$"
+)
+_ASKER = re.compile(rf"(?:{_ASKS})", re.IGNORECASE)  # read on a label in lower case
+_OPENS = re.compile(rf"^(?:{_TIME}\s*)?(?P<label>{_ASKS}|{_LABEL})\s*[:：]")
 
 
 def coding_text(text: str) -> str:
@@ -83,6 +96,67 @@ def coding_text(text: str) -> str:
     text = plain(text)
     found = _SPEAKER.match(text)
     return text[found.end():] if found else text
+
+
+def _turn_label(text: str) -> tuple[str, bool] | None:
+    """The speaker a unit names, and whether the unit is the label alone (the turn follows on the next lines)."""
+    text = plain(text)
+    alone = _LABEL_LINE.match(text)
+    if alone:
+        return re.sub(r"\s+", "", (alone.group("label") or alone.group("named"))).lower(), True
+    opens = _OPENS.match(text)
+    return (re.sub(r"\s+", "", opens.group("label")).lower(), False) if opens else None
+
+
+def _askers(turns: Sequence[tuple[str, bool, list[str]]]) -> set[str]:
+    """Who asks in a transcript whose speakers stand on lines of their own: a speaker named as the one who asks
+    ("Interviewer", "访谈者"); failing that, when the labels do not say ("发言人1", "Speaker 2"), the one speaker most
+    of whose turns ask a question (at least two turns, three in five or more with a question mark) while no other
+    speaker's do more than one in three."""
+    below = [(speaker, texts) for speaker, alone, texts in turns if alone]
+    named = {speaker for speaker, _texts in below if _ASKER.fullmatch(speaker)}
+    if named:
+        return named
+    asked: dict[str, list[bool]] = {}
+    for speaker, texts in below:
+        asked.setdefault(speaker, []).append(any(t.rstrip().endswith(("?", "？")) for t in texts))
+    share = {speaker: sum(flags) / len(flags) for speaker, flags in asked.items()}
+    likely = [s for s, value in share.items() if value >= 0.6 and len(asked[s]) >= 2]
+    if len(likely) == 1 and all(value <= 1 / 3 for s, value in share.items() if s != likely[0]):
+        return set(likely)
+    return set()
+
+
+def follow_turns(documents: Sequence[int], texts: Sequence[str], classes: Sequence[UnitClass]) -> list[UnitClass]:
+    """The classes with the questions of transcripts that put each speaker on a line of its own: the units after the
+    label line of the one who asks (:func:`_askers`) up to the next speaker's label are that speaker's turn, a prompt
+    (rule ``interviewer_turn_below``), as ``interviewer_turn`` classes a turn that opens with the label. Only in a
+    document with two speakers or more and three labelled turns or more (a transcript), so that a news report with
+    one "记者：" line reads as before; a turn that opens with its label ("Nurse A1: ...") ends at the end of its unit,
+    and a researcher's class wins."""
+    result = list(classes)
+    start = 0
+    while start < len(documents):
+        end = start
+        while end < len(documents) and documents[end] == documents[start]:
+            end += 1
+        labels = [_turn_label(texts[i]) for i in range(start, end)]
+        if len({label[0] for label in labels if label}) >= 2 and sum(label is not None for label in labels) >= 3:
+            turns: list[tuple[str, bool, list[str]]] = []
+            owner: list[int] = []  # per unit: the turn it belongs to (-1: before the first label)
+            for i, label in zip(range(start, end), labels):
+                if label is not None:
+                    turns.append((label[0], label[1], []))
+                elif turns:
+                    turns[-1][2].append(plain(texts[i]))
+                owner.append(len(turns) - 1 if label is None else -1)
+            askers = _askers(turns)
+            for i, turn in zip(range(start, end), owner):
+                if turn >= 0 and turns[turn][1] and turns[turn][0] in askers and not result[i].structure \
+                        and result[i].rule != "researcher":
+                    result[i] = UnitClass("prompt", "interviewer_turn_below")
+        start = end
+    return result
 
 
 @dataclass(frozen=True)
