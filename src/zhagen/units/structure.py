@@ -86,6 +86,19 @@ _LABEL_LINE = re.compile(
 )
 _ASKER = re.compile(rf"(?:{_ASKS})", re.IGNORECASE)  # read on a label in lower case
 _OPENS = re.compile(rf"^(?:{_TIME}\s*)?(?P<label>{_ASKS}|{_LABEL})\s*[:：]")
+#: The words of a label line without a colon ("Speaker 2", "发言人1"), in lower case: every other label holds a colon.
+_LABEL_WORDS = ("speaker", "发言人", "说话人", "interviewer", "moderator", "facilitator", "interviewee", "respondent",
+                "访谈者", "访谈人", "采访者", "主持人", "受访者")
+
+
+def _may_be_transcript(texts: Sequence[str]) -> bool:
+    """Whether a document's units can hold the three labelled turns of a transcript: three colons, or a word of a
+    label line. Most documents cannot, and their units are then not read one by one (:func:`follow_turns`)."""
+    joined = "\n".join(texts)
+    if joined.count(":") + joined.count("：") >= 3:
+        return True
+    lowered = joined.lower()
+    return any(word in lowered for word in _LABEL_WORDS)
 
 
 def coding_text(text: str) -> str:
@@ -94,7 +107,7 @@ def coding_text(text: str) -> str:
     on every turn, it would join one speaker's turns into a concept, and a label that is also a codebook term
     ("Manager B:") would code every turn of that speaker."""
     text = plain(text)
-    found = _SPEAKER.match(text)
+    found = _SPEAKER.match(text) if ":" in text or "：" in text else None  # every label ends in a colon
     return text[found.end():] if found else text
 
 
@@ -135,12 +148,10 @@ def follow_turns(documents: Sequence[int], texts: Sequence[str], classes: Sequen
     one "记者：" line reads as before; a turn that opens with its label ("Nurse A1: ...") ends at the end of its unit,
     and a researcher's class wins."""
     result = list(classes)
-    start = 0
-    while start < len(documents):
-        end = start
-        while end < len(documents) and documents[end] == documents[start]:
-            end += 1
-        labels = [_turn_label(texts[i]) for i in range(start, end)]
+    end = 0
+    for _document, units in itertools.groupby(documents):
+        start, end = end, end + len(list(units))
+        labels = [_turn_label(texts[i]) for i in range(start, end)] if _may_be_transcript(texts[start:end]) else []
         if len({label[0] for label in labels if label}) >= 2 and sum(label is not None for label in labels) >= 3:
             turns: list[tuple[str, bool, list[str]]] = []
             owner: list[int] = []  # per unit: the turn it belongs to (-1: before the first label)
@@ -155,7 +166,6 @@ def follow_turns(documents: Sequence[int], texts: Sequence[str], classes: Sequen
                 if turn >= 0 and turns[turn][1] and turns[turn][0] in askers and not result[i].structure \
                         and result[i].rule != "researcher":
                     result[i] = UnitClass("prompt", "interviewer_turn_below")
-        start = end
     return result
 
 
