@@ -194,15 +194,23 @@ def test_two_runs_coding_the_same_added_documents_leave_one_set_of_rows(added: P
 
 
 def test_a_closed_runs_kept_output_reads_its_suggestions_from_the_per_unit_results(
-        added: Path, cli: Callable[..., Any]) -> None:
-    """Written once, not twice; without the per-unit results zhagen model codes again, with the same results."""
+        added: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written once, not twice, with the concept ids the added documents' run gave; without the per-unit results
+    zhagen model codes again, with the same results."""
+    from zhagen import pipeline
+
     code(cli, added)
     meta, arrays = npz(kept_coding.path(added))
     assert meta["machine_in"] == closed_coding.CACHE and "per_unit" not in arrays
     assert "per_unit" in npz(closed_coding.cache_path(added))[1]
+    stored = table(added, "SELECT DISTINCT codings.code_id FROM codings JOIN codes ON codes.id = codings.code_id "
+                          "WHERE codings.origin = 'machine' AND codes.level = 'concept'")
+    assert sorted(meta["ids"]) == sorted(row[0] for row in stored) and len(meta["ids"]) == len(meta["concepts"])
     count = "SELECT count(*) FROM runs WHERE kind = 'code'"
     runs = table(added, count)
-    assert cli("model", added).exit_code == 0
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "assign_ids", lambda *_a, **_k: pytest.fail("concepts matched again"))
+        assert cli("model", added).exit_code == 0
     assert table(added, count) == runs  # started from the kept output
     kept = json.loads((added / "output" / "results.json").read_text(encoding="utf-8"))
     closed_coding.cache_path(added).unlink()

@@ -74,6 +74,7 @@ def test_model_starts_from_the_kept_run_and_gives_what_coding_again_gives(
     assert (folder / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     with monkeypatch.context() as patched:
         patched.setattr(pipeline, "open_coding", no_open_coding)
+        patched.setattr(pipeline, "assign_ids", no_open_coding)  # the kept run's concept ids are kept with it
         kept = results(project)
     assert code_runs(project) == 1  # nothing was written: the store holds that run already
     kept_coding.path(project).unlink()

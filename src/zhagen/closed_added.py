@@ -212,6 +212,7 @@ def _carry_forward(project: Project, system: closed_coding.ClosedSystem, found: 
         return
     run = closed_coding.KeptRun(run_id, kept["decisions"], {int(n): cid for n, cid in kept["concept_ids"].items()})
     closed_coding.write_cache(root, system.digest, run, machine[0], joined, state)
-    concepts, _places = closed_coding.concepts_of(system, joined["concept"], joined["similarity"])
+    concepts, places = closed_coding.concepts_of(system, joined["concept"], joined["similarity"])
     kept_coding.carry_forward(root, (kept["run_id"], kept["state"]["fingerprint"]), (run_id, state["fingerprint"]),
-                              closed_coding.CACHE, concepts, notes, state["described"])
+                              closed_coding.CACHE, concepts, [run.concept_ids[n] for n in places], notes,
+                              state["described"])

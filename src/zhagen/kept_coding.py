@@ -28,7 +28,7 @@ from zhagen.files import write_text_atomic
 
 FILE = "open-coding.npz"
 #: Changed whenever what is kept changes, so that an older file is not misread.
-FORMAT = 4
+FORMAT = 5
 
 
 @dataclass
@@ -42,6 +42,10 @@ class KeptCoding:
     clusterer: ConceptClusterer
     notes: list[str]
     closed: dict[str, Any] | None = None  # the closed code system the run coded against (see zhagen.closed_coding)
+    #: The ids the run gave its concepts (in the store since), one per concept: a run that starts from this one
+    #: needs not match the concepts to the stored ones again (they are the same concepts, so the match is each to
+    #: itself).
+    ids: list[str] | None = None
 
 
 def path(root: Path) -> Path:
@@ -54,7 +58,8 @@ def save(root: Path, kept: KeptCoding, machine_in: str | None = None) -> Path:
     :func:`zhagen.coding_arrays.machine_arrays` writes them, and names the run (a closed run's per-unit results,
     :mod:`zhagen.closed_coding`): they are read from there instead of being written twice."""
     meta, arrays = ({"machine_in": machine_in}, {}) if machine_in else arrays_of.machine_arrays(kept.machine)
-    meta.update(format=FORMAT, run_id=kept.run_id, fingerprint=kept.fingerprint, notes=kept.notes, closed=kept.closed)
+    meta.update(format=FORMAT, run_id=kept.run_id, fingerprint=kept.fingerprint, notes=kept.notes, closed=kept.closed,
+                ids=kept.ids)
     meta["concepts"], concept_arrays = arrays_of.concept_arrays(kept.concepts)
     arrays.update(concept_arrays)
     meta["space"] = arrays_of.space_meta(kept.clusterer, arrays)
@@ -64,7 +69,7 @@ def save(root: Path, kept: KeptCoding, machine_in: str | None = None) -> Path:
 
 
 def carry_forward(root: Path, before: tuple[int, str], after: tuple[int, str], machine_in: str,
-                  concepts: list[Concept], notes: list[str], closed: dict[str, Any]) -> None:
+                  concepts: list[Concept], ids: list[str], notes: list[str], closed: dict[str, Any]) -> None:
     """Rewrite the kept output of run ``before`` (its id and fingerprint) as that of run ``after``, which only coded
     documents added to it against a closed code system (:mod:`zhagen.closed_added`): the concept space is the
     one kept, the suggestions are in ``machine_in`` (see :func:`save`), the rest as :class:`KeptCoding` holds it.
@@ -78,7 +83,7 @@ def carry_forward(root: Path, before: tuple[int, str], after: tuple[int, str], m
         concepts_meta, concept_arrays = arrays_of.concept_arrays(concepts)
         meta = {**{k: v for k, v in meta.items() if k not in arrays_of.MACHINE_META}, "machine_in": machine_in,
                 "run_id": after[0], "fingerprint": after[1], "notes": notes, "closed": closed,
-                "concepts": concepts_meta}
+                "concepts": concepts_meta, "ids": ids}
         arrays_of.write_npz(target, meta, {**space, **concept_arrays})
     except (*arrays_of.UNREADABLE, OSError):
         target.unlink(missing_ok=True)
@@ -98,9 +103,12 @@ def load(root: Path, run_id: int, fingerprint: str, settings: InductiveSettings)
             machine_meta, machine_arrays = arrays_of.read_npz(target.parent / str(meta["machine_in"]))
             if machine_meta.get("run_id") != run_id:
                 return None  # the suggestions there are another run's
-        return KeptCoding(run_id, fingerprint, arrays_of.machine(machine_meta, machine_arrays),
-                          arrays_of.concepts_of(meta["concepts"], arrays),
+        concepts = arrays_of.concepts_of(meta["concepts"], arrays)
+        ids = meta.get("ids")
+        if ids is not None and (len(ids) != len(concepts) or not all(isinstance(i, str) for i in ids)):
+            return None
+        return KeptCoding(run_id, fingerprint, arrays_of.machine(machine_meta, machine_arrays), concepts,
                           arrays_of.clusterer_of(meta["space"], arrays, settings), list(meta["notes"]),
-                          meta.get("closed"))
+                          meta.get("closed"), ids)
     except arrays_of.UNREADABLE:
         return None  # damaged or foreign: computed again, and written anew by that run

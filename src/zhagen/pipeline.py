@@ -354,6 +354,10 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     read = fingerprint_of(project, chain, reserved, codebook_file, log, settings)
     if unless_unchanged and (same := unchanged_run(project, read)) is not None:
         raise NothingChanged(same)
+    last = unchanged_run(project, read) if reuse and not close else None
+    kept = kept_coding.load(project.root, last, read, settings.inductive) if last is not None else None
+    if kept is not None and on_kept is not None:
+        on_kept()  # as early as it is known: what waits for it (the model step's export) overlaps the rest
     units, classes = classify_units(units, log, project.root)
     codebook = decided.active()
     coding_decisions, concept_decisions = load_decisions(project, log)
@@ -362,10 +366,6 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
 
     substantive = [not c.structure for c in classes]
     model_units = [u for u, keep in zip(units, substantive) if keep and u.case_id not in reserved]
-    last = unchanged_run(project, read) if reuse and not close else None
-    kept = kept_coding.load(project.root, last, read, settings.inductive) if last is not None else None
-    if kept is not None and on_kept is not None:
-        on_kept()
     extra: list[str] = []
     found_closed: closed_coding.ClosedOutput | None = None
     just_read: closed_coding.Results | None = None  # by a run that closes the code system
@@ -401,7 +401,8 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
     found = concepts  # before the concept decisions: what is kept
     codings = apply_decisions(units, machine, coding_decisions, codebook)
     unit_ids = [u.id for u in units]
-    ids = assign_ids(concepts, unit_ids, previous_concepts(project, log), closed=closed is not None)
+    ids = (kept.ids if kept is not None and kept.ids is not None else
+           assign_ids(concepts, unit_ids, previous_concepts(project, log), closed=closed is not None))
     kept_run, only = _closed_write(project, found_closed, ids, log, units)
     rejected_members = {cid: c.members for c, cid in zip(concepts, ids) if cid in concept_decisions.rejected}
     concepts, ids, names = apply_concept_decisions(concepts, ids, unit_ids, concept_decisions)
@@ -421,7 +422,7 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
                                     unit_ids, state):
             machine_in = closed_coding.CACHE  # kept there: not written twice
     notes = empty + stability_notes(concepts) + extra
-    _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes, described), machine_in)
+    _keep(project, kept_coding.KeptCoding(run_id, read, machine, found, clusterer, notes, described, ids), machine_in)
     return OpenCodingOutcome(units, reserved, codings, concepts, ids, names, codebook, settings, run_id, clusterer,
                              notes, classes, described)
 

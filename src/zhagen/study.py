@@ -252,9 +252,9 @@ def write_all(project: Project, out: Path, results: dict[str, Any], step: Step =
 
     write_results(out, results)
     step("report, workbook, figures")
-    written = write_outputs(results, out, codebook=project.codebook_path, audit=collect_audit(project),
-                            sources=collect_sources(project))
     export = export or ModelExport(project, out / "study.qdpx")  # the machine's analysis: suggestions, marked
+    written = write_outputs(results, out, codebook=project.codebook_path, audit=collect_audit(project),
+                            sources=collect_sources(project), draw=export.draw)
     step("REFI-QDA export" + (" (written beside the modelling)" if export.beside else ""))
     export.finish()
     written["qdpx"] = [str(export.path)]

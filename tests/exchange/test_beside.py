@@ -87,3 +87,41 @@ def test_the_export_beside_makes_the_output_folder_as_the_first_output_would(tmp
         export.start()
         export.finish()
     assert target.is_file()
+
+
+def test_the_second_process_draws_the_figures_this_one_draws(tmp_path: Path) -> None:
+    """Once it has written the archive the second process draws the report's figures, byte for byte those this
+    process draws; before it has (or without it) they are drawn here."""
+    from tests.report.conftest import make_results
+    from zhagen.report.figures import render_both
+    from zhagen.report.fonts import find_cjk_font
+
+    results, font = make_results(), find_cjk_font()
+    here = render_both(results, "zh", font)
+    project = build_generated(tmp_path / "p", 3)
+    with ModelExport(project, tmp_path / "study.qdpx", beside_from=1) as export:
+        assert export.draw(results, "zh", font).__qualname__.startswith("draw_here")  # not started: drawn here
+        export.start()
+        assert export.exported(wait=True)
+        beside = export.draw(results, "en", font)()
+        again = export.draw(results, "zh", font)()  # it draws for as long as it is asked
+        export.finish()
+    assert again.rendered.figures == here.rendered.figures and again.translated.figures == here.translated.figures
+    assert set(again.rendered.figures) >= {"path_model", "coding_tree"}
+    # asked in English: every format in English, and the Chinese SVGs, which are those drawn here in Chinese
+    assert beside.lang == "en" and set(beside.rendered.figures["path_model"]) == set(here.rendered.figures["path_model"])
+    assert beside.translated.figures == {name: {"svg": formats["svg"]} for name, formats in here.rendered.figures.items()}
+    assert (tmp_path / "study.qdpx").is_file()
+
+
+def test_an_error_while_drawing_beside_reaches_the_first_process(tmp_path: Path) -> None:
+    from zhagen.report.fonts import find_cjk_font
+
+    project = build_generated(tmp_path / "p", 3)
+    with ModelExport(project, tmp_path / "study.qdpx", beside_from=1) as export:
+        export.start()
+        assert export.exported(wait=True)
+        with pytest.raises(UserError) as raised:
+            export.draw({"schema_version": "0"}, "zh", find_cjk_font())()
+        export.finish()
+    assert "no cases" in str(raised.value) and raised.value.where == "results.json"

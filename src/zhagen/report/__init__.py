@@ -19,7 +19,7 @@ says so under ``"notes"`` in the returned dict.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,8 @@ from zhagen.report.cases import case_sheets, cross_case_table, within_case_table
 from zhagen.report.paths import path_sheets
 from zhagen.report.sensitivity import sensitivity_sheets
 from zhagen.report.docx import Appendix, write_docx
-from zhagen.report.figures import path_model_caption, path_model_dot, render_figures, write_figures
-from zhagen.report.fonts import find_cjk_font
+from zhagen.report.figures import BothLanguages, path_model_caption, path_model_dot, render_both, write_figures
+from zhagen.report.fonts import FontChoice, find_cjk_font
 from zhagen.report.html import write_html
 from zhagen.report.methods import methods_markdown, methods_text
 from zhagen.report.sources import has_sources, source_sheet, source_table
@@ -76,9 +76,18 @@ def resolve_definitions(results: Mapping[str, Any], out_dir: Path,
                 "(pass codebook= to use its definitions)"]
 
 
+#: Starts rendering a report's figures (results, language, font); what it returns waits for them and gives them.
+Draw = Callable[[Mapping[str, Any], str, FontChoice], Callable[[], BothLanguages]]
+
+
+def draw_here(results: Mapping[str, Any], lang: str, font: FontChoice) -> Callable[[], BothLanguages]:
+    """The figures rendered in this process, when they are asked for."""
+    return lambda: render_both(results, lang, font)
+
+
 def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
                   codebook: Any = None, audit: Mapping[str, Any] | None = None,
-                  sources: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
+                  sources: Mapping[str, Any] | None = None, draw: Draw | None = None) -> dict[str, list[str]]:
     """Write the HTML report, the workbook, CSV tables, figures and graph exports into ``out_dir``.
 
     Returns the written paths by kind (``html``, ``xlsx``, ``docx``, ``methods``, ``tables``, ``figures``, ``graph``) and
@@ -87,6 +96,8 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     ``audit`` (memos and decisions, :func:`zhagen.report.audit.collect`) adds the audit trail to the report,
     the workbook (a sheet), the CSV tables and ``results.docx`` (an appendix).  ``sources``
     (:func:`zhagen.report.sources.collect`) adds the source table (资料来源表) to all of them.
+    ``draw`` starts rendering the figures and returns what waits for them (:func:`draw_here` unless given: another
+    process may draw them while this one writes the workbook and the tables).
     """
     if lang not in LANGUAGES:
         raise UserError(f"unknown report language {lang!r}", where="lang", hint="use 'zh' or 'en'")
@@ -96,6 +107,8 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
         raise UserError("the output path is a file, not a folder", where=str(out_dir),
                         hint="give a folder (it is created if missing)")
     out_dir.mkdir(parents=True, exist_ok=True)
+    font = find_cjk_font()
+    drawing = (draw or draw_here)(results, lang, font)
     definitions, notes = resolve_definitions(results, out_dir, codebook)
 
     sheets = (build_sheets(results, definitions) + case_sheets(results, sources) + sensitivity_sheets(results)
@@ -107,10 +120,19 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
     tables = [write_csv(table, out_dir / "tables" / f"{table.key}.csv") for sheet in sheets for table in sheet.tables]
     workbook = write_workbook(results, out_dir / "results.xlsx", definitions, sheets)
 
-    font = find_cjk_font()
-    figure_paths, rendered = write_figures(results, out_dir / "figures", lang, font=font)
-    other = "en" if lang == "zh" else "zh"
-    translated = render_figures(results, other, formats=("svg",), font=font)
+    methods = write_text_atomic(out_dir / "methods.md", methods_markdown(results))
+    texts, _used = methods_text(results)
+    paper_tables = [t for sheet in sheets for t in sheet.tables if t.key != "within_case"]
+    paper_tables = [cross_case_table(results, categories=False) if t.key == "cross_case_matrix" else t
+                    for t in paper_tables]  # a page holds the main categories, not every category
+    graphs = write_graphs(results, out_dir, lang)
+    dot = out_dir / "path_model.dot"
+    write_text_atomic(dot, path_model_dot(results, lang, font.family))
+    graphs.append(dot)
+
+    both = drawing()  # the figures, rendered here or by the process that drew them meanwhile
+    figure_paths, rendered = write_figures(results, out_dir / "figures", lang, font=font, rendered=both.rendered)
+    translated, other = both.translated, "en" if lang == "zh" else "zh"
     svgs = {name: {lang: formats["svg"]} for name, formats in rendered.figures.items() if "svg" in formats}
     for name, formats in translated.figures.items():
         svgs.setdefault(name, {})[other] = formats["svg"]
@@ -122,11 +144,6 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
         notes.append("reliability not computed (no 'reliability' section in the results): "
                      "the report and the 信度检验 table say 未计算 / not computed")
 
-    methods = write_text_atomic(out_dir / "methods.md", methods_markdown(results))
-    texts, _used = methods_text(results)
-    paper_tables = [t for sheet in sheets for t in sheet.tables if t.key != "within_case"]
-    paper_tables = [cross_case_table(results, categories=False) if t.key == "cross_case_matrix" else t
-                    for t in paper_tables]  # a page holds the main categories, not every category
     docx = write_docx(results, out_dir / "results.docx", paper_tables,
                       {p.stem: p for p in figure_paths if p.suffix == ".png"},
                       captions={"path_model": (path_model_caption(results, "zh"), path_model_caption(results, "en"))},
@@ -134,10 +151,6 @@ def write_outputs(results: dict[str, Any], out_dir: Path, *, lang: str = "zh",
                       appendices=([Appendix("审计轨迹：备忘录与决策日志", "Audit trail: memos and decision log",
                                             [memo_table(audit), decision_table(audit)])] if audit is not None else [])
                       + [Appendix("案例内展示", "Within-case displays", [within_case_table(results, sources)])])
-    graphs = write_graphs(results, out_dir, lang)
-    dot = out_dir / "path_model.dot"
-    write_text_atomic(dot, path_model_dot(results, lang, font.family))
-    graphs.append(dot)
     written: dict[str, list[str]] = {
         "html": [],
         "xlsx": [str(workbook)],

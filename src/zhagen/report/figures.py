@@ -649,9 +649,10 @@ def render_figures(results: Mapping[str, Any], lang: str = "zh", *, formats: Seq
 
 
 def write_figures(results: Mapping[str, Any], out_dir: Path, lang: str = "zh", *,
-                  font: FontChoice | None = None) -> tuple[list[Path], Rendered]:
-    """Render every figure and write ``<name>.png`` and ``<name>.svg`` into ``out_dir``."""
-    rendered = render_figures(results, lang, font=font)
+                  font: FontChoice | None = None, rendered: Rendered | None = None) -> tuple[list[Path], Rendered]:
+    """Render every figure (unless ``rendered`` holds them already) and write ``<name>.png`` and ``<name>.svg`` into
+    ``out_dir``."""
+    rendered = rendered or render_figures(results, lang, font=font)
     out_dir = Path(out_dir)
     paths = []
     for name, formats in rendered.figures.items():
@@ -661,3 +662,19 @@ def write_figures(results: Mapping[str, Any], out_dir: Path, lang: str = "zh", *
                 write_bytes_atomic(path, formats[fmt])
                 paths.append(path)
     return paths, rendered
+
+
+@dataclass
+class BothLanguages:
+    """The figures of a report: every format in its language, and the SVGs in the other one (the report switches)."""
+
+    lang: str
+    rendered: Rendered
+    translated: Rendered
+
+
+def render_both(results: Mapping[str, Any], lang: str, font: FontChoice) -> BothLanguages:
+    """What a report draws: :func:`render_figures` in ``lang`` (every format) and in the other language (SVG)."""
+    other = "en" if lang == "zh" else "zh"
+    return BothLanguages(lang, render_figures(results, lang, font=font),
+                         render_figures(results, other, formats=("svg",), font=font))
