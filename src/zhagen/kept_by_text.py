@@ -64,6 +64,7 @@ class KeptByText:
         self.known = known or {}
         self.used: dict[bytes, str] = {}
         self.read = 0  # texts read by the rules in this run (the others were kept)
+        self._asked: dict[str, str] = {}  # by the text itself: a text asked again is not digested again
 
     @classmethod
     def fingerprint(cls) -> str:
@@ -98,12 +99,15 @@ class KeptByText:
 
     def value(self, unit_text: str) -> str:
         """The reading of one text, kept or read now."""
+        found = self._asked.get(unit_text)
+        if found is not None:
+            return found
         key = text_key(unit_text)
         found = self.used.get(key) or self.known.get(key)
         if found is None:
             found = self.read_text(unit_text)
             self.read += 1
-        self.used[key] = found
+        self.used[key] = self._asked[unit_text] = found
         return found
 
     def save(self) -> None:
