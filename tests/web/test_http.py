@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -621,3 +622,50 @@ def test_a_case_page_lists_its_sources_with_links_not_json(client, project) -> N
     assert "outlet: 四川日报" in page and "note: title as recorded" in page and "成都" in page
     assert "javascript:" not in page and "A trap" in page  # shown, not linked
     assert "[{" not in page and "&#34;outlet&#34;" not in page
+
+
+# ----------------------------------------------------------------- unit classes
+
+
+def test_the_reader_shows_structure_units_and_takes_a_researchers_class(client, project) -> None:  # type: ignore[no-untyped-def]
+    """The heading "# Greenfield" is structure by the rules; the reader lists it with its rule, and a researcher can
+    make it substantive or mark another unit as structure: decisions, logged, undoable, over the rules."""
+    doc_id, _text = doc_with(project, "Greenfield")
+    with project.read() as s:
+        units = views.document_units(s, doc_id)
+    heading = next(u for u in units if "Greenfield" in u.text)
+    plant = next(u for u in units if "new plant" in u.text)
+    assert heading.structure and heading.kind == "heading" and heading.rule not in ("", "researcher")
+    assert not plant.structure and plant.kind == "substantive"
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert f"Structure: {sum(u.structure for u in units)} of {len(units)} units not coded" in page
+    assert f'id="unit-{heading.id}"' in page and f'id="unit-{plant.id}"' not in page
+    response = post(client, "/units/class", {"unit": str(heading.id), "kind": "substantive",
+                                             "next": f"/documents/{doc_id}"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/documents/{doc_id}")
+    post(client, "/units/class", {"unit": str(plant.id), "kind": "boilerplate"})
+    with project.read() as s:
+        now = {u.id: (u.kind, u.rule) for u in views.document_units(s, doc_id)}
+        logged = [(action, p["unit_id"], p["kind"]) for _id, _coder, action, p in store_coding.list_decisions(s)]
+    assert now[heading.id] == ("substantive", "researcher") and now[plant.id] == ("boilerplate", "researcher")
+    assert logged[-2:] == [("set_unit_class", heading.id, "substantive"), ("set_unit_class", plant.id, "boilerplate")]
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert f'id="unit-{plant.id}"' in page and "set by a researcher" in page
+    assert "is structure (boilerplate) from the next run of zhagen code on" in page
+    post(client, "/undo")
+    with project.read() as s:
+        assert {u.id: (u.kind, u.rule) for u in views.document_units(s, doc_id)}[plant.id] == (plant.kind, plant.rule)
+
+
+def test_a_bad_unit_class_is_a_user_error(client, project) -> None:  # type: ignore[no-untyped-def]
+    doc_id, _text = doc_with(project, "Greenfield")
+    with project.read() as s:
+        unit = views.document_units(s, doc_id)[0]
+        before = store_coding.list_decisions(s)
+    for data, said in [({"unit": str(unit.id), "kind": "title"}, "unknown unit class 'title'"),
+                       ({"unit": "999999", "kind": "heading"}, "no meaning unit 999999"),
+                       ({"unit": "x", "kind": "heading"}, "the unit must be a whole number")]:
+        response = post(client, "/units/class", {**data, "next": f"/documents/{doc_id}"}, follow_redirects=True)
+        assert response.status_code == 400 and said in unescape(response.get_data(as_text=True))
+    with project.read() as s:
+        assert store_coding.list_decisions(s) == before

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from zhagen.errors import UserError
 from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
-from zhagen.store.models import Case, CaseAttribute, Code, Coding, Decision, Document, MeaningUnit, Memo, Run
+from zhagen.store.models import (Case, CaseAttribute, Code, Coding, Decision, Document, MeaningUnit, Memo, Run,
+                                 UnitClass)
 
 if TYPE_CHECKING:  # pragma: no cover
     from zhagen.project import Project
@@ -302,6 +303,40 @@ def document_view(session: Session, document_id: int) -> DocumentView | None:
     d, case_title = row
     return DocumentView(d.id, d.title, d.source, d.kind, d.encoding, d.language, d.case_id, case_title,
                         d.imported_at, d.text)
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """A meaning unit of a document with its class: ``kind`` is ``substantive`` or a kind of structure; ``rule`` the
+    structure rule that decided it, ``researcher`` when a person did, empty when open coding has not classed it yet."""
+
+    id: int
+    start: int
+    end: int
+    text: str
+    kind: str
+    rule: str
+
+    @property
+    def structure(self) -> bool:
+        return self.kind not in ("substantive", "")
+
+
+def document_units(session: Session, document_id: int) -> list[UnitView]:
+    """A document's meaning units in order, with their classes."""
+    query = (
+        select(MeaningUnit.id, MeaningUnit.start, MeaningUnit.end, MeaningUnit.text, UnitClass.kind, UnitClass.rule)
+        .outerjoin(UnitClass, UnitClass.unit_id == MeaningUnit.id)
+        .where(MeaningUnit.document_id == document_id)
+        .order_by(MeaningUnit.position)
+    )
+    return [UnitView(u, start, end, text, kind or "", rule or "")
+            for u, start, end, text, kind, rule in session.execute(query)]
+
+
+def unit_document(session: Session, unit_id: int) -> int | None:
+    """The document a meaning unit belongs to (None for no such unit)."""
+    return session.scalar(select(MeaningUnit.document_id).where(MeaningUnit.id == unit_id))
 
 
 def neighbour_documents(session: Session, document_id: int) -> tuple[int | None, int | None]:

@@ -59,6 +59,7 @@ from zhagen.store import search as store_search
 from zhagen.store import views
 from zhagen.store.trouble import StorageTrouble
 from zhagen.store.trouble import explain as explain_storage
+from zhagen.units.structure import CLASSES as UNIT_CLASSES
 from zhagen.web import graph
 from zhagen.web.highlight import code_color, code_tint, render_coding_list, render_segments, segments
 from zhagen.web.uploads import UploadRequest, plan_upload, upload_config
@@ -516,6 +517,7 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
             if doc is None:
                 abort(404, f"no document {doc_id}")
             codings = views.document_codings(s, doc_id)
+            units = views.document_units(s, doc_id)
             prev_id, next_id = views.neighbour_documents(s, doc_id)
             memo_rows = views.memos(s, target_type="document", target_id=str(doc_id))
         code_list, code_map = all_codes()
@@ -532,8 +534,24 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
         return render_template(
             "reader.html", nav="documents", doc=doc, text_html=html, panel_html=panel, codings=codings, code_map=code_map,
             tree=tree, prev_id=prev_id, next_id=next_id, memos=memo_rows, legend=legend,
-            status_counts=status_counts, n_chars=len(doc.text), highlight=highlight,
+            status_counts=status_counts, n_chars=len(doc.text), highlight=highlight, units=units,
+            structure=[u for u in units if u.structure], unit_classes=UNIT_CLASSES,
         )
+
+    @app.post("/units/class")
+    def unit_class() -> Response:
+        """A researcher's class for a unit (substantive, or a kind of structure), over the rules: a decision,
+        logged and undoable; the next open-coding run codes with it."""
+        unit_id = _int(request.form.get("unit"), "the unit")
+        kind = (request.form.get("kind") or "").strip()
+        with project.read() as s:
+            document_id = views.unit_document(s, unit_id)
+        if document_id is None:
+            raise UserError(f"no meaning unit {unit_id}", hint="it may have been removed with its document; reload")
+        decisions.set_unit_class(project, unit_id, kind, coder=g.coder)
+        shown = "substantive text" if kind == "substantive" else f"structure ({kind})"
+        return done(f"unit {unit_id} is {shown} from the next run of zhagen code on",
+                    url_for("reader", doc_id=document_id))
 
     @app.post("/documents/<int:doc_id>/codings")
     def add_coding(doc_id: int) -> Response:
