@@ -333,3 +333,14 @@ def test_who_asks_is_read_from_the_questions_when_the_labels_do_not_say() -> Non
 def test_a_report_with_one_reporter_line_is_not_a_transcript() -> None:
     report = "记者：\n项目什么时候投产？\n项目负责人介绍，二期将于年底投产。\n当地配套率已达四成。\n"
     assert all(kind != "prompt" for _t, kind in _follow(report))
+
+
+def test_a_rule_names_the_words_it_shares_with_the_transcript_reading() -> None:
+    """Who asks is written once, in the words of structure_rules.yaml: the rule interviewer_turn and the turns read
+    below a label line use the same words, and a word the section lacks is refused, naming the rule."""
+    turn = next(rule for rule in structure.default_rules() if rule.id == "interviewer_turn")
+    assert "{asks}" not in turn.match.pattern and structure._shipped()["words"]["asks"] in turn.match.pattern
+    for label in ("interviewers", "moderator 2", "访谈者", "主持人"):
+        assert structure._turns().asker.fullmatch(label) and turn.match.search(f"{label}：您怎么看？")
+    with pytest.raises(ValueError, match="structure rule odd: no word 'speaks'"):
+        structure._rule({"id": "odd", "kind": "prompt", "match": "^{speaks}:"}, structure._shipped()["words"])

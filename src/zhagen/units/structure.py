@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -63,9 +64,6 @@ def plain(text: str) -> str:
     return text.strip()
 
 
-_TIME = r"[\[(（]?\d{1,2}(?::\d{2}){1,2}[\])）]?"
-#: Who asks in a transcript or a published interview (the rule ``interviewer_turn`` classes such a turn).
-_ASKS = r"(?i:interviewer|moderator|facilitator)\s*\d{0,2}|Q\d{0,2}|I\d{0,2}|问|提问|访谈者|访谈人|采访者|主持人|记者"
 #: Who speaks: an id, a role with an id, a participant's word or a title with a name ("Nurse A1", "R", "P12",
 #: "Dr. Chen", "Respondent 3", "受访者A", "发言人2", "答", "张总"). "Policy" or "Case Summary" lead a passage and say
 #: what it is about: they are not labels.
@@ -75,17 +73,38 @@ _LABEL = (
     r"|(?:受访者|被访者|访谈对象|参与者|发言人|说话人|答"
     r"|[\u4e00-\u9fff]{1,3}(?:总|经理|主任|书记|局长|处长|科长|老师|先生|女士|教授|博士|师傅))[A-Za-z0-9一二三四五六七八九十甲乙丙丁]{0,3}"
 )
-#: A speaker's label at the start of a turn, with what the speaker says after it.
-_SPEAKER = re.compile(rf"^(?:{_TIME}\s*)?(?P<label>{_LABEL})\s*[:：]\s*(?=\S)")
-#: A line that is a speaker's label alone, the turn on the lines after it ("Interviewer:", "Speaker 1  0:03",
-#: "发言人1 00:00", as transcription services export).
-_LABEL_LINE = re.compile(
-    rf"^(?:{_TIME}\s*)?(?:(?P<label>{_ASKS}|{_LABEL})\s*[:：]|(?P<named>Speaker\s*\d+|发言人\s*\d+|说话人\s*\d+"
-    rf"|(?i:interviewer|moderator|facilitator|interviewee|respondent)\s*\d{{0,2}}|访谈者|访谈人|采访者|主持人"
-    rf"|受访者[A-Za-z0-9]{{0,3}}))\s*(?:{_TIME})?\s*$"
-)
-_ASKER = re.compile(rf"(?:{_ASKS})", re.IGNORECASE)  # read on a label in lower case
-_OPENS = re.compile(rf"^(?:{_TIME}\s*)?(?P<label>{_ASKS}|{_LABEL})\s*[:：]")
+
+
+@dataclass(frozen=True)
+class _Turns:
+    """The patterns that read a transcript's turns, made from the words of ``structure_rules.yaml`` (``time``: a
+    time stamp before a turn; ``asks``: the label of the one who asks, which the rule ``interviewer_turn`` reads
+    too)."""
+
+    #: A speaker's label at the start of a turn, with what the speaker says after it.
+    speaker: re.Pattern[str]
+    #: A line that is a speaker's label alone, the turn on the lines after it ("Interviewer:", "Speaker 1  0:03",
+    #: "发言人1 00:00", as transcription services export).
+    label_line: re.Pattern[str]
+    #: The label of the one who asks (read on a label in lower case).
+    asker: re.Pattern[str]
+    #: A turn that opens with its speaker's label.
+    opens: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _turns() -> _Turns:
+    words = _shipped()["words"]
+    time, asks = words["time"], words["asks"]
+    return _Turns(
+        speaker=re.compile(rf"^(?:{time}\s*)?(?P<label>{_LABEL})\s*[:：]\s*(?=\S)"),
+        label_line=re.compile(
+            rf"^(?:{time}\s*)?(?:(?P<label>{asks}|{_LABEL})\s*[:：]|(?P<named>Speaker\s*\d+|发言人\s*\d+|说话人\s*\d+"
+            rf"|(?i:interviewer|moderator|facilitator|interviewee|respondent)\s*\d{{0,2}}|访谈者|访谈人|采访者|主持人"
+            rf"|受访者[A-Za-z0-9]{{0,3}}))\s*(?:{time})?\s*$"),
+        asker=re.compile(rf"(?:{asks})", re.IGNORECASE),
+        opens=re.compile(rf"^(?:{time}\s*)?(?P<label>{asks}|{_LABEL})\s*[:：]"),
+    )
 #: The words of a label line without a colon ("Speaker 2", "发言人1"), in lower case: every other label holds a colon.
 _LABEL_WORDS = ("speaker", "发言人", "说话人", "interviewer", "moderator", "facilitator", "interviewee", "respondent",
                 "访谈者", "访谈人", "采访者", "主持人", "受访者")
@@ -107,17 +126,18 @@ def coding_text(text: str) -> str:
     on every turn, it would join one speaker's turns into a concept, and a label that is also a codebook term
     ("Manager B:") would code every turn of that speaker."""
     text = plain(text)
-    found = _SPEAKER.match(text) if ":" in text or "：" in text else None  # every label ends in a colon
+    found = _turns().speaker.match(text) if ":" in text or "：" in text else None  # every label ends in a colon
     return text[found.end():] if found else text
 
 
 def _turn_label(text: str) -> tuple[str, bool] | None:
     """The speaker a unit names, and whether the unit is the label alone (the turn follows on the next lines)."""
     text = plain(text)
-    alone = _LABEL_LINE.match(text)
+    turns = _turns()
+    alone = turns.label_line.match(text)
     if alone:
         return re.sub(r"\s+", "", (alone.group("label") or alone.group("named"))).lower(), True
-    opens = _OPENS.match(text)
+    opens = turns.opens.match(text)
     return (re.sub(r"\s+", "", opens.group("label")).lower(), False) if opens else None
 
 
@@ -127,7 +147,7 @@ def _askers(turns: Sequence[tuple[str, bool, list[str]]]) -> set[str]:
     of whose turns ask a question (at least two turns, three in five or more with a question mark) while no other
     speaker's do more than one in three."""
     below = [(speaker, texts) for speaker, alone, texts in turns if alone]
-    named = {speaker for speaker, _texts in below if _ASKER.fullmatch(speaker)}
+    named = {speaker for speaker, _texts in below if _turns().asker.fullmatch(speaker)}
     if named:
         return named
     asked: dict[str, list[bool]] = {}
@@ -202,24 +222,40 @@ class UnitClass:
         return self.kind != SUBSTANTIVE
 
 
-def _rule(entry: Mapping[str, object]) -> Rule:
+def _spelled(pattern: str, words: Mapping[str, str], rule: object) -> str:
+    """A rule's pattern with each ``{name}`` of the words section written out."""
+    def word(found: re.Match[str]) -> str:
+        if found.group(1) not in words:
+            raise ValueError(f"structure rule {rule}: no word {found.group(1)!r} in the words section")
+        return words[found.group(1)]
+    return re.sub(r"\{([a-z_]+)\}", word, pattern)
+
+
+def _rule(entry: Mapping[str, object], words: Mapping[str, str]) -> Rule:
     kind = str(entry["kind"])
     if kind not in KINDS:
         raise ValueError(f"structure rule {entry.get('id')}: unknown kind {kind!r}")
     unless = entry.get("unless")
     return Rule(
-        id=str(entry["id"]), kind=kind, match=re.compile(str(entry["match"])), on_raw=entry.get("text") == "raw",
+        id=str(entry["id"]), kind=kind, match=re.compile(_spelled(str(entry["match"]), words, entry.get("id"))),
+        on_raw=entry.get("text") == "raw",
         max_chars=int(entry["max_chars"]) if entry.get("max_chars") is not None else None,  # type: ignore[call-overload]
-        unless=re.compile(str(unless)) if unless else None,
+        unless=re.compile(_spelled(str(unless), words, entry.get("id"))) if unless else None,
         examples=tuple(entry.get("examples") or ()), keeps=tuple(entry.get("keeps") or ()),  # type: ignore[arg-type]
     )
 
 
 @lru_cache(maxsize=1)
+def _shipped() -> dict[str, Any]:
+    """``structure_rules.yaml`` as read: its words and its rules."""
+    return yaml.safe_load(resources.files(__package__).joinpath("structure_rules.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def default_rules() -> tuple[Rule, ...]:
     """The rules shipped with zhagen, in order."""
-    text = resources.files(__package__).joinpath("structure_rules.yaml").read_text(encoding="utf-8")
-    return tuple(_rule(e) for e in yaml.safe_load(text)["rules"])
+    data = _shipped()
+    return tuple(_rule(e, data["words"]) for e in data["rules"])
 
 
 @lru_cache(maxsize=1)
