@@ -14,6 +14,7 @@ from zhagen.corpus.importer import import_sources
 from zhagen.pipeline import code_project
 from zhagen.project import Project
 from zhagen.store.coding import list_codings
+from zhagen.store.structure import unit_classes
 from zhagen.studies import transfer
 
 runner = CliRunner()
@@ -214,3 +215,23 @@ def test_model_without_a_codebook_says_what_to_do(tmp_path: Path) -> None:
     assert invoke("import", root, tmp_path / "src").exit_code == 0
     assert_one_line_error(invoke("code", root), "codebook.yaml")
     assert_one_line_error(invoke("report", root), "results.json", "zhagen model")
+
+
+def test_units_show_their_class_and_the_structure_alone(project_dir: Path) -> None:
+    """zhagen units says how each unit is classed (the kind and the rule, or the researcher) and --structure lists
+    what open coding left out; a researcher's class shows at once."""
+    listed = json.loads(invoke("units", project_dir, "--json").stdout)
+    with Project.open(project_dir) as project, project.read() as session:
+        stored = unit_classes(session)
+    assert stored and {u["id"]: (u["class"], u["rule"]) for u in listed} == stored
+    structure = json.loads(invoke("units", project_dir, "--structure", "--json").stdout)
+    assert structure and [u["id"] for u in structure] == [u["id"] for u in listed if u["class"] != "substantive"]
+    heading = next(u for u in structure if u["class"] == "heading")
+    assert invoke("decide", "unit-class", project_dir, heading["id"], "substantive").exit_code == 0
+    again = json.loads(invoke("units", project_dir, "--doc", heading["document_id"], "--json").stdout)
+    mine = next(u for u in again if u["id"] == heading["id"])
+    assert (mine["class"], mine["rule"]) == ("substantive", "researcher")
+    assert heading["id"] not in [u["id"] for u in json.loads(invoke("units", project_dir, "--structure",
+                                                                    "--json").stdout)]
+    table = invoke("units", project_dir, "--doc", heading["document_id"]).stdout
+    assert "class" in table and "substantive" in table

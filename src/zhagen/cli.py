@@ -215,21 +215,33 @@ def status(root: ProjectDir, as_json: JsonFlag = False) -> None:
 def units(
     root: ProjectDir,
     doc: Annotated[int | None, typer.Option(help="Only this document id.")] = None,
+    structure: Annotated[bool, typer.Option("--structure", help="Only the units open coding leaves out as "
+                                                                "structure (headings, dates, boilerplate ...).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """List meaning units with their [start, end) offsets."""
+    """List meaning units with their [start, end) offsets and class (substantive, or the kind of structure and the
+    rule or researcher that classed it; zhagen code classes them, zhagen decide unit-class overrides)."""
     from zhagen.store.corpus import document_text, list_units
+    from zhagen.store.structure import unit_classes
 
     with Project.open(root) as project, project.read() as session:
         if doc is not None and document_text(session, doc) is None:
             raise UserError(f"no document with id {doc}", hint="see: zhagen status, or zhagen units without --doc")
         rows = list_units(session, document_id=doc)
+        classes = unit_classes(session, document_id=doc)
+    if structure:
+        rows = [r for r in rows if classes.get(r.id, ("substantive", ""))[0] != "substantive"]
+        if not classes:
+            err.print(Text("note: ", style="yellow") + Text("no unit is classed yet: zhagen code classes them"))
     if as_json:
-        print_json([r.__dict__ for r in rows])
+        print_json([{**r.__dict__, "class": classes[r.id][0] if r.id in classes else None,
+                     "rule": classes[r.id][1] if r.id in classes else None} for r in rows])
         return
-    table = Table("unit", "doc", "start", "end", "text")
+    table = Table("unit", "doc", "start", "end", "class", "text")
     for r in rows:
-        table.add_row(str(r.id), str(r.document_id), str(r.start), str(r.end), r.text)
+        kind, rule = classes.get(r.id, ("", ""))
+        shown = Text(kind) + (Text(f" ({rule})", style="dim") if kind and kind != "substantive" else Text(""))
+        table.add_row(str(r.id), str(r.document_id), str(r.start), str(r.end), shown, r.text)
     out.print(table)
 
 
