@@ -219,7 +219,7 @@ def build_contexts(
     return Contexts(tuple(units), tuple(cases), tuple(codes), tuple(kinds), apart)
 
 
-_KEPT_KINDS = frozenset(("contradicting", "intended", "realised"))
+_NOT_NEUTRAL = frozenset(("contradicting", "intended", "realised"))
 
 
 def _one_unit_contexts(
@@ -237,7 +237,7 @@ def _one_unit_contexts(
             kinds.append("neutral")
             continue
         kind = unit_kind[m] if unit_kind is not None else evidence_kind(texts[m])
-        kinds.append(kind if kind in _KEPT_KINDS else "neutral")
+        kinds.append(kind if kind in _NOT_NEUTRAL else "neutral")
     apart: dict[int, frozenset[frozenset[str]]] = {}
     if shared:
         for row, m in enumerate(rows):

@@ -17,8 +17,8 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import sys
-from multiprocessing.connection import Connection
 from collections.abc import Callable, Mapping
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -169,10 +169,14 @@ class ModelExport:
         self._end()
 
     def _end(self) -> None:
-        """Close the connection (a second process waiting for figures to draw then ends) and wait for it to end."""
+        """Close the connection and wait for the second process to end. Once it has said what the export came to,
+        it is only loading matplotlib or waiting for figures that nobody will ask for now: it is stopped, not waited
+        for (the archive was written, or not, before it said so)."""
         if self._connection is not None:
             self._connection.close()
         if self._process is not None:
+            if self._answered and self._process.is_alive():
+                self._process.terminate()
             self._process.join()
         self._process = self._connection = None
 
