@@ -251,9 +251,14 @@ def test_all_encodings_of_one_text_are_one_document(cli: Cli, project_dir: Path,
     result = cli("import", project_dir, tmp_path / "src")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
-        f"imported 1 document(s) into 1 case(s), {len(segment(TRADITIONAL))} meaning units; 4 already stored"
+        f"imported 1 document(s) into 1 case(s), {len(segment(TRADITIONAL))} meaning units; 0 already stored; "
+        "4 repeated a stored text word for word (listed above)"
     )
-    assert [text for _, text in stored_documents(project_dir)] == [TRADITIONAL]
+    ((doc, text),) = stored_documents(project_dir)
+    assert text == TRADITIONAL
+    warnings = [line for line in stderr_lines(result) if line.startswith("warning: ")]
+    assert len(warnings) == 4 and all(f"the same text as {doc.source} (case src), word for word" in line
+                                      for line in warnings)
 
 
 # --------------------------------------------------------------------------- 2. re-import
@@ -274,7 +279,11 @@ def test_reimport_is_a_no_op(cli: Cli, project_dir: Path, tmp_path: Path, snapsh
     copy = write(tmp_path / "副本" / "a_gbk.txt", INTERVIEW.replace("\n", "\r\n").encode("gb18030"))
     result = cli("import", project_dir, copy)
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "imported 0 document(s) into 0 case(s), 0 meaning units; 1 already stored"
+    assert result.stdout.strip() == ("imported 0 document(s) into 0 case(s), 0 meaning units; 0 already stored; "
+                                     "1 repeated a stored text word for word (listed above)")
+    (warning,) = stderr_lines(result)  # the researcher learns where the text stays: in its first case
+    assert warning.startswith("warning: ") and "a_gbk.txt: the same text as " in warning and "副本" not in \
+        warning.split("the same text as ")[1]
     assert snapshot(project_dir) == before  # no new case "副本" either
 
     # the same docx saved again under another name, and the CSV's rows in a new file
@@ -282,7 +291,8 @@ def test_reimport_is_a_no_op(cli: Cli, project_dir: Path, tmp_path: Path, snapsh
     write_csv(tmp_path / "副本" / "rows.csv", [CSV_ROWS[2], CSV_ROWS[0]], text_column="text")
     result = cli("import", project_dir, tmp_path / "副本")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip().endswith("; 4 already stored")
+    assert result.stdout.strip().endswith("; 0 already stored; 4 repeated a stored text word for word (listed above)")
+    assert len([line for line in stderr_lines(result) if "word for word: not stored again" in line]) == 4
     assert snapshot(project_dir) == before
 
 

@@ -179,6 +179,8 @@ def print_import_report(data: dict[str, Any]) -> None:
         f"imported {data['imported']} document(s) into {len(data['cases'])} case(s), "
         f"{data['units']} meaning units; {data['unchanged']} already stored"
     )
+    if data.get("repeated"):
+        summary += f"; {data['repeated']} repeated a stored text word for word (listed above)"
     if data["failed"]:
         summary += f"; {len(data['failed'])} file(s) failed and were not imported"
     if data.get("skipped"):

@@ -134,14 +134,22 @@ def test_reimport_is_a_no_op(project: Project, tmp_path: Path) -> None:
     write(tmp_path / "t" / "gb.txt", ("\r\n" + ZH + "\r\n").encode("gb18030"))
     write(tmp_path / "t" / "u16.md", codecs.BOM_UTF16_LE + ROWS[1].encode("utf-16-le"))
     third = import_sources(project, [tmp_path / "t"])
-    assert (len(third.imported), len(third.unchanged), third.failed) == (0, 2, [])
+    assert (len(third.imported), len(third.unchanged), third.failed) == (0, 0, [])
+    # not stored again, and the researcher is told which stored document holds each text, in which case
+    assert sorted(Path(s).name for s in third.repeated) == ["gb.txt", "u16.md"]
+    said = {Path(w.source).name: w.reason for w in third.warnings}
+    assert said["gb.txt"].startswith("the same text as ") and "a.txt (case s), word for word" in said["gb.txt"]
+    assert "r.csv#row=" in said["u16.md"] and "not stored again (one document per text)" in said["u16.md"]
     assert (project.status(), documents(project), all_units(project), cases(project)) == state
 
 
 def test_duplicate_rows_in_one_csv_are_stored_once(project: Project, tmp_path: Path) -> None:
     write_rows(tmp_path / "s" / "r.csv", [ROWS[0], ROWS[1], ROWS[0]])
     report = import_sources(project, [tmp_path / "s"])
-    assert (len(report.imported), len(report.unchanged)) == (2, 1)
+    assert (len(report.imported), len(report.unchanged), len(report.repeated)) == (2, 0, 1)
+    (warning,) = report.warnings
+    assert warning.source.endswith("r.csv#row=3") and "the same text as " in warning.reason
+    assert warning.reason.split("the same text as ")[1].startswith(warning.source.replace("row=3", "row=1"))
     assert [t for _, t in documents(project)] == ROWS[:2]
 
 

@@ -416,7 +416,9 @@ def test_import_from_the_browser(client, project) -> None:  # type: ignore[no-un
                                          "files": [(io.BytesIO("重庆两江新区的新工厂已经投产，政策支持研发。".encode("gb18030")),
                                                     "copy.txt")]},
                         content_type="multipart/form-data")
-    assert again.status_code == 200 and "1 already stored" in again.get_data(as_text=True)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and "0 already stored; 1 repeated a stored text word for word" in page
+    assert "copy.txt: the same text as " in page and "(case gamma), word for word" in page
 
 
 def test_import_page_says_what_was_read_with_a_warning(client, project) -> None:  # type: ignore[no-untyped-def]

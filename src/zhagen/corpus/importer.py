@@ -43,6 +43,8 @@ class ImportReport:
 
     imported: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    #: texts that repeat a stored document of another source word for word (stored once: one document per text)
+    repeated: list[str] = field(default_factory=list)
     failed: list[ImportFailure] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # folder entries that are not files to read
     # imported, but read with a doubtful encoding or without its label header
@@ -56,6 +58,7 @@ class ImportReport:
         return {
             "imported": len(self.imported),
             "unchanged": len(self.unchanged),
+            "repeated": len(self.repeated),
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
             "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
             "warnings": [{"source": w.source, "reason": w.reason} for w in self.warnings],
@@ -97,8 +100,11 @@ def _case_for(path: Path, manifest: Manifest | None) -> tuple[str, str | None]:
 def _store_file(
     project: Project, path: Path, docs: Sequence[ExtractedDocument], manifest: Manifest | None,
     shown: str | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """Store the documents extracted from one file in one transaction (``shown``: its source as stored)."""
+) -> tuple[list[dict[str, Any]], int, list[ImportFailure]]:
+    """Store the documents extracted from one file in one transaction (``shown``: its source as stored); returns
+    them, how many were stored from this source before, and a line for each text that another source holds word
+    for word (a second CSV row with the same answer, the same notice in two case folders): a document is stored
+    once per text, so it is not stored again, and the researcher is told where it is."""
     shown = shown or _display(path, manifest)
     case_id, language = _case_for(path, manifest)
     info = manifest.cases.get(case_id) if manifest else None
@@ -106,12 +112,19 @@ def _store_file(
     genre = entry.kind if entry is not None else None
     stored: list[dict[str, Any]] = []
     unchanged = 0
+    repeats: list[ImportFailure] = []
     settings = project.settings
     with project.write() as session:
         for doc in docs:
             digest = content_hash(doc.text)
-            if store_corpus.has_content(session, digest):
-                unchanged += 1
+            source = shown if doc.row is None else f"{shown}#row={doc.row}"
+            found = store_corpus.stored_as(session, digest)
+            if found is not None:
+                if found[0] == source:
+                    unchanged += 1
+                else:
+                    repeats.append(ImportFailure(source, f"the same text as {found[0]} (case {found[1]}), word for "
+                                                         "word: not stored again (one document per text)"))
                 if genre:  # a store imported before kinds were kept learns them on the next import
                     store_corpus.fill_genre(session, digest, genre)
                 continue
@@ -126,7 +139,7 @@ def _store_file(
                 session,
                 text=doc.text,
                 content_hash=digest,
-                source=shown if doc.row is None else f"{shown}#row={doc.row}",
+                source=source,
                 kind=doc.kind,
                 genre=genre,
                 encoding=doc.encoding,
@@ -136,7 +149,7 @@ def _store_file(
                 spans=((s.start, s.end, s.text) for s in spans),
             )
             stored.append({"id": doc_id, "source": shown, "case": case_id, "units": len(spans)})
-    return stored, unchanged
+    return stored, unchanged, repeats
 
 
 def import_sources(
@@ -169,7 +182,7 @@ def import_sources(
         shown = safe_name(shown_as(path)) if shown_as is not None else _display(path, manifest)
         try:
             docs = read_source(path, csv_text_column=csv_text_column, csv_title_column=csv_title_column)
-            stored, unchanged = _store_file(project, path, docs, manifest, shown)
+            stored, unchanged, repeats = _store_file(project, path, docs, manifest, shown)
         except UserError as exc:
             report.failed.append(ImportFailure(shown, safe_name(exc.one_line())))
         else:
@@ -181,6 +194,8 @@ def import_sources(
                 for d in docs[:1] if d.header)
             report.imported.extend(stored)
             report.unchanged.extend([shown] * unchanged)
+            report.warnings.extend(repeats)
+            report.repeated.extend(r.source for r in repeats)
         if progress is not None:
             progress(path)
     return report

@@ -68,6 +68,13 @@ def has_content(session: Session, content_hash: str) -> bool:
     return found.first() is not None
 
 
+def stored_as(session: Session, content_hash: str) -> tuple[str, str | None] | None:
+    """The source and case of the stored document with this content (None when there is none)."""
+    found = session.execute(select(Document.source, Document.case_id).where(Document.content_hash == content_hash))
+    row = found.first()
+    return None if row is None else (row[0], row[1])
+
+
 def fill_genre(session: Session, content_hash: str, genre: str) -> None:
     """Record what an already stored document is, when it was imported before its kind was recorded."""
     document = session.execute(select(Document).where(Document.content_hash == content_hash)).scalar_one_or_none()
