@@ -270,7 +270,7 @@ def test_write_is_all_or_nothing(tmp_path: Path) -> None:
         with project.read() as session:
             (case,) = store_corpus.list_cases(session)
             assert (case.id, case.title, case.attributes) == ("kept", None, {"city": "成都"})
-            assert not store_corpus.has_content(session, "gone")
+            assert store_corpus.stored_as(session, "gone") is None
 
 
 def test_write_rolls_back_a_constraint_violation(tmp_path: Path) -> None:

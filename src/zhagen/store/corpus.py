@@ -62,12 +62,6 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def has_content(session: Session, content_hash: str) -> bool:
-    """Whether a document with this content is already stored."""
-    found = session.execute(select(Document.id).where(Document.content_hash == content_hash))
-    return found.first() is not None
-
-
 def stored_as(session: Session, content_hash: str) -> tuple[str, str | None] | None:
     """The source and case of the stored document with this content (None when there is none)."""
     found = session.execute(select(Document.source, Document.case_id).where(Document.content_hash == content_hash))
