@@ -151,6 +151,11 @@ def test_duplicate_rows_in_one_csv_are_stored_once(project: Project, tmp_path: P
     assert warning.source.endswith("r.csv#row=3") and "the same text as " in warning.reason
     assert warning.reason.split("the same text as ")[1].startswith(warning.source.replace("row=3", "row=1"))
     assert [t for _, t in documents(project)] == ROWS[:2]
+    # a row put in above them later: the rows that moved are already stored, the file's repeat is said again
+    write_rows(tmp_path / "s" / "r.csv", [ROWS[2], ROWS[0], ROWS[1], ROWS[0]])
+    again = import_sources(project, [tmp_path / "s"])
+    assert (len(again.imported), len(again.unchanged), len(again.repeated)) == (1, 2, 1)
+    assert again.repeated[0].endswith("r.csv#row=4")
 
 
 # --------------------------------------------------------------------------- manifests

@@ -10,6 +10,7 @@ no-op.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,10 @@ class ImportReport:
         }
 
 
+#: The row of a CSV file, after its name in a document's source.
+_ROW = re.compile(r"#row=\d+$")
+
+
 def content_hash(text: str) -> str:
     """The identity of a document's content."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -102,9 +107,9 @@ def _store_file(
     shown: str | None = None,
 ) -> tuple[list[dict[str, Any]], int, list[ImportFailure]]:
     """Store the documents extracted from one file in one transaction (``shown``: its source as stored); returns
-    them, how many were stored from this source before, and a line for each text that another source holds word
-    for word (a second CSV row with the same answer, the same notice in two case folders): a document is stored
-    once per text, so it is not stored again, and the researcher is told where it is."""
+    them, how many were stored from this file before (a CSV row may have moved since), and a line for each text
+    that another source holds word for word (a second CSV row with the same answer, the same notice in two case
+    folders): a document is stored once per text, so it is not stored again, and the researcher is told where it is."""
     shown = shown or _display(path, manifest)
     case_id, language = _case_for(path, manifest)
     info = manifest.cases.get(case_id) if manifest else None
@@ -113,14 +118,19 @@ def _store_file(
     stored: list[dict[str, Any]] = []
     unchanged = 0
     repeats: list[ImportFailure] = []
+    met: set[str] = set()  # the texts of this file so far: a second row with one of them repeats it
     settings = project.settings
     with project.write() as session:
         for doc in docs:
             digest = content_hash(doc.text)
             source = shown if doc.row is None else f"{shown}#row={doc.row}"
             found = store_corpus.stored_as(session, digest)
+            repeated_here = digest in met
+            met.add(digest)
             if found is not None:
-                if found[0] == source:
+                # stored from this file before (a row may have moved since): a re-import, unless this file holds the
+                # text twice
+                if _ROW.sub("", found[0]) == shown and not repeated_here:
                     unchanged += 1
                 else:
                     repeats.append(ImportFailure(source, f"the same text as {found[0]} (case {found[1]}), word for "
