@@ -225,14 +225,16 @@ def units(
     rule or researcher that classed it; zhagen code classes them, zhagen decide unit-class overrides)."""
     from zhagen.store.corpus import document_text, list_units
     from zhagen.store.structure import unit_classes
+    from zhagen.units.structure import UnitClass
 
     with Project.open(root) as project, project.read() as session:
         if doc is not None and document_text(session, doc) is None:
             raise UserError(f"no document with id {doc}", hint="see: zhagen status, or zhagen units without --doc")
         rows = list_units(session, document_id=doc)
         classes = unit_classes(session, document_id=doc)
+    structural = {u for u, kind_rule in classes.items() if UnitClass(*kind_rule).structure}
     if structure:
-        rows = [r for r in rows if classes.get(r.id, ("substantive", ""))[0] != "substantive"]
+        rows = [r for r in rows if r.id in structural]
         if not classes:
             err.print(Text("note: ", style="yellow") + Text("no unit is classed yet: zhagen code classes them"))
     if as_json:
@@ -242,7 +244,7 @@ def units(
     table = Table("unit", "doc", "start", "end", "class", "text")
     for r in rows:
         kind, rule = classes.get(r.id, ("", ""))
-        shown = Text(kind) + (Text(f" ({rule})", style="dim") if kind and kind != "substantive" else Text(""))
+        shown = Text(kind) + (Text(f" ({rule})", style="dim") if r.id in structural else Text(""))
         table.add_row(str(r.id), str(r.document_id), str(r.start), str(r.end), shown, r.text)
     out.print(table)
 

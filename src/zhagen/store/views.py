@@ -25,6 +25,7 @@ from zhagen.store import coding as store_coding
 from zhagen.store import corpus as store_corpus
 from zhagen.store.models import (Case, CaseAttribute, Code, Coding, Decision, Document, MeaningUnit, Memo, Run,
                                  UnitClass)
+from zhagen.units.structure import SUBSTANTIVE
 
 if TYPE_CHECKING:  # pragma: no cover
     from zhagen.project import Project
@@ -319,7 +320,7 @@ class UnitView:
 
     @property
     def structure(self) -> bool:
-        return self.kind not in ("substantive", "")
+        return self.kind not in (SUBSTANTIVE, "")
 
 
 def document_units(session: Session, document_id: int) -> list[UnitView]:

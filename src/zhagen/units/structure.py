@@ -105,6 +105,8 @@ def _turns() -> _Turns:
         asker=re.compile(rf"(?:{asks})", re.IGNORECASE),
         opens=re.compile(rf"^(?:{time}\s*)?(?P<label>{asks}|{_LABEL})\s*[:：]"),
     )
+
+
 #: The words of a label line without a colon ("Speaker 2", "发言人1"), in lower case: every other label holds a colon.
 _LABEL_WORDS = ("speaker", "发言人", "说话人", "interviewer", "moderator", "facilitator", "interviewee", "respondent",
                 "访谈者", "访谈人", "采访者", "主持人", "受访者")
