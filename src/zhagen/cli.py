@@ -286,10 +286,12 @@ def print_written(written: dict[str, Any]) -> None:
 
 def print_run_summary(results: dict[str, Any], out_dir: Path) -> None:
     """The cases table and the headline figures of a run (columns as the study declares them)."""
-    declared = results.get("study", {}).get("declarations", {})
-    columns = [c["attribute"] for c in declared.get("case_columns", [])][:1]
+    from zhagen.exchange.tables import Names, profile_families
+
+    names = Names(results)
+    columns = [attribute for attribute, _zh, _en in names.case_columns][:1]
     forces = sorted({f for case in results["cases"] for f in case.get("forces", {})})
-    profiled = ", ".join(f["name_en"] for f in declared.get("families", []) if f.get("profile")) or "force"
+    profiled = ", ".join(names.family(f)[1] for f in profile_families(results)) or "force"
     table = Table("case", *columns, "label", "dominant", *forces,
                   title=f"cases ({profiled}: share of substantive units)" if forces else "cases")
     for case in results["cases"]:

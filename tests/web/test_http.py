@@ -549,6 +549,20 @@ def test_layout_of_a_study_s_own_families() -> None:
                           ("kept", KIND_COLORS["pattern"]), ("ward_climate", KIND_COLORS["moderator"])]
 
 
+def test_a_fifth_layer_looks_alike_in_the_workbench_and_the_report_figure() -> None:
+    """Past the four generic layers a study's own layer takes the look of the generic layer at its place, counted
+    round again, in the workbench's graph as in the report's path-model figure (one rule, not two)."""
+    from zhagen.report.figures import LAYER_COLORS, Names, _layer_color
+    from zhagen.web.graph import layout
+
+    layers = ["push", "means", "way", "gain", "echo"]
+    model = {"nodes": [{"id": f"n{i}", "layer": layer} for i, layer in enumerate(layers)], "edges": []}
+    looks = [n.look for n in layout(model, layers).nodes]
+    assert looks == ["force", "mechanism", "pattern", "outcome", "force"]
+    names = Names({"study": {"declarations": {"layers": layers, "moderates": {}}}})
+    assert [_layer_color(names, layer) for layer in layers] == [LAYER_COLORS[look] for look in looks]
+
+
 def test_filters_by_case_attributes(client, project) -> None:  # type: ignore[no-untyped-def]
     from zhagen.store import corpus as store_corpus
 

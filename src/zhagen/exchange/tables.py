@@ -45,6 +45,19 @@ CODER_NAMES = {
 # generic words for results written without declarations.
 FAMILY_NAMES: dict[Any, tuple[str, str]] = {**GENERIC_FAMILY_NAMES, None: ("待归类", "unassigned")}
 LAYER_ORDER = ("force", "mechanism", "pattern", "outcome", "moderator")
+#: The generic layers a path model is drawn in, left to right (the moderators sit apart).
+PATH_LAYERS = LAYER_ORDER[:-1]
+
+
+def layer_look(layer: str, ranked: Sequence[str]) -> str | None:
+    """The generic layer a layer is drawn as, in the report's figures and the workbench alike: a generic family keeps
+    its own look, a family of the study's own takes that of the generic layer at its place in the declared path
+    (``ranked``, cycling past the fourth), and a family outside the path has none (the caller says what it is)."""
+    if layer in LAYER_ORDER:
+        return layer
+    if layer in ranked:
+        return PATH_LAYERS[list(ranked).index(layer) % len(PATH_LAYERS)]
+    return None
 KIND_NAMES = {
     "drives": ("驱动", "drives"),
     "shapes": ("形成", "shapes"),

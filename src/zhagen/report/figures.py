@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from zhagen.exchange.tables import (
-    LAYER_ORDER,
     Names,
     category_order,
     check_results,
     force_ids,
+    layer_look,
     main_of,
     ordered_ids,
     pair,
@@ -127,12 +127,8 @@ def _layer_color(names: Names, layer: str) -> str:
     layer."""
     if layer in names.moderates:
         return LAYER_COLORS["moderator"]
-    if layer in LAYER_COLORS:
-        return LAYER_COLORS[layer]
-    ranked = names.ranked_layers
-    if layer not in ranked:
-        return "#eeeeee"
-    return LAYER_COLORS[LAYER_ORDER[ranked.index(layer) % (len(LAYER_ORDER) - 1)]]
+    look = layer_look(layer, names.ranked_layers)
+    return LAYER_COLORS[look] if look is not None else "#eeeeee"
 
 
 def _ordered_layers(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], names: Names) -> dict[str, list[str]]:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-COLUMNS = ("force", "mechanism", "pattern", "outcome")
+from zhagen.exchange.tables import PATH_LAYERS, layer_look
+
+COLUMNS = PATH_LAYERS
 NODE_W, NODE_H = 200, 46
 COL_GAP, ROW_GAP = 90, 18
 MARGIN = 24
@@ -172,12 +174,11 @@ def layout(path_model: dict[str, Any], layers: list[str] | tuple[str, ...] | Non
     for i, node in enumerate(moderators):
         node.x, node.y = mod_x + i * (NODE_W + 20), MARGIN + 22
     max_support = max((e.support for e in edges), default=1) or 1
-    positional = dict(zip(order, COLUMNS))
 
     def look(layer: str) -> str:
-        """The generic layer a layer is drawn as: a generic family keeps its own look, a study's own family takes
-        that of the generic layer at its place, and one outside the columns is a moderator."""
-        return layer if layer in (*COLUMNS, "moderator") else positional.get(layer, "moderator")
+        """The generic layer a layer is drawn as (the report's figures draw it alike); one outside the columns is a
+        moderator."""
+        return layer_look(layer, order) or "moderator"
 
     for node in nodes.values():
         node.look = look(node.layer)
