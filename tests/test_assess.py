@@ -199,6 +199,29 @@ def test_cli_plain_output_and_bad_file(tmp_path: Path) -> None:
     assert "nope.txt" in missing.output and "Traceback" not in missing.output
 
 
+def test_cli_assesses_a_folder_and_lists_what_it_could_not_read(tmp_path: Path) -> None:
+    """A folder is read as `zhagen import` reads one (recursively, in path order); an empty file in it is listed as
+    failed, the other texts are still assessed, and the exit status says that one failed."""
+    folder = tmp_path / "project texts"
+    (folder / "b").mkdir(parents=True)
+    (folder / "b" / "2.txt").write_text("贵安新区的数据中心集群为东部企业提供算力服务，机架规模持续扩大，绿电占比提高。",
+                                        encoding="utf-8")
+    (folder / "1.txt").write_text("宜宾新建的动力电池工厂已经投产，年产能二十吉瓦时，项目总投资一百亿元。", encoding="utf-8")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "notes.xyz").write_text("not a text kind", encoding="utf-8")
+    result = runner.invoke(app, ["assess", str(folder), "--json"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    found = json.loads(result.stdout)
+    assert [Path(item["file"]).name for item in found] == ["1.txt", "2.txt"]
+    assert found[1]["pattern"] == "computing_data"
+    assert "failed: " in result.stderr and "empty.txt" in result.stderr and "notes.xyz" not in result.output
+    nothing = runner.invoke(app, ["assess", str(folder / "b" / "none")])
+    assert nothing.exit_code == 1 and "none" in nothing.output
+    (folder / "b" / "none").mkdir()
+    nothing = runner.invoke(app, ["assess", str(folder / "b" / "none")])
+    assert nothing.exit_code == 1 and "no text to assess" in nothing.output
+
+
 # Regression texts for "mixed" and "none", written for these tests (not real public texts).
 OFF_TOPIC = [
     "苏州工业园区一家本地企业新建智能工厂，总投资十亿元，年产能五十万台，预计明年投产。",

@@ -39,6 +39,7 @@ from zhagen.corpus.pinyin import drop_pinyin
 from zhagen.corpus.readers import read_source
 from zhagen.analysis.scope import Scope
 from zhagen.declarations import load_declarations
+from zhagen.errors import UserError
 from zhagen.pipeline import STUDY_FILE
 from zhagen.studies import transfer
 from zhagen.units.segment import segment
@@ -342,13 +343,23 @@ def builtin_model() -> StudyModel:
     return StudyModel.fit_builtin()
 
 
-def assess_files(paths: Sequence[Path], progress: Callable[[Path], None] | None = None) -> list[dict[str, Any]]:
+def assess_files(paths: Sequence[Path], progress: Callable[[Path], None] | None = None,
+                 failed: list[str] | None = None) -> list[dict[str, Any]]:
     """The assessment of each file (every document of a CSV counts as one text); ``progress`` is called after each
-    file (reading a text's embedding takes most of a second: a folder of them takes minutes)."""
+    file (reading a text's embedding takes most of a second: a folder of them takes minutes). ``failed``, when given,
+    takes the one-line reason of each file that cannot be read (empty, binary, not a known kind ...) and the others
+    are assessed, as ``zhagen import`` goes on past such a file; without it the first such file stops the run."""
     model = builtin_model()
     results = []
     for path in paths:
-        for doc in read_source(path):
+        try:
+            documents = read_source(path)
+        except UserError as exc:
+            if failed is None:
+                raise
+            failed.append(exc.one_line())
+            documents = []
+        for doc in documents:
             found = model.assess_text(doc.text)
             codes: set[str] = set()
             for scores in found["codings"]:

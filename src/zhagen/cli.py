@@ -442,16 +442,35 @@ def report(root: ProjectDir) -> None:
 @app.command()
 @user_errors
 def assess(
-    files: Annotated[list[Path], typer.Argument(help="Texts to assess (.txt .md .docx .pdf .html .csv).")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Texts to assess (.txt .md .docx .pdf .html .csv), or folders of them (read recursively).")],
     as_json: JsonFlag = False,
 ) -> None:
     """Apply the built-in study's model to new texts: pattern, forces, evidence, suggestions.
 
-    Each text takes most of a second on one core; ZHAGEN_NATIVE_THREADS=2 uses two, with the same output."""
+    Each text takes most of a second on one core; ZHAGEN_NATIVE_THREADS=2 uses two, with the same output. A file
+    that cannot be read is listed and the others are assessed (exit status 1)."""
     from zhagen.assess import assess_files
+    from zhagen.corpus.readers import iter_source_files
+    from zhagen.corpus.walk import Skipped
 
+    skipped: list[Skipped] = []
+    files = list(iter_source_files(paths, skipped=skipped))
+    failed = [f"{s.source}: {s.reason}" for s in skipped]
+    if not files:
+        raise UserError("no text to assess", where=", ".join(str(p) for p in paths),
+                        hint="give text files (.txt .md .docx .pdf .html .csv) or folders that hold some")
     with progress_bar("assessing", len(files)) as bar:
-        results = assess_files(files, progress=lambda _path: bar.advance(bar.task_ids[0]))
+        results = assess_files(files, progress=lambda _path: bar.advance(bar.task_ids[0]), failed=failed)
+    _print_assessed(results, as_json)
+    for reason in failed:
+        err.print(Text("failed: ", style="red") + Text(safe_name(reason)))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_assessed(results: list[dict[str, Any]], as_json: bool) -> None:
+    """The assessments as JSON, or one table a text."""
     if as_json:
         print_json(results)
         return
