@@ -4,8 +4,11 @@ costs only time."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +149,19 @@ def test_a_damaged_busy_or_foreign_cache_costs_only_time(
         assert made == []  # the cache was written anew (or, when busy, by the export that held it)
     finally:
         project.close()
+
+
+def test_an_entry_reads_back_as_written_and_a_cut_or_forged_one_is_refused() -> None:
+    """An entry holds the markup and the selections' block as bytes after a line of JSON that gives their sizes: it
+    reads back field for field, and an entry cut short, grown, or with another head is refused (the source is made
+    again), never read as a source."""
+    made = source_cache.MadeSource("<TextSource name=\"页\">\n</TextSource>".encode(), '  "g": {\n   "a": 1\n  }',
+                                   b'  "s1": {}' + b",\n" + b'  "s2": {}', 2, 3, 1, ["c1", "c0"], 4)
+    back = source_cache.MadeSource.from_blob(made.to_blob())
+    assert back == replace(made, suggested=["c0", "c1"])
+    data = zlib.decompress(made.to_blob())
+    head, _, rest = data.partition(b"\n")
+    for forged in (data[:-1], data + b"x", b"[1, 2]\n" + rest, rest, json.dumps([*json.loads(head)[:7]]).encode()
+                   + b"\n" + rest):
+        with pytest.raises((ValueError, UnicodeDecodeError)):
+            source_cache.MadeSource.from_blob(zlib.compress(forged))

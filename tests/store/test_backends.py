@@ -7,6 +7,7 @@ skipped, with the reason in one line, where no PostgreSQL can be started.
 from __future__ import annotations
 
 import threading
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,22 @@ def test_copy_round_trip_keeps_every_table(tmp_path: Path, project: Project, pg_
         with pytest.raises(UserError, match="not empty"):
             copy_store(project.engine, middle.engine, where="copy")
     assert row_counts(project.engine)["documents"] == 3
+
+
+def test_coding_rows_of_a_page_of_documents_are_the_stored_codings(project: Project) -> None:
+    """The export's read of a corpus's codings, a page of documents at a time (on SQLite from the driver's cursor):
+    the rows, in order and with their Python types, that SQLAlchemy's ORM gives, and within the session's own
+    transaction (a coding written and not committed yet is read)."""
+    with project.read() as s:
+        doc = views.document_rows(s)[0]
+    decisions.add_coding(project, document_id=doc.id, start=0, end=2, code_id="capacity", coder="bob")
+    with project.write() as s:
+        store_coding.add_codings(s, [("policy", doc.id, None, 1, 3, "carol", "human", "accepted", 0.25, None, 1)])
+        everything = store_coding.list_codings(s)
+        ids = sorted({c.document_id for c in everything})
+        rows = store_coding.coding_rows_of_documents(s, ids[0], ids[-1])
+        first_only = store_coding.coding_rows_of_documents(s, ids[0], ids[0])
+    assert [tuple(row) for row in rows] == [astuple(c) for c in everything]
+    assert [tuple(row) for row in first_only] == [astuple(c) for c in everything if c.document_id == ids[0]]
+    assert {type(row[9]) for row in rows} <= {float, type(None)} and 0.25 in {row[9] for row in rows}
+    assert all(type(value) is int for row in rows for value in (row[0], row[2], row[4], row[5]))

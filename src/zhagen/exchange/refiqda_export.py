@@ -61,6 +61,8 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from dataclasses import fields
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -114,6 +116,11 @@ ZIP64_BYTES = 1 << 30
 _BYTES_PER_CODING = 600
 _CANONICAL_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _MEMBER_TAGS = ("MemberCode", "MemberSource", "MemberNote")
+#: Where :func:`~zhagen.store.coding.coding_rows_of_documents` puts the fields an export reads of a coding row: its
+#: document, what decides whether it leaves, and what a source's cache key holds of it (in the key's order).
+_FIELD = {f.name: i for i, f in enumerate(fields(CodingRecord))}
+_DOCUMENT, _ORIGIN, _STATUS = _FIELD["document_id"], _FIELD["origin"], _FIELD["status"]
+_KEYED = itemgetter(*(_FIELD[name] for name in ("code_id", "start", "end", "coder", "origin", "status", "confidence")))
 _INDENT = INDENT
 
 
@@ -253,10 +260,16 @@ class _Spool:
 
     def add_entry(self, entry: str) -> None:
         """An entry already laid out by :func:`spooled_entry`."""
+        self.add_block(entry.encode("utf-8"), 1)
+
+    def add_block(self, block: bytes, count: int) -> None:
+        """``count`` entries laid out by :func:`spooled_entry` and joined by ``",\n"`` (UTF-8), as one by one."""
+        if not count:
+            return
         if self.count:
             self.handle.write(b",\n")
-        self.handle.write(entry.encode("utf-8"))
-        self.count += 1
+        self.handle.write(block)
+        self.count += count
 
     def copy_to(self, out: IO[bytes]) -> None:
         if not self.count:
@@ -562,22 +575,23 @@ class _Export:
         xf.write("\n" + _INDENT)
         with xf.element(f"{{{NS_PROJECT}}}Sources"):
             while page:
-                codings_of: dict[int, list[CodingRecord]] = {}
-                for coding in store_coding.codings_of_documents(self.session, page[0].id, page[-1].id):
-                    if _leaves(coding.origin, coding.status, self.with_suggestions):
-                        codings_of.setdefault(coding.document_id, []).append(coding)
+                rows_of: dict[int, list[tuple[Any, ...]]] = {}
+                for row in store_coding.coding_rows_of_documents(self.session, page[0].id, page[-1].id):
+                    if _leaves(row[_ORIGIN], row[_STATUS], self.with_suggestions):
+                        rows_of.setdefault(row[_DOCUMENT], []).append(row)
                 for document in page:
                     xf.write("\n" + _INDENT * 2)
                     xf.flush()  # the markup goes to the member after what the writer holds
-                    out.write(self.source(document, codings_of.pop(document.id, [])).encode("utf-8"))
+                    out.write(self.source(document, rows_of.pop(document.id, [])))
                 page = store_corpus.document_page(self.session, after=page[-1].id, limit=DOCUMENT_PAGE)
             xf.write("\n" + _INDENT)
         return True
 
-    def source(self, document: DocumentRecord, codings: list[CodingRecord]) -> str:
-        """One ``TextSource`` with its selections and codings, laid out at depth 2 as :meth:`put` lays out an element
-        (:meth:`Writer.markup`: a million selections at 10,000 documents are text, not elements), made or taken from
-        the cache of the sources exported before; its text member is written later."""
+    def source(self, document: DocumentRecord, rows: list[tuple[Any, ...]]) -> bytes:
+        """One ``TextSource`` with its selections and codings (``rows``: as
+        :func:`~zhagen.store.coding.coding_rows_of_documents` reads them), laid out at depth 2 as :meth:`put` lays out
+        an element (:meth:`Writer.markup`: a million selections at 10,000 documents are text, not elements), made or
+        taken from the cache of the sources exported before; its text member is written later."""
         guid = self.source_guid(document.content_hash)
         if _norm(guid) in self.wanted:
             self.known.add(_norm(guid))
@@ -589,15 +603,14 @@ class _Export:
             key = self.cache.key(
                 (document.content_hash, name, document.source, document.kind, document.encoding, document.language,
                  document.title, memos, notes),
-                ((c.code_id, c.start, c.end, c.coder, c.origin, c.status, c.confidence) for c in codings))
+                map(_KEYED, rows))
             made = self.cache.get(key)
         if made is None:
-            made = self.made_source(document, guid, name, memos, notes, codings)
+            made = self.made_source(document, guid, name, memos, notes, [CodingRecord(*row) for row in rows])
             if self.cache is not None and key is not None:
                 self.cache.put(key, made)
         self.spools["sources"].add_entry(made.sources_entry)
-        for entry in made.selection_entries:
-            self.spools["selections"].add_entry(entry)
+        self.spools["selections"].add_block(made.selections, made.selection_count)
         self.counts["codings"] += made.codings
         self.counts["suggestions"] += made.suggestions
         self.suggested_codes.update(made.suggested)
@@ -611,27 +624,30 @@ class _Export:
         """What :meth:`source` adds to the export, made from the source's own inputs and what the export shares."""
         replaced = self.w.replaced
         attrib = {"guid": guid, "name": name, "plainTextPath": f"internal://{guid}.txt"}
-        made = MadeSource("", spooled_entry(guid, {"source": document.source, "kind": document.kind,
-                                                   "encoding": document.encoding, "language": document.language,
-                                                   "title": document.title}))
+        made = MadeSource(b"", spooled_entry(guid, {"source": document.source, "kind": document.kind,
+                                                    "encoding": document.encoding, "language": document.language,
+                                                    "title": document.title}))
         foreign = self.foreign["sources"].get(document.content_hash, {})
         description = foreign.get("description") or "\n\n".join(memos)
         children = [self.w.markup("Description", {}, 3, text=description)] if description else []
         selections: dict[str, tuple[dict[str, str], list[str]]] = {}
         seen: dict[str, int] = {}  # a coding's key holds its document's content hash: unique per document
+        entries: list[str] = []
         for coding in codings:
-            self.selection(document, coding, selections, seen, made)
+            self.selection(document, coding, selections, seen, made, entries)
         children += [self.w.markup("PlainTextSelection", attrs, 3, inner) for attrs, inner in selections.values()]
         children += [self.w.markup("NoteRef", {"targetGUID": note_guid}, 3) for note_guid in notes]
-        made.markup = self.w.markup("TextSource", attrib, 2, children)
+        made.markup = self.w.markup("TextSource", attrib, 2, children).encode("utf-8")
+        made.selections, made.selection_count = ",\n".join(entries).encode("utf-8"), len(entries)
         made.replaced = self.w.replaced - replaced
         self.w.replaced = replaced  # counted when the source is taken, made now or kept
         return made
 
     def selection(self, document: DocumentRecord, coding: CodingRecord,
                   selections: dict[str, tuple[dict[str, str], list[str]]], seen: dict[str, int],
-                  made: MadeSource) -> None:
-        """Add ``coding`` to its selection: the attributes and the children of each selection of the document."""
+                  made: MadeSource, entries: list[str]) -> None:
+        """Add ``coding`` to its selection: the attributes and the children of each selection of the document (and
+        its entry in the extras, if it has one, to ``entries``)."""
         key = self.unique(coding_key(document.content_hash, coding.code_id, coding.start, coding.end, coding.coder),
                           seen)
         guid = self.foreign["selections"].get(key) or refi_guid("selection", key)
@@ -655,7 +671,7 @@ class _Export:
             extras: dict[str, Any] = {"origin": coding.origin, "status": coding.status, "coder": coding.coder}
             if coding.confidence is not None:
                 extras["confidence"] = coding.confidence
-            made.selection_entries.append(spooled_entry(guid, extras))
+            entries.append(spooled_entry(guid, extras))
         inner.append(self.coding_markup(key, user, coding))
 
     def coding_markup(self, key: str, user: str, coding: CodingRecord) -> str:

@@ -31,7 +31,7 @@ from zhagen.cache import code_digest, mark_cache_folder
 
 FILE = "export-sources.sqlite"
 #: Changes when the layout of the entries changes.
-FORMAT = 1
+FORMAT = 2
 #: Seconds a second export of the same project waits for the first to finish writing the file.
 BUSY_SECONDS = 5.0
 
@@ -39,31 +39,41 @@ BUSY_SECONDS = 5.0
 @dataclass
 class MadeSource:
     """What one source adds to the export: its markup, its entries in the extras' ``sources`` and ``selections``
-    objects (as spooled), and what it adds to the counts and the set of codes with suggestions."""
+    objects (as spooled), and what it adds to the counts and the set of codes with suggestions.
 
-    markup: str
+    The markup and the selections' entries are kept as the bytes the archive takes (the entries laid out and joined
+    as the spool joins them, ``",\n"``): a million entries at 10,000 documents are one block per source, read back
+    without parsing each entry again and written to the spool in one call."""
+
+    markup: bytes
     sources_entry: str = ""
-    selection_entries: list[str] = field(default_factory=list)
+    selections: bytes = b""
+    selection_count: int = 0
     codings: int = 0
     suggestions: int = 0
     suggested: list[str] = field(default_factory=list)
     replaced: int = 0  # characters XML cannot hold, replaced in its names and descriptions
 
     def to_blob(self) -> bytes:
-        data = [self.markup, self.sources_entry, self.selection_entries, self.codings, self.suggestions,
-                sorted(set(self.suggested)), self.replaced]
-        return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 1)
+        """A line of JSON with the counts and the sizes of the two blocks, then the blocks, compressed."""
+        head = [len(self.markup), len(self.selections), self.sources_entry, self.selection_count, self.codings,
+                self.suggestions, sorted(set(self.suggested)), self.replaced]
+        return zlib.compress(json.dumps(head, ensure_ascii=False).encode("utf-8") + b"\n" + self.markup
+                             + self.selections, 1)
 
     @classmethod
     def from_blob(cls, blob: bytes) -> MadeSource:
         """Raises ValueError (or zlib.error) for anything but an entry :meth:`to_blob` wrote."""
-        data = json.loads(zlib.decompress(blob).decode("utf-8"))
-        if not (isinstance(data, list) and len(data) == 7 and isinstance(data[0], str) and isinstance(data[1], str)
-                and isinstance(data[2], list) and all(isinstance(e, str) for e in data[2])
-                and all(isinstance(n, int) for n in (data[3], data[4], data[6]))
-                and isinstance(data[5], list) and all(isinstance(c, str) for c in data[5])):
+        data = zlib.decompress(blob)
+        end = data.find(b"\n")  # JSON escapes the line breaks inside its strings
+        head = json.loads(data[:end].decode("utf-8")) if end >= 0 else None
+        if not (isinstance(head, list) and len(head) == 8 and all(isinstance(head[i], int) for i in (0, 1, 3, 4, 5, 7))
+                and isinstance(head[2], str) and isinstance(head[6], list) and all(isinstance(c, str) for c in head[6])
+                and end + 1 + head[0] + head[1] == len(data)):
             raise ValueError("not an entry of the export's source cache")
-        return cls(data[0], data[1], list(data[2]), data[3], data[4], list(data[5]), data[6])
+        markup_end = end + 1 + head[0]
+        return cls(data[end + 1:markup_end], head[2], data[markup_end:], head[3], head[4], head[5], list(head[6]),
+                   head[7])
 
 
 @lru_cache(maxsize=1)

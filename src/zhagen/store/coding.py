@@ -409,9 +409,28 @@ def coding_kinds(session: Session) -> list[tuple[str, str, str, int]]:
 def codings_of_documents(session: Session, first: int, last: int) -> list[CodingRecord]:
     """The codings of the documents with ids ``first`` to ``last`` (inclusive), in the order of
     :func:`list_codings`: the codings of a corpus read a page of documents at a time."""
+    return [CodingRecord(*row) for row in coding_rows_of_documents(session, first, last)]
+
+
+def coding_rows_of_documents(session: Session, first: int, last: int) -> list[tuple[Any, ...]]:
+    """:func:`codings_of_documents` as plain tuples in :class:`CodingRecord`'s field order.
+
+    Why: an export reads every coding of the corpus to see which sources changed (a million at 10,000 documents)
+    and builds records only for those that did. On SQLite the rows come straight from the driver's cursor, in the
+    session's transaction: SQLAlchemy's row objects took longer than the reading itself (4.4 s against 2.1 s), and
+    the driver gives the columns' Python types as SQLAlchemy does (integers, text, a real or NULL)."""
     columns = [getattr(Coding, f.name) for f in fields(CodingRecord)]
     query = (
         select(*columns).where(Coding.document_id.between(first, last))
         .order_by(Coding.document_id, Coding.start, Coding.code_id, Coding.id)
     )
-    return [CodingRecord(*row) for row in session.connection().execute(query)]  # Core rows: no ORM loading per row
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return [tuple(row) for row in connection.execute(query)]  # Core rows: no ORM loading per row
+    compiled = query.compile(dialect=connection.dialect)
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), [compiled.params[name] for name in compiled.positiontup or ()])
+        return cursor.fetchall()
+    finally:
+        cursor.close()
