@@ -53,7 +53,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import cohen_kappa_score
 
 from zhagen.errors import UserError
 
@@ -166,6 +165,9 @@ def cohen_kappa(a: Sequence[Hashable | None], b: Sequence[Hashable | None]) -> f
     right = [codes.setdefault(y, len(codes)) for _, y in pairs]
     if len(codes) == 1:
         return math.nan
+    from sklearn.metrics import cohen_kappa_score  # imported here: scikit-learn takes 1.4 s to start, and a model run
+    # whose project has no second coder computes no kappa
+
     return float(cohen_kappa_score(left, right))
 
 

@@ -15,8 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from zhagen.coding.codebook import Codebook
 from zhagen.coding.text import normalise
@@ -50,6 +48,11 @@ class DocumentClassifier:
         self.settings = settings or DocumentSettings()
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> DocumentClassifier:
+        # scikit-learn is imported here, not with the module: a model run whose study labels no case fits nothing, and
+        # starting scikit-learn costs it about a second
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
                                            max_features=100_000)
         matrix = self.vectorizer_.fit_transform([normalise(t) for t in texts])
