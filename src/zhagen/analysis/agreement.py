@@ -165,8 +165,9 @@ def cohen_kappa(a: Sequence[Hashable | None], b: Sequence[Hashable | None]) -> f
     right = [codes.setdefault(y, len(codes)) for _, y in pairs]
     if len(codes) == 1:
         return math.nan
-    from sklearn.metrics import cohen_kappa_score  # imported here: scikit-learn takes 1.4 s to start, and a model run
-    # whose project has no second coder computes no kappa
+    # imported here, not with the module: scikit-learn takes about 1.5 s to start, and a model run whose project has
+    # no second coder computes no kappa
+    from sklearn.metrics import cohen_kappa_score
 
     return float(cohen_kappa_score(left, right))
 

@@ -58,6 +58,8 @@ def layer_look(layer: str, ranked: Sequence[str]) -> str | None:
     if layer in ranked:
         return PATH_LAYERS[list(ranked).index(layer) % len(PATH_LAYERS)]
     return None
+
+
 KIND_NAMES = {
     "drives": ("驱动", "drives"),
     "shapes": ("形成", "shapes"),
