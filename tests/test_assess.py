@@ -215,6 +215,11 @@ def test_cli_assesses_a_folder_and_lists_what_it_could_not_read(tmp_path: Path) 
     assert [Path(item["file"]).name for item in found] == ["1.txt", "2.txt"]
     assert found[1]["pattern"] == "computing_data"
     assert "failed: " in result.stderr and "empty.txt" in result.stderr and "notes.xyz" not in result.output
+    shown = runner.invoke(app, ["assess", str(folder)])  # one table a text, then one line each
+    summary = shown.stdout.split("2 texts:")[-1]
+    rows = [line for line in summary.splitlines() if "│" in line and "computing_data" in line]
+    assert shown.exit_code == 1 and "2 texts:" in shown.stdout and summary.index("1.txt") < summary.index("2.txt")
+    assert rows and f"{max(found[1]['pattern_scores'].values()):.2f}" in rows[0]  # the pattern's own score
     nothing = runner.invoke(app, ["assess", str(folder / "b" / "none")])
     assert nothing.exit_code == 1 and "none" in nothing.output
     (folder / "b" / "none").mkdir()

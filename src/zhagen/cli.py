@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -469,14 +470,20 @@ def assess(
         raise typer.Exit(1)
 
 
+def _answer(item: Mapping[str, Any]) -> str:
+    """An assessment's pattern, with the patterns that share a mixed text."""
+    return str(item["pattern"]) + (f" ({' + '.join(item['sharing'])})" if item["pattern"] == "mixed" else "")
+
+
 def _print_assessed(results: list[dict[str, Any]], as_json: bool) -> None:
-    """The assessments as JSON, or one table a text."""
+    """The assessments as JSON, or one table a text and, for several texts, one line each at the end (a folder of
+    project documents is read at a glance)."""
     if as_json:
         print_json(results)
         return
     for item in results:
         table = Table(title=item["file"], show_header=False)
-        table.add_row("pattern", str(item["pattern"]) + (f" ({' + '.join(item['sharing'])})" if item["pattern"] == "mixed" else ""))
+        table.add_row("pattern", _answer(item))
         table.add_row("why", str(item["reading"]))
         table.add_row("scores", ", ".join(f"{k} {v:.2f}" for k, v in item["pattern_scores"].items()))
         table.add_row("forces", ", ".join(f"{k} {v:.2f}{' ✓' if v >= 0.5 else ''}" for k, v in item["forces"].items()))
@@ -490,6 +497,17 @@ def _print_assessed(results: list[dict[str, Any]], as_json: bool) -> None:
         for suggestion in item["suggestions"]:
             table.add_row("suggestion", f"{suggestion['zh']}\n{suggestion['en']}")
         out.print(table)
+    if len(results) > 1:
+        answers = Counter(str(item["pattern"]) for item in results)
+        summary = Table(title=f"{len(results)} texts: " + ", ".join(f"{p} {n}" for p, n in sorted(answers.items())))
+        for column in ("text", "pattern", "strongest score", "forces ≥ 0.5"):
+            summary.add_column(column, overflow="fold")
+        for item in results:
+            pattern, score = max(item["pattern_scores"].items(), key=lambda kv: kv[1])
+            strongest = f"{score:.2f}" if pattern == item["pattern"] else f"{pattern} {score:.2f}"
+            summary.add_row(item["file"], _answer(item), strongest,
+                            ", ".join(f for f, v in item["forces"].items() if v >= 0.5) or "—")
+        out.print(summary)
 
 
 @app.command()
