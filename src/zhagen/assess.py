@@ -89,6 +89,9 @@ def readable(texts: Sequence[str]) -> list[str]:
 
 #: Substantive sentences that a calibrated reading reads when the text names no codebook term of a pattern.
 READ_WITHOUT_TERMS = 2
+#: A force at this score or more is one the text evidences: below it, a suggestion calls it weak, and the command
+#: line marks only those at or above it.
+EVIDENCED_FORCE = 0.5
 
 
 class StudyModel:
@@ -255,7 +258,7 @@ class StudyModel:
         named, result = self._named, []
         for force in self.forces:
             strength = forces.get(force, 0.0)
-            if strength >= 0.5:
+            if strength >= EVIDENCED_FORCE:
                 continue
             routes = [(e, n) for n in into for e in self.edges if e.source == force and e.target == n.source]
             routes = (routes + [(e, None) for e in into if e.source == force])[:2]

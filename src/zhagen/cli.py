@@ -478,6 +478,8 @@ def _answer(item: Mapping[str, Any]) -> str:
 def _print_assessed(results: list[dict[str, Any]], as_json: bool) -> None:
     """The assessments as JSON, or one table a text and, for several texts, one line each at the end (a folder of
     project documents is read at a glance)."""
+    from zhagen.assess import EVIDENCED_FORCE
+
     if as_json:
         print_json(results)
         return
@@ -486,7 +488,8 @@ def _print_assessed(results: list[dict[str, Any]], as_json: bool) -> None:
         table.add_row("pattern", _answer(item))
         table.add_row("why", str(item["reading"]))
         table.add_row("scores", ", ".join(f"{k} {v:.2f}" for k, v in item["pattern_scores"].items()))
-        table.add_row("forces", ", ".join(f"{k} {v:.2f}{' ✓' if v >= 0.5 else ''}" for k, v in item["forces"].items()))
+        table.add_row("forces", ", ".join(f"{k} {v:.2f}{' ✓' if v >= EVIDENCED_FORCE else ''}"
+                                          for k, v in item["forces"].items()))
         if item["pinyin_dropped"]:
             table.add_row("read without", f"{item['pinyin_dropped']} bracketed pinyin annotations")
         if item["label_header"]:
@@ -500,13 +503,13 @@ def _print_assessed(results: list[dict[str, Any]], as_json: bool) -> None:
     if len(results) > 1:
         answers = Counter(str(item["pattern"]) for item in results)
         summary = Table(title=f"{len(results)} texts: " + ", ".join(f"{p} {n}" for p, n in sorted(answers.items())))
-        for column in ("text", "pattern", "strongest score", "forces ≥ 0.5"):
+        for column in ("text", "pattern", "strongest score", f"forces ≥ {EVIDENCED_FORCE}"):
             summary.add_column(column, overflow="fold")
         for item in results:
             pattern, score = max(item["pattern_scores"].items(), key=lambda kv: kv[1])
             strongest = f"{score:.2f}" if pattern == item["pattern"] else f"{pattern} {score:.2f}"
             summary.add_row(item["file"], _answer(item), strongest,
-                            ", ".join(f for f, v in item["forces"].items() if v >= 0.5) or "—")
+                            ", ".join(f for f, v in item["forces"].items() if v >= EVIDENCED_FORCE) or "—")
         out.print(summary)
 
 

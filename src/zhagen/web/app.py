@@ -60,6 +60,7 @@ from zhagen.store import views
 from zhagen.store.trouble import StorageTrouble
 from zhagen.store.trouble import explain as explain_storage
 from zhagen.units.structure import CLASSES as UNIT_CLASSES
+from zhagen.units.structure import SUBSTANTIVE
 from zhagen.web import graph
 from zhagen.web.highlight import code_color, code_tint, render_coding_list, render_segments, segments
 from zhagen.web.uploads import UploadRequest, plan_upload, upload_config
@@ -549,7 +550,7 @@ def create_app(project_dir: str | os.PathLike[str], *, token: str | None = None)
         if document_id is None:
             raise UserError(f"no meaning unit {unit_id}", hint="it may have been removed with its document; reload")
         decisions.set_unit_class(project, unit_id, kind, coder=g.coder)
-        shown = "substantive text" if kind == "substantive" else f"structure ({kind})"
+        shown = "substantive text" if kind == SUBSTANTIVE else f"structure ({kind})"
         return done(f"unit {unit_id} is {shown} from the next run of zhagen code on",
                     url_for("reader", doc_id=document_id))
 
