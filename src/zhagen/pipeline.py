@@ -352,9 +352,10 @@ def _code_once(project: Project, settings: EngineSettings, reuse: bool, close: b
         raise UserError("the project has no meaning units", where=str(project.root), hint="import sources first")
     chain = units_chain(units)
     read = fingerprint_of(project, chain, reserved, codebook_file, log, settings)
-    if unless_unchanged and (same := unchanged_run(project, read)) is not None:
+    same = unchanged_run(project, read)
+    if unless_unchanged and same is not None:
         raise NothingChanged(same)
-    last = unchanged_run(project, read) if reuse and not close else None
+    last = same if reuse and not close else None
     kept = kept_coding.load(project.root, last, read, settings.inductive) if last is not None else None
     if kept is not None and on_kept is not None:
         on_kept()  # as early as it is known: what waits for it (the model step's export) overlaps the rest
